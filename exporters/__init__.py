@@ -1,0 +1,1 @@
+"""Built-in coursec exporters, found through the `coursec.exporters` entry-point group."""

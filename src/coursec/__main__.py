@@ -1,0 +1,3 @@
+from coursec.cli import main
+
+main()

@@ -1,0 +1,393 @@
+"""Load a course folder into the validated domain model, with every problem as a diagnostic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
+from coursec.loader import validate
+from coursec.markdown import CALLOUT_TITLES, ParsedBody, Section, parse_body, slugify
+from coursec.schema import CompletionRule, CourseSpec, KeyTerm, ModuleSpec, ModuleStatus, Objective
+from coursec.sourcemap import SourceMap
+from coursec.sources import SourceError, parse_yaml, read_text, split_front_matter
+
+COURSE_FILE = "course.yml"
+RESERVED_IDS = frozenset({"index", "glossary", "objectives", "course", "static", "media", "questions"})
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
+_STOPWORDS = frozenset(
+    "a an and are as at be by for from how in into is it its of on or that the their this to "
+    "what when where which why with terms".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A file copied from the course folder into every output, at `dest` (a URL path)."""
+
+    source: Path
+    dest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    spec: ModuleSpec
+    path: Path
+    sourcemap: SourceMap
+    body: ParsedBody
+    body_line: int
+    urls: Mapping[str, str]
+    hero: Asset | None
+    assets: tuple[Asset, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def published(self) -> bool:
+        return self.spec.status is ModuleStatus.PUBLISHED
+
+    @property
+    def page(self) -> str:
+        return f"{self.id}.html"
+
+    @property
+    def sections(self) -> tuple[Section, ...]:
+        return self.body.sections
+
+    @property
+    def objectives(self) -> list[Objective]:
+        return self.spec.objectives
+
+    @property
+    def key_terms(self) -> list[KeyTerm]:
+        return self.spec.key_terms
+
+    def line_of(self, body_line: int) -> int:
+        """A body line (1-based) as a line of the module file."""
+        return self.body_line + body_line - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    spec: CourseSpec
+    root: Path
+    modules: tuple[Module, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def published_modules(self) -> tuple[Module, ...]:
+        return tuple(m for m in self.modules if m.published)
+
+    @property
+    def listed_modules(self) -> tuple[Module, ...]:
+        """Modules a learner sees: published ones and those announced as coming soon."""
+        return tuple(m for m in self.modules if m.spec.status is not ModuleStatus.DRAFT)
+
+    @property
+    def assets(self) -> tuple[Asset, ...]:
+        unique = {a.dest: a for m in self.published_modules for a in m.assets}
+        return tuple(unique[k] for k in sorted(unique))
+
+    def completion_rule(self, module: Module) -> CompletionRule:
+        return module.spec.completion or self.spec.scorm.completion
+
+    def next_module(self, module: Module) -> Module | None:
+        listed = self.listed_modules
+        index = listed.index(module)
+        return listed[index + 1] if index + 1 < len(listed) else None
+
+    def previous_module(self, module: Module) -> Module | None:
+        published = self.published_modules
+        index = published.index(module)
+        return published[index - 1] if index > 0 else None
+
+
+@dataclass(slots=True)
+class LoadResult:
+    course: Course | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def resolve_inside(root: Path, base: Path, ref: str) -> Path | str:
+    """Resolve `ref` (relative to folder `base`) to a file inside `root`, or say why not."""
+    if ref.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", ref) or "\\" in ref:
+        return "absolute paths are not allowed"
+    target = (base / ref).resolve()
+    try:
+        target.relative_to(root.resolve())
+    except ValueError:
+        return "it points outside the course folder"
+    return target
+
+
+def _asset_dest(root: Path, path: Path) -> str:
+    return "media/" + path.relative_to(root.resolve()).as_posix()
+
+
+def _url(dest: str) -> str:
+    return quote(dest, safe="/-._~")
+
+
+class CourseLoader:
+    """Builds a `Course` from a folder, collecting diagnostics instead of stopping at the first."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sink = DiagnosticSink()
+
+    def load(self) -> LoadResult:
+        course_file = self.root / COURSE_FILE
+        if not self.root.is_dir():
+            self.sink.error("CS101", f"course folder {self.root} does not exist")
+            return LoadResult(None, self.sink.sorted())
+        if not course_file.is_file():
+            self.sink.error(
+                "CS101",
+                f"{COURSE_FILE} not found",
+                Span(course_file),
+                f"a course folder holds {COURSE_FILE}; run `coursec schema` for its fields",
+            )
+            return LoadResult(None, self.sink.sorted())
+        spec, smap = self._load_course_file(course_file)
+        modules: list[Module] = []
+        if spec is not None and smap is not None:
+            seen_files: dict[Path, int] = {}
+            for index, ref in enumerate(spec.modules):
+                span = smap.value(("modules", index))
+                module = self._load_module(spec, ref, span, seen_files)
+                if module is not None:
+                    modules.append(module)
+            self._check_ids(modules)
+        diagnostics = self.sink.sorted()
+        if spec is None or any(d.severity is Severity.ERROR for d in diagnostics):
+            return LoadResult(None, diagnostics)
+        return LoadResult(Course(spec, self.root, tuple(modules)), diagnostics)
+
+    def _load_course_file(self, path: Path) -> tuple[CourseSpec | None, SourceMap | None]:
+        try:
+            doc = parse_yaml(read_text(path), path)
+        except SourceError as exc:
+            self.sink.add(exc.diagnostic)
+            return None, None
+        found: list[Diagnostic] = []
+        spec = validate(CourseSpec, doc.data, doc.sourcemap, found)
+        self.sink.extend(found)
+        return spec, doc.sourcemap
+
+    def _load_module(
+        self, course: CourseSpec, ref: str, span: Span, seen: dict[Path, int]
+    ) -> Module | None:
+        resolved = resolve_inside(self.root, self.root, ref)
+        if isinstance(resolved, str):
+            self.sink.error("CS304", f'module "{ref}": {resolved}', span)
+            return None
+        if resolved in seen:
+            self.sink.error("CS307", f'module file "{ref}" is listed twice', span)
+            return None
+        seen[resolved] = span.line
+        if not resolved.is_file():
+            near = sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*.md"))
+            hint = "module files here: " + ", ".join(near) if near else None
+            self.sink.error("CS302", f'module file "{ref}" does not exist', span, hint)
+            return None
+        try:
+            source = split_front_matter(read_text(resolved), resolved)
+        except SourceError as exc:
+            self.sink.add(exc.diagnostic)
+            return None
+        found: list[Diagnostic] = []
+        smap = source.front_matter.sourcemap
+        spec = validate(ModuleSpec, source.front_matter.data, smap, found)
+        self.sink.extend(found)
+        if spec is None:
+            return None
+        if spec.id in RESERVED_IDS:
+            self.sink.error(
+                "CS205",
+                f'module id "{spec.id}" is reserved',
+                smap.value(("id",)),
+                "reserved: " + ", ".join(sorted(RESERVED_IDS)),
+            )
+        body = parse_body(source.body, f"{spec.id}-", course.allow_raw_html)
+        module_dir = resolved.parent
+        assets: dict[str, Asset] = {}
+        hero = None
+        if spec.hero is not None:
+            hero = self._asset(module_dir, spec.hero.src, smap.value(("hero", "src")))
+            if hero is not None:
+                assets[hero.dest] = hero
+        urls: dict[str, str] = {}
+        for reference in body.references:
+            where = Span(resolved, source.body_line + reference.line - 1, 1)
+            if reference.kind == "image" and not reference.alt.strip():
+                self.sink.warning(
+                    "CS402",
+                    f'image "{reference.url}" has no alt text',
+                    where,
+                    "describe the image: ![what it shows](path), or explain why it is decorative",
+                )
+            url = self._local_url(reference.url, module_dir, where, assets)
+            if url is not None:
+                urls[reference.url] = url
+        module = Module(
+            spec, resolved, smap, body, source.body_line, urls, hero, tuple(assets.values())
+        )
+        self._check_content(course, module)
+        return module
+
+    def _asset(self, base: Path, ref: str, span: Span) -> Asset | None:
+        resolved = resolve_inside(self.root, base, unquote(ref))
+        if isinstance(resolved, str):
+            self.sink.error(
+                "CS304",
+                f'"{ref}": {resolved}',
+                span,
+                "keep images and downloads inside the course folder, e.g. assets/",
+            )
+            return None
+        if not resolved.is_file():
+            self.sink.error("CS303", f'file "{ref}" does not exist', span)
+            return None
+        return Asset(resolved, _asset_dest(self.root, resolved))
+
+    def _local_url(
+        self, url: str, base: Path, span: Span, assets: dict[str, Asset]
+    ) -> str | None:
+        """Map a local link/image to its output URL; external and in-page links stay as written."""
+        if not url or url.startswith("#") or _SCHEME.match(url):
+            return None
+        parts = urlsplit(url)
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        if parts.path.endswith(".md"):
+            resolved = resolve_inside(self.root, base, unquote(parts.path))
+            if isinstance(resolved, str) or not resolved.is_file():
+                self.sink.error("CS305", f'link to "{url}": no such module file', span)
+                return None
+            return f"__module__:{resolved}{fragment}"
+        asset = self._asset(base, parts.path, span)
+        if asset is None:
+            return None
+        assets[asset.dest] = asset
+        return _url(asset.dest) + fragment
+
+    def _check_content(self, course: CourseSpec, module: Module) -> None:
+        spec, smap = module.spec, module.sourcemap
+        for callout in module.body.callouts:
+            if callout.kind not in CALLOUT_TITLES:
+                self.sink.error(
+                    "CS405",
+                    f'unknown callout kind "{callout.kind}"',
+                    Span(module.path, module.line_of(callout.line), 1),
+                    "use one of " + ", ".join(sorted(CALLOUT_TITLES)),
+                )
+        if module.body.raw_html_lines and not course.allow_raw_html:
+            line = module.body.raw_html_lines[0]
+            self.sink.warning(
+                "CS404",
+                "raw HTML is shown as text because the course does not allow it",
+                Span(module.path, module.line_of(line), 1),
+                "set `allow_raw_html: true` in course.yml (the HTML is then sanitized)",
+            )
+        if not module.published:
+            return
+        if not spec.objectives:
+            self.sink.warning(
+                "CS403",
+                f'module "{spec.id}" has no learning objectives',
+                smap.value(("id",)),
+                "add `objectives:` with an `id` and `text` for each",
+            )
+        slugs = {s.id.removeprefix(f"{spec.id}-"): s for s in module.sections}
+        for index, objective in enumerate(spec.objectives):
+            for j, slug in enumerate(objective.sections):
+                if slug not in slugs:
+                    self.sink.error(
+                        "CS305",
+                        f'objective "{objective.id}" names section "{slug}", which is not a heading here',
+                        smap.value(("objectives", index, "sections", j)),
+                        "sections: " + ", ".join(slugs),
+                    )
+            if not addressing_sections(objective, module.sections, spec.id):
+                self.sink.warning(
+                    "CS401",
+                    f'objective "{objective.id}" is not addressed by any section',
+                    smap.value(("objectives", index)),
+                    "write about it in the body, or list the headings that do in `sections:`",
+                )
+
+    def _check_ids(self, modules: list[Module]) -> None:
+        seen: dict[str, Module] = {}
+        objectives: dict[str, Module] = {}
+        for module in modules:
+            if module.id in seen:
+                self.sink.error(
+                    "CS301",
+                    f'module id "{module.id}" is also used by {seen[module.id].path.name}',
+                    module.sourcemap.value(("id",)),
+                    "module ids must be unique in the course",
+                )
+            seen.setdefault(module.id, module)
+            for index, objective in enumerate(module.objectives):
+                other = objectives.get(objective.id)
+                if other is not None:
+                    self.sink.error(
+                        "CS301",
+                        f'objective id "{objective.id}" is also used in {other.path.name}',
+                        module.sourcemap.value(("objectives", index, "id")),
+                        "objective ids must be unique in the course: they become SCORM objective ids",
+                    )
+                objectives.setdefault(objective.id, module)
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _words(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[A-Za-z][A-Za-z-]+", text) if w.lower() not in _STOPWORDS}
+
+
+def addressing_sections(
+    objective: Objective, sections: tuple[Section, ...], module_id: str
+) -> list[Section]:
+    """The sections that address an objective: those it names, else those sharing its key words.
+
+    The objective's first word is its verb ("Explain", "Define"), so it does not count.
+    """
+    if objective.sections:
+        wanted = {f"{module_id}-{slug}" for slug in objective.sections}
+        return [s for s in sections if s.id in wanted]
+    key = _words(" ".join(objective.text.split()[1:]))
+    if not key:
+        return []
+    needed = max(1, round(len(key) * 0.6))
+    return [s for s in sections if len(key & _words(s.text)) >= needed]
+
+
+def load_course(root: Path) -> LoadResult:
+    return CourseLoader(root).load()
+
+
+def module_url(course: Course, marker: str) -> str:
+    """Resolve a `__module__:<path>#frag` placeholder to the linked module's page."""
+    target, _, fragment = marker.removeprefix("__module__:").partition("#")
+    for module in course.published_modules:
+        if str(module.path) == target:
+            return module.page + (f"#{module.id}-{slugify(fragment)}" if fragment else "")
+    return "index.html"

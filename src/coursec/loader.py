@@ -1,0 +1,162 @@
+"""Validate parsed YAML against the schema; turn pydantic errors into positioned diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from coursec.diagnostics import Diagnostic, Severity
+from coursec.sourcemap import SourceMap
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_ERRORS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "model_type": "a mapping of fields",
+    "model_attributes_type": "a mapping of fields",
+    "dict_type": "a mapping",
+    "float_type": "a number",
+    "float_parsing": "a number",
+}
+
+
+def describe(value: Any) -> str:
+    """How a YAML value reads to an author: 'the number 42', 'a list', 'nothing (null)'."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f'the text "{shown}"'
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class that owns the field at `loc` (to suggest field names)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        current = _unwrap(field.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """list[X] / X | None / Annotated[X, ...] → X (the first model found)."""
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return annotation
+    for arg in typing.get_args(annotation):
+        inner = _unwrap(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation if origin is not types.UnionType else None
+
+
+def loc_text(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) -> Diagnostic:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    where = loc_text(loc)
+    if kind == "missing":
+        name = str(loc[-1])
+        parent = loc_text(loc[:-1])
+        return Diagnostic(
+            Severity.ERROR,
+            "CS201",
+            f'field "{name}" is required' + (f" in {parent}" if parent else ""),
+            smap.value(loc[:-1]),
+            f"add `{name}: ...`",
+        )
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        owner = _model_at(model, loc[:-1])
+        known = list(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f'did you mean "{close[0]}"?' if close else None
+        if hint is None and known:
+            hint = "known fields here: " + ", ".join(known)
+        return Diagnostic(Severity.ERROR, "CS202", f'unknown field "{where}"', smap.key(loc), hint)
+    span = smap.value(loc)
+    got = describe(error.get("input"))
+    if kind in _TYPE_ERRORS:
+        hint = None
+        if _TYPE_ERRORS[kind] == "text" and not isinstance(error.get("input"), list | dict):
+            hint = "put the value in quotes"
+        return Diagnostic(
+            Severity.ERROR, "CS203", f"{where}: expected {_TYPE_ERRORS[kind]}, got {got}", span, hint
+        )
+    if kind in ("enum", "literal_error"):
+        expected = (error.get("ctx") or {}).get("expected", "")
+        return Diagnostic(
+            Severity.ERROR, "CS204", f"{where}: {got} is not allowed", span, f"use one of {expected}"
+        )
+    message = error["msg"].removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        message = f"{got} is not a valid id"
+        hint = "use lower-case letters, digits and hyphens, starting with a letter or digit"
+        return Diagnostic(Severity.ERROR, "CS205", f"{where}: {message}", span, hint)
+    prefix = f"{where}: " if where else ""
+    return Diagnostic(Severity.ERROR, "CS205", f"{prefix}{message}", span)
+
+
+def validate(
+    model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagnostic]
+) -> M | None:
+    """Validate `data`; append every problem (with its position) to `diagnostics`."""
+    for loc, span in smap.duplicate_keys:
+        diagnostics.append(
+            Diagnostic(
+                Severity.ERROR,
+                "CS205",
+                f'field "{loc_text(loc)}" is given twice',
+                span,
+                "remove one of them: YAML would silently keep only the last",
+            )
+        )
+    if not isinstance(data, dict):
+        diagnostics.append(
+            Diagnostic(
+                Severity.ERROR,
+                "CS106",
+                f"expected a mapping of fields, got {describe(data)}",
+                smap.value(()),
+                "write one `field: value` per line",
+            )
+        )
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        diagnostics.extend(_diagnostic(e, model, smap) for e in exc.errors())
+        return None

@@ -1,0 +1,268 @@
+"""Module bodies: Markdown → tokens (with source lines) → HTML.
+
+CommonMark + tables, strikethrough, definition lists, footnotes, fenced code highlighted by
+Pygments, and `::: kind [title]` callouts. The body is cut into `<section>`s at its top
+heading level; those sections are what SCORM bookmarks and objective coverage refer to.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+CALLOUT_TITLES: dict[str, str] = {
+    "note": "Note",
+    "tip": "Tip",
+    "warning": "Warning",
+    "example": "Example",
+    "phrase": "A simplified phrase",
+    "takeaway": "Practical takeaway",
+    "flow": "Flow",
+    "definition": "Definition",
+}
+INTRO_TITLE = "Introduction"
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd",
+    "li", "mark", "ol", "p", "pre", "s", "section", "small", "span", "strong", "sub", "summary",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "lang", "title", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed"},
+}
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "section"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One `<section>` of a module body: an id unique in the course, its heading, its text."""
+
+    id: str
+    title: str
+    line: int  # 1-based line in the body text
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A link or image URL as written, with its body line (1-based)."""
+
+    kind: Literal["link", "image"]
+    url: str
+    line: int
+    alt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Callout:
+    kind: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedBody:
+    tokens: Sequence[Token]
+    sections: tuple[Section, ...]
+    references: tuple[Reference, ...]
+    callouts: tuple[Callout, ...]
+    raw_html_lines: tuple[int, ...]
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    try:
+        lexer = get_lexer_by_name(lang) if lang else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""  # markdown-it then renders a plain, escaped <pre><code>
+    spans = str(highlight(code, lexer, HtmlFormatter(nowrap=True)))
+    return f'<pre class="cs-code"><code class="language-{lang}">{spans}</code></pre>\n'
+
+
+
+def _render_callout(
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    if token.nesting != 1:
+        return "</aside>\n"
+    kind, title = parse_callout_info(token.info)
+    css_kind = kind if kind in CALLOUT_TITLES else "note"
+    heading = escapeHtml(title)
+    return (
+        f'<aside class="cs-callout cs-callout--{css_kind}">\n'
+        f'<p class="cs-callout__title">{heading}</p>\n'
+    )
+
+
+def parse_callout_info(info: str) -> tuple[str, str]:
+    """`example Goal misgeneralization` → ("example", "Goal misgeneralization")."""
+    kind, _, title = info.strip().partition(" ")
+    kind = kind.lower()
+    return kind, title.strip() or CALLOUT_TITLES.get(kind, kind.capitalize())
+
+
+def _wrap_sections(state: StateCore) -> None:
+    """Cut the body into <section>s at its top heading level, demoting headings so it is h2."""
+    tokens = state.tokens
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open" and t.level == 0]
+    top = min(levels) if levels else 2
+    shift = 2 - top
+    prefix: str = state.env.get("section_prefix", "")
+    used: set[str] = set()
+    out: list[Token] = []
+    open_section = False
+
+    def open_(slug: str, title: str, line: int) -> None:
+        nonlocal open_section
+        if open_section:
+            out.append(Token("section_close", "section", -1))
+        sid = f"{prefix}{slug}"
+        base, n = sid, 2
+        while sid in used:
+            sid, n = f"{base}-{n}", n + 1
+        used.add(sid)
+        opening = Token("section_open", "section", 1, attrs={"id": sid, "class": "cs-section"})
+        opening.meta = {"title": title, "line": line}
+        out.append(opening)
+        open_section = True
+
+    for index, token in enumerate(tokens):
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
+        if token.type == "heading_open" and token.level == 0 and int(token.tag[1]) == 2:
+            title = tokens[index + 1].content
+            open_(slugify(title), title, (token.map or [0])[0] + 1)
+        elif not open_section and token.level == 0 and token.type != "footnote_block_open":
+            open_("intro", INTRO_TITLE, (token.map or [0])[0] + 1)
+        out.append(token)
+    if open_section:
+        out.append(Token("section_close", "section", -1))
+    state.tokens = out
+
+
+@cache
+def _parser(allow_html: bool) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": allow_html, "highlight": _highlight, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(deflist_plugin).use(footnote_plugin)
+    md.use(container_plugin, name="callout", validate=lambda _p, _m: True, render=_render_callout)
+    md.core.ruler.push("coursec_sections", _wrap_sections)
+    # the container plugin names its tokens after `name`; our `::: kind` syntax has any kind
+    return md
+
+
+def _plain_text(tokens: Sequence[Token]) -> str:
+    parts: list[str] = []
+    for token in tokens:
+        if token.type == "inline":
+            parts.extend(c.content for c in token.children or [] if c.type in ("text", "code_inline"))
+            parts.append(" ")
+        elif token.type in ("fence", "code_block"):
+            parts.append(token.content)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
+    md = _parser(allow_html)
+    tokens = md.parse(text, {"section_prefix": section_prefix})
+    sections: list[Section] = []
+    references: list[Reference] = []
+    callouts: list[Callout] = []
+    raw_html: list[int] = []
+    current: list[Token] = []
+    heads: list[Token] = []
+    block_line = 1
+    for token in tokens:
+        if token.map:
+            block_line = token.map[0] + 1
+        if token.type == "section_open":
+            heads.append(token)
+            current = []
+            continue
+        if token.type == "section_close":
+            head = heads[-1]
+            sections.append(
+                Section(str(head.attrs["id"]), head.meta["title"], head.meta["line"], _plain_text(current))
+            )
+            continue
+        current.append(token)
+        if token.type == "container_callout_open":
+            callouts.append(Callout(parse_callout_info(token.info)[0], block_line))
+        if token.type == "html_block":
+            raw_html.append(block_line)
+        for child in token.children or []:
+            if child.type == "link_open":
+                references.append(Reference("link", str(child.attrs.get("href", "")), block_line))
+            elif child.type == "image":
+                alt = "".join(c.content for c in child.children or [])
+                references.append(Reference("image", str(child.attrs.get("src", "")), block_line, alt))
+            elif child.type == "html_inline":
+                raw_html.append(block_line)
+    return ParsedBody(tokens, tuple(sections), tuple(references), tuple(callouts), tuple(raw_html))
+
+
+def render_body(body: ParsedBody, urls: Mapping[str, str], allow_html: bool) -> str:
+    """Render parsed tokens to safe HTML, rewriting local link/image URLs through `urls`."""
+    md = _parser(allow_html)
+    rewrite: Callable[[Any], None]
+
+    def rewrite(token: Token) -> None:
+        for attr in ("href", "src"):
+            value = token.attrs.get(attr)
+            if isinstance(value, str) and value in urls:
+                token.attrs[attr] = urls[value]
+
+    tokens = [t.copy() for t in body.tokens]
+    for token in tokens:
+        if token.children:
+            token.children = [c.copy() for c in token.children]
+            for child in token.children:
+                rewrite(child)
+    html = md.renderer.render(tokens, md.options, {})
+    return sanitize(html)
+
+
+def sanitize(html: str) -> str:
+    """Defence in depth: whatever the Markdown held, no script, handler or javascript: URL survives."""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def highlight_css() -> str:
+    return str(HtmlFormatter(cssclass="cs-code").get_style_defs(".cs-code"))

@@ -1,0 +1,57 @@
+"""Writing outputs safely: staging folders swapped in atomically, deterministic zips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+
+from coursec.site import OutputFile
+
+
+def staging_dir(target: Path) -> Path:
+    """A fresh folder beside `target`, on the same file system so the final rename is atomic."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.parent / f".{target.name}.building-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir()
+    return staging
+
+
+def swap_into_place(staging: Path, target: Path) -> None:
+    """Replace `target` by `staging`; the old output is removed only once the new one is in place."""
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def write_files(root: Path, files: Iterable[OutputFile]) -> None:
+    for item in files:
+        path = root / item.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(item.data)
+
+
+def zip_date(when: datetime) -> tuple[int, int, int, int, int, int]:
+    year = max(1980, when.year)
+    return (year, when.month, when.day, when.hour, when.minute, when.second // 2 * 2)
+
+
+def write_zip(path: Path, files: Iterable[OutputFile], when: datetime) -> None:
+    """A reproducible zip: sorted entries, one fixed timestamp, fixed permissions."""
+    stamp = zip_date(when)
+    entries = sorted(files, key=lambda f: f.path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for item in entries:
+            info = zipfile.ZipInfo(item.path, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            archive.writestr(info, item.data)

@@ -1,0 +1,170 @@
+"""Pydantic models of the course source: `course.yml` (CourseSpec) and module front matter (ModuleSpec).
+
+Models are position-free; `loader.py` maps validation errors back to file:line:col.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
+    Field(description="Lower-case letters, digits and hyphens; stable: used in URLs and SCORM ids."),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Author(Spec):
+    name: Text
+    email: str | None = None
+    role: str | None = None
+
+
+class Packaging(StrEnum):
+    MULTI_SCO = "multi-sco"
+    SINGLE_SCO = "single-sco"
+
+
+class CompletionRule(StrEnum):
+    VIEWED_ALL = "viewed-all"
+    TIME = "time"
+    QUIZ = "quiz"
+
+
+class ScormOptions(Spec):
+    """`scorm:` in course.yml: how packages are shaped and when a module counts as complete."""
+
+    packaging: Packaging | None = Field(
+        None, description="multi-sco (one SCO per module) or single-sco (one for the course)."
+    )
+    completion: CompletionRule = CompletionRule.VIEWED_ALL
+    completion_seconds: int = Field(
+        60, ge=1, le=86400, description="Time on a module for the `time` completion rule."
+    )
+
+
+class PdfOptions(Spec):
+    per_module: bool = Field(False, description="Also write one PDF per module.")
+
+
+class CourseSpec(Spec):
+    """`course.yml`."""
+
+    id: Slug
+    code: Text = Field(description='Catalogue code, e.g. "AGAI 302".')
+    title: Text
+    subject: Text
+    language: str = Field("en", description="BCP 47 language tag, e.g. en or en-GB.")
+    description: Text
+    authors: list[Author] = Field(min_length=1)
+    version: Text
+    keywords: list[Text] = []
+    duration_minutes: int | None = Field(None, ge=1)
+    modules: list[str] = Field(
+        min_length=1, description="Module files in course order, relative to course.yml."
+    )
+    allow_raw_html: bool = Field(
+        False, description="Let Markdown carry raw HTML (sanitized); off by default."
+    )
+    scorm: ScormOptions = ScormOptions()
+    pdf: PdfOptions = PdfOptions()
+
+    @model_validator(mode="after")
+    def _language_is_bcp47(self) -> CourseSpec:
+        if not LANGUAGE_TAG.match(self.language):
+            raise ValueError(f'language "{self.language}" is not a BCP 47 tag such as "en"')
+        return self
+
+
+class ModuleStatus(StrEnum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    COMING_SOON = "coming-soon"
+
+
+class HeroImage(Spec):
+    src: Text = Field(description="Image path relative to the module file, inside the course.")
+    alt: Text = Field(description="Text alternative read by screen readers (required).")
+    caption: str | None = None
+
+
+class KeyTerm(Spec):
+    """One key term, keeping the relation the author wrote.
+
+    `term` + `leads_to` reads "term → target"; `term` + `means` reads "term = target";
+    `statement` is a plain claim with no relation.
+    """
+
+    term: Text | None = None
+    leads_to: Text | None = None
+    means: Text | None = None
+    statement: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> KeyTerm:
+        if self.statement is not None:
+            if self.term or self.leads_to or self.means:
+                raise ValueError("a key term is either a `statement` or a `term` with a relation")
+        elif self.term is None:
+            raise ValueError("a key term needs `term` (with `means` or `leads_to`) or `statement`")
+        elif (self.leads_to is None) == (self.means is None):
+            raise ValueError(f'key term "{self.term}" needs exactly one of `means` or `leads_to`')
+        return self
+
+    @property
+    def relation(self) -> Literal["leads_to", "means", "statement"]:
+        if self.statement is not None:
+            return "statement"
+        return "leads_to" if self.leads_to is not None else "means"
+
+    @property
+    def label(self) -> str:
+        return self.statement or self.term or ""
+
+    @property
+    def target(self) -> str:
+        return self.leads_to or self.means or ""
+
+    @property
+    def symbol(self) -> str:
+        return {"leads_to": "→", "means": "=", "statement": ""}[self.relation]
+
+    @property
+    def text(self) -> str:
+        """The term as the author wrote it, e.g. "corrigibility = remains correctable"."""
+        return self.label if self.relation == "statement" else f"{self.term} {self.symbol} {self.target}"
+
+
+class Objective(Spec):
+    id: Slug
+    text: Text
+    sections: list[Slug] = Field(
+        [],
+        description="Headings (as slugs) that address this objective; found from the text if empty.",
+    )
+
+
+class ModuleSpec(Spec):
+    """A module file's YAML front matter."""
+
+    id: Slug
+    title: Text
+    summary: Text
+    status: ModuleStatus = ModuleStatus.PUBLISHED
+    hero: HeroImage | None = None
+    duration_minutes: int | None = Field(None, ge=1)
+    key_terms: list[KeyTerm] = []
+    objectives: list[Objective] = []
+    completion: CompletionRule | None = Field(
+        None, description="Overrides the course's SCORM completion rule for this module."
+    )

@@ -1,0 +1,103 @@
+"""Course pages from the theme: shared by the HTML site and the SCORM packages.
+
+Every page sits at the output root (`index.html`, `<module-id>.html`, ...), beside `static/`
+and `media/`, so one rendering of a module body is valid in every output.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from coursec import __version__
+from coursec.course import Module
+from coursec.plan import BuildPlan, RenderedModule
+
+Edition = Literal["1.2", "2004"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    path: str  # posix, relative to the output root
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PageMode:
+    """Where pages will be shown: the plain site, or inside an LMS as SCORM content."""
+
+    edition: Edition | None = None
+    multi_sco: bool = True
+
+    @property
+    def scorm(self) -> bool:
+        return self.edition is not None
+
+
+def _common(plan: BuildPlan, mode: PageMode) -> dict[str, Any]:
+    return {
+        "course": plan.course,
+        "spec": plan.course.spec,
+        "mode": mode,
+        "generator": f"coursec {__version__}",
+    }
+
+
+def module_context(plan: BuildPlan, rendered: RenderedModule) -> dict[str, Any]:
+    course, module = plan.course, rendered.module
+    return {
+        "module": module,
+        "body": rendered.html,
+        "number": course.listed_modules.index(module) + 1,
+        "next_module": course.next_module(module),
+        "previous_module": course.previous_module(module),
+    }
+
+
+def render_module_page(
+    plan: BuildPlan, rendered: RenderedModule, mode: PageMode, sco: dict[str, Any] | None = None
+) -> OutputFile:
+    html = plan.theme.render(
+        "module.html.j2",
+        **_common(plan, mode),
+        **module_context(plan, rendered),
+        sco_json=json.dumps(sco, ensure_ascii=False, sort_keys=True) if sco else None,
+    )
+    return OutputFile(rendered.module.page, html.encode())
+
+
+def render_course_page(plan: BuildPlan, mode: PageMode, sco: dict[str, Any]) -> OutputFile:
+    """The whole course on one page: the launch file of a single-SCO package."""
+    html = plan.theme.render(
+        "course.html.j2",
+        **_common(plan, mode),
+        modules=[module_context(plan, r) for r in plan.modules],
+        sco_json=json.dumps(sco, ensure_ascii=False, sort_keys=True),
+    )
+    return OutputFile("course.html", html.encode())
+
+
+def render_index_pages(plan: BuildPlan, mode: PageMode) -> list[OutputFile]:
+    """Course home, glossary and objectives index."""
+    common = _common(plan, mode)
+    terms = [(m, t) for m in plan.course.published_modules for t in m.key_terms]
+    terms.sort(key=lambda mt: mt[1].label.casefold())
+    return [
+        OutputFile("index.html", plan.theme.render("index.html.j2", **common).encode()),
+        OutputFile(
+            "glossary.html", plan.theme.render("glossary.html.j2", **common, terms=terms).encode()
+        ),
+        OutputFile("objectives.html", plan.theme.render("objectives.html.j2", **common).encode()),
+    ]
+
+
+def shared_files(plan: BuildPlan) -> list[OutputFile]:
+    """Theme static files and the course's media, at their output paths."""
+    out = [OutputFile(f.dest, f.read()) for f in plan.theme.static_files()]
+    out += [OutputFile(a.dest, a.source.read_bytes()) for a in plan.course.assets]
+    return out
+
+
+def modules_of(plan: BuildPlan) -> list[Module]:
+    return [r.module for r in plan.modules]

@@ -1,0 +1,81 @@
+"""The jinja2 theme: the course's own `templates/` folder first, then coursec's default theme.
+
+Course content is only ever passed to templates as data (autoescaped, or already-sanitized
+HTML); it never becomes template source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
+from coursec.markdown import highlight_css
+
+STATIC = "static"
+
+
+def default_theme_dir() -> Path:
+    return Path(str(files("coursec.templates")))
+
+
+@dataclass(frozen=True, slots=True)
+class StaticFile:
+    dest: str  # e.g. "static/course.css"
+    source: Path | None
+    data: bytes | None = None
+
+    def read(self) -> bytes:
+        return self.data if self.data is not None else self.source.read_bytes()  # type: ignore[union-attr]
+
+
+class Theme:
+    def __init__(self, override_dir: Path | None = None) -> None:
+        self.dirs = [d for d in (override_dir, default_theme_dir()) if d is not None and d.is_dir()]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+
+    def render(self, name: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            path = Path(exc.filename) if exc.filename else Path(name)
+            raise CoursecError(
+                [Diagnostic(Severity.ERROR, "CS503", exc.message or "template syntax error", Span(path, exc.lineno))]
+            ) from exc
+        except jinja2.TemplateError as exc:
+            raise CoursecError(
+                [Diagnostic(Severity.ERROR, "CS503", f"template {name}: {exc}", Span(Path(name)))]
+            ) from exc
+
+    def static_files(self) -> list[StaticFile]:
+        """The theme's static files, a course override winning over the default of the same name."""
+        found: dict[str, StaticFile] = {}
+        for directory in reversed(self.dirs):
+            root = directory / STATIC
+            if not root.is_dir():
+                continue
+            for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                rel = path.relative_to(directory).as_posix()
+                if not any(part.startswith(".") for part in rel.split("/")):
+                    found[rel] = StaticFile(rel, path)
+        highlight = f"{STATIC}/highlight.css"
+        found.setdefault(highlight, StaticFile(highlight, None, highlight_css().encode()))
+        return [found[k] for k in sorted(found)]
+
+    def file(self, name: str) -> Path:
+        """A non-template theme file (e.g. print CSS), the course's override first."""
+        for directory in self.dirs:
+            if (directory / name).is_file():
+                return directory / name
+        raise FileNotFoundError(name)

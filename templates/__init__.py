@@ -1,0 +1,1 @@
+"""The default coursec theme (jinja2 templates and static files)."""

@@ -1,0 +1,73 @@
+"""Shared fixtures: tiny courses written per test (`make_course`) and the browser plugin."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["support.browser"]
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE_COURSE = REPO / "courses" / "agai-302"
+
+COURSE_YML = """\
+id: demo
+code: DEMO 101
+title: Demo course
+subject: Testing
+language: en
+description: A course written by a test.
+authors:
+  - name: Test Author
+version: "1.0"
+modules:
+  - modules/one.md
+"""
+
+MODULE_MD = """\
+---
+id: one
+title: Module one
+summary: The first module.
+objectives:
+  - id: explain-widgets
+    text: Explain widgets and gadgets.
+---
+## Widgets and gadgets
+
+Widgets and gadgets are explained here.
+"""
+
+MakeCourse = Callable[..., Path]
+
+
+@pytest.fixture
+def make_course(tmp_path: Path) -> MakeCourse:
+    """Write a course folder: `make_course(course=..., modules={"modules/one.md": ...}, files=...)`."""
+
+    def make(
+        course: str | None = COURSE_YML,
+        modules: dict[str, str] | None = None,
+        files: dict[str, str | bytes] | None = None,
+    ) -> Path:
+        root = tmp_path / "course"
+        root.mkdir(exist_ok=True)
+        if course is not None:
+            (root / "course.yml").write_text(textwrap.dedent(course), encoding="utf-8")
+        all_files: dict[str, str | bytes] = {"modules/one.md": MODULE_MD}
+        if modules is not None:
+            all_files = dict(modules)
+        all_files.update(files or {})
+        for name, content in all_files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return root
+
+    return make
