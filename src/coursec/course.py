@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
@@ -160,13 +161,16 @@ class CourseLoader:
                 f"a course folder holds {COURSE_FILE}; run `coursec schema` for its fields",
             )
             return LoadResult(None, self.sink.sorted())
-        spec, smap = self._load_course_file(course_file)
+        spec, data, smap = self._load_course_file(course_file)
         modules: list[Module] = []
-        if spec is not None and smap is not None:
+        if smap is not None:
+            # Even when course.yml has errors, check the modules it lists: all mistakes at once.
+            refs = spec.modules if spec else _module_refs(data)
+            allow_html = spec.allow_raw_html if spec else data.get("allow_raw_html") is True
             seen_files: dict[Path, int] = {}
-            for index, ref in enumerate(spec.modules):
+            for index, ref in enumerate(refs):
                 span = smap.value(("modules", index))
-                module = self._load_module(spec, ref, span, seen_files)
+                module = self._load_module(allow_html, ref, span, seen_files)
                 if module is not None:
                     modules.append(module)
             self._check_ids(modules)
@@ -175,19 +179,21 @@ class CourseLoader:
             return LoadResult(None, diagnostics)
         return LoadResult(Course(spec, self.root, tuple(modules)), diagnostics)
 
-    def _load_course_file(self, path: Path) -> tuple[CourseSpec | None, SourceMap | None]:
+    def _load_course_file(
+        self, path: Path
+    ) -> tuple[CourseSpec | None, dict[str, Any], SourceMap | None]:
         try:
             doc = parse_yaml(read_text(path), path)
         except SourceError as exc:
             self.sink.add(exc.diagnostic)
-            return None, None
+            return None, {}, None
         found: list[Diagnostic] = []
         spec = validate(CourseSpec, doc.data, doc.sourcemap, found)
         self.sink.extend(found)
-        return spec, doc.sourcemap
+        return spec, doc.data if isinstance(doc.data, dict) else {}, doc.sourcemap
 
     def _load_module(
-        self, course: CourseSpec, ref: str, span: Span, seen: dict[Path, int]
+        self, allow_html: bool, ref: str, span: Span, seen: dict[Path, int]
     ) -> Module | None:
         resolved = resolve_inside(self.root, self.root, ref)
         if isinstance(resolved, str):
@@ -220,7 +226,7 @@ class CourseLoader:
                 smap.value(("id",)),
                 "reserved: " + ", ".join(sorted(RESERVED_IDS)),
             )
-        body = parse_body(source.body, f"{spec.id}-", course.allow_raw_html)
+        body = parse_body(source.body, f"{spec.id}-", allow_html)
         module_dir = resolved.parent
         assets: dict[str, Asset] = {}
         hero = None
@@ -244,7 +250,7 @@ class CourseLoader:
         module = Module(
             spec, resolved, smap, body, source.body_line, urls, hero, tuple(assets.values())
         )
-        self._check_content(course, module)
+        self._check_content(allow_html, module)
         return module
 
     def _asset(self, base: Path, ref: str, span: Span) -> Asset | None:
@@ -282,7 +288,7 @@ class CourseLoader:
         assets[asset.dest] = asset
         return _url(asset.dest) + fragment
 
-    def _check_content(self, course: CourseSpec, module: Module) -> None:
+    def _check_content(self, allow_html: bool, module: Module) -> None:
         spec, smap = module.spec, module.sourcemap
         for callout in module.body.callouts:
             if callout.kind not in CALLOUT_TITLES:
@@ -292,7 +298,7 @@ class CourseLoader:
                     Span(module.path, module.line_of(callout.line), 1),
                     "use one of " + ", ".join(sorted(CALLOUT_TITLES)),
                 )
-        if module.body.raw_html_lines and not course.allow_raw_html:
+        if module.body.raw_html_lines and not allow_html:
             line = module.body.raw_html_lines[0]
             self.sink.warning(
                 "CS404",
@@ -349,6 +355,11 @@ class CourseLoader:
                         "objective ids must be unique in the course: they become SCORM objective ids",
                     )
                 objectives.setdefault(objective.id, module)
+
+
+def _module_refs(data: dict[str, Any]) -> list[str]:
+    refs = data.get("modules")
+    return [r for r in refs if isinstance(r, str)] if isinstance(refs, list) else []
 
 
 def _stem(word: str) -> str:

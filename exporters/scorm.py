@@ -1,0 +1,136 @@
+"""SCORM 1.2 and 2004 (4th edition) packages: the course pages + the runtime + imsmanifest.xml.
+
+Multi-SCO packaging makes each module page a SCO; single-SCO packaging puts the whole course on
+one page (`course.html`), which LMSs with weak multi-SCO support handle best.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from coursec.course import Course, Module
+from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
+from coursec.exporters._manifest import (
+    ManifestItem,
+    ManifestSpec,
+    manifest_bytes,
+    objective_global_id,
+)
+from coursec.exporters._scorm_state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
+from coursec.export import Artifact, ExportContext
+from coursec.output import write_zip
+from coursec.plan import BuildPlan
+from coursec.schema import CompletionRule, Packaging
+from coursec.site import Edition, OutputFile, PageMode, render_course_page, render_module_page
+from coursec.site import shared_files as site_shared_files
+
+RUNTIME = "static/coursec-scorm.js"
+PRINT_ONLY = ("static/print.css",)
+
+
+def packaging_for(edition: Edition, course: Course, override: Packaging | None) -> Packaging:
+    """CLI flag, else course.yml, else the edition's default (2004: multi-SCO; 1.2: single)."""
+    if override is not None:
+        return override
+    if course.spec.scorm.packaging is not None:
+        return course.spec.scorm.packaging
+    return Packaging.MULTI_SCO if edition == "2004" else Packaging.SINGLE_SCO
+
+
+def _completion(course: Course, modules: list[Module]) -> dict[str, Any]:
+    rules = {course.completion_rule(m) for m in modules}
+    rule = CompletionRule.TIME if rules == {CompletionRule.TIME} else CompletionRule.VIEWED_ALL
+    seconds = course.spec.scorm.completion_seconds * (len(modules) if rule is CompletionRule.TIME else 0)
+    return {"rule": rule.value, "seconds": seconds}
+
+
+class _ScormExporter:
+    edition: ClassVar[Edition]
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def _sco(self, course: Course, sco: str, modules: list[Module], multi: bool) -> dict[str, Any]:
+        sections = [s.id for m in modules for s in m.sections]
+        self._check_budget(course, modules, len(sections))
+        return {
+            "edition": self.edition,
+            "courseId": course.id,
+            "sco": sco,
+            "stateKey": state_key(sections),
+            "sections": sections,
+            "objectives": [objective_global_id(course.id, o.id) for m in modules for o in m.objectives],
+            "completion": _completion(course, modules),
+            "multiSco": multi,
+        }
+
+    def _check_budget(self, course: Course, modules: list[Module], sections: int) -> None:
+        limit = SUSPEND_LIMITS[self.edition]
+        worst = worst_case_suspend_length(sections)
+        if worst > limit:
+            where = Span(modules[0].path if len(modules) == 1 else course.root / "course.yml")
+            raise CoursecError(
+                [
+                    Diagnostic(
+                        Severity.ERROR,
+                        "CS502",
+                        f"SCORM {self.edition} suspend_data could need {worst} characters "
+                        f"for {sections} sections; the limit is {limit}",
+                        where,
+                        "split the module, use multi-sco packaging, or build SCORM 2004",
+                    )
+                ]
+            )
+
+    def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
+        course = plan.course
+        mode_multi = packaging_for(self.edition, course, ctx.options.packaging) is Packaging.MULTI_SCO
+        mode = PageMode(self.edition, mode_multi)
+        pages: list[OutputFile] = []
+        items: list[ManifestItem] = []
+        objective_ids = lambda ms: tuple(o.id for m in ms for o in m.objectives)  # noqa: E731
+        if mode_multi:
+            for rendered in plan.modules:
+                module = rendered.module
+                sco = self._sco(course, module.id, [module], True)
+                page = render_module_page(plan, rendered, mode, sco)
+                pages.append(page)
+                items.append(
+                    ManifestItem(module.id, module.title, page.path, (page.path,), objective_ids([module]))
+                )
+        else:
+            modules = [r.module for r in plan.modules]
+            page = render_course_page(plan, mode, self._sco(course, "course", modules, False))
+            pages.append(page)
+            items.append(
+                ManifestItem(course.id, course.spec.title, page.path, (page.path,), objective_ids(modules))
+            )
+        shared = [f for f in site_shared_files(plan) if f.path not in PRINT_ONLY]
+        spec = ManifestSpec(
+            edition=self.edition,
+            course_id=course.id,
+            title=course.spec.title,
+            description=course.spec.description,
+            language=course.spec.language,
+            version=course.spec.version,
+            keywords=tuple(course.spec.keywords),
+            items=tuple(items),
+            shared_files=tuple(sorted(f.path for f in shared)),
+        )
+        manifest = OutputFile("imsmanifest.xml", manifest_bytes(spec))
+        name = f"{course.id}-{self.name}.zip"
+        write_zip(ctx.out_dir / name, [manifest, *pages, *shared], plan.source_date)
+        label = "one SCO per module" if mode_multi else "one SCO"
+        return [Artifact(Path(name), f"SCORM {self.edition} package ({label})")]
+
+
+class Scorm12Exporter(_ScormExporter):
+    edition = "1.2"
+    name = "scorm12"
+    description = "SCORM 1.2 package (zip)"
+
+
+class Scorm2004Exporter(_ScormExporter):
+    edition = "2004"
+    name = "scorm2004"
+    description = "SCORM 2004 4th edition package (zip)"
