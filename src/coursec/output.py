@@ -13,11 +13,20 @@ from coursec.site import OutputFile
 
 
 def staging_dir(target: Path) -> Path:
-    """A fresh folder beside `target`, on the same file system so the final rename is atomic."""
+    """A fresh folder beside `target`, on the same file system so the final rename is atomic.
+
+    Leftovers of a killed build are tidied first: a half-written staging folder is removed, and
+    an output moved aside but never replaced is put back.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
+    for old in sorted(target.parent.glob(f".{target.name}.old-*")):
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.rename(target)
+    for stale in target.parent.glob(f".{target.name}.building-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     staging = target.parent / f".{target.name}.building-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
     staging.mkdir()
     return staging
 

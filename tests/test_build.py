@@ -1,0 +1,245 @@
+"""`coursec build`: reproducible, atomic, extensible, and safe with hostile content."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+
+from conftest import MODULE_MD, REFERENCE_COURSE, MakeCourse
+from coursec.build import build
+from coursec.cli import cli
+from coursec.options import BuildOptions
+
+PLUGIN = '''
+import os, time
+from pathlib import Path
+
+class SlowExporter:
+    name = "slow"
+    description = "writes a file, then waits to be killed"
+
+    def export(self, plan, ctx):
+        (ctx.out_dir / "partial.txt").write_text("half")
+        Path(os.environ["COURSEC_TEST_MARKER"]).write_text("started")
+        time.sleep(60)
+        return []
+
+class BrokenExporter:
+    name = "broken"
+    description = "fails halfway"
+
+    def export(self, plan, ctx):
+        (ctx.out_dir / "partial.txt").write_text("half")
+        raise RuntimeError("disk on fire")
+
+class ListingExporter:
+    name = "listing"
+    description = "a third-party exporter: lists the modules"
+
+    def export(self, plan, ctx):
+        from coursec.export import Artifact
+        (ctx.out_dir / "modules.txt").write_text("\\n".join(m.module.id for m in plan.modules))
+        return [Artifact(Path("modules.txt"), "module list")]
+'''
+
+
+@pytest.fixture
+def plugin_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A third-party distribution declaring exporters in the coursec.exporters group."""
+    site = tmp_path / "plugin-site"
+    dist = site / "coursec_testplugin-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (site / "coursec_testplugin.py").write_text(PLUGIN)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: coursec-testplugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[coursec.exporters]\n"
+        "slow = coursec_testplugin:SlowExporter\n"
+        "broken = coursec_testplugin:BrokenExporter\n"
+        "listing = coursec_testplugin:ListingExporter\n"
+        "missing = coursec_testplugin:DoesNotExist\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    return site
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.mark.slow
+def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    formats = ("html", "scorm12", "scorm2004", "pdf")
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        result = build(REFERENCE_COURSE, BuildOptions(formats=formats, out_dir=out))
+        assert result.ok, result.diagnostics
+    digest = tree_digest(first)
+    assert digest == tree_digest(second)
+    assert {"agai-302-scorm12.zip", "agai-302-scorm2004.zip", "agai-302.pdf"} <= set(digest)
+    with zipfile.ZipFile(first / "agai-302-scorm12.zip") as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 1, 1, 0, 0, 0)}
+
+
+def test_third_party_exporter_is_found_through_entry_points(
+    make_course: MakeCourse, plugin_path: Path, tmp_path: Path
+) -> None:
+    result = build(make_course(), BuildOptions(formats=("listing",), out_dir=tmp_path / "out"))
+    assert result.ok, result.diagnostics
+    assert (tmp_path / "out" / "modules.txt").read_text() == "one"
+    listed = CliRunner().invoke(cli, ["formats"])
+    assert "listing" in listed.output and "html" in listed.output
+
+
+def test_broken_plugin_is_a_diagnostic(
+    make_course: MakeCourse, plugin_path: Path, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        cli, ["build", str(make_course()), "--format", "missing", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert "error[CS901]" in result.output and "coursec-testplugin" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_format_is_a_diagnostic(make_course: MakeCourse, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", str(make_course()), "--format", "docx"])
+    assert result.exit_code == 1
+    assert 'error[CS504]: unknown output format "docx"' in result.output
+
+
+def test_failed_build_keeps_previous_output(
+    make_course: MakeCourse, plugin_path: Path, tmp_path: Path
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    assert build(root, BuildOptions(formats=("html",), out_dir=out)).ok
+    before = tree_digest(out)
+    (root / "modules" / "one.md").write_text(MODULE_MD.replace("Module one", "Changed"))
+    result = CliRunner().invoke(
+        cli, ["build", str(root), "--format", "html,broken", "--out", str(out)]
+    )
+    assert result.exit_code == 70
+    assert "Traceback" not in result.output
+    assert tree_digest(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["course", "out", "plugin-site"]
+
+
+def test_course_errors_build_nothing(make_course: MakeCourse, tmp_path: Path) -> None:
+    root, out = make_course(), tmp_path / "out"
+    assert build(root, BuildOptions(formats=("html",), out_dir=out)).ok
+    before = tree_digest(out)
+    (root / "modules" / "one.md").write_text(MODULE_MD.replace("title:", "titel:"))
+    result = build(root, BuildOptions(formats=("html",), out_dir=out))
+    assert not result.ok
+    assert tree_digest(out) == before
+
+
+def test_killed_build_leaves_previous_output(
+    make_course: MakeCourse, plugin_path: Path, tmp_path: Path
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    assert build(root, BuildOptions(formats=("html",), out_dir=out)).ok
+    before = tree_digest(out)
+    marker = tmp_path / "marker"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(plugin_path), os.environ.get("PYTHONPATH", "")]),
+        "COURSEC_TEST_MARKER": str(marker),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coursec", "build", str(root), "--format", "html,slow", "--out", str(out)],
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the slow exporter never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert tree_digest(out) == before
+    # the next build tidies the killed build's staging folder and succeeds
+    assert build(root, BuildOptions(formats=("html",), out_dir=out)).ok
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+
+
+HOSTILE = """\
+<script>alert(1)</script>
+
+<img src=x onerror=alert(1)>
+
+[x](javascript:alert(1)) [y](JAVASCRIPT:alert(2)) [z](vbscript:msgbox(1))
+
+![i](javascript:alert(3))
+
+<a href="javascript:alert(4)" onclick="alert(5)">raw</a> <svg onload=alert(6)></svg>
+"""
+
+
+@pytest.mark.parametrize("allow_html", [False, True])
+def test_hostile_markdown_yields_no_executable_script(
+    make_course: MakeCourse, tmp_path: Path, allow_html: bool
+) -> None:
+    from conftest import COURSE_YML
+
+    course = COURSE_YML + ("allow_raw_html: true\n" if allow_html else "")
+    root = make_course(course=course, modules={"modules/one.md": MODULE_MD + "\n" + HOSTILE})
+    out = tmp_path / "out"
+    result = build(root, BuildOptions(formats=("html", "scorm12", "scorm2004"), out_dir=out))
+    assert result.ok, result.diagnostics
+    pages = {p.name: p.read_text() for p in (out / "html").glob("*.html")}
+    for zip_name in ("demo-scorm12.zip", "demo-scorm2004.zip"):
+        with zipfile.ZipFile(out / zip_name) as archive:
+            pages |= {
+                f"{zip_name}:{n}": archive.read(n).decode() for n in archive.namelist() if n.endswith(".html")
+            }
+    assert len(pages) >= 6
+    for name, html in pages.items():
+        assert executable_bits(html) == [], name
+    escaped = pages["one.html"] if allow_html is False else ""
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in escaped or allow_html
+
+
+def executable_bits(html: str) -> list[str]:
+    """Scripts other than ours, event-handler attributes and script URLs in a page."""
+    found: list[str] = []
+    tree = lxml.html.fromstring(html)
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "script":
+            ours = element.get("type") == "application/json" or element.get("src") == (
+                "static/coursec-scorm.js"
+            )
+            if not ours:
+                found.append(lxml.html.tostring(element, encoding="unicode"))
+        for attr, value in element.attrib.items():
+            if attr.lower().startswith("on"):
+                found.append(f"{element.tag} {attr}")
+            if attr in ("href", "src", "action", "formaction") and re.match(
+                r"\s*(javascript|vbscript|data):", value, re.I
+            ):
+                found.append(f"{element.tag} {attr}={value}")
+    return found
+
+
+def test_reference_course_builds_with_the_cli(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["build", str(REFERENCE_COURSE), "--format", "html", "--out", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "d" / "html" / "index.html").is_file()
