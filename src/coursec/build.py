@@ -35,11 +35,6 @@ class BuildResult:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-def check(course_dir: Path, strict: bool = False) -> list[Diagnostic]:
-    diagnostics = load_course(course_dir).diagnostics
-    return promote_warnings(diagnostics) if strict else diagnostics
-
-
 def select_exporters(formats: tuple[str, ...], sink: DiagnosticSink) -> list[Exporter]:
     installed = export.available()
     chosen: list[Exporter] = []

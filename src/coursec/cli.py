@@ -67,14 +67,36 @@ def cli() -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--coverage",
+    "show_coverage",
+    is_flag=True,
+    help="Print the matrix of objectives x sections x questions.",
+)
 @_guard
-def check_cmd(course_dir: Path, fmt: str, strict: bool) -> None:
+def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> None:
     """Validate a course folder and report every problem with its file:line:col."""
-    from coursec.build import check
+    from coursec.course import load_course
+    from coursec.coverage import coverage, coverage_table
+    from coursec.diagnostics import promote_warnings
 
-    diagnostics = check(course_dir, strict)
-    _emit_diagnostics(diagnostics, fmt, Path.cwd())
-    if any(d.severity is Severity.ERROR for d in diagnostics):
+    loaded = load_course(course_dir)
+    diagnostics = promote_warnings(loaded.diagnostics) if strict else loaded.diagnostics
+    failed = any(d.severity is Severity.ERROR for d in diagnostics)
+    if show_coverage and loaded.course is not None:
+        rows = coverage(loaded.course)
+        if fmt == "json":
+            payload = {
+                "diagnostics": [d.to_json(Path.cwd()) for d in diagnostics],
+                "coverage": [r.to_json() for r in rows],
+            }
+            click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        else:
+            _emit_diagnostics(diagnostics, fmt, Path.cwd())
+            click.echo(coverage_table(rows))
+    else:
+        _emit_diagnostics(diagnostics, fmt, Path.cwd())
+    if failed:
         sys.exit(EXIT_ERRORS)
     if fmt == "text":
         click.echo(f"{course_dir}: ok", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,15 @@ from urllib.parse import quote, unquote, urlsplit
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.loader import validate
 from coursec.markdown import CALLOUT_TITLES, ParsedBody, Section, parse_body, slugify
-from coursec.schema import CompletionRule, CourseSpec, KeyTerm, ModuleSpec, ModuleStatus, Objective
+from coursec.schema import (
+    CompletionRule,
+    CourseSpec,
+    KeyTerm,
+    ModuleSpec,
+    ModuleStatus,
+    Objective,
+    Question,
+)
 from coursec.sourcemap import SourceMap
 from coursec.sources import SourceError, parse_yaml, read_text, split_front_matter
 
@@ -306,6 +315,17 @@ class CourseLoader:
                 Span(module.path, module.line_of(line), 1),
                 "set `allow_raw_html: true` in course.yml (the HTML is then sanitized)",
             )
+        known = {o.id for o in spec.objectives}
+        for qi, question in enumerate(spec.quiz.questions if spec.quiz else []):
+            for oi, objective_id in enumerate(question.objectives):
+                if objective_id not in known:
+                    close = difflib.get_close_matches(objective_id, sorted(known), n=1)
+                    self.sink.error(
+                        "CS306",
+                        f'question "{question.id}" assesses unknown objective "{objective_id}"',
+                        smap.value(("quiz", "questions", qi, "objectives", oi)),
+                        f'did you mean "{close[0]}"?' if close else "objectives here: " + ", ".join(known),
+                    )
         if not module.published:
             return
         if not spec.objectives:
@@ -325,6 +345,13 @@ class CourseLoader:
                         smap.value(("objectives", index, "sections", j)),
                         "sections: " + ", ".join(slugs),
                     )
+            if not assessing_questions(objective, spec):
+                self.sink.warning(
+                    "CS406",
+                    f'objective "{objective.id}" is not assessed by any question',
+                    smap.value(("objectives", index)),
+                    "add a knowledge-check question with this id under `objectives:`",
+                )
             if not addressing_sections(objective, module.sections, spec.id):
                 self.sink.warning(
                     "CS401",
@@ -336,7 +363,17 @@ class CourseLoader:
     def _check_ids(self, modules: list[Module]) -> None:
         seen: dict[str, Module] = {}
         objectives: dict[str, Module] = {}
+        questions: dict[str, Module] = {}
         for module in modules:
+            for index, question in enumerate(module.spec.quiz.questions if module.spec.quiz else []):
+                owner = questions.setdefault(question.id, module)
+                if owner is not module:
+                    self.sink.error(
+                        "CS301",
+                        f'question id "{question.id}" is also used in {owner.path.name}',
+                        module.sourcemap.value(("quiz", "questions", index, "id")),
+                        "question ids must be unique in the course: they become SCORM interaction ids",
+                    )
             if module.id in seen:
                 self.sink.error(
                     "CS301",
@@ -389,6 +426,10 @@ def addressing_sections(
         return []
     needed = max(1, round(len(key) * 0.6))
     return [s for s in sections if len(key & _words(s.text)) >= needed]
+
+
+def assessing_questions(objective: Objective, spec: ModuleSpec) -> list[Question]:
+    return [q for q in (spec.quiz.questions if spec.quiz else []) if objective.id in q.objectives]
 
 
 def load_course(root: Path) -> LoadResult:

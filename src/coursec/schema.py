@@ -154,6 +154,111 @@ class Objective(Spec):
     )
 
 
+class QuestionType(StrEnum):
+    SINGLE = "single-choice"
+    MULTIPLE = "multiple-response"
+    TRUE_FALSE = "true-false"
+    MATCHING = "matching"
+    ORDERING = "ordering"
+    SHORT_TEXT = "short-text"
+
+
+class Choice(Spec):
+    id: Slug | None = Field(None, description="Stable id; defaults to a, b, c... by position.")
+    text: Text
+    correct: bool = False
+    feedback: str | None = Field(None, description="Shown when the learner picks this choice.")
+
+
+class Pair(Spec):
+    left: Text
+    right: Text
+
+
+class Feedback(Spec):
+    correct: str | None = None
+    incorrect: str | None = None
+
+
+class Question(Spec):
+    """One knowledge-check question; which fields it needs depends on `type`."""
+
+    id: Slug
+    type: QuestionType
+    prompt: Text
+    objectives: list[Slug] = Field(min_length=1, description="Objective ids this question assesses.")
+    choices: list[Choice] = Field([], description="single-choice and multiple-response.")
+    answer: bool | None = Field(None, description="true-false: the correct answer.")
+    pairs: list[Pair] = Field([], description="matching: each left item with its right match.")
+    items: list[Text] = Field([], description="ordering: the items in their correct order.")
+    accept: list[Text] = Field(
+        [], description="short-text: accepted answers (case and spacing are ignored)."
+    )
+    feedback: Feedback = Feedback()
+    points: int = Field(1, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _fields_fit_the_type(self) -> Question:
+        kind = self.type
+        needs: dict[QuestionType, str] = {
+            QuestionType.SINGLE: "choices",
+            QuestionType.MULTIPLE: "choices",
+            QuestionType.TRUE_FALSE: "answer",
+            QuestionType.MATCHING: "pairs",
+            QuestionType.ORDERING: "items",
+            QuestionType.SHORT_TEXT: "accept",
+        }
+        for name in ("choices", "pairs", "items", "accept", "answer"):
+            given = getattr(self, name) not in ([], None)
+            if given and needs[kind] != name:
+                raise ValueError(f'a {kind.value} question takes no "{name}"')
+        correct = sum(c.correct for c in self.choices)
+        if kind is QuestionType.SINGLE and (len(self.choices) < 2 or correct != 1):
+            raise ValueError("a single-choice question needs 2 or more choices, exactly one correct")
+        if kind is QuestionType.MULTIPLE and (len(self.choices) < 2 or correct < 1):
+            raise ValueError("a multiple-response question needs 2 or more choices, 1 or more correct")
+        if kind is QuestionType.TRUE_FALSE and self.answer is None:
+            raise ValueError("a true-false question needs `answer: true` or `answer: false`")
+        if kind is QuestionType.MATCHING and len(self.pairs) < 2:
+            raise ValueError("a matching question needs 2 or more pairs")
+        if kind is QuestionType.ORDERING and len(self.items) < 2:
+            raise ValueError("an ordering question needs 2 or more items")
+        if kind is QuestionType.SHORT_TEXT and not self.accept:
+            raise ValueError("a short-text question needs at least one accepted answer")
+        ids = [c.id for c in self.choices if c.id]
+        if len(ids) != len(set(ids)):
+            raise ValueError("choice ids must be unique within a question")
+        return self
+
+    def choice_ids(self) -> list[str]:
+        """Each choice's id: its own, else a, b, c... by position."""
+        return [c.id or (chr(97 + i) if i < 26 else f"c{i}") for i, c in enumerate(self.choices)]
+
+
+class Quiz(Spec):
+    """A module's knowledge check."""
+
+    title: str = "Knowledge check"
+    passing_score: int = Field(80, ge=0, le=100, description="Percent needed to pass.")
+    attempts: int = Field(0, ge=0, le=99, description="Attempts allowed; 0 means unlimited.")
+    shuffle_questions: bool = False
+    shuffle_choices: bool = False
+    draw: int | None = Field(
+        None, ge=1, description="Draw this many questions from the pool for each attempt."
+    )
+    questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _draw_fits(self) -> Quiz:
+        if self.draw is not None and self.draw > len(self.questions):
+            raise ValueError(f"draw is {self.draw} but there are only {len(self.questions)} questions")
+        ids = [q.id for q in self.questions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"question ids must be unique: {', '.join(duplicates)}")
+        return self
+
+
 class ModuleSpec(Spec):
     """A module file's YAML front matter."""
 
@@ -168,3 +273,4 @@ class ModuleSpec(Spec):
     completion: CompletionRule | None = Field(
         None, description="Overrides the course's SCORM completion rule for this module."
     )
+    quiz: Quiz | None = Field(None, description="The module's knowledge check.")
