@@ -154,7 +154,7 @@ class CourseLoader:
     """Builds a `Course` from a folder, collecting diagnostics instead of stopping at the first."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = root.resolve()
         self.sink = DiagnosticSink()
 
     def load(self) -> LoadResult:
@@ -244,7 +244,12 @@ class CourseLoader:
             if hero is not None:
                 assets[hero.dest] = hero
         urls: dict[str, str] = {}
+        section_ids = {s.id for s in body.sections}
         for reference in body.references:
+            anchor = f"#{spec.id}-{slugify(reference.url[1:])}"
+            if reference.url.startswith("#") and anchor[1:] in section_ids:
+                urls[reference.url] = anchor  # [see](#mitigations) → the section's real id
+                continue
             where = Span(resolved, source.body_line + reference.line - 1, 1)
             if reference.kind == "image" and not reference.alt.strip():
                 self.sink.warning(

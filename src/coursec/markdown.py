@@ -40,6 +40,7 @@ CALLOUT_TITLES: dict[str, str] = {
     "definition": "Definition",
 }
 INTRO_TITLE = "Introduction"
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 
 _ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
@@ -160,7 +161,7 @@ def _wrap_sections(state: StateCore) -> None:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
         if token.type == "heading_open" and token.level == 0 and int(token.tag[1]) == 2:
-            title = tokens[index + 1].content
+            title = inline_text(tokens[index + 1]).strip()
             open_(slugify(title), title, (token.map or [0])[0] + 1)
         elif not open_section and token.level == 0 and token.type != "footnote_block_open":
             open_("intro", INTRO_TITLE, (token.map or [0])[0] + 1)
@@ -181,11 +182,20 @@ def _parser(allow_html: bool) -> MarkdownIt:
     return md
 
 
+def inline_text(token: Token) -> str:
+    """The text of an inline token as a reader sees it (markup dropped, line breaks as spaces)."""
+    return "".join(
+        " " if c.type in ("softbreak", "hardbreak") else c.content
+        for c in token.children or []
+        if c.type in ("text", "code_inline", "softbreak", "hardbreak")
+    )
+
+
 def _plain_text(tokens: Sequence[Token]) -> str:
     parts: list[str] = []
     for token in tokens:
         if token.type == "inline":
-            parts.extend(c.content for c in token.children or [] if c.type in ("text", "code_inline"))
+            parts.append(inline_text(token))
             parts.append(" ")
         elif token.type in ("fence", "code_block"):
             parts.append(token.content)
@@ -226,7 +236,9 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
             elif child.type == "image":
                 alt = "".join(c.content for c in child.children or [])
                 references.append(Reference("image", str(child.attrs.get("src", "")), block_line, alt))
-            elif child.type == "html_inline":
+            elif child.type == "html_inline" or (
+                child.type == "text" and not allow_html and _HTML_TAG.search(child.content)
+            ):
                 raw_html.append(block_line)
     return ParsedBody(tokens, tuple(sections), tuple(references), tuple(callouts), tuple(raw_html))
 
@@ -234,7 +246,6 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
 def render_body(body: ParsedBody, urls: Mapping[str, str], allow_html: bool) -> str:
     """Render parsed tokens to safe HTML, rewriting local link/image URLs through `urls`."""
     md = _parser(allow_html)
-    rewrite: Callable[[Any], None]
 
     def rewrite(token: Token) -> None:
         for attr in ("href", "src"):
@@ -265,4 +276,5 @@ def sanitize(html: str) -> str:
 
 
 def highlight_css() -> str:
-    return str(HtmlFormatter(cssclass="cs-code").get_style_defs(".cs-code"))
+    css: str = HtmlFormatter(cssclass="cs-code").get_style_defs(".cs-code")
+    return css

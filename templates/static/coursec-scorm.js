@@ -1,0 +1,953 @@
+/*! coursec SCORM runtime: SCORM 1.2 and SCORM 2004 4th edition. MIT licence. */
+/*
+ * Loaded at the end of every SCO page the coursec SCORM exporters emit.  It reads the page's
+ * <script type="application/json" id="coursec-sco"> block, finds the LMS API, and reports
+ * completion, objectives, a bookmark, resume state and session time.  Without an LMS the page
+ * works as a plain web page and says so once in #coursec-status.
+ *
+ * Resume state (cmi.suspend_data) -- the same format is described and budgeted at build time in
+ * exporters/_scorm_state.py (coursec.exporters._scorm_state); change both together:
+ *
+ *     1~<stateKey>~<viewed>~<seconds>[~<later fields>]
+ *
+ *   1          format version; any other version is dropped silently
+ *   stateKey   the page's 8 hex chars (changes when the SCO's sections/questions change); a
+ *              different key means the saved state describes another build: dropped silently
+ *   viewed     bitset of viewed sections, lower-case hex, exactly ceil(n/4) digits; section i is
+ *              bit (i % 4) (value 1 << (i % 4)) of digit floor(i / 4), digits in section order
+ *   seconds    whole seconds the learner has had the SCO visible, all sessions, decimal,
+ *              capped at 99999999
+ *   later      reserved (e.g. knowledge-check state); kept verbatim when the rest is valid
+ *
+ * Public surface (for tests and debugging only): window.coursecScorm.
+ */
+(() => {
+  "use strict";
+
+  const FORMAT_VERSION = "1";
+  const SEP = "~";
+  const MAX_SECONDS = 99999999;
+  const BOOKMARK_COMMIT_DELAY_MS = 1000;
+  const HEARTBEAT_MS = 60000;
+  // cmi.exit at the end of every session, complete or not.  "suspend" keeps the attempt open, so
+  // the next launch gets entry=resume plus the bookmark and suspend_data back.  With ""/"normal"
+  // the LMS ends the attempt and may start the next launch with empty location and suspend_data,
+  // so a learner who completed the module would lose their place and accumulated time.  Completion
+  // and objective statuses are kept by the LMS either way, so suspending costs nothing.
+  const EXIT_VALUE = "suspend";
+
+  const DATA_MODEL = {
+    "1.2": {
+      apiName: "API",
+      searchCap: 7,
+      fn: {
+        init: "LMSInitialize", finish: "LMSFinish", get: "LMSGetValue", set: "LMSSetValue",
+        commit: "LMSCommit", error: "LMSGetLastError",
+      },
+      status: "cmi.core.lesson_status",
+      entry: "cmi.core.entry",
+      mode: "cmi.core.lesson_mode",
+      location: "cmi.core.lesson_location",
+      exit: "cmi.core.exit",
+      sessionTime: "cmi.core.session_time",
+      suspend: "cmi.suspend_data",
+      locationMax: 255,
+      suspendMax: 4096,
+    },
+    "2004": {
+      apiName: "API_1484_11",
+      searchCap: 500,
+      fn: {
+        init: "Initialize", finish: "Terminate", get: "GetValue", set: "SetValue",
+        commit: "Commit", error: "GetLastError",
+      },
+      status: "cmi.completion_status",
+      success: "cmi.success_status",
+      progress: "cmi.progress_measure",
+      entry: "cmi.entry",
+      mode: "cmi.mode",
+      location: "cmi.location",
+      exit: "cmi.exit",
+      sessionTime: "cmi.session_time",
+      suspend: "cmi.suspend_data",
+      locationMax: 1000,
+      suspendMax: 64000,
+    },
+  };
+
+  const TEXT = {
+    noLms: "Progress is not being saved: this page was opened outside a learning platform (LMS).",
+    noConnect: "Progress is not being saved: the learning platform did not accept the connection.",
+    restored: "This page was restored from the browser's history; reload it to keep saving " +
+      "progress.",
+    useLmsNext: "To go to the next module, use your learning platform's navigation (its Next " +
+      "button or course menu). Your progress here has been saved.",
+    useLmsPrevious: "To go back to the previous module, use your learning platform's navigation " +
+      "(its Previous button or course menu). Your progress here has been saved.",
+    welcome: "Welcome back. You were last reading: ",
+    resume: "Resume",
+    restart: "Start from the beginning",
+  };
+
+  /* ------------------------------------------------------------------ pure helpers */
+
+  function pad2(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  function toCentiseconds(ms) {
+    const n = Number(ms);
+    if (!isFinite(n) || n <= 0) return 0;
+    return Math.round(n / 10);
+  }
+
+  function splitCentiseconds(cs) {
+    return {
+      h: Math.floor(cs / 360000),
+      m: Math.floor(cs / 6000) % 60,
+      s: Math.floor(cs / 100) % 60,
+      f: cs % 100,
+    };
+  }
+
+  function fraction(f) {
+    // 1-2 decimals, no trailing zero: 50 -> "5", 5 -> "05", 25 -> "25"
+    return (f < 10 ? "0" + f : String(f)).replace(/0$/, "");
+  }
+
+  /** SCORM 1.2 CMITimespan HHHH:MM:SS.SS (2-4 hour digits, 0-2 decimals), capped at 9999 h. */
+  function formatSessionTime12(ms) {
+    const max = ((9999 * 60 + 59) * 60 + 59) * 100 + 99;
+    const t = splitCentiseconds(Math.min(toCentiseconds(ms), max));
+    let out = pad2(t.h) + ":" + pad2(t.m) + ":" + pad2(t.s);
+    if (t.f) out += "." + fraction(t.f);
+    return out;
+  }
+
+  /** SCORM 2004 timeinterval (ISO 8601 duration): PT1H5M3.25S; PT0S for zero. */
+  function formatSessionTime2004(ms) {
+    const cs = toCentiseconds(ms);
+    if (!cs) return "PT0S";
+    const t = splitCentiseconds(cs);
+    let out = "PT";
+    if (t.h) out += t.h + "H";
+    if (t.m) out += t.m + "M";
+    if (t.s || t.f) out += t.s + (t.f ? "." + fraction(t.f) : "") + "S";
+    return out;
+  }
+
+  /** A 0..1 real as a string with '.' decimals and at most 4 of them (never an exponent). */
+  function formatMeasure(x) {
+    let n = Number(x);
+    if (!isFinite(n) || n < 0) n = 0;
+    if (n > 1) n = 1;
+    const fixed = (Math.round(n * 10000) / 10000).toFixed(4);
+    return fixed.replace(/\.?0+$/, "") || "0";
+  }
+
+  function encodeViewed(viewed) {
+    let out = "";
+    for (let d = 0; d * 4 < viewed.length; d += 1) {
+      let digit = 0;
+      for (let b = 0; b < 4; b += 1) {
+        if (viewed[d * 4 + b]) digit |= 1 << b;
+      }
+      out += digit.toString(16);
+    }
+    return out;
+  }
+
+  /**
+   * Build the suspend_data string.  obj = {key, viewed: boolean[], seconds, extra?: string[]}.
+   * Only the version this runtime writes ("1") exists so far.
+   */
+  function encodeState(obj) {
+    const o = obj || {};
+    const key = String(o.key || "").toLowerCase();
+    const viewed = Array.isArray(o.viewed) ? o.viewed : [];
+    let seconds = Math.floor(Number(o.seconds) || 0);
+    if (seconds < 0) seconds = 0;
+    if (seconds > MAX_SECONDS) seconds = MAX_SECONDS;
+    const fields = [FORMAT_VERSION, key, encodeViewed(viewed), String(seconds)];
+    (Array.isArray(o.extra) ? o.extra : []).forEach((field) => {
+      fields.push(String(field).split(SEP).join(""));
+    });
+    return fields.join(SEP);
+  }
+
+  /**
+   * Parse suspend_data.  Returns {version, key, viewed: boolean[], seconds, extra: string[]} or
+   * null when the string is not valid version-1 state.  With sectionCount the viewed field must
+   * have exactly ceil(sectionCount / 4) digits and no bit at or beyond sectionCount; viewed then
+   * has sectionCount entries.  The caller compares key with its own stateKey.
+   */
+  function decodeState(str, sectionCount) {
+    if (typeof str !== "string" || !str) return null;
+    const fields = str.split(SEP);
+    if (fields.length < 4 || fields[0] !== FORMAT_VERSION) return null;
+    const key = fields[1];
+    const hex = fields[2];
+    const secs = fields[3];
+    if (!/^[0-9a-f]{8}$/.test(key) || !/^[0-9a-f]*$/.test(hex) || !/^[0-9]{1,8}$/.test(secs)) {
+      return null;
+    }
+    const haveCount = typeof sectionCount === "number" && sectionCount >= 0;
+    const n = haveCount ? Math.floor(sectionCount) : hex.length * 4;
+    if (hex.length !== Math.ceil(n / 4)) return null;
+    const viewed = [];
+    for (let i = 0; i < hex.length * 4; i += 1) {
+      const on = (parseInt(hex.charAt(Math.floor(i / 4)), 16) & (1 << (i % 4))) !== 0;
+      if (i < n) viewed.push(on);
+      else if (on) return null;
+    }
+    return {
+      version: 1,
+      key: key,
+      viewed: viewed,
+      seconds: parseInt(secs, 10),
+      extra: fields.slice(4),
+    };
+  }
+
+  /* ------------------------------------------------------------------ API discovery */
+
+  function readApi(win, name) {
+    try {
+      const candidate = win[name];
+      const fnName = DATA_MODEL[name === "API" ? "1.2" : "2004"].fn.init;
+      if (candidate && typeof candidate[fnName] === "function") return candidate;
+    } catch (e) {
+      // cross-origin window: SecurityError
+    }
+    return null;
+  }
+
+  function climb(start, name, cap) {
+    let win = start;
+    for (let i = 0; win && i <= cap; i += 1) {
+      const found = readApi(win, name);
+      if (found) return found;
+      let parent = null;
+      try {
+        parent = win.parent;
+      } catch (e) {
+        return null;
+      }
+      if (!parent || parent === win) return null;
+      win = parent;
+    }
+    return null;
+  }
+
+  function findApiNamed(name, cap) {
+    const own = climb(window, name, cap);
+    if (own) return own;
+    let opener = null;
+    try {
+      opener = window.top ? window.top.opener : null;
+    } catch (e) {
+      opener = null;
+    }
+    return opener ? climb(opener, name, cap) : null;
+  }
+
+  /** Look for the API of the preferred edition first, then the other one. */
+  function findApi(preferred) {
+    const order = preferred === "2004" ? ["2004", "1.2"] : ["1.2", "2004"];
+    for (let i = 0; i < order.length; i += 1) {
+      const dm = DATA_MODEL[order[i]];
+      const api = findApiNamed(dm.apiName, dm.searchCap);
+      if (api) return { api: api, edition: order[i] };
+    }
+    return null;
+  }
+
+  /* ------------------------------------------------------------------ runtime state */
+
+  const S = {
+    config: null,
+    edition: null,
+    dm: null,
+    api: null,
+    connected: false,
+    finishing: false,
+    finished: false,
+    ids: [],
+    elements: [],
+    viewed: [],
+    current: -1,
+    location: "",
+    bookmarkIndex: -1,
+    entry: "",
+    reviewMode: false,
+    completed: false,
+    statusWritten: "",
+    restored: false,
+    dropped: "",
+    restoredSeconds: 0,
+    extraFields: [],
+    activeMs: 0,
+    visibleSince: null,
+    startedAt: 0,
+    objectiveIndex: [],
+    lastSuspend: null,
+    lastProgress: null,
+    commitTimer: null,
+    heartbeat: null,
+    ticker: null,
+    observer: null,
+    candidates: null,
+    rafPending: false,
+    errors: [],
+    calls: 0,
+  };
+
+  function now() {
+    return (window.performance && performance.now) ? performance.now() : Date.now();
+  }
+
+  function recordError(op, element, code) {
+    if (S.errors.length < 50) S.errors.push({ op: op, element: element, code: String(code) });
+  }
+
+  function callApi(fnKey, args) {
+    if (!S.api) return "false";
+    try {
+      S.calls += 1;
+      const result = S.api[S.dm.fn[fnKey]].apply(S.api, args);
+      return result === undefined || result === null ? "" : String(result);
+    } catch (e) {
+      recordError(fnKey, args[0] || "", "exception");
+      return "false";
+    }
+  }
+
+  function lastError() {
+    return callApi("error", []);
+  }
+
+  function live() {
+    return S.connected && !S.finished;
+  }
+
+  function getValue(element) {
+    if (!live()) return "";
+    return callApi("get", [element]);
+  }
+
+  function setValue(element, value) {
+    if (!live()) return false;
+    const ok = callApi("set", [element, String(value)]) === "true";
+    if (!ok) recordError("set", element, lastError());
+    return ok;
+  }
+
+  function commitNow() {
+    if (S.commitTimer) {
+      clearTimeout(S.commitTimer);
+      S.commitTimer = null;
+    }
+    if (!live() || S.finishing) return false;
+    const ok = callApi("commit", [""]) === "true";
+    if (!ok) recordError("commit", "", lastError());
+    return ok;
+  }
+
+  function scheduleCommit(delay) {
+    if (!live() || S.commitTimer) return;
+    S.commitTimer = setTimeout(() => {
+      S.commitTimer = null;
+      commitNow();
+    }, delay);
+  }
+
+  /* ------------------------------------------------------------------ status element */
+
+  function statusElement() {
+    let el = document.getElementById("coursec-status");
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "coursec-status";
+      el.setAttribute("role", "status");
+      el.setAttribute("aria-live", "polite");
+      document.body.appendChild(el);
+    }
+    return el;
+  }
+
+  function setNotice(text) {
+    const box = statusElement();
+    let p = box.querySelector(".cs-notice");
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "cs-notice";
+      box.appendChild(p);
+    }
+    p.textContent = text;
+  }
+
+  function injectStyle() {
+    // Zero-specificity defaults so the course theme can restyle the banner freely.
+    if (document.getElementById("coursec-scorm-style")) return;
+    const style = document.createElement("style");
+    style.id = "coursec-scorm-style";
+    style.textContent =
+      ":where(#coursec-status .cs-resume){position:fixed;z-index:1000;left:1rem;right:1rem;" +
+      "bottom:1rem;max-width:40rem;margin:0 auto;padding:.75rem 1rem;border:1px solid;" +
+      "border-radius:.5rem;background:Canvas;color:CanvasText;" +
+      "box-shadow:0 .25rem 1rem rgba(0,0,0,.25)}" +
+      ":where(#coursec-status .cs-resume p){margin:0 0 .5rem}" +
+      ":where(#coursec-status .cs-resume button){margin-right:.5rem}";
+    (document.head || document.body).appendChild(style);
+  }
+
+  /* ------------------------------------------------------------------ sections */
+
+  function headingOf(el) {
+    return el.querySelector("h1, h2, h3, h4, h5, h6") || el;
+  }
+
+  function focusQuietly(el) {
+    if (!el) return;
+    if (!el.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) {
+      el.setAttribute("tabindex", "-1");
+    }
+    try {
+      el.focus({ preventScroll: true });
+    } catch (e) {
+      el.focus();
+    }
+  }
+
+  function viewportHeight() {
+    return window.innerHeight || document.documentElement.clientHeight || 0;
+  }
+
+  function isInView(el, vh) {
+    const r = el.getBoundingClientRect();
+    if (r.height <= 0) return r.top >= 0 && r.top <= vh;
+    const visible = Math.min(r.bottom, vh) - Math.max(r.top, 0);
+    return visible > 0 && visible >= Math.min(r.height, vh) * 0.5;
+  }
+
+  function viewedCount() {
+    return S.viewed.filter(Boolean).length;
+  }
+
+  function evaluateViewed(indices) {
+    const vh = viewportHeight();
+    let changed = false;
+    indices.forEach((i) => {
+      const el = S.elements[i];
+      if (!S.viewed[i] && el && isInView(el, vh)) {
+        S.viewed[i] = true;
+        changed = true;
+      }
+    });
+    if (changed) onViewedChanged();
+  }
+
+  function computeCurrent() {
+    const vh = viewportHeight();
+    const line = vh * 0.3;
+    const doc = document.documentElement;
+    const atBottom = window.innerHeight + (window.pageYOffset || doc.scrollTop) >=
+      doc.scrollHeight - 2;
+    let current = -1;
+    for (let i = 0; i < S.elements.length; i += 1) {
+      const el = S.elements[i];
+      if (!el) continue;
+      const top = el.getBoundingClientRect().top;
+      if (top <= line || (atBottom && top < vh)) current = i;
+      if (current === -1) current = i; // the first present section until one passes the line
+    }
+    return current;
+  }
+
+  function onScrollFrame() {
+    S.rafPending = false;
+    if (S.finished) return;
+    if (S.candidates) evaluateViewed(Array.from(S.candidates));
+    else evaluateViewed(S.ids.map((_, i) => i));
+    const current = computeCurrent();
+    if (current !== S.current) {
+      S.current = current;
+      setBookmark(current);
+    }
+  }
+
+  function onScroll() {
+    if (S.rafPending) return;
+    S.rafPending = true;
+    (window.requestAnimationFrame || ((cb) => setTimeout(cb, 16)))(onScrollFrame);
+  }
+
+  function startTracking() {
+    if ("IntersectionObserver" in window) {
+      S.candidates = new Set();
+      S.observer = new IntersectionObserver((entries) => {
+        entries.forEach((entry) => {
+          const i = S.elements.indexOf(entry.target);
+          if (i < 0) return;
+          if (entry.isIntersecting) S.candidates.add(i);
+          else S.candidates.delete(i);
+        });
+        evaluateViewed(Array.from(S.candidates));
+      }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
+      S.elements.forEach((el) => {
+        if (el) S.observer.observe(el);
+      });
+    } else {
+      evaluateViewed(S.ids.map((_, i) => i));
+    }
+    window.addEventListener("scroll", onScroll, { passive: true });
+    window.addEventListener("resize", onScroll, { passive: true });
+    S.current = computeCurrent(); // initial position is not a bookmark
+  }
+
+  function stopTracking() {
+    if (S.observer) S.observer.disconnect();
+    S.observer = null;
+    window.removeEventListener("scroll", onScroll);
+    window.removeEventListener("resize", onScroll);
+  }
+
+  /* ------------------------------------------------------------------ bookmark */
+
+  function locationFor(i) {
+    const id = S.ids[i];
+    return id.length <= S.dm.locationMax ? id : "#" + i;
+  }
+
+  function resolveLocation(loc) {
+    if (!loc) return -1;
+    const m = /^#([0-9]+)$/.exec(loc);
+    if (m) {
+      const i = parseInt(m[1], 10);
+      return i < S.ids.length ? i : -1;
+    }
+    return S.ids.indexOf(loc);
+  }
+
+  function setBookmark(i) {
+    if (i < 0 || !live()) return;
+    const loc = locationFor(i);
+    if (loc === S.location) return;
+    if (setValue(S.dm.location, loc)) {
+      S.location = loc;
+      scheduleCommit(BOOKMARK_COMMIT_DELAY_MS);
+    }
+  }
+
+  /* ------------------------------------------------------------------ time & progress */
+
+  function activeMs() {
+    return S.activeMs + (S.visibleSince === null ? 0 : now() - S.visibleSince);
+  }
+
+  function secondsOnSco() {
+    return Math.min(MAX_SECONDS, S.restoredSeconds + Math.floor(activeMs() / 1000));
+  }
+
+  function progress() {
+    const rule = S.config.completion || {};
+    if (rule.rule === "time") {
+      const need = Number(rule.seconds) || 0;
+      return need <= 0 ? 1 : Math.min(1, secondsOnSco() / need);
+    }
+    return S.ids.length ? viewedCount() / S.ids.length : 1;
+  }
+
+  function ruleMet() {
+    return progress() >= 1;
+  }
+
+  function writeSuspend() {
+    if (!live()) return;
+    const value = encodeState({
+      key: S.config.stateKey,
+      viewed: S.viewed,
+      seconds: secondsOnSco(),
+      extra: S.extraFields,
+    });
+    if (value === S.lastSuspend) return;
+    if (value.length > S.dm.suspendMax) {
+      recordError("set", S.dm.suspend, "too-long");
+      return;
+    }
+    if (setValue(S.dm.suspend, value)) S.lastSuspend = value;
+  }
+
+  function writeProgress() {
+    if (!live() || !S.dm.progress || S.reviewMode) return;
+    const value = formatMeasure(S.completed ? Math.max(progress(), 1) : progress());
+    if (value === S.lastProgress) return;
+    if (setValue(S.dm.progress, value)) S.lastProgress = value;
+  }
+
+  /* ------------------------------------------------------------------ status & objectives */
+
+  function setObjectiveStatuses(completed) {
+    const is2004 = S.edition === "2004";
+    S.objectiveIndex.forEach((n) => {
+      const base = "cmi.objectives." + n + ".";
+      if (is2004) {
+        if (completed) {
+          if (getValue(base + "completion_status") !== "completed") {
+            setValue(base + "completion_status", "completed");
+          }
+        } else {
+          setValue(base + "completion_status", "incomplete");
+          setValue(base + "success_status", "unknown");
+        }
+      } else if (completed) {
+        // keep a passed/failed a knowledge check may have written
+        const current = getValue(base + "status");
+        if (current !== "passed" && current !== "failed" && current !== "completed") {
+          setValue(base + "status", "completed");
+        }
+      } else {
+        setValue(base + "status", "incomplete");
+      }
+    });
+  }
+
+  function setupObjectives() {
+    const ids = Array.isArray(S.config.objectives) ? S.config.objectives : [];
+    if (!ids.length) return false;
+    let count = parseInt(getValue("cmi.objectives._count"), 10);
+    if (!isFinite(count) || count < 0) count = 0;
+    const existing = {};
+    for (let n = 0; n < count; n += 1) existing[getValue("cmi.objectives." + n + ".id")] = n;
+    const fresh = [];
+    S.objectiveIndex = ids.map((id) => {
+      if (Object.prototype.hasOwnProperty.call(existing, id)) return existing[id];
+      const n = count;
+      count += 1;
+      setValue("cmi.objectives." + n + ".id", id); // id first
+      fresh.push(n);
+      return n;
+    });
+    if (!fresh.length) return false;
+    const all = S.objectiveIndex;
+    S.objectiveIndex = fresh;
+    setObjectiveStatuses(false);
+    S.objectiveIndex = all;
+    return true;
+  }
+
+  function markComplete() {
+    if (S.completed) return;
+    S.completed = true;
+    if (S.ticker) {
+      clearInterval(S.ticker);
+      S.ticker = null;
+    }
+    if (!live()) return;
+    writeSuspend();
+    if (S.reviewMode) return;
+    writeProgress();
+    const status = getValue(S.dm.status);
+    if (S.edition === "2004") {
+      if (status !== "completed") setValue(S.dm.status, "completed");
+    } else if (status !== "passed" && status !== "failed" && status !== "completed") {
+      setValue(S.dm.status, "completed");
+    }
+    S.statusWritten = getValue(S.dm.status) || "completed";
+    setObjectiveStatuses(true);
+    commitNow();
+  }
+
+  function checkCompletion() {
+    if (!S.completed && ruleMet()) markComplete();
+  }
+
+  function onViewedChanged() {
+    if (!live()) return;
+    writeSuspend();
+    if (!S.completed) writeProgress();
+    checkCompletion();
+    scheduleCommit(BOOKMARK_COMMIT_DELAY_MS);
+  }
+
+  /* ------------------------------------------------------------------ resume prompt */
+
+  function removePrompt() {
+    const box = document.getElementById("coursec-status");
+    const prompt = box && box.querySelector(".cs-resume");
+    if (prompt) prompt.parentNode.removeChild(prompt);
+  }
+
+  function resumeTo(i) {
+    removePrompt();
+    const el = S.elements[i];
+    if (!el) return;
+    el.scrollIntoView({ block: "start" });
+    focusQuietly(headingOf(el));
+    onScroll();
+  }
+
+  function restartFromTop() {
+    removePrompt();
+    window.scrollTo(0, 0);
+    const main = document.getElementById("main") || document.body;
+    focusQuietly(main.querySelector("h1, h2, h3, h4, h5, h6") || main);
+    onScroll();
+  }
+
+  function showResumePrompt(i) {
+    injectStyle();
+    const box = statusElement();
+    const wrap = document.createElement("div");
+    wrap.className = "cs-resume";
+    wrap.setAttribute("role", "group");
+    wrap.setAttribute("aria-label", "Resume where you left off");
+    const p = document.createElement("p");
+    const title = (headingOf(S.elements[i]).textContent || "").replace(/\s+/g, " ").trim();
+    p.textContent = TEXT.welcome + (title || "section " + (i + 1)) + ".";
+    const resume = document.createElement("button");
+    resume.type = "button";
+    resume.setAttribute("data-coursec-resume", "resume");
+    resume.textContent = TEXT.resume;
+    resume.addEventListener("click", () => resumeTo(i));
+    const restart = document.createElement("button");
+    restart.type = "button";
+    restart.setAttribute("data-coursec-resume", "restart");
+    restart.textContent = TEXT.restart;
+    restart.addEventListener("click", restartFromTop);
+    wrap.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape") removePrompt();
+    });
+    wrap.appendChild(p);
+    wrap.appendChild(resume);
+    wrap.appendChild(restart);
+    box.appendChild(wrap);
+  }
+
+  /* ------------------------------------------------------------------ navigation links */
+
+  function onNavClick(ev) {
+    const link = ev.currentTarget;
+    const dir = link.getAttribute("data-coursec-nav");
+    if (!live() || !S.config.multiSco || (dir !== "continue" && dir !== "previous")) return;
+    if (S.edition === "2004") {
+      const valid = getValue("adl.nav.request_valid." + dir);
+      if (valid === "true") {
+        ev.preventDefault();
+        if (setValue("adl.nav.request", dir)) finish();
+        return;
+      }
+      if (valid !== "false") return; // LMS without sequencing: the plain link works
+    }
+    // 1.2 (or a 2004 LMS that refuses the request): moving the frame to another SCO's file
+    // would bypass the LMS, so point the learner at the LMS navigation instead.
+    ev.preventDefault();
+    writeSuspend();
+    commitNow();
+    setNotice(dir === "previous" ? TEXT.useLmsPrevious : TEXT.useLmsNext);
+  }
+
+  function wireNavLinks() {
+    const links = document.querySelectorAll("[data-coursec-nav]");
+    for (let i = 0; i < links.length; i += 1) links[i].addEventListener("click", onNavClick);
+  }
+
+  /* ------------------------------------------------------------------ lifecycle */
+
+  function onVisibility() {
+    if (document.visibilityState === "hidden") {
+      if (S.visibleSince !== null) {
+        S.activeMs += now() - S.visibleSince;
+        S.visibleSince = null;
+      }
+      if (live() && !S.finishing) {
+        writeSuspend();
+        writeProgress();
+        commitNow();
+      }
+    } else if (S.visibleSince === null) {
+      S.visibleSince = now();
+    }
+  }
+
+  function finish() {
+    if (!S.connected || S.finished || S.finishing) return S.finished;
+    S.finishing = true;
+    if (S.commitTimer) clearTimeout(S.commitTimer);
+    if (S.heartbeat) clearInterval(S.heartbeat);
+    if (S.ticker) clearInterval(S.ticker);
+    S.commitTimer = null;
+    S.heartbeat = null;
+    S.ticker = null;
+    stopTracking();
+    checkCompletion();
+    writeSuspend();
+    writeProgress();
+    // Chamilo and others have lost lesson_status after a commit: say it again before finishing.
+    if (S.edition === "1.2" && S.statusWritten) setValue(S.dm.status, S.statusWritten);
+    setValue(S.dm.sessionTime, S.edition === "2004"
+      ? formatSessionTime2004(now() - S.startedAt)
+      : formatSessionTime12(now() - S.startedAt));
+    setValue(S.dm.exit, EXIT_VALUE);
+    // No Commit here: Terminate/LMSFinish commits, and some LMSs reject a Commit during unload.
+    const ok = callApi("finish", [""]) === "true";
+    if (!ok) recordError("finish", "", lastError());
+    S.finished = true;
+    S.finishing = false;
+    return ok;
+  }
+
+  function restoreState() {
+    const raw = getValue(S.dm.suspend);
+    if (!raw) return;
+    const decoded = decodeState(raw, S.ids.length);
+    if (!decoded) {
+      S.dropped = "unreadable";
+      return;
+    }
+    if (decoded.key !== String(S.config.stateKey).toLowerCase()) {
+      S.dropped = "stale";
+      return;
+    }
+    S.restored = true;
+    S.viewed = decoded.viewed.map((v, i) => v || S.viewed[i]);
+    S.restoredSeconds = decoded.seconds;
+    S.extraFields = decoded.extra;
+    S.lastSuspend = raw;
+  }
+
+  function connect() {
+    const found = findApi(S.config.edition === "2004" ? "2004" : "1.2");
+    if (!found) {
+      setNotice(TEXT.noLms);
+      return false;
+    }
+    S.api = found.api;
+    S.edition = found.edition;
+    S.dm = DATA_MODEL[found.edition];
+    if (callApi("init", [""]) !== "true") {
+      recordError("init", "", lastError());
+      setNotice(TEXT.noConnect);
+      return false;
+    }
+    S.connected = true;
+    return true;
+  }
+
+  function start() {
+    if (S.startedAt) return; // initialise exactly once
+    S.startedAt = now();
+    S.visibleSince = document.visibilityState === "hidden" ? null : S.startedAt;
+    const cfgEl = document.getElementById("coursec-sco");
+    try {
+      S.config = JSON.parse(cfgEl ? cfgEl.textContent : "null");
+    } catch (e) {
+      S.config = null;
+    }
+    if (!S.config || typeof S.config !== "object") return;
+    S.ids = Array.isArray(S.config.sections) ? S.config.sections.map(String) : [];
+    S.elements = S.ids.map((id) => document.getElementById(id));
+    // a section missing from the page can never be scrolled to: do not let it block completion
+    S.viewed = S.elements.map((el) => !el);
+    S.edition = S.config.edition === "2004" ? "2004" : "1.2";
+    S.dm = DATA_MODEL[S.edition];
+
+    if (connect()) {
+      let wrote = false;
+      S.entry = getValue(S.dm.entry);
+      const mode = getValue(S.dm.mode);
+      S.reviewMode = mode === "review" || mode === "browse";
+      const status = getValue(S.dm.status);
+      const fresh = status === "not attempted" || status === "unknown" || status === "";
+      // 2004 answers 403 for a location/suspend_data that was never set: only read them when
+      // there can be something to read.
+      const mayHaveState = S.edition === "1.2" || S.entry === "resume" || !fresh;
+      if (!S.reviewMode) {
+        if (fresh) {
+          setValue(S.dm.status, "incomplete");
+          S.statusWritten = "incomplete";
+          if (S.dm.success) setValue(S.dm.success, "unknown");
+          wrote = true;
+        } else if (status === "completed" || status === "passed") {
+          S.completed = true;
+        } else if (S.edition === "1.2") {
+          S.statusWritten = status;
+        }
+        if (setupObjectives()) wrote = true;
+      }
+      if (mayHaveState) {
+        S.location = getValue(S.dm.location);
+        S.bookmarkIndex = resolveLocation(S.location);
+        restoreState();
+      }
+      if (!S.reviewMode) setValue(S.dm.exit, EXIT_VALUE);
+      if (wrote) commitNow();
+      S.heartbeat = setInterval(() => {
+        if (!live()) return;
+        writeSuspend();
+        writeProgress();
+        commitNow();
+      }, HEARTBEAT_MS);
+      if ((S.config.completion || {}).rule === "time" && !S.completed) {
+        S.ticker = setInterval(checkCompletion, 1000);
+      }
+      window.addEventListener("pagehide", finish);
+      window.addEventListener("pageshow", (ev) => {
+        if (ev.persisted && S.finished) setNotice(TEXT.restored);
+      });
+      wireNavLinks();
+    }
+    document.addEventListener("visibilitychange", onVisibility);
+    startTracking();
+    if (S.connected) {
+      writeSuspend();
+      if (!S.completed) writeProgress();
+      checkCompletion();
+      if ((S.entry === "resume" || S.location) && S.bookmarkIndex > 0) {
+        showResumePrompt(S.bookmarkIndex);
+      }
+    }
+  }
+
+  window.coursecScorm = {
+    get api() {
+      return S.connected ? S.api : null;
+    },
+    get edition() {
+      return S.connected ? S.edition : null;
+    },
+    state() {
+      return {
+        edition: S.edition,
+        connected: S.connected,
+        finished: S.finished,
+        sco: S.config ? S.config.sco : null,
+        entry: S.entry,
+        sections: S.ids.slice(),
+        viewed: S.ids.filter((_, i) => S.viewed[i]),
+        current: S.current >= 0 ? S.ids[S.current] : null,
+        location: S.location,
+        completed: S.completed,
+        progress: S.config ? progress() : 0,
+        seconds: S.config ? secondsOnSco() : 0,
+        restored: S.restored,
+        dropped: S.dropped,
+        suspendData: S.lastSuspend,
+        errors: S.errors.slice(),
+        calls: S.calls,
+      };
+    },
+    finish: finish,
+    formatSessionTime12: formatSessionTime12,
+    formatSessionTime2004: formatSessionTime2004,
+    formatMeasure: formatMeasure,
+    encodeState: encodeState,
+    decodeState: decodeState,
+  };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
