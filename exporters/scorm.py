@@ -11,19 +11,20 @@ from typing import Any, ClassVar
 
 from coursec.course import Course, Module
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
-from coursec.exporters._manifest import (
-    ManifestItem,
-    ManifestSpec,
-    manifest_bytes,
-    objective_global_id,
-)
-from coursec.exporters._scorm_state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
 from coursec.export import Artifact, ExportContext
 from coursec.output import write_zip
 from coursec.plan import BuildPlan
 from coursec.schema import CompletionRule, Packaging
 from coursec.site import Edition, OutputFile, PageMode, render_course_page, render_module_page
 from coursec.site import shared_files as site_shared_files
+
+from ._manifest import (
+    ManifestItem,
+    ManifestSpec,
+    manifest_bytes,
+    objective_global_id,
+)
+from ._scorm_state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
 
 RUNTIME = "static/coursec-scorm.js"
 PRINT_ONLY = ("static/print.css",)
@@ -41,8 +42,14 @@ def packaging_for(edition: Edition, course: Course, override: Packaging | None) 
 def _completion(course: Course, modules: list[Module]) -> dict[str, Any]:
     rules = {course.completion_rule(m) for m in modules}
     rule = CompletionRule.TIME if rules == {CompletionRule.TIME} else CompletionRule.VIEWED_ALL
-    seconds = course.spec.scorm.completion_seconds * (len(modules) if rule is CompletionRule.TIME else 0)
+    seconds = course.spec.scorm.completion_seconds * (
+        len(modules) if rule is CompletionRule.TIME else 0
+    )
     return {"rule": rule.value, "seconds": seconds}
+
+
+def _objective_ids(modules: list[Module]) -> tuple[str, ...]:
+    return tuple(o.id for m in modules for o in m.objectives)
 
 
 class _ScormExporter:
@@ -59,7 +66,9 @@ class _ScormExporter:
             "sco": sco,
             "stateKey": state_key(sections),
             "sections": sections,
-            "objectives": [objective_global_id(course.id, o.id) for m in modules for o in m.objectives],
+            "objectives": [
+                objective_global_id(course.id, o.id) for m in modules for o in m.objectives
+            ],
             "completion": _completion(course, modules),
             "multiSco": multi,
         }
@@ -84,11 +93,12 @@ class _ScormExporter:
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
         course = plan.course
-        mode_multi = packaging_for(self.edition, course, ctx.options.packaging) is Packaging.MULTI_SCO
+        mode_multi = (
+            packaging_for(self.edition, course, ctx.options.packaging) is Packaging.MULTI_SCO
+        )
         mode = PageMode(self.edition, mode_multi)
         pages: list[OutputFile] = []
         items: list[ManifestItem] = []
-        objective_ids = lambda ms: tuple(o.id for m in ms for o in m.objectives)  # noqa: E731
         if mode_multi:
             for rendered in plan.modules:
                 module = rendered.module
@@ -96,14 +106,18 @@ class _ScormExporter:
                 page = render_module_page(plan, rendered, mode, sco)
                 pages.append(page)
                 items.append(
-                    ManifestItem(module.id, module.title, page.path, (page.path,), objective_ids([module]))
+                    ManifestItem(
+                        module.id, module.title, page.path, (page.path,), _objective_ids([module])
+                    )
                 )
         else:
             modules = [r.module for r in plan.modules]
             page = render_course_page(plan, mode, self._sco(course, "course", modules, False))
             pages.append(page)
             items.append(
-                ManifestItem(course.id, course.spec.title, page.path, (page.path,), objective_ids(modules))
+                ManifestItem(
+                    course.id, course.spec.title, page.path, (page.path,), _objective_ids(modules)
+                )
             )
         shared = [f for f in site_shared_files(plan) if f.path not in PRINT_ONLY]
         spec = ManifestSpec(

@@ -46,7 +46,7 @@ MakeCourse = Callable[..., Path]
 
 @pytest.fixture
 def make_course(tmp_path: Path) -> MakeCourse:
-    """Write a course folder: `make_course(course=..., modules={"modules/one.md": ...}, files=...)`."""
+    """Write a course folder: `make_course(course=..., modules={path: text}, files=...)`."""
 
     def make(
         course: str | None = COURSE_YML,

@@ -21,7 +21,7 @@ from coursec.build import build
 from coursec.cli import cli
 from coursec.options import BuildOptions
 
-PLUGIN = '''
+PLUGIN = """
 import os, time
 from pathlib import Path
 
@@ -51,7 +51,7 @@ class ListingExporter:
         from coursec.export import Artifact
         (ctx.out_dir / "modules.txt").write_text("\\n".join(m.module.id for m in plan.modules))
         return [Artifact(Path("modules.txt"), "module list")]
-'''
+"""
 
 
 @pytest.fixture
@@ -61,7 +61,9 @@ def plugin_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     dist = site / "coursec_testplugin-0.1.dist-info"
     dist.mkdir(parents=True)
     (site / "coursec_testplugin.py").write_text(PLUGIN)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: coursec-testplugin\nVersion: 0.1\n")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: coursec-testplugin\nVersion: 0.1\n"
+    )
     (dist / "entry_points.txt").write_text(
         "[coursec.exporters]\n"
         "slow = coursec_testplugin:SlowExporter\n"
@@ -162,7 +164,17 @@ def test_killed_build_leaves_previous_output(
         "COURSEC_TEST_MARKER": str(marker),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coursec", "build", str(root), "--format", "html,slow", "--out", str(out)],
+        [
+            sys.executable,
+            "-m",
+            "coursec",
+            "build",
+            str(root),
+            "--format",
+            "html,slow",
+            "--out",
+            str(out),
+        ],
         env=env,
     )
     deadline = time.monotonic() + 30
@@ -205,7 +217,9 @@ def test_hostile_markdown_yields_no_executable_script(
     for zip_name in ("demo-scorm12.zip", "demo-scorm2004.zip"):
         with zipfile.ZipFile(out / zip_name) as archive:
             pages |= {
-                f"{zip_name}:{n}": archive.read(n).decode() for n in archive.namelist() if n.endswith(".html")
+                f"{zip_name}:{n}": archive.read(n).decode()
+                for n in archive.namelist()
+                if n.endswith(".html")
             }
     assert len(pages) >= 6
     for name, html in pages.items():

@@ -86,7 +86,8 @@ def build(course_dir: Path, options: BuildOptions) -> BuildResult:
                 continue
             seconds = time.perf_counter() - started
             result.artifacts += [
-                ArtifactReport(a, exporter.name, _size(staging / a.path), seconds) for a in artifacts
+                ArtifactReport(a, exporter.name, _size(staging / a.path), seconds)
+                for a in artifacts
             ]
         if sink.has_errors:
             shutil.rmtree(staging, ignore_errors=True)

@@ -111,7 +111,9 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
     show_default=True,
     help="Comma-separated output formats (see `coursec formats`).",
 )
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Default: dist/<course-id>.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), help="Default: dist/<course-id>."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
     "--packaging",

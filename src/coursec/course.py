@@ -26,11 +26,16 @@ from coursec.sourcemap import SourceMap
 from coursec.sources import SourceError, parse_yaml, read_text, split_front_matter
 
 COURSE_FILE = "course.yml"
-RESERVED_IDS = frozenset({"index", "glossary", "objectives", "course", "static", "media", "questions"})
+RESERVED_IDS = frozenset(
+    {"index", "glossary", "objectives", "course", "static", "media", "questions"}
+)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
 _STOPWORDS = frozenset(
-    "a an and are as at be by for from how in into is it its of on or that the their this to "
-    "what when where which why with terms".split()
+    re.findall(
+        r"\w+",
+        "a an and are as at be by for from how in into is it its of on or that the their this to "
+        "what when where which why with terms",
+    )
 )
 
 
@@ -282,9 +287,7 @@ class CourseLoader:
             return None
         return Asset(resolved, _asset_dest(self.root, resolved))
 
-    def _local_url(
-        self, url: str, base: Path, span: Span, assets: dict[str, Asset]
-    ) -> str | None:
+    def _local_url(self, url: str, base: Path, span: Span, assets: dict[str, Asset]) -> str | None:
         """Map a local link/image to its output URL; external and in-page links stay as written."""
         if not url or url.startswith("#") or _SCHEME.match(url):
             return None
@@ -329,7 +332,9 @@ class CourseLoader:
                         "CS306",
                         f'question "{question.id}" assesses unknown objective "{objective_id}"',
                         smap.value(("quiz", "questions", qi, "objectives", oi)),
-                        f'did you mean "{close[0]}"?' if close else "objectives here: " + ", ".join(known),
+                        f'did you mean "{close[0]}"?'
+                        if close
+                        else "objectives here: " + ", ".join(known),
                     )
         if not module.published:
             return
@@ -346,7 +351,7 @@ class CourseLoader:
                 if slug not in slugs:
                     self.sink.error(
                         "CS305",
-                        f'objective "{objective.id}" names section "{slug}", which is not a heading here',
+                        f'objective "{objective.id}" names section "{slug}", not a heading here',
                         smap.value(("objectives", index, "sections", j)),
                         "sections: " + ", ".join(slugs),
                     )
@@ -370,14 +375,16 @@ class CourseLoader:
         objectives: dict[str, Module] = {}
         questions: dict[str, Module] = {}
         for module in modules:
-            for index, question in enumerate(module.spec.quiz.questions if module.spec.quiz else []):
+            for index, question in enumerate(
+                module.spec.quiz.questions if module.spec.quiz else []
+            ):
                 owner = questions.setdefault(question.id, module)
                 if owner is not module:
                     self.sink.error(
                         "CS301",
                         f'question id "{question.id}" is also used in {owner.path.name}',
                         module.sourcemap.value(("quiz", "questions", index, "id")),
-                        "question ids must be unique in the course: they become SCORM interaction ids",
+                        "question ids must be unique in the course (SCORM interaction ids)",
                     )
             if module.id in seen:
                 self.sink.error(
@@ -394,7 +401,7 @@ class CourseLoader:
                         "CS301",
                         f'objective id "{objective.id}" is also used in {other.path.name}',
                         module.sourcemap.value(("objectives", index, "id")),
-                        "objective ids must be unique in the course: they become SCORM objective ids",
+                        "objective ids must be unique in the course (they are SCORM objective ids)",
                     )
                 objectives.setdefault(objective.id, module)
 
@@ -413,7 +420,9 @@ def _stem(word: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return {_stem(w) for w in re.findall(r"[A-Za-z][A-Za-z-]+", text) if w.lower() not in _STOPWORDS}
+    return {
+        _stem(w) for w in re.findall(r"[A-Za-z][A-Za-z-]+", text) if w.lower() not in _STOPWORDS
+    }
 
 
 def addressing_sections(

@@ -60,7 +60,9 @@ def coverage_table(rows: list[CoverageRow]) -> str:
         )
         for r in rows
     ]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    widths = [
+        max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
     line = "  ".join("{:<%d}" % w for w in widths)  # noqa: UP031
     out = [line.format(*headers), line.format(*("-" * w for w in widths))]
     out += [line.format(*c) for c in cells]

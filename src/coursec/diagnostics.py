@@ -93,7 +93,9 @@ class DiagnosticSink:
     def add(self, diagnostic: Diagnostic) -> None:
         self.items.append(diagnostic)
 
-    def error(self, code: str, message: str, span: Span | None = None, hint: str | None = None) -> None:
+    def error(
+        self, code: str, message: str, span: Span | None = None, hint: str | None = None
+    ) -> None:
         self.add(Diagnostic(Severity.ERROR, code, message, span, hint))
 
     def warning(

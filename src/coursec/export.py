@@ -52,9 +52,13 @@ def load(entry: EntryPoint) -> Exporter:
     try:
         cls = entry.load()
         exporter = cls()
-    except Exception as exc:  # noqa: BLE001 - a broken plugin must not crash coursec
+    except Exception as exc:
         dist = entry.dist.name if entry.dist else "unknown distribution"
-        raise ExporterLoadError(f'exporter "{entry.name}" from {dist} failed to load: {exc}') from exc
+        raise ExporterLoadError(
+            f'exporter "{entry.name}" from {dist} failed to load: {exc}'
+        ) from exc
     if not isinstance(exporter, Exporter):
-        raise ExporterLoadError(f'"{entry.value}" is not a coursec exporter (needs name and export())')
+        raise ExporterLoadError(
+            f'"{entry.value}" is not a coursec exporter (needs name and export())'
+        )
     return exporter

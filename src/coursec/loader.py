@@ -114,12 +114,20 @@ def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) ->
         if _TYPE_ERRORS[kind] == "text" and not isinstance(error.get("input"), list | dict):
             hint = "put the value in quotes"
         return Diagnostic(
-            Severity.ERROR, "CS203", f"{where}: expected {_TYPE_ERRORS[kind]}, got {got}", span, hint
+            Severity.ERROR,
+            "CS203",
+            f"{where}: expected {_TYPE_ERRORS[kind]}, got {got}",
+            span,
+            hint,
         )
     if kind in ("enum", "literal_error"):
         expected = (error.get("ctx") or {}).get("expected", "")
         return Diagnostic(
-            Severity.ERROR, "CS204", f"{where}: {got} is not allowed", span, f"use one of {expected}"
+            Severity.ERROR,
+            "CS204",
+            f"{where}: {got} is not allowed",
+            span,
+            f"use one of {expected}",
         )
     message = error["msg"].removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
@@ -130,9 +138,7 @@ def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) ->
     return Diagnostic(Severity.ERROR, "CS205", f"{prefix}{message}", span)
 
 
-def validate(
-    model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagnostic]
-) -> M | None:
+def validate(model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagnostic]) -> M | None:
     """Validate `data`; append every problem (with its position) to `diagnostics`."""
     for loc, span in smap.duplicate_keys:
         diagnostics.append(

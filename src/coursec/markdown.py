@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -109,9 +109,8 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
     return f'<pre class="cs-code"><code class="language-{lang}">{spans}</code></pre>\n'
 
 
-
 def _render_callout(
-    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, env: EnvType
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
 ) -> str:
     token = tokens[idx]
     if token.nesting != 1:
@@ -173,7 +172,9 @@ def _wrap_sections(state: StateCore) -> None:
 
 @cache
 def _parser(allow_html: bool) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": allow_html, "highlight": _highlight, "typographer": False})
+    md = MarkdownIt(
+        "commonmark", {"html": allow_html, "highlight": _highlight, "typographer": False}
+    )
     md.enable(["table", "strikethrough"])
     md.use(deflist_plugin).use(footnote_plugin)
     md.use(container_plugin, name="callout", validate=lambda _p, _m: True, render=_render_callout)
@@ -222,7 +223,12 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
         if token.type == "section_close":
             head = heads[-1]
             sections.append(
-                Section(str(head.attrs["id"]), head.meta["title"], head.meta["line"], _plain_text(current))
+                Section(
+                    str(head.attrs["id"]),
+                    head.meta["title"],
+                    head.meta["line"],
+                    _plain_text(current),
+                )
             )
             continue
         current.append(token)
@@ -235,7 +241,9 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
                 references.append(Reference("link", str(child.attrs.get("href", "")), block_line))
             elif child.type == "image":
                 alt = "".join(c.content for c in child.children or [])
-                references.append(Reference("image", str(child.attrs.get("src", "")), block_line, alt))
+                references.append(
+                    Reference("image", str(child.attrs.get("src", "")), block_line, alt)
+                )
             elif child.type == "html_inline" or (
                 child.type == "text" and not allow_html and _HTML_TAG.search(child.content)
             ):
@@ -264,7 +272,7 @@ def render_body(body: ParsedBody, urls: Mapping[str, str], allow_html: bool) -> 
 
 
 def sanitize(html: str) -> str:
-    """Defence in depth: whatever the Markdown held, no script, handler or javascript: URL survives."""
+    """Defence in depth: no script, event handler or javascript: URL survives, whatever came in."""
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
@@ -276,5 +284,5 @@ def sanitize(html: str) -> str:
 
 
 def highlight_css() -> str:
-    css: str = HtmlFormatter(cssclass="cs-code").get_style_defs(".cs-code")
-    return css
+    formatter: Any = HtmlFormatter(cssclass="cs-code")
+    return str(formatter.get_style_defs(".cs-code"))

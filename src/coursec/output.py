@@ -32,7 +32,7 @@ def staging_dir(target: Path) -> Path:
 
 
 def swap_into_place(staging: Path, target: Path) -> None:
-    """Replace `target` by `staging`; the old output is removed only once the new one is in place."""
+    """Replace `target` by `staging`; the old output goes only once the new one is in place."""
     old = target.parent / f".{target.name}.old-{os.getpid()}"
     if target.exists():
         target.rename(old)

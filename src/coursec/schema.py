@@ -1,4 +1,4 @@
-"""Pydantic models of the course source: `course.yml` (CourseSpec) and module front matter (ModuleSpec).
+"""Pydantic models of the course source: course.yml (CourseSpec), module front matter (ModuleSpec).
 
 Models are position-free; `loader.py` maps validation errors back to file:line:col.
 """
@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 Slug = Annotated[
     str,
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
-    Field(description="Lower-case letters, digits and hyphens; stable: used in URLs and SCORM ids."),
+    Field(
+        description="Lower-case letters, digits and hyphens; stable: used in URLs and SCORM ids."
+    ),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -142,7 +144,11 @@ class KeyTerm(Spec):
     @property
     def text(self) -> str:
         """The term as the author wrote it, e.g. "corrigibility = remains correctable"."""
-        return self.label if self.relation == "statement" else f"{self.term} {self.symbol} {self.target}"
+        return (
+            self.label
+            if self.relation == "statement"
+            else f"{self.term} {self.symbol} {self.target}"
+        )
 
 
 class Objective(Spec):
@@ -150,7 +156,7 @@ class Objective(Spec):
     text: Text
     sections: list[Slug] = Field(
         [],
-        description="Headings (as slugs) that address this objective; found from the text if empty.",
+        description="Headings (as slugs) that address this objective; else found from the text.",
     )
 
 
@@ -186,7 +192,9 @@ class Question(Spec):
     id: Slug
     type: QuestionType
     prompt: Text
-    objectives: list[Slug] = Field(min_length=1, description="Objective ids this question assesses.")
+    objectives: list[Slug] = Field(
+        min_length=1, description="Objective ids this question assesses."
+    )
     choices: list[Choice] = Field([], description="single-choice and multiple-response.")
     answer: bool | None = Field(None, description="true-false: the correct answer.")
     pairs: list[Pair] = Field([], description="matching: each left item with its right match.")
@@ -214,9 +222,13 @@ class Question(Spec):
                 raise ValueError(f'a {kind.value} question takes no "{name}"')
         correct = sum(c.correct for c in self.choices)
         if kind is QuestionType.SINGLE and (len(self.choices) < 2 or correct != 1):
-            raise ValueError("a single-choice question needs 2 or more choices, exactly one correct")
+            raise ValueError(
+                "a single-choice question needs 2 or more choices, exactly one correct"
+            )
         if kind is QuestionType.MULTIPLE and (len(self.choices) < 2 or correct < 1):
-            raise ValueError("a multiple-response question needs 2 or more choices, 1 or more correct")
+            raise ValueError(
+                "a multiple-response question needs 2 or more choices, 1 or more correct"
+            )
         if kind is QuestionType.TRUE_FALSE and self.answer is None:
             raise ValueError("a true-false question needs `answer: true` or `answer: false`")
         if kind is QuestionType.MATCHING and len(self.pairs) < 2:
@@ -251,7 +263,9 @@ class Quiz(Spec):
     @model_validator(mode="after")
     def _draw_fits(self) -> Quiz:
         if self.draw is not None and self.draw > len(self.questions):
-            raise ValueError(f"draw is {self.draw} but there are only {len(self.questions)} questions")
+            raise ValueError(
+                f"draw is {self.draw} but there are only {len(self.questions)} questions"
+            )
         ids = [q.id for q in self.questions]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:

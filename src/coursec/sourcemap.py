@@ -1,4 +1,4 @@
-"""Positions of YAML keys and values, keyed by their path in the document (like pydantic's `loc`)."""
+"""Positions of YAML keys and values, keyed by their path in the document (pydantic's `loc`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,13 @@ Loc = tuple[str | int, ...]
 
 def _span(path: Path, node: yaml.Node, line_offset: int) -> Span:
     start, end = node.start_mark, node.end_mark
-    return Span(path, start.line + 1 + line_offset, start.column + 1, end.line + 1 + line_offset, end.column + 1)
+    return Span(
+        path,
+        start.line + 1 + line_offset,
+        start.column + 1,
+        end.line + 1 + line_offset,
+        end.column + 1,
+    )
 
 
 @dataclass(slots=True)

@@ -67,7 +67,7 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
             "CS103",
             f"YAML syntax error: {problem}",
             span,
-            "check indentation and quoting; values containing ': ' or starting with '{' need quotes",
+            "check indentation and quoting; quote values containing ': ' or starting with '{'",
         ) from exc
     except yaml.YAMLError as exc:
         raise _fail("CS103", f"YAML error: {exc}", Span(path, 1 + line_offset, 1)) from exc

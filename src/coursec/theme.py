@@ -51,7 +51,14 @@ class Theme:
         except jinja2.TemplateSyntaxError as exc:
             path = Path(exc.filename) if exc.filename else Path(name)
             raise CoursecError(
-                [Diagnostic(Severity.ERROR, "CS503", exc.message or "template syntax error", Span(path, exc.lineno))]
+                [
+                    Diagnostic(
+                        Severity.ERROR,
+                        "CS503",
+                        exc.message or "template syntax error",
+                        Span(path, exc.lineno),
+                    )
+                ]
             ) from exc
         except jinja2.TemplateError as exc:
             raise CoursecError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -101,8 +102,10 @@ def test_landmarks_headings_and_language(site: Path, page: Page) -> None:
     for selector in ("header", "nav", "main", "article", "footer", "a.cs-skip"):
         assert page.locator(selector).count() >= 1, selector
     assert page.locator("h1").count() == 1
-    levels = page.evaluate("[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])")
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+    levels = page.evaluate(
+        "[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])"
+    )
+    assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
 
 
 def test_module_page_content(site: Path) -> None:
