@@ -19,10 +19,15 @@
  *              capped at 99999999
  *   later      reserved (e.g. knowledge-check state); kept verbatim when the rest is valid
  *
+ * Bookmark (cmi.core.lesson_location / cmi.location): the current section's id, or "#<index>"
+ * when the id is longer than the element allows (255 chars in 1.2, 1000 in 2004).
+ *
  * Public surface (for tests and debugging only): window.coursecScorm.
  */
 (() => {
   "use strict";
+
+  if (window.coursecScorm) return; // loaded twice: the first copy owns the session
 
   const FORMAT_VERSION = "1";
   const SEP = "~";
@@ -663,10 +668,11 @@
   }
 
   function onViewedChanged() {
-    if (!live()) return;
-    writeSuspend();
-    if (!S.completed) writeProgress();
-    checkCompletion();
+    if (live()) {
+      writeSuspend();
+      if (!S.completed) writeProgress();
+    }
+    checkCompletion(); // tracked without an LMS too (state() reports it)
     scheduleCommit(BOOKMARK_COMMIT_DELAY_MS);
   }
 
@@ -687,11 +693,15 @@
     onScroll();
   }
 
+  function focusPageHeading() {
+    const main = document.getElementById("main") || document.body;
+    focusQuietly(main.querySelector("h1, h2, h3, h4, h5, h6") || main);
+  }
+
   function restartFromTop() {
     removePrompt();
     window.scrollTo(0, 0);
-    const main = document.getElementById("main") || document.body;
-    focusQuietly(main.querySelector("h1, h2, h3, h4, h5, h6") || main);
+    focusPageHeading();
     onScroll();
   }
 
@@ -716,7 +726,10 @@
     restart.textContent = TEXT.restart;
     restart.addEventListener("click", restartFromTop);
     wrap.addEventListener("keydown", (ev) => {
-      if (ev.key === "Escape") removePrompt();
+      if (ev.key === "Escape") {
+        removePrompt();
+        focusPageHeading(); // the focused button is gone: do not drop focus to <body>
+      }
     });
     wrap.appendChild(p);
     wrap.appendChild(resume);
@@ -734,13 +747,17 @@
       const valid = getValue("adl.nav.request_valid." + dir);
       if (valid === "true") {
         ev.preventDefault();
-        if (setValue("adl.nav.request", dir)) finish();
-        return;
+        if (setValue("adl.nav.request", dir)) {
+          finish(); // the LMS delivers the next SCO
+          return;
+        }
+      } else if (valid !== "false") {
+        return; // "unknown": an LMS that does not sequence, so the plain link works
       }
-      if (valid !== "false") return; // LMS without sequencing: the plain link works
     }
-    // 1.2 (or a 2004 LMS that refuses the request): moving the frame to another SCO's file
-    // would bypass the LMS, so point the learner at the LMS navigation instead.
+    // 1.2, or a 2004 LMS that refuses the request: moving the frame to another SCO's file would
+    // bypass the LMS, so point the learner at the LMS navigation instead.  The link stays a
+    // focusable link; the message goes to the polite live region.
     ev.preventDefault();
     writeSuspend();
     commitNow();
@@ -864,6 +881,12 @@
       const mayHaveState = S.edition === "1.2" || S.entry === "resume" || !fresh;
       if (!S.reviewMode) {
         if (fresh) {
+          // Start the bookmark at the first section, so that cmi.location is always set on a
+          // later launch (2004 answers GetValue of a never-set location with error 403).
+          const first = S.elements.findIndex(Boolean);
+          if (first >= 0 && setValue(S.dm.location, locationFor(first))) {
+            S.location = locationFor(first);
+          }
           setValue(S.dm.status, "incomplete");
           S.statusWritten = "incomplete";
           if (S.dm.success) setValue(S.dm.success, "unknown");

@@ -1,0 +1,97 @@
+"""Build-time side of the SCORM runtime's resume state (``cmi.suspend_data``).
+
+The runtime in ``templates/static/coursec-scorm.js`` writes and reads this format; its header
+comment describes the same thing, so change both together::
+
+    1~<stateKey>~<viewed>~<seconds>[~<later fields>]
+
+``1``
+    Format version. A runtime drops state of any other version silently (clean start).
+``stateKey``
+    :func:`state_key` of the SCO's section ids (later also its question ids): 8 lower-case hex
+    chars. The page carries it in its ``coursec-sco`` JSON; saved state with another key comes from
+    a different build of the SCO and is dropped silently. The runtime only compares it.
+``viewed``
+    Bitset of viewed sections, lower-case hex, exactly ``ceil(n / 4)`` digits for ``n``
+    sections: section ``i`` is bit ``i % 4`` (value ``1 << (i % 4)``) of digit ``i // 4``, digits
+    in section order. Five sections all viewed: ``f1``.
+``seconds``
+    Whole seconds the learner has had the SCO visible, summed over sessions, in decimal, capped
+    at :data:`MAX_SECONDS` (8 digits, a bit over three years).
+``later fields``
+    Reserved for a knowledge check's state; not counted by :func:`worst_case_suspend_length`.
+
+``cmi.suspend_data`` may hold :data:`SUSPEND_LIMITS` characters (the SPM of each edition); the
+exporter should compare :func:`worst_case_suspend_length` with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "FORMAT_VERSION",
+    "KEY_LENGTH",
+    "MAX_SECONDS",
+    "SEPARATOR",
+    "SUSPEND_LIMITS",
+    "encode_state",
+    "state_key",
+    "worst_case_suspend_length",
+]
+
+FORMAT_VERSION = 1
+"""Version written in the first field; bump it when a field changes meaning."""
+
+SEPARATOR = "~"
+"""Field separator; never appears inside a field."""
+
+KEY_LENGTH = 8
+"""Hex characters of the state key."""
+
+MAX_SECONDS = 99_999_999
+"""Largest time the runtime stores (about 3.17 years); longer totals are written as this."""
+
+SUSPEND_LIMITS: dict[str, int] = {"1.2": 4096, "2004": 64000}
+"""Smallest permitted maximum of ``cmi.suspend_data`` per SCORM edition, in characters."""
+
+
+def state_key(parts: Iterable[str]) -> str:
+    """Return the 8 lower-case hex chars of SHA-256 over ``parts`` joined with newlines.
+
+    ``parts`` are the SCO's section element ids in document order (HTML ids hold no whitespace,
+    so the join is unambiguous). Any change to the list gives a different key.
+    """
+    digest = hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    return digest[:KEY_LENGTH]
+
+
+def _viewed_hex(viewed: Sequence[bool]) -> str:
+    digits = []
+    for start in range(0, len(viewed), 4):
+        value = sum(1 << bit for bit, seen in enumerate(viewed[start : start + 4]) if seen)
+        digits.append(f"{value:x}")
+    return "".join(digits)
+
+
+def encode_state(key: str, viewed: Sequence[bool], seconds: int) -> str:
+    """Encode version-1 state exactly as the runtime's ``encodeState`` does (used by tests)."""
+    if len(key) != KEY_LENGTH or any(c not in "0123456789abcdef" for c in key):
+        raise ValueError(f"state key must be {KEY_LENGTH} lower-case hex chars: {key!r}")
+    clamped = min(max(int(seconds), 0), MAX_SECONDS)
+    fields = [str(FORMAT_VERSION), key, _viewed_hex(viewed), str(clamped)]
+    return SEPARATOR.join(fields)
+
+
+def worst_case_suspend_length(section_count: int) -> int:
+    """Longest suspend_data the runtime writes for a SCO with ``section_count`` sections.
+
+    Every field at its maximum width: version, 8-char key, ``ceil(n / 4)`` hex digits and
+    ``MAX_SECONDS`` in decimal, plus three separators.
+    """
+    if section_count < 0:
+        raise ValueError("section_count must not be negative")
+    viewed_digits = -(-section_count // 4)
+    fields = (len(str(FORMAT_VERSION)), KEY_LENGTH, viewed_digits, len(str(MAX_SECONDS)))
+    return sum(fields) + len(SEPARATOR) * (len(fields) - 1)
