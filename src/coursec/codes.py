@@ -35,6 +35,8 @@ CODES: dict[str, str] = {
     "CS502": "SCORM suspend_data budget exceeded",
     "CS503": "template error",
     "CS504": "unknown output format",
+    "CS505": "resource refused by the PDF renderer",
+    "CS506": "PDF renderer warning",
     "CS901": "exporter could not be loaded",
     "CS902": "internal error",
 }

@@ -60,7 +60,8 @@ class Theme:
                     )
                 ]
             ) from exc
-        except jinja2.TemplateError as exc:
+        except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+            # a custom template can fail in many ways; the author gets a diagnostic, not a trace
             raise CoursecError(
                 [Diagnostic(Severity.ERROR, "CS503", f"template {name}: {exc}", Span(Path(name)))]
             ) from exc
@@ -72,7 +73,10 @@ class Theme:
             root = directory / STATIC
             if not root.is_dir():
                 continue
+            inside = directory.resolve()
             for path in sorted(p for p in root.rglob("*") if p.is_file()):
+                if not path.resolve().is_relative_to(inside):
+                    continue  # a symlink out of the theme folder is never copied
                 rel = path.relative_to(directory).as_posix()
                 if not any(part.startswith(".") for part in rel.split("/")):
                     found[rel] = StaticFile(rel, path)

@@ -1,0 +1,655 @@
+"""PdfExporter: print handouts for reviewers, laid out by WeasyPrint.
+
+The handout is made from the same rendered module bodies as the HTML site (`plan.modules`),
+put through the theme's print template (`print/handout.html.j2`) and stylesheet
+(`print/handout.css`); a course overrides either in its own `templates/print/` folder.
+
+WeasyPrint never reaches the network or the file system by itself: every resource goes through
+`BuildFetcher`, which serves only the build's own files (the course's media, the theme's static
+and print files) from a virtual origin and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
+
+from lxml import html as lxml_html
+from lxml.etree import _Element
+
+from coursec import __version__
+from coursec.course import Course, Module, addressing_sections
+from coursec.diagnostics import Span
+from coursec.export import Artifact, ExportContext
+from coursec.plan import BuildPlan, RenderedModule
+from coursec.schema import KeyTerm, Objective, Question, QuestionType, Quiz
+
+TEMPLATE = "print/handout.html.j2"
+STYLESHEET = "print/handout.css"
+PRINT_DIR = "print"
+# Every resource URL of a handout lives under this origin (a reserved, unresolvable name:
+# RFC 2606); the fetcher maps its paths to the build's files and never opens a connection.
+ORIGIN = "https://coursec.invalid/"
+BASE_URL = ORIGIN + "handout.html"
+# PDF/UA-1 (WeasyPrint's pdf_variant, tested with WeasyPrint 70) gives a tagged PDF: a structure
+# tree from the HTML (H1/H2, P, L/LI, Table/TH/TD, Link, Figure with the image's alt as /Alt),
+# /Lang, /MarkInfo, DisplayDocTitle and `pdfuaid:part=1` in the XMP; page backgrounds (the
+# DRAFT watermark) and margin boxes are artifacts. Not validated against PDF/UA here (no
+# veraPDF); known gaps in WeasyPrint 70: TH cells carry no /Scope, link annotations' /Contents
+# is the target id rather than a description, code blocks are plain P/Span.
+PDF_VARIANT = "pdf/ua-1"
+_EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
+_SITE_PAGES = {
+    "index.html": "contents",
+    "glossary.html": "glossary",
+    "objectives.html": "objectives",
+}
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
+class RefusedURL(ValueError):
+    """A handout asked for a resource that is not one of the build's files."""
+
+
+@dataclass(slots=True)
+class BuildFetcher:
+    """A WeasyPrint URL fetcher that serves a fixed set of files and refuses everything else.
+
+    No http(s), no `file:` URL, no `data:` URL: only `ORIGIN/<path>` for a path in `files`.
+    Refused URLs are remembered (in order, once each) so the exporter can report them.
+    """
+
+    files: Mapping[str, Path | bytes]
+    refused: list[str] = field(default_factory=list)
+    # WeasyPrint reads this on its fetcher: a refusal is logged, and must not stop the rendering.
+    _fail_on_errors: ClassVar[bool] = False
+
+    def resolve(self, url: str) -> tuple[bytes, str]:
+        """The bytes and MIME type served for `url`; raises `RefusedURL` for anything else."""
+        key = self._key(url)
+        source = self.files.get(key) if key is not None else None
+        if source is None:
+            if url not in self.refused:
+                self.refused.append(url)
+            raise RefusedURL(f"coursec serves only the course's own files to the PDF: {url}")
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        return data, _mime_type(url)
+
+    def __call__(self, url: str) -> Any:
+        """WeasyPrint's fetcher protocol: a response, or an exception it logs and skips."""
+        data, mime = self.resolve(url)
+        try:
+            from weasyprint.urls import URLFetcherResponse
+        except ImportError:  # older WeasyPrint: fetchers return a dict
+            return {"string": data, "mime_type": mime, "redirected_url": url}
+        return URLFetcherResponse(url, data, {"Content-Type": mime})
+
+    @staticmethod
+    def _key(url: str) -> str | None:
+        if not url.startswith(ORIGIN):
+            return None
+        parts = urlsplit(url)
+        if parts.query or parts.username or parts.password or parts.port:
+            return None
+        path = unquote(parts.path).lstrip("/")
+        if not path or any(p in ("", ".", "..") for p in path.split("/")) or "\\" in path:
+            return None
+        return path
+
+
+def _mime_type(url: str) -> str:
+    path = urlsplit(url).path
+    if path.endswith(".svg"):
+        return "image/svg+xml"
+    if path.endswith(".css"):
+        return "text/css"
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def build_files(plan: BuildPlan) -> dict[str, Path | bytes]:
+    """What a handout may load: course media, theme static files, the theme's print folder.
+
+    Theme files are served only if they really are inside a theme folder: a symbolic link in a
+    course's `templates/` that points elsewhere is left out.
+    """
+    dirs = [d.resolve() for d in plan.theme.dirs]
+
+    def inside(path: Path) -> bool:
+        real = path.resolve()
+        return any(real.is_relative_to(d) for d in dirs)
+
+    files: dict[str, Path | bytes] = {}
+    for static in plan.theme.static_files():
+        if static.source is None:
+            files[static.dest] = static.read()
+        elif inside(static.source):
+            files[static.dest] = static.source
+    for directory in reversed(plan.theme.dirs):  # the course's own print files win
+        root = directory / PRINT_DIR
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            rel = path.relative_to(directory).as_posix()
+            hidden = any(part.startswith(".") for part in rel.split("/"))
+            if not hidden and not rel.endswith(".j2") and inside(path):
+                files[rel] = path
+    for asset in plan.course.assets:  # the loader keeps these inside the course folder
+        files[asset.dest] = asset.source
+    return files
+
+
+# --- the module bodies, adapted to one paged document ---------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PrintModule:
+    """One module as the print template sees it."""
+
+    module: Module
+    number: int
+    body: str  # safe HTML
+    headings: tuple[Heading, ...]  # the body's sections that have a heading, for the contents
+    next_module: Module | None
+    next_in_pdf: bool
+    source: str  # module file relative to the course folder
+    source_line: int  # the module's first line of front matter
+    quiz: PrintQuiz | None
+
+
+@dataclass(slots=True)
+class _Links:
+    in_pdf: Mapping[str, Module]  # page name -> module, for modules in this PDF
+    whole_course: bool
+    renamed: dict[str, str] = field(default_factory=dict)
+
+
+def relative_source(course: Course, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(course.root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def prepare_body(
+    plan: BuildPlan,
+    rendered: RenderedModule,
+    in_pdf: Sequence[Module],
+    whole_course: bool,
+    review: bool,
+) -> tuple[str, tuple[Heading, ...]]:
+    """Adapt a module's site HTML to the handout.
+
+    Links between site pages become links inside the PDF (or plain text when their target is
+    not in it); ids that are not already module-scoped (footnotes) get the module id as a
+    prefix, since every module shares one document. In review mode each section starts with
+    its source `file:line`, and code blocks get their source line numbers.
+    """
+    module = rendered.module
+    if not rendered.html.strip():
+        return "", ()
+    root = lxml_html.fragment_fromstring(rendered.html, create_parent="div")
+    links = _Links({m.page: m for m in in_pdf}, whole_course)
+    prefix = f"{module.id}-"
+    for element in root.iter():
+        old = element.get("id")
+        if old and not old.startswith(prefix):
+            links.renamed[old] = f"{module.id}--{old}"
+            element.set("id", links.renamed[old])
+    for anchor in list(root.iter("a")):
+        _rewrite_link(anchor, links)
+
+    headings: list[Heading] = []
+    lines = {s.id: s.line for s in module.sections}
+    source = relative_source(plan.course, module.path)
+    for section in root.findall("section"):  # the body's top-level sections
+        sid = section.get("id", "")
+        first = section[0] if len(section) else None
+        if first is not None and first.tag in _HEADINGS:
+            headings.append(Heading(sid, " ".join(first.text_content().split())))
+        if review and sid in lines:
+            ref = lxml_html.Element("span", {"class": "cs-srcref"})
+            ref.text = f"{source}:{module.line_of(lines[sid])}"
+            section.insert(0, ref)
+    if review:
+        _number_code_lines(root, module)
+    html = (root.text or "") + "".join(
+        lxml_html.tostring(child, encoding="unicode") for child in root
+    )
+    return html, tuple(headings)
+
+
+def _rewrite_link(anchor: _Element, links: _Links) -> None:
+    href = anchor.get("href")
+    if href is None:
+        return
+    parts = urlsplit(href)
+    if parts.scheme in _EXTERNAL_SCHEMES:
+        anchor.set("class", ((anchor.get("class") or "") + " cs-external").strip())
+        return
+    target: str | None = None
+    if not parts.scheme and not parts.netloc:
+        if not parts.path and parts.fragment:
+            target = links.renamed.get(parts.fragment, parts.fragment)
+        elif parts.path in links.in_pdf:
+            linked = links.in_pdf[parts.path]
+            target = parts.fragment or f"{linked.id}-title"
+        elif parts.path in _SITE_PAGES and links.whole_course:
+            target = _SITE_PAGES[parts.path]
+    if target is not None:
+        anchor.set("href", f"#{target}")
+        return
+    # a page that is not in this PDF, or a downloadable file: keep the words, name the file
+    del anchor.attrib["href"]
+    if parts.path.startswith("media/"):
+        anchor.set("class", ((anchor.get("class") or "") + " cs-file").strip())
+        anchor.set("data-file", unquote(parts.path.removeprefix("media/")))
+
+
+def _code_start_lines(module: Module) -> list[int]:
+    """The module-file line of the first code line of each code block, in body order."""
+    starts = []
+    for token in module.body.tokens:
+        if token.type in ("fence", "code_block") and token.map:
+            first = module.line_of(token.map[0] + 1)
+            starts.append(first + 1 if token.type == "fence" else first)
+    return starts
+
+
+def _number_code_lines(root: _Element, module: Module) -> None:
+    """Wrap each line of every code block in a `.cs-line` span numbered by a CSS counter.
+
+    Numbers are the module file's lines when every `<pre>` comes from a Markdown code block
+    (raw HTML may add others); otherwise each block counts from 1.
+    """
+    blocks = list(root.iter("pre"))
+    starts = _code_start_lines(module)
+    if len(starts) != len(blocks):
+        starts = [1] * len(blocks)
+    for pre, start in zip(blocks, starts, strict=True):
+        code = pre.find("code")
+        holder = code if code is not None else pre
+        segments: list[tuple[str, str | None]] = []
+        if holder.text:
+            segments.append((holder.text, None))
+        for child in holder:
+            segments += [(str(text), child.get("class")) for text in child.itertext()]
+            if child.tail:
+                segments.append((child.tail, None))
+        lines: list[list[tuple[str, str | None]]] = [[]]
+        for text, css in segments:
+            for i, piece in enumerate(text.split("\n")):
+                if i:
+                    lines.append([])
+                if piece:
+                    lines[-1].append((piece, css))
+        if len(lines) > 1 and not lines[-1]:
+            lines.pop()
+        for child in list(holder):
+            holder.remove(child)
+        holder.text = None
+        for line in lines:
+            span = lxml_html.Element("span", {"class": "cs-line"})
+            last: _Element | None = None
+            for text, css in line:
+                if css is None:
+                    if last is None:
+                        span.text = (span.text or "") + text
+                    else:
+                        last.tail = (last.tail or "") + text
+                else:
+                    last = lxml_html.Element("span", {"class": css})
+                    last.text = text
+                    span.append(last)
+            holder.append(span)
+        pre.set("class", ((pre.get("class") or "") + " cs-numbered").strip())
+        pre.set("style", f"counter-reset: cs-line {start - 1}")
+
+
+# --- knowledge checks ------------------------------------------------------------------------
+
+_INSTRUCTIONS = {
+    QuestionType.SINGLE: "Choose one answer.",
+    QuestionType.MULTIPLE: "Choose every answer that applies.",
+    QuestionType.TRUE_FALSE: "True or false?",
+    QuestionType.MATCHING: "Match each item on the left with one on the right.",
+    QuestionType.ORDERING: "Put the items in order.",
+    QuestionType.SHORT_TEXT: "Answer in a word or a short phrase.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PrintQuestion:
+    """A question as printed: options labelled a, b, c... and, for reviewers, its answer key."""
+
+    id: str
+    number: int
+    type: str
+    prompt: str
+    instruction: str
+    options: tuple[tuple[str, str], ...]  # (label, text): choices, true/false, items to order
+    left: tuple[tuple[str, str], ...]  # matching: (number, item)
+    answer: tuple[str, ...]  # the answer key, one line each
+    answer_ordered: bool  # the answer lines are a sequence (ordering questions)
+    notes: tuple[str, ...]  # feedback a learner would see
+    objectives: tuple[str, ...]
+    line: int  # where the question starts in the module file
+
+
+@dataclass(frozen=True, slots=True)
+class PrintQuiz:
+    title: str
+    rules: str
+    questions: tuple[PrintQuestion, ...]
+
+
+def _label(index: int) -> str:
+    return chr(97 + index) if index < 26 else f"z{index - 25}"
+
+
+def print_question(question: Question, number: int, line: int = 0) -> PrintQuestion:
+    """Lay a question out for paper; shuffled or scrambled parts use a fixed (sorted) order."""
+    kind = question.type
+    options: list[tuple[str, str]] = []
+    left: list[tuple[str, str]] = []
+    answer: list[str] = []
+    notes: list[str] = []
+    if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
+        for i, choice in enumerate(question.choices):
+            options.append((_label(i), choice.text))
+            if choice.correct:
+                answer.append(f"{_label(i)}. {choice.text}")
+            if choice.feedback:
+                notes.append(f"{_label(i)}: {choice.feedback}")
+    elif kind is QuestionType.TRUE_FALSE:
+        options = [("a", "True"), ("b", "False")]
+        answer.append("True" if question.answer else "False")
+    elif kind is QuestionType.MATCHING:
+        rights = sorted({p.right for p in question.pairs}, key=str.casefold)
+        if rights == [p.right for p in question.pairs]:
+            rights.reverse()
+        letter = {text: _label(i) for i, text in enumerate(rights)}
+        options = [(letter[text], text) for text in rights]
+        for i, pair in enumerate(question.pairs, start=1):
+            left.append((str(i), pair.left))
+            answer.append(f"{i}. {pair.left} → {letter[pair.right]}. {pair.right}")
+    elif kind is QuestionType.ORDERING:
+        shown = sorted(question.items, key=str.casefold)
+        if shown == question.items:
+            shown.reverse()
+        labels: dict[str, str] = {}
+        for i, item in enumerate(shown):
+            options.append((_label(i), item))
+            labels.setdefault(item, _label(i))
+        answer += [f"{labels[item]}. {item}" for item in question.items]
+    else:
+        answer.append("Accepted: " + "; ".join(question.accept))
+    if question.feedback.correct:
+        notes.append(f"If right: {question.feedback.correct}")
+    if question.feedback.incorrect:
+        notes.append(f"If wrong: {question.feedback.incorrect}")
+    return PrintQuestion(
+        id=question.id,
+        number=number,
+        type=kind.value,
+        prompt=question.prompt,
+        instruction=_INSTRUCTIONS[kind],
+        options=tuple(options),
+        left=tuple(left),
+        answer=tuple(answer),
+        answer_ordered=kind is QuestionType.ORDERING,
+        notes=tuple(notes),
+        objectives=tuple(question.objectives),
+        line=line,
+    )
+
+
+def print_quiz(module: Module, quiz: Quiz) -> PrintQuiz:
+    count = len(quiz.questions)
+    rules = [f"{count} question{'s' if count != 1 else ''}"]
+    if quiz.draw is not None and quiz.draw < count:
+        rules[0] = f"{quiz.draw} of these {count} questions are drawn for each attempt"
+    rules.append(f"pass mark {quiz.passing_score}%")
+    if quiz.attempts:
+        rules.append(f"{quiz.attempts} attempt{'s' if quiz.attempts != 1 else ''}")
+    questions = tuple(
+        print_question(q, i + 1, module.sourcemap.value(("quiz", "questions", i)).line)
+        for i, q in enumerate(quiz.questions)
+    )
+    return PrintQuiz(quiz.title, " · ".join(rules), questions)
+
+
+# --- the handout document --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveEntry:
+    objective: Objective
+    sections: tuple[Heading, ...]  # the headed sections that address it
+    questions: tuple[PrintQuestion, ...]  # the questions that assess it
+
+
+def _addressed_by(objective: Objective, pm: PrintModule) -> tuple[Heading, ...]:
+    """The headed sections of a module that address an objective, in body order."""
+    wanted = {s.id for s in addressing_sections(objective, pm.module.sections, pm.module.id)}
+    return tuple(h for h in pm.headings if h.id in wanted)
+
+
+def handout_html(
+    plan: BuildPlan,
+    modules: Sequence[RenderedModule],
+    *,
+    whole: bool,
+    review: bool = False,
+    answers: bool = True,
+) -> str:
+    """The handout as HTML: the whole course (cover, contents, modules, indexes) or one module.
+
+    `review` adds the DRAFT watermark and source references; `answers` prints the answer key of
+    each knowledge check (left out of learners' copies).
+    """
+    course = plan.course
+    listed = course.listed_modules
+    in_pdf = [r.module for r in modules]
+    print_modules: list[PrintModule] = []
+    for rendered in modules:
+        module = rendered.module
+        body, headings = prepare_body(plan, rendered, in_pdf, whole, review)
+        nxt = course.next_module(module)
+        print_modules.append(
+            PrintModule(
+                module=module,
+                number=listed.index(module) + 1,
+                body=body,
+                headings=headings,
+                next_module=nxt,
+                next_in_pdf=nxt is not None and nxt in in_pdf,
+                source=relative_source(course, module.path),
+                source_line=module.sourcemap.value(("id",)).line,
+                quiz=print_quiz(module, module.spec.quiz) if module.spec.quiz else None,
+            )
+        )
+    terms: list[tuple[PrintModule, KeyTerm]] = [
+        (pm, t) for pm in print_modules for t in pm.module.key_terms
+    ]
+    terms.sort(key=lambda mt: (mt[1].label.casefold(), mt[0].number))
+    objective_index = [
+        (
+            pm,
+            [
+                ObjectiveEntry(
+                    objective,
+                    _addressed_by(objective, pm),
+                    tuple(q for q in pm.quiz.questions if objective.id in q.objectives)
+                    if pm.quiz
+                    else (),
+                )
+                for objective in pm.module.objectives
+            ],
+        )
+        for pm in print_modules
+    ]
+    date = plan.source_date
+    if whole:
+        title = f"{course.spec.code} · {course.spec.title}"
+    else:
+        only = print_modules[0]
+        title = f"{course.spec.code} · Module {only.number}: {only.module.title}"
+    return plan.theme.render(
+        TEMPLATE,
+        course=course,
+        spec=course.spec,
+        title=title,
+        modules=print_modules,
+        listed=[(i + 1, m, m in in_pdf) for i, m in enumerate(listed)],
+        terms=terms,
+        objective_index=objective_index,
+        whole_course=whole,
+        review=review,
+        answers=answers,
+        build_date=date.strftime("%Y-%m-%d"),
+        created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generator=f"coursec {__version__}",
+        stylesheets=["static/highlight.css", STYLESHEET],
+    )
+
+
+# --- WeasyPrint ------------------------------------------------------------------------------
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+# WeasyPrint's loggers, and fontTools' (WeasyPrint subsets fonts with it); "weasyprint.progress"
+# is a child of "weasyprint", so stopping propagation there keeps its step messages away too.
+_LOGGERS = ("weasyprint", "fontTools")
+
+
+@contextmanager
+def captured_weasyprint_logs() -> Iterator[list[logging.LogRecord]]:
+    """Keep the renderer's log records away from the terminal, and collect its warnings.
+
+    Library code must not print: without this, an application that configures logging (or
+    Python's last-resort handler) would show WeasyPrint's complaints on stderr.
+    """
+    handler = _Collect()
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+        lg.setLevel(logging.WARNING)
+    try:
+        yield handler.records
+    finally:
+        for lg, (propagate, level) in zip(loggers, saved, strict=True):
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+            lg.setLevel(level)
+
+
+def write_pdf(document_html: str, fetcher: BuildFetcher) -> bytes:
+    """Lay out `document_html` and return the PDF bytes: the same HTML gives the same bytes."""
+    import weasyprint  # lazy: `coursec --help` and `check` never pay for it
+
+    identifier = hashlib.sha256(document_html.encode()).hexdigest()[:32].encode()
+    options: dict[str, Any] = {
+        "pdf_variant": PDF_VARIANT,
+        "pdf_tags": True,  # implied by the variant; explicit for WeasyPrint versions that need it
+        "pdf_identifier": identifier,
+        "optimize_images": False,
+        "uncompressed_pdf": False,
+    }
+    known = getattr(weasyprint, "DEFAULT_OPTIONS", options)
+    options = {k: v for k, v in options.items() if k in known}
+    document = weasyprint.HTML(
+        string=document_html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
+    )
+    data: bytes = document.write_pdf(**options)
+    return data
+
+
+class PdfExporter:
+    name: ClassVar[str] = "pdf"
+    description: ClassVar[str] = "PDF handout for reviewers (print layout by WeasyPrint)"
+
+    def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
+        options = ctx.options
+        per_module = options.pdf_per_module
+        if per_module is None:
+            per_module = plan.course.spec.pdf.per_module
+        course_id = plan.course.id
+        jobs: list[tuple[str, tuple[RenderedModule, ...], bool, str]] = [
+            (f"{course_id}.pdf", plan.modules, True, "PDF handout")
+        ]
+        if per_module:
+            jobs += [
+                (f"{course_id}-{r.module.id}.pdf", (r,), False, f"PDF of module {r.module.id}")
+                for r in plan.modules
+            ]
+        ctx.out_dir.mkdir(parents=True, exist_ok=True)
+        fetcher = BuildFetcher(build_files(plan))
+        artifacts: list[Artifact] = []
+        with captured_weasyprint_logs() as records:
+            for filename, modules, whole, description in jobs:
+                document = handout_html(
+                    plan, modules, whole=whole, review=options.review, answers=not options.learner
+                )
+                (ctx.out_dir / filename).write_bytes(write_pdf(document, fetcher))
+                artifacts.append(Artifact(Path(filename), description))
+        self._report(plan, ctx, fetcher, records)
+        return artifacts
+
+    @staticmethod
+    def _report(
+        plan: BuildPlan, ctx: ExportContext, fetcher: BuildFetcher, records: list[logging.LogRecord]
+    ) -> None:
+        written = _written_at(plan)
+        for url in fetcher.refused:
+            remote = urlsplit(url).scheme in ("http", "https") and not url.startswith(ORIGIN)
+            ctx.report.warning(
+                "CS505",
+                f'PDF: refused to load "{url}"',
+                written.get(url),
+                "the PDF embeds only files inside the course folder: save the image there and "
+                "refer to it by a relative path"
+                if remote
+                else "a handout loads only the build's own files (course media, the theme's "
+                "static/ and print/ files); nothing else is read or fetched",
+            )
+        seen: set[str] = set()
+        for record in records:
+            message = " ".join(record.getMessage().split())
+            if message in seen or any(url in message for url in fetcher.refused):
+                continue
+            seen.add(message)
+            ctx.report.warning("CS506", f"PDF renderer: {message}")
+
+
+def _written_at(plan: BuildPlan) -> dict[str, Span]:
+    """Where each image URL of the module bodies is written, to point a refusal at its source."""
+    where: dict[str, Span] = {}
+    for rendered in plan.modules:
+        module = rendered.module
+        for ref in module.body.references:
+            if ref.kind == "image":
+                where.setdefault(ref.url, Span(module.path, module.line_of(ref.line), 1))
+    return where

@@ -1,0 +1,832 @@
+"""The PDF handout: content, layout facts, PDF quality, review mode and the resource fence.
+
+PDFs are read back with pypdf (text, outline, metadata, structure) and poppler's pdftotext and
+pdffonts. Expected text comes from the course sources through `coursec.course.load_course`.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import Destination
+
+from conftest import COURSE_YML, REFERENCE_COURSE, MakeCourse
+from coursec.build import BuildResult, build
+from coursec.course import Course, load_course
+from coursec.diagnostics import Diagnostic
+from coursec.exporters.pdf import (
+    ORIGIN,
+    BuildFetcher,
+    RefusedURL,
+    build_files,
+    prepare_body,
+    print_question,
+)
+from coursec.options import BuildOptions
+from coursec.render import render
+from coursec.schema import Question
+
+EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
+POPPLER = pytest.mark.skipif(
+    not (shutil.which("pdftotext") and shutil.which("pdffonts")), reason="needs poppler-utils"
+)
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def build_pdf(course_dir: Path, out: Path, **options: Any) -> BuildResult:
+    result = build(course_dir, BuildOptions(formats=("pdf",), out_dir=out, **options))
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result
+
+
+def pdftotext(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if first is not None:
+        args += ["-f", str(first), "-l", str(last if last is not None else first)]
+    out = subprocess.run([*args, str(pdf), "-"], capture_output=True, check=True, timeout=60)
+    return out.stdout.decode()
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """Each page's text in reading order (pdftotext separates pages with form feeds)."""
+    return pdftotext(pdf).split("\f")[: len(PdfReader(pdf).pages)]
+
+
+def flat(text: str) -> str:
+    """Text with list bullets dropped and all white space as single spaces."""
+    return " ".join(text.replace("•", " ").split())
+
+
+def body_text(pdf: Path, running: set[str]) -> str:
+    """The document's running text: running headers and "Page X of Y" footers taken out."""
+    kept = []
+    for page in page_texts(pdf):
+        lines = [ln for ln in page.splitlines() if ln.strip() not in running]
+        kept += [ln for ln in lines if not re.fullmatch(r"\s*Page \d+ of \d+\s*", ln)]
+    return flat("\n".join(kept))
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?:])\s+", " ".join(text.split())) if s]
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, 1-based page) of every bookmark, depth first."""
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list[Any], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                assert isinstance(item, Destination)
+                found.append((depth, str(item.title), reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return found
+
+
+def watermarked_pages(pdf: Path, folder: Path) -> list[bool]:
+    """Whether each page shows the DRAFT watermark: light red pixels, drawn behind the text.
+
+    The watermark is a page background (tagged as an artifact, so it is not part of the text a
+    screen reader or pdftotext reads); it is found on the rendered page instead.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "20", str(pdf), str(folder / "p")], check=True, timeout=120
+    )
+    found = []
+    for png in sorted(folder.glob("p-*.png"), key=lambda f: int(f.stem.split("-")[1])):
+        image = Image.open(png).convert("RGB")
+        tinted = sum(
+            count
+            for count, (r, g, b) in image.getcolors(1 << 20) or []
+            if r > 235 and 200 < g < r - 10 and abs(g - b) < 8
+        )
+        found.append(tinted > 200)
+    return found
+
+
+def warnings(result: BuildResult, code: str = "CS505") -> list[Diagnostic]:
+    return [d for d in result.diagnostics if d.code == code]
+
+
+@dataclass
+class Recorder:
+    """A local HTTP server that records every request it gets."""
+
+    url: str
+    requests: list[str]
+
+
+@pytest.fixture
+def http_recorder() -> Iterator[Recorder]:
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(png_bytes(4, 4))
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Recorder(f"http://127.0.0.1:{server.server_address[1]}", seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# Every file opened in this process is checked against WATCHED (audit hooks cannot be removed,
+# so the hook stays cheap: one set lookup).
+WATCHED: set[str] = set()
+OPENED: list[str] = []
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "open" and args and isinstance(args[0], str | Path) and str(args[0]) in WATCHED:
+        OPENED.append(str(args[0]))
+
+
+sys.addaudithook(_audit)
+
+
+def png_bytes(width: int, height: int, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 100" width="400" height="100">'
+    '<rect width="400" height="100" fill="#12a05a"/></svg>'
+)
+
+RICH_COURSE = COURSE_YML.replace(
+    "  - modules/one.md\n", "  - modules/one.md\n  - modules/two.md\n  - modules/three.md\n"
+)
+
+RICH_ONE = """\
+---
+id: one
+title: Widgets in depth
+summary: Everything about widgets.
+hero:
+  src: ../assets/banner.svg
+  alt: A green banner
+  caption: The widget banner
+key_terms:
+  - term: widget
+    means: a small gadget
+  - term: gadget
+    leads_to: more widgets
+  - statement: widgets are fun
+objectives:
+  - id: explain-widgets
+    text: Explain widgets and gadgets.
+    sections: [widgets-and-gadgets]
+quiz:
+  questions:
+    - id: widget-kind
+      type: single-choice
+      prompt: What is a widget?
+      objectives: [explain-widgets]
+      choices:
+        - text: A small gadget.
+          correct: true
+        - text: A large lorry.
+          feedback: Lorries are not widgets.
+    - id: widget-order
+      type: ordering
+      prompt: Order the widget steps.
+      objectives: [explain-widgets]
+      items: [Alpha, Bravo, Charlie]
+---
+Widgets open the module.
+
+## Widgets and gadgets
+
+Widgets and gadgets are explained here, see [the next module](two.md#more-gadgets) and
+[the teaser](three.md), the [manual](../assets/manual.txt) and [the web](https://example.org/widgets).
+A footnote follows.[^1]
+
+![A very wide picture](../assets/wide.png)
+
+```python
+def widget(x):
+    \"\"\"Make a widget,
+    carefully.\"\"\"
+    return x + 1
+```
+
+| Widget | Size |
+| --- | --- |
+| Small | 1 |
+| Large | 1000000000000000000000000000000000000000000000000000000000000000000000000 |
+
+::: warning Careful
+Widgets bite.
+:::
+
+### Subsection of widgets
+
+Deeper widget facts.
+
+[^1]: The footnote text.
+"""
+
+RICH_TWO = """\
+---
+id: two
+title: Gadgets
+summary: All about gadgets.
+objectives:
+  - id: list-gadgets
+    text: List gadgets.
+---
+## More gadgets
+
+Gadgets are listed here.
+"""
+
+RICH_THREE = """\
+---
+id: three
+title: Future widgets
+summary: Widgets of tomorrow, coming soon.
+status: coming-soon
+---
+"""
+
+RICH_FILES: dict[str, str | bytes] = {
+    "assets/banner.svg": SVG,
+    "assets/wide.png": png_bytes(3000, 300),
+    "assets/manual.txt": "read me",
+}
+
+
+@pytest.fixture
+def rich_course(make_course: MakeCourse) -> Path:
+    return make_course(
+        course=RICH_COURSE,
+        modules={
+            "modules/one.md": RICH_ONE,
+            "modules/two.md": RICH_TWO,
+            "modules/three.md": RICH_THREE,
+        },
+        files=RICH_FILES,
+    )
+
+
+# --- the resource fence, without rendering -----------------------------------------------
+
+
+def test_fetcher_serves_the_builds_own_files(rich_course: Path) -> None:
+    plan = render(load_course(rich_course).course)  # type: ignore[arg-type]
+    files = build_files(plan)
+    assert {"media/assets/banner.svg", "media/assets/wide.png", "media/assets/manual.txt"} <= set(
+        files
+    )
+    assert {"static/course.css", "static/highlight.css", "print/handout.css"} <= set(files)
+    assert not any(name.endswith(".j2") for name in files)
+    fetcher = BuildFetcher(files)
+    data, mime = fetcher.resolve(ORIGIN + "media/assets/banner.svg")
+    assert (data.decode(), mime) == (SVG, "image/svg+xml")
+    assert fetcher.resolve(ORIGIN + "print/handout.css")[1] == "text/css"
+    assert fetcher.refused == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.png",
+        "https://example.org/style.css",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "ftp://example.org/x.png",
+        ORIGIN + "etc/passwd",
+        ORIGIN + "media/../../etc/passwd",
+        ORIGIN + "media/%2e%2e/%2e%2e/etc/passwd",
+        ORIGIN + "media/assets/wide.png?x=1",
+        "https://coursec.invalid:8443/media/assets/wide.png",
+        "https://user@coursec.invalid/media/assets/wide.png",
+        ORIGIN + "templates/print/handout.html.j2",
+    ],
+)
+def test_fetcher_refuses_everything_else(url: str) -> None:
+    fetcher = BuildFetcher({"media/assets/wide.png": b"png"})
+    with pytest.raises(RefusedURL):
+        fetcher(url)
+    assert fetcher.refused == [url]
+
+
+def test_theme_files_that_link_outside_are_not_served(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red }")
+    course = make_course()
+    for folder in ("print", "static"):
+        (course / "templates" / folder).mkdir(parents=True)
+        (course / "templates" / folder / "leak.css").symlink_to(secret)
+    (course / "templates" / "print" / "own.css").write_text("p { margin: 0 }")
+    files = build_files(render(load_course(course).course))  # type: ignore[arg-type]
+    assert "print/own.css" in files
+    assert "print/leak.css" not in files and "static/leak.css" not in files
+
+
+def test_exporter_module_does_not_import_weasyprint() -> None:
+    code = "import sys, coursec.cli, coursec.exporters.pdf; print('weasyprint' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- module bodies adapted to one document -----------------------------------------------
+
+
+def test_body_links_ids_and_review_notes(rich_course: Path) -> None:
+    course = load_course(rich_course).course
+    assert course is not None
+    plan = render(course)
+    one, two = plan.modules
+    in_pdf = [one.module, two.module]
+    html, headings = prepare_body(plan, one, in_pdf, whole_course=True, review=False)
+    assert 'href="#two-more-gadgets"' in html  # a link to another module stays inside the PDF
+    assert "three.html" not in html and "index.html" not in html  # the teaser has no page
+    assert 'data-file="assets/manual.txt"' in html and "media/assets/manual.txt" not in html
+    assert re.search(r'<a href="https://example.org/widgets" class="cs-external">', html)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert ids and all(i.startswith("one-") for i in ids), ids  # footnote ids are module-scoped
+    assert all(f'href="#{ref}"' in html for ref in re.findall(r'href="#(one--[^"]+)"', html))
+    assert [(h.id, h.text) for h in headings] == [
+        ("one-widgets-and-gadgets", "Widgets and gadgets")
+    ]
+
+    alone, _ = prepare_body(plan, one, [one.module], whole_course=False, review=True)
+    assert "two.html" not in alone and 'href="#two-' not in alone  # not in a one-module PDF
+    module = one.module
+    for section in module.sections:
+        assert f">modules/one.md:{module.line_of(section.line)}</span>" in alone
+    first_code_line = next(
+        n for n, ln in enumerate(module.path.read_text().splitlines(), 1) if ln.startswith("def ")
+    )
+    assert f"counter-reset: cs-line {first_code_line - 1}" in alone
+    assert alone.count('class="cs-line"') == 4
+
+
+def test_questions_never_print_their_answer_as_the_layout() -> None:
+    ordering = Question.model_validate(
+        {"id": "o", "type": "ordering", "prompt": "Order", "objectives": ["x"], "items": ["a", "b"]}
+    )
+    printed = print_question(ordering, 1)
+    assert [text for _, text in printed.options] == ["b", "a"]
+    assert printed.answer == ("b. a", "a. b")
+    matching = Question.model_validate(
+        {
+            "id": "m",
+            "type": "matching",
+            "prompt": "Match",
+            "objectives": ["x"],
+            "pairs": [{"left": "one", "right": "A"}, {"left": "two", "right": "B"}],
+        }
+    )
+    printed = print_question(matching, 2)
+    assert [text for _, text in printed.options] == ["B", "A"]
+    assert printed.answer == ("1. one → b. A", "2. two → a. B")
+
+
+# --- small courses through the public pipeline -------------------------------------------
+
+
+@POPPLER
+def test_rich_course_handout(rich_course: Path, tmp_path: Path) -> None:
+    result = build_pdf(rich_course, tmp_path / "dist")
+    assert [str(a.artifact.path) for a in result.artifacts] == ["demo.pdf"]
+    assert warnings(result) == [] and warnings(result, "CS506") == []
+    pdf = tmp_path / "dist" / "demo.pdf"
+    reader = PdfReader(pdf)
+    text = flat(pdftotext(pdf))
+    for expected in (
+        "Widgets and gadgets are explained here",
+        "Gadgets are listed here.",
+        "Up next · Module 3 Future widgets Widgets of tomorrow, coming soon. Coming soon",
+        "widget = a small gadget",
+        "gadget → more widgets",
+        "widgets are fun",
+        "The footnote text.",
+        "Widgets bite.",
+        "the manual [file: assets/manual.txt]",
+        "(https://example.org/widgets)",
+        "Answer a. A small gadget.",
+    ):
+        assert expected in text, expected
+    assert "Module 3 Future widgets Coming soon" in flat(pdftotext(pdf, 2))  # in the contents
+    # the wide image is scaled down to the text block (A4 less two 20 mm margins)
+    widths: list[float] = []
+
+    def visit(op: bytes, args: Any, cm: list[float], tm: list[float]) -> None:
+        if op == b"Do":
+            widths.append(cm[0])
+
+    for page in reader.pages:
+        page.extract_text(visitor_operand_before=visit)
+    text_block = (210 - 40) / 25.4 * 72
+    assert widths and max(widths) <= text_block + 0.5
+    assert any(w > text_block - 2 for w in widths)
+
+
+@POPPLER
+def test_svg_images_are_drawn(rich_course: Path, tmp_path: Path) -> None:
+    build_pdf(rich_course, tmp_path / "dist")
+    prefix = tmp_path / "page"
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "30",
+            "-f",
+            "3",
+            "-l",
+            "3",
+            str(tmp_path / "dist" / "demo.pdf"),
+            str(prefix),
+        ],
+        check=True,
+        timeout=60,
+    )
+    image = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    colours = {colour for _, colour in image.getcolors(1 << 20) or []}
+    assert any(
+        abs(r - 0x12) < 12 and abs(g - 0xA0) < 12 and abs(b - 0x5A) < 12 for r, g, b in colours
+    )
+
+
+def test_one_pdf_per_module_from_option_or_course_yml(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    course = make_course(course=COURSE_YML + "pdf:\n  per_module: true\n")
+    result = build_pdf(course, tmp_path / "a")
+    assert sorted(str(a.artifact.path) for a in result.artifacts) == ["demo-one.pdf", "demo.pdf"]
+    result = build_pdf(course, tmp_path / "b", pdf_per_module=False)
+    assert [str(a.artifact.path) for a in result.artifacts] == ["demo.pdf"]
+    plain = make_course(course=COURSE_YML)
+    result = build_pdf(plain, tmp_path / "c", pdf_per_module=True)
+    assert sorted(p.name for p in (tmp_path / "c").glob("*.pdf")) == ["demo-one.pdf", "demo.pdf"]
+    single = PdfReader(tmp_path / "c" / "demo-one.pdf")
+    assert (
+        single.metadata is not None and single.metadata.title == "DEMO 101 · Module 1: Module one"
+    )
+
+
+@POPPLER
+def test_module_without_a_body_and_a_teaser_first(make_course: MakeCourse, tmp_path: Path) -> None:
+    course = make_course(
+        course=COURSE_YML.replace(
+            "  - modules/one.md\n", "  - modules/soon.md\n  - modules/one.md\n"
+        ),
+        modules={
+            "modules/soon.md": (
+                "---\nid: soon\ntitle: Soon\nsummary: Later.\nstatus: coming-soon\n---\n"
+            ),
+            "modules/one.md": "---\nid: one\ntitle: Bodiless\nsummary: Only a summary.\n---\n",
+        },
+    )
+    build_pdf(course, tmp_path / "dist", pdf_per_module=True)
+    text = flat(pdftotext(tmp_path / "dist" / "demo.pdf"))
+    assert "Module 1 Soon Coming soon" in text and "Module 2 Bodiless" in text
+    assert "No key terms are given in this handout." in text
+    assert "Only a summary." in flat(pdftotext(tmp_path / "dist" / "demo-one.pdf"))
+
+
+@POPPLER
+def test_learner_copy_leaves_out_the_answer_key(rich_course: Path, tmp_path: Path) -> None:
+    build_pdf(rich_course, tmp_path / "r")
+    build_pdf(rich_course, tmp_path / "l", learner=True)
+    reviewer = flat(pdftotext(tmp_path / "r" / "demo.pdf"))
+    learner = flat(pdftotext(tmp_path / "l" / "demo.pdf"))
+    assert "answer key included" in reviewer and "Lorries are not widgets." in reviewer
+    assert "What is a widget?" in learner and "Order the widget steps." in learner
+    assert "Answer" not in learner and "Lorries are not widgets." not in learner
+
+
+@POPPLER
+def test_review_copy_of_a_small_course(rich_course: Path, tmp_path: Path) -> None:
+    build_pdf(rich_course, tmp_path / "dist", review=True)
+    build_pdf(rich_course, tmp_path / "plain")
+    pdf = tmp_path / "dist" / "demo.pdf"
+    marks = watermarked_pages(pdf, tmp_path / "review-png")
+    assert len(marks) == len(PdfReader(pdf).pages) and all(marks)
+    assert not any(watermarked_pages(tmp_path / "plain" / "demo.pdf", tmp_path / "plain-png"))
+    assert "Review copy" in pdftotext(pdf, 1)
+    joined = "".join(pdftotext(pdf).split())
+    source = rich_course / "modules" / "one.md"
+    lines = source.read_text().splitlines()
+    heading = lines.index("## Widgets and gadgets") + 1
+    question = next(n for n, ln in enumerate(lines, 1) if "- id: widget-order" in ln)
+    assert f"modules/one.md:{heading}" in joined
+    assert f"modules/one.md:{question}" in joined
+    code = lines.index("```python") + 2  # first line of code
+    numbered = [f"{code + i}{text}" for i, text in enumerate(["defwidget(x):", '"""Makeawidget,'])]
+    assert all(n in joined for n in numbered), numbered
+
+
+# --- the resource fence, end to end ------------------------------------------------------
+
+
+def test_remote_image_in_content_is_never_fetched(
+    make_course: MakeCourse, tmp_path: Path, http_recorder: Recorder
+) -> None:
+    url = f"{http_recorder.url}/x.png"
+    module = f"""\
+---
+id: one
+title: Module one
+summary: The first module.
+---
+## Remote
+
+A remote picture: ![Remote picture]({url})
+"""
+    course = make_course(modules={"modules/one.md": module})
+    result = build_pdf(course, tmp_path / "dist")
+    assert http_recorder.requests == []
+    refused = warnings(result)
+    assert [d.message for d in refused] == [f'PDF: refused to load "{url}"']
+    assert refused[0].span is not None and refused[0].span.path.name == "one.md"
+    assert refused[0].span.line == 8
+
+
+def test_absolute_path_as_image_is_rejected_before_rendering(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    module = "---\nid: one\ntitle: One\nsummary: S.\n---\n![secret](/etc/passwd)\n"
+    course = make_course(modules={"modules/one.md": module})
+    result = build(course, BuildOptions(formats=("pdf",), out_dir=tmp_path / "dist"))
+    assert not result.ok and "CS304" in {d.code for d in result.diagnostics}
+    assert not (tmp_path / "dist").exists()
+
+
+HOSTILE_TEMPLATE = """\
+<!DOCTYPE html>
+<html lang="en"><head><title>Hostile</title>
+<link rel="stylesheet" href="file://{secret}">
+<link rel="stylesheet" href="{remote}/style.css">
+<link rel="attachment" href="file://{secret}" title="secret">
+<style>@import url("{remote}/import.css"); body {{ background: url(file://{secret}); }}</style>
+</head><body>
+<img src="file://{secret}" alt="a">
+<img src="{secret}" alt="b">
+<img src="../../../../../../../../../../{secret}" alt="c">
+<img src="{remote}/img.png" alt="d">
+{{% for pm in modules %}}{{{{ pm.body | safe }}}}{{% endfor %}}
+</body></html>
+"""
+
+
+def test_custom_template_cannot_read_files_or_fetch_urls(
+    make_course: MakeCourse,
+    tmp_path: Path,
+    http_recorder: Recorder,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN-7f3a9 root:x:0:0")
+    template = HOSTILE_TEMPLATE.format(secret=secret, remote=http_recorder.url)
+    course = make_course(files={"templates/print/handout.html.j2": template})
+    WATCHED.add(str(secret))
+    try:
+        result = build_pdf(course, tmp_path / "dist")
+    finally:
+        WATCHED.discard(str(secret))
+    assert OPENED == []  # the file was never opened
+    assert http_recorder.requests == []  # and no request was made
+    refused = {d.message for d in warnings(result)}
+    for url in (
+        f"file://{secret}",
+        f"{http_recorder.url}/style.css",
+        f"{http_recorder.url}/import.css",
+        f"{http_recorder.url}/img.png",
+        f"{ORIGIN}{str(secret).lstrip('/')}",
+    ):
+        assert f'PDF: refused to load "{url}"' in refused, (url, refused)
+    reader = PdfReader(tmp_path / "dist" / "demo.pdf")
+    assert dict(reader.attachments) == {}
+    assert "TOKEN-7f3a9" not in "".join(p.extract_text() for p in reader.pages)
+    assert b"TOKEN-7f3a9" not in (tmp_path / "dist" / "demo.pdf").read_bytes()
+    # WeasyPrint's own complaints become diagnostics, not terminal output
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
+
+
+def test_renderer_warnings_become_diagnostics(
+    make_course: MakeCourse, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = (
+        '<!DOCTYPE html><html lang="en"><head><title>T</title>'
+        "<style>body { frobnicate: 3 }</style></head><body>"
+        "{% for pm in modules %}{{ pm.body | safe }}{% endfor %}</body></html>"
+    )
+    course = make_course(files={"templates/print/handout.html.j2": template})
+    result = build_pdf(course, tmp_path / "dist")
+    messages = [d.message for d in warnings(result, "CS506")]
+    assert any("PDF renderer:" in m and "frobnicate" in m for m in messages), messages
+    assert capsys.readouterr().err == ""
+
+
+# --- the reference course ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference() -> Course:
+    loaded = load_course(REFERENCE_COURSE)
+    assert loaded.course is not None, loaded.diagnostics
+    return loaded.course
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pdf") / "dist"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+        build_pdf(REFERENCE_COURSE, out)
+    return out / "agai-302.pdf"
+
+
+@pytest.fixture(scope="module")
+def review_handout(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("review") / "dist"
+    build_pdf(REFERENCE_COURSE, out, review=True)
+    return out / "agai-302.pdf"
+
+
+def running_strings(course: Course) -> set[str]:
+    listed = course.listed_modules
+    return {
+        course.spec.code,
+        "Contents",
+        "Glossary",
+        "Objectives index",
+        *(f"Module {listed.index(m) + 1} · {m.title}" for m in course.published_modules),
+    }
+
+
+@pytest.mark.slow
+@POPPLER
+def test_every_sentence_of_the_reference_course_is_in_the_pdf(
+    reference: Course, handout: Path
+) -> None:
+    text = body_text(handout, running_strings(reference))
+    spec = reference.spec
+    expected = [spec.code, spec.title, spec.subject, *sentences(spec.description)]
+    for module in reference.published_modules:
+        assert module.spec.hero is not None
+        expected += [module.title, *sentences(module.spec.summary), module.spec.hero.caption or ""]
+        expected += [o.text for o in module.objectives]
+        expected += [t.text for t in module.key_terms]
+        for section in module.sections:
+            expected += sentences(section.text)
+    for module in reference.listed_modules:
+        if not module.published:
+            expected += [module.title, *sentences(module.spec.summary)]
+    missing = [s for s in expected if flat(s) not in text]
+    assert missing == []
+
+
+@pytest.mark.slow
+def test_outline_lists_modules_and_sections(reference: Course, handout: Path) -> None:
+    marks = outline(PdfReader(handout))
+    top = [title for depth, title, _ in marks if depth == 0]
+    module = reference.published_modules[0]
+    assert top == ["Contents", module.title, "Glossary", "Objectives index"]
+    children = [title for depth, title, _ in marks if depth == 1]
+    headed = [s.title for s in module.sections if not s.id.endswith("-intro")]
+    quiz = [module.spec.quiz.title] if module.spec.quiz else []
+    assert children == headed + quiz
+    assert not {spec for spec in ("Learning objectives", "Key terms", reference.spec.title)} & {
+        t for _, t, _ in marks
+    }
+
+
+@pytest.mark.slow
+def test_metadata(reference: Course, handout: Path) -> None:
+    reader = PdfReader(handout)
+    meta = reader.metadata
+    assert meta is not None
+    spec = reference.spec
+    assert meta.title == f"{spec.code} · {spec.title}"
+    assert meta.author == ", ".join(a.name for a in spec.authors)
+    assert meta.subject == spec.subject
+    assert meta.keywords is not None and all(k in meta.keywords for k in spec.keywords)
+    assert meta.creation_date == datetime.fromtimestamp(EPOCH, UTC)
+    assert meta.modification_date == datetime.fromtimestamp(EPOCH, UTC)
+    assert meta.creator is not None and meta.creator.startswith("coursec ")
+    assert reader.trailer["/Root"]["/Lang"] == spec.language
+
+
+@pytest.mark.slow
+def test_tagged_pdf_ua(reference: Course, handout: Path) -> None:
+    reader = PdfReader(handout)
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    xmp = root["/Metadata"].get_object().get_data()
+    assert b'pdfuaid:part="1"' in xmp
+    figures: list[str] = []
+    headings: list[str] = []
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        kind = node.get("/S")
+        if kind == "/Figure":
+            figures.append(str(node.get("/Alt")))
+        elif kind in ("/H1", "/H2"):
+            headings.append(str(kind))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    hero = reference.published_modules[0].spec.hero
+    assert hero is not None and figures == [hero.alt]
+    assert "/H1" in headings and "/H2" in headings
+
+
+@pytest.mark.slow
+@POPPLER
+def test_contents_page_numbers_match_where_headings_land(reference: Course, handout: Path) -> None:
+    reader = PdfReader(handout)
+    bookmarks = {title: page for _, title, page in outline(reader)}
+    printed: dict[str, int] = {}
+    for line in pdftotext(handout, 2).splitlines():
+        match = re.fullmatch(r"(?:Module \d+\s+)?(.+?)[\s.]*?\s(\d+)", line.strip())
+        if match and "." in line:
+            printed[match[1].strip(" .")] = int(match[2])
+    module = reference.published_modules[0]
+    expected = [module.title, *(s.title for s in module.sections[1:]), "Glossary"]
+    assert set(expected) <= set(printed), printed
+    texts = page_texts(handout)
+    for title in expected:
+        page = printed[title]
+        assert bookmarks[title] == page, title
+        assert flat(title) in flat(texts[page - 1]), (title, page)
+
+
+@pytest.mark.slow
+@POPPLER
+def test_fonts_are_embedded(handout: Path) -> None:
+    out = subprocess.run(["pdffonts", str(handout)], capture_output=True, text=True, check=True)
+    rows = out.stdout.splitlines()[2:]
+    assert rows
+    for row in rows:
+        emb, _sub, uni = row.split()[-5:-2]
+        assert (emb, uni) == ("yes", "yes"), row
+    assert any("DejaVu" in row for row in rows)
+
+
+@pytest.mark.slow
+def test_same_source_gives_the_same_bytes(
+    handout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    build_pdf(REFERENCE_COURSE, tmp_path / "again")
+    assert (tmp_path / "again" / "agai-302.pdf").read_bytes() == handout.read_bytes()
+
+
+@pytest.mark.slow
+@POPPLER
+def test_reference_review_copy(reference: Course, review_handout: Path, tmp_path: Path) -> None:
+    assert all(watermarked_pages(review_handout, tmp_path / "png"))
+    # margin notes wrap at hyphens, which pdftotext then drops: compare without them
+    joined = "".join(pdftotext(review_handout).split()).replace("-", "")
+    module = reference.published_modules[0]
+    source = module.path.relative_to(REFERENCE_COURSE.resolve()).as_posix().replace("-", "")
+    refs = [f"{source}:{module.line_of(s.line)}" for s in module.sections]
+    assert [r for r in refs if r not in joined] == []
