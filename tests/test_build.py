@@ -257,3 +257,43 @@ def test_reference_course_builds_with_the_cli(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d" / "html" / "index.html").is_file()
+
+
+def test_remote_image_becomes_a_link(make_course: MakeCourse, tmp_path: Path) -> None:
+    module = MODULE_MD + "\n![A chart](https://example.com/chart.png)\n"
+    root = make_course(modules={"modules/one.md": module})
+    result = build(root, BuildOptions(formats=("html",), out_dir=tmp_path / "out"))
+    assert result.ok
+    [warning] = [d for d in result.diagnostics if d.code == "CS308"]
+    assert warning.span is not None and warning.span.line == 13
+    html = (tmp_path / "out" / "html" / "one.html").read_text()
+    assert '<a href="https://example.com/chart.png">A chart (external image)</a>' in html
+    assert '<img src="https://' not in html
+
+
+def test_course_overrides_theme_templates_and_css(make_course: MakeCourse, tmp_path: Path) -> None:
+    override = (
+        '{% extends "base.html.j2" %}{% block main %}<p>Custom {{ module.title }}</p>{% endblock %}'
+    )
+    root = make_course(
+        files={
+            "templates/module.html.j2": override,
+            "templates/static/course.css": "body { color: rebeccapurple }",
+        }
+    )
+    result = build(root, BuildOptions(formats=("html",), out_dir=tmp_path / "out"))
+    assert result.ok, result.diagnostics
+    site = tmp_path / "out" / "html"
+    assert "<p>Custom Module one</p>" in (site / "one.html").read_text()
+    assert (site / "static" / "course.css").read_text() == "body { color: rebeccapurple }"
+    assert "cs-home" in (site / "index.html").read_text()  # not overridden: the default
+
+
+def test_broken_custom_template_is_a_diagnostic(make_course: MakeCourse, tmp_path: Path) -> None:
+    root = make_course(files={"templates/module.html.j2": "line one\n{% if %}\n"})
+    result = CliRunner().invoke(
+        cli, ["build", str(root), "--format", "html", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert "module.html.j2:2:1: error[CS503]" in result.output
+    assert "Traceback" not in result.output

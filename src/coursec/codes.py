@@ -25,6 +25,7 @@ CODES: dict[str, str] = {
     "CS305": "link target does not exist",
     "CS306": "unknown objective",
     "CS307": "module file is listed twice",
+    "CS308": "image is loaded from another server",
     "CS401": "objective is not addressed by any section",
     "CS402": "image has no alt text",
     "CS403": "module has no learning objectives",

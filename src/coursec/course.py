@@ -12,7 +12,14 @@ from urllib.parse import quote, unquote, urlsplit
 
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.loader import validate
-from coursec.markdown import CALLOUT_TITLES, ParsedBody, Section, parse_body, slugify
+from coursec.markdown import (
+    CALLOUT_TITLES,
+    ParsedBody,
+    Section,
+    is_remote,
+    parse_body,
+    slugify,
+)
 from coursec.schema import (
     CompletionRule,
     CourseSpec,
@@ -29,7 +36,6 @@ COURSE_FILE = "course.yml"
 RESERVED_IDS = frozenset(
     {"index", "glossary", "objectives", "course", "static", "media", "questions"}
 )
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
 _STOPWORDS = frozenset(
     re.findall(
         r"\w+",
@@ -263,6 +269,13 @@ class CourseLoader:
                     where,
                     "describe the image: ![what it shows](path), or explain why it is decorative",
                 )
+            if reference.kind == "image" and is_remote(reference.url):
+                self.sink.warning(
+                    "CS308",
+                    f'image "{reference.url}" is on another server; outputs link to it instead',
+                    where,
+                    "save the image inside the course folder so it works offline and in the LMS",
+                )
             url = self._local_url(reference.url, module_dir, where, assets)
             if url is not None:
                 urls[reference.url] = url
@@ -289,7 +302,7 @@ class CourseLoader:
 
     def _local_url(self, url: str, base: Path, span: Span, assets: dict[str, Asset]) -> str | None:
         """Map a local link/image to its output URL; external and in-page links stay as written."""
-        if not url or url.startswith("#") or _SCHEME.match(url):
+        if not url or url.startswith("#") or is_remote(url):
             return None
         parts = urlsplit(url)
         fragment = f"#{parts.fragment}" if parts.fragment else ""

@@ -267,8 +267,26 @@ def render_body(body: ParsedBody, urls: Mapping[str, str], allow_html: bool) -> 
             token.children = [c.copy() for c in token.children]
             for child in token.children:
                 rewrite(child)
+            token.children = [t for c in token.children for t in _unembed_remote_image(c)]
     html = md.renderer.render(tokens, md.options, {})
     return sanitize(html)
+
+
+def is_remote(url: str) -> bool:
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//", url))
+
+
+def _unembed_remote_image(token: Token) -> list[Token]:
+    """An image on another server becomes a plain link to it: outputs make no outside requests."""
+    src = token.attrs.get("src")
+    if token.type != "image" or not isinstance(src, str) or not is_remote(src):
+        return [token]
+    label = "".join(c.content for c in token.children or []) or src
+    return [
+        Token("link_open", "a", 1, attrs={"href": src}),
+        Token("text", "", 0, content=f"{label} (external image)"),
+        Token("link_close", "a", -1),
+    ]
 
 
 def sanitize(html: str) -> str:
