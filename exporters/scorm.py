@@ -14,6 +14,7 @@ from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.export import Artifact, ExportContext
 from coursec.output import write_zip
 from coursec.plan import BuildPlan
+from coursec.quiz import QuizView, quiz_view
 from coursec.schema import CompletionRule, Packaging
 from coursec.site import Edition, OutputFile, PageMode, render_course_page, render_module_page
 from coursec.site import shared_files as site_shared_files
@@ -40,12 +41,35 @@ def packaging_for(edition: Edition, course: Course, override: Packaging | None) 
 
 
 def _completion(course: Course, modules: list[Module]) -> dict[str, Any]:
+    """The SCO's completion rule: `time` or `quiz` when every module has it, else `viewed-all`.
+
+    `quiz` (complete when each knowledge check is passed, or failed with no attempt left) needs
+    a knowledge check on the SCO; a module without one falls back to `viewed-all`.
+    """
     rules = {course.completion_rule(m) for m in modules}
-    rule = CompletionRule.TIME if rules == {CompletionRule.TIME} else CompletionRule.VIEWED_ALL
+    rule = CompletionRule.VIEWED_ALL
+    if rules == {CompletionRule.TIME}:
+        rule = CompletionRule.TIME
+    elif rules == {CompletionRule.QUIZ} and any(m.spec.quiz for m in modules):
+        rule = CompletionRule.QUIZ
     seconds = course.spec.scorm.completion_seconds * (
         len(modules) if rule is CompletionRule.TIME else 0
     )
     return {"rule": rule.value, "seconds": seconds}
+
+
+def _quizzes(course: Course, modules: list[Module]) -> list[QuizView]:
+    return [v for m in modules if (v := quiz_view(course.id, m)) is not None]
+
+
+def _mastery_score(course: Course, modules: list[Module]) -> int | None:
+    """The pass mark the LMS may judge the SCO by: only with exactly one knowledge check.
+
+    (Several checks on one SCO pass only when each passes, which no single threshold on the
+    summed score expresses.)
+    """
+    quizzes = _quizzes(course, modules)
+    return quizzes[0].quiz.passing_score if len(quizzes) == 1 else None
 
 
 def _objective_ids(modules: list[Module]) -> tuple[str, ...]:
@@ -59,12 +83,14 @@ class _ScormExporter:
 
     def _sco(self, course: Course, sco: str, modules: list[Module], multi: bool) -> dict[str, Any]:
         sections = [s.id for m in modules for s in m.sections]
-        self._check_budget(course, modules, len(sections))
-        return {
+        quizzes = _quizzes(course, modules)
+        self._check_budget(course, modules, len(sections), quizzes)
+        key_parts = sections + [part for q in quizzes for part in q.state_key_parts()]
+        config: dict[str, Any] = {
             "edition": self.edition,
             "courseId": course.id,
             "sco": sco,
-            "stateKey": state_key(sections),
+            "stateKey": state_key(key_parts),
             "sections": sections,
             "objectives": [
                 objective_global_id(course.id, o.id) for m in modules for o in m.objectives
@@ -72,19 +98,37 @@ class _ScormExporter:
             "completion": _completion(course, modules),
             "multiSco": multi,
         }
+        if quizzes:
+            config["quiz"] = [
+                {
+                    "id": q.id,
+                    "passingScore": q.quiz.passing_score,
+                    "attempts": q.quiz.attempts,
+                    "questions": [v.id for v in q.questions],
+                    "stateLength": q.worst_case_state_length(),
+                }
+                for q in quizzes
+            ]
+        return config
 
-    def _check_budget(self, course: Course, modules: list[Module], sections: int) -> None:
+    def _check_budget(
+        self, course: Course, modules: list[Module], sections: int, quizzes: list[QuizView]
+    ) -> None:
         limit = SUSPEND_LIMITS[self.edition]
-        worst = worst_case_suspend_length(sections)
+        worst = worst_case_suspend_length(sections, [q.worst_case_state_length() for q in quizzes])
         if worst > limit:
             where = Span(modules[0].path if len(modules) == 1 else course.root / "course.yml")
+            what = f"{sections} sections"
+            if quizzes:
+                count = sum(len(q.questions) for q in quizzes)
+                what += f" and the answers to {count} questions"
             raise CoursecError(
                 [
                     Diagnostic(
                         Severity.ERROR,
                         "CS502",
                         f"SCORM {self.edition} suspend_data could need {worst} characters "
-                        f"for {sections} sections; the limit is {limit}",
+                        f"for {what}; the limit is {limit}",
                         where,
                         "split the module, use multi-sco packaging, or build SCORM 2004",
                     )
@@ -107,7 +151,12 @@ class _ScormExporter:
                 pages.append(page)
                 items.append(
                     ManifestItem(
-                        module.id, module.title, page.path, (page.path,), _objective_ids([module])
+                        module.id,
+                        module.title,
+                        page.path,
+                        (page.path,),
+                        _objective_ids([module]),
+                        _mastery_score(course, [module]),
                     )
                 )
         else:
@@ -116,7 +165,12 @@ class _ScormExporter:
             pages.append(page)
             items.append(
                 ManifestItem(
-                    course.id, course.spec.title, page.path, (page.path,), _objective_ids(modules)
+                    course.id,
+                    course.spec.title,
+                    page.path,
+                    (page.path,),
+                    _objective_ids(modules),
+                    _mastery_score(course, modules),
                 )
             )
         shared = [f for f in site_shared_files(plan) if f.path not in PRINT_ONLY]

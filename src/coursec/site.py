@@ -13,6 +13,7 @@ from typing import Any, Literal
 from coursec import __version__
 from coursec.course import Module
 from coursec.plan import BuildPlan, RenderedModule
+from coursec.quiz import quiz_view
 
 Edition = Literal["1.2", "2004"]
 
@@ -52,6 +53,7 @@ def module_context(plan: BuildPlan, rendered: RenderedModule) -> dict[str, Any]:
         "number": course.listed_modules.index(module) + 1,
         "next_module": course.next_module(module),
         "previous_module": course.previous_module(module),
+        "quiz": quiz_view(course.id, module),
     }
 
 

@@ -5,10 +5,19 @@
  * completion, objectives, a bookmark, resume state and session time.  Without an LMS the page
  * works as a plain web page and says so once in #coursec-status.
  *
+ * Knowledge checks (static/coursec-quiz.js, loaded after this script) keep their attempts and
+ * answers in suspend_data through window.coursecScorm.quizStore(quizId), and report each checked
+ * attempt with a bubbling "coursec:quiz-submitted" event, which this runtime records: the score
+ * (1.2: percent, cmi.core.score.raw/min/max; 2004: points, cmi.score.raw/min/max/scaled), then
+ * passed/failed (1.2 cmi.core.lesson_status, 2004 cmi.success_status), one cmi.interactions.n
+ * per question (appended: a journal of every attempt) and each assessed objective's score and
+ * status.  With the completion rule "quiz" the SCO is complete once every check on it is passed
+ * or has no attempt left.
+ *
  * Resume state (cmi.suspend_data) -- the same format is described and budgeted at build time in
  * exporters/_scorm_state.py (coursec.exporters._scorm_state); change both together:
  *
- *     1~<stateKey>~<viewed>~<seconds>[~<later fields>]
+ *     1~<stateKey>~<viewed>~<seconds>[~<quiz>][~<later fields>]
  *
  *   1          format version; any other version is dropped silently
  *   stateKey   the page's 8 hex chars (changes when the SCO's sections/questions change); a
@@ -17,7 +26,10 @@
  *              bit (i % 4) (value 1 << (i % 4)) of digit floor(i / 4), digits in section order
  *   seconds    whole seconds the learner has had the SCO visible, all sessions, decimal,
  *              capped at 99999999
- *   later      reserved (e.g. knowledge-check state); kept verbatim when the rest is valid
+ *   quiz       only when the config lists knowledge checks ("quiz"): one segment per check, in
+ *              that order, joined with "|"; a segment is the quiz runtime's own string (see
+ *              coursec-quiz.js) and holds no "~" or "|"
+ *   later      reserved; kept verbatim when the rest is valid
  *
  * Bookmark (cmi.core.lesson_location / cmi.location): the current section's id, or "#<index>"
  * when the id is longer than the element allows (255 chars in 1.2, 1000 in 2004).
@@ -33,6 +45,9 @@
   const SEP = "~";
   const MAX_SECONDS = 99999999;
   const BOOKMARK_COMMIT_DELAY_MS = 1000;
+  const QUIZ_SAVE_DELAY_MS = 300;
+  const QUIZ_SEP = "|";
+  const INTERACTION_LIMIT_12 = 255; // CMIFeedback / CMIString255 in SCORM 1.2
   const HEARTBEAT_MS = 60000;
   // cmi.exit at the end of every session, complete or not.  "suspend" keeps the attempt open, so
   // the next launch gets entry=resume plus the bookmark and suspend_data back.  With ""/"normal"
@@ -56,6 +71,7 @@
       exit: "cmi.core.exit",
       sessionTime: "cmi.core.session_time",
       suspend: "cmi.suspend_data",
+      score: "cmi.core.score",
       locationMax: 255,
       suspendMax: 4096,
     },
@@ -75,6 +91,7 @@
       exit: "cmi.exit",
       sessionTime: "cmi.session_time",
       suspend: "cmi.suspend_data",
+      score: "cmi.score",
       locationMax: 1000,
       suspendMax: 64000,
     },
@@ -148,6 +165,57 @@
     if (n > 1) n = 1;
     const fixed = (Math.round(n * 10000) / 10000).toFixed(4);
     return fixed.replace(/\.?0+$/, "") || "0";
+  }
+
+  /** floor(x) to 4 decimals as a string: never rounds up across a pass mark. */
+  function floorMeasure(num, den) {
+    if (!(den > 0)) return "1";
+    const tenThousandths = Math.floor((Math.max(0, Math.min(num, den)) * 10000) / den);
+    return formatMeasure(tenThousandths / 10000);
+  }
+
+  /** raw/max as a percentage (0..100, at most 2 decimals, rounded down), for SCORM 1.2. */
+  function floorPercent(num, den) {
+    if (!(den > 0)) return "100";
+    const hundredths = Math.floor((Math.max(0, Math.min(num, den)) * 10000) / den);
+    return String(hundredths / 100);
+  }
+
+  /** SCORM 1.2 CMITime (time of day): HH:MM:SS, local time. */
+  function formatTime12(ms) {
+    const d = new Date(ms);
+    return pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
+  }
+
+  /**
+   * SCORM 2004 time, local with its offset: 2026-11-27T04:30:17.0+01:00 (the format allows an
+   * offset only after fractional seconds).
+   */
+  function formatTimestamp2004(ms) {
+    const d = new Date(ms);
+    const off = -d.getTimezoneOffset();
+    const sign = off < 0 ? "-" : "+";
+    const abs = Math.abs(off);
+    return d.getFullYear() + "-" + pad2(d.getMonth() + 1) + "-" + pad2(d.getDate()) + "T" +
+      pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds()) + "." +
+      Math.floor(d.getMilliseconds() / 100) + sign + pad2(Math.floor(abs / 60)) + ":" +
+      pad2(abs % 60);
+  }
+
+  /**
+   * value cut to at most limit characters without breaking it: a list ("a,b,c", "1.a,2.b") loses
+   * whole items after the last sep that fits; other text is cut between UTF-16 surrogates.
+   */
+  function clip(value, limit, sep) {
+    let v = String(value);
+    if (v.length <= limit) return v;
+    if (sep) {
+      const cut = v.lastIndexOf(sep, limit);
+      return cut > 0 ? v.slice(0, cut) : "";
+    }
+    v = v.slice(0, limit);
+    const last = v.charCodeAt(v.length - 1);
+    return last >= 0xd800 && last <= 0xdbff ? v.slice(0, -1) : v;
   }
 
   function encodeViewed(viewed) {
@@ -305,6 +373,11 @@
     rafPending: false,
     errors: [],
     calls: 0,
+    quizIds: [],
+    quizSegments: [],
+    quizResults: {},
+    quizTimer: null,
+    interactions: 0,
   };
 
   function now() {
@@ -554,8 +627,15 @@
     return Math.min(MAX_SECONDS, S.restoredSeconds + Math.floor(activeMs() / 1000));
   }
 
+  function quizFinishedCount() {
+    return S.quizIds.filter((id) => S.quizResults[id] && S.quizResults[id].finished).length;
+  }
+
   function progress() {
     const rule = S.config.completion || {};
+    if (rule.rule === "quiz" && S.quizIds.length) {
+      return quizFinishedCount() / S.quizIds.length;
+    }
     if (rule.rule === "time") {
       const need = Number(rule.seconds) || 0;
       return need <= 0 ? 1 : Math.min(1, secondsOnSco() / need);
@@ -676,6 +756,151 @@
     scheduleCommit(BOOKMARK_COMMIT_DELAY_MS);
   }
 
+  /* ------------------------------------------------------------------ knowledge checks */
+
+  function restoreQuizSegments() {
+    if (!S.quizIds.length) return;
+    const field = typeof S.extraFields[0] === "string" ? S.extraFields[0] : "";
+    const parts = field ? field.split(QUIZ_SEP) : [];
+    S.quizSegments = S.quizIds.map((_, i) => (parts.length === S.quizIds.length ? parts[i] : ""));
+  }
+
+  function flushQuizState() {
+    if (S.quizTimer) {
+      clearTimeout(S.quizTimer);
+      S.quizTimer = null;
+    }
+    if (!S.quizIds.length) return;
+    const field = S.quizSegments.join(QUIZ_SEP);
+    if (S.extraFields[0] === field) return;
+    S.extraFields = S.extraFields.slice();
+    S.extraFields[0] = field;
+    if (live() && !S.reviewMode) {
+      writeSuspend();
+      scheduleCommit(BOOKMARK_COMMIT_DELAY_MS);
+    }
+  }
+
+  /** The suspend_data slot of one knowledge check, for coursec-quiz.js; null without an LMS. */
+  function quizStore(quizId) {
+    const i = S.quizIds.indexOf(String(quizId));
+    if (i < 0 || !live()) return null;
+    return {
+      load: () => S.quizSegments[i] || "",
+      save: (segment) => {
+        if (S.reviewMode || !live()) return;
+        S.quizSegments[i] = String(segment).split(SEP).join("").split(QUIZ_SEP).join("");
+        if (!S.quizTimer) S.quizTimer = setTimeout(flushQuizState, QUIZ_SAVE_DELAY_MS);
+      },
+    };
+  }
+
+  function recordInteractions(d) {
+    const v12 = S.edition === "1.2";
+    const ed = v12 ? "1.2" : "2004";
+    let n = parseInt(getValue("cmi.interactions._count"), 10);
+    if (!isFinite(n) || n < 0) n = 0;
+    (d.questions || []).forEach((q) => {
+      const base = "cmi.interactions." + n + ".";
+      const type = (q.interactionType || {})[ed] || "other";
+      const sep = type === "fill-in" || type === "long-fill-in" ? "" : v12 ? "," : "[,]";
+      if (!setValue(base + "id", clip(q.id, v12 ? INTERACTION_LIMIT_12 : 4000, ""))) return;
+      setValue(base + "type", type);
+      (q.objectives || []).forEach((id, k) => setValue(base + "objectives." + k + ".id", id));
+      if (v12) setValue(base + "time", formatTime12(d.startedAt));
+      else setValue(base + "timestamp", formatTimestamp2004(d.startedAt));
+      ((q.correctResponses || {})[ed] || []).forEach((pattern, k) => {
+        const value = v12 ? clip(pattern, INTERACTION_LIMIT_12, sep) : pattern;
+        setValue(base + "correct_responses." + k + ".pattern", value);
+      });
+      setValue(base + "weighting", String(Number(q.weighting) || 0));
+      const response = ((q.response || {})[ed]) || "";
+      if (response) {
+        if (v12) setValue(base + "student_response", clip(response, INTERACTION_LIMIT_12, sep));
+        else setValue(base + "learner_response", response);
+      }
+      setValue(base + "result", q.correct ? "correct" : v12 ? "wrong" : "incorrect");
+      setValue(base + "latency", v12
+        ? formatSessionTime12(q.latencyMs)
+        : formatSessionTime2004(q.latencyMs));
+      if (!v12 && q.description) {
+        const text = String(q.description).replace(/\s+/g, " ").replace(/^[\s{]+/, "");
+        setValue(base + "description", clip(text, 250, ""));
+      }
+      n += 1;
+      S.interactions += 1;
+    });
+  }
+
+  function recordObjectives(d) {
+    const ids = Array.isArray(S.config.objectives) ? S.config.objectives : [];
+    (d.objectives || []).forEach((o) => {
+      const n = S.objectiveIndex[ids.indexOf(o.id)];
+      if (n === undefined || !(o.max > 0)) return;
+      const base = "cmi.objectives." + n + ".";
+      if (S.edition === "1.2") {
+        setValue(base + "score.raw", floorPercent(o.raw, o.max));
+        setValue(base + "score.min", "0");
+        setValue(base + "score.max", "100");
+        setValue(base + "status", o.passed ? "passed" : "failed");
+      } else {
+        setValue(base + "score.scaled", floorMeasure(o.raw, o.max));
+        setValue(base + "score.raw", String(o.raw));
+        setValue(base + "score.min", "0");
+        setValue(base + "score.max", String(o.max));
+        setValue(base + "success_status", o.passed ? "passed" : "failed");
+      }
+    });
+  }
+
+  /** The SCO's score and success over its checks: passed when each is, failed when one is. */
+  function recordScoreAndSuccess() {
+    const results = S.quizIds.map((id) => S.quizResults[id]).filter(Boolean);
+    if (!results.length) return;
+    const raw = results.reduce((sum, r) => sum + r.raw, 0);
+    const max = results.reduce((sum, r) => sum + r.max, 0);
+    const score = S.dm.score;
+    if (S.edition === "1.2") {
+      setValue(score + ".raw", floorPercent(raw, max));
+      setValue(score + ".min", "0");
+      setValue(score + ".max", "100");
+    } else {
+      setValue(score + ".scaled", floorMeasure(raw, max));
+      setValue(score + ".raw", String(raw));
+      setValue(score + ".min", "0");
+      setValue(score + ".max", String(max));
+    }
+    let success = "";
+    if (results.some((r) => !r.passed)) success = "failed";
+    else if (results.length === S.quizIds.length) success = "passed";
+    if (!success) return;
+    if (S.edition === "1.2") {
+      if (setValue(S.dm.status, success)) S.statusWritten = success;
+    } else {
+      setValue(S.dm.success, success);
+    }
+  }
+
+  function onQuizSubmitted(ev) {
+    const d = ev && ev.detail;
+    if (!d || S.quizIds.indexOf(String(d.quizId)) < 0 || !d.score) return;
+    S.quizResults[d.quizId] = {
+      raw: Number(d.score.raw) || 0,
+      max: Number(d.score.max) || 0,
+      passed: !!d.passed,
+      finished: !!d.finished,
+    };
+    if (!d.restored && live() && !S.reviewMode) {
+      flushQuizState(); // the checked attempt is in suspend_data before it is reported
+      recordInteractions(d);
+      recordObjectives(d);
+      recordScoreAndSuccess();
+      if (!S.completed) writeProgress();
+    }
+    checkCompletion();
+    if (!d.restored) commitNow();
+  }
+
   /* ------------------------------------------------------------------ resume prompt */
 
   function removePrompt() {
@@ -778,6 +1003,7 @@
         S.visibleSince = null;
       }
       if (live() && !S.finishing) {
+        flushQuizState();
         writeSuspend();
         writeProgress();
         commitNow();
@@ -798,6 +1024,7 @@
     S.ticker = null;
     stopTracking();
     checkCompletion();
+    flushQuizState();
     writeSuspend();
     writeProgress();
     // Chamilo and others have lost lesson_status after a commit: say it again before finishing.
@@ -831,6 +1058,7 @@
     S.restoredSeconds = decoded.seconds;
     S.extraFields = decoded.extra;
     S.lastSuspend = raw;
+    restoreQuizSegments();
   }
 
   function connect() {
@@ -868,6 +1096,9 @@
     S.viewed = S.elements.map((el) => !el);
     S.edition = S.config.edition === "2004" ? "2004" : "1.2";
     S.dm = DATA_MODEL[S.edition];
+    S.quizIds = Array.isArray(S.config.quiz) ? S.config.quiz.map((q) => String(q.id)) : [];
+    restoreQuizSegments();
+    document.addEventListener("coursec:quiz-submitted", onQuizSubmitted);
 
     if (connect()) {
       let wrote = false;
@@ -958,8 +1189,15 @@
         suspendData: S.lastSuspend,
         errors: S.errors.slice(),
         calls: S.calls,
+        quiz: {
+          ids: S.quizIds.slice(),
+          segments: S.quizSegments.slice(),
+          results: JSON.parse(JSON.stringify(S.quizResults)),
+          interactions: S.interactions,
+        },
       };
     },
+    quizStore: quizStore,
     finish: finish,
     formatSessionTime12: formatSessionTime12,
     formatSessionTime2004: formatSessionTime2004,

@@ -1,0 +1,876 @@
+/*! coursec knowledge checks: scored in the browser, offline, with or without an LMS. MIT licence. */
+/*
+ * Enhances every <section class="cs-quiz"> of the page (rendered by templates/_quiz.html.j2, with
+ * its data in <script type="application/json" class="cs-quiz-data">, made by coursec/quiz.py).
+ *
+ * Attempts.  Each attempt has a number (1, 2, ...).  Shuffled questions and choices, and the
+ * questions drawn from the pool, come from a seed = hash(quiz seed + attempt number): a reload
+ * shows the same attempt the same way, "Try again" starts the next number and a new arrangement.
+ * The attempt, its answers and whether it was checked are saved after every change:
+ *
+ *   - inside an LMS, through the SCORM runtime (window.coursecScorm.quizStore(quizId), which keeps
+ *     the segment in cmi.suspend_data; exporters/_scorm_state.py budgets its worst case);
+ *   - otherwise in localStorage ("coursec-quiz:<course>:<quiz>"), tied to a hash of the quiz data
+ *     so that a changed quiz starts afresh.
+ *
+ * Saved segment (never contains "~", "|" or ";" except as the separators below):
+ *
+ *     <attempt><o|s>:<answer 1>;<answer 2>;...;<answer n>
+ *
+ *   attempt    base 36, at most 4 digits; "o" open (being answered) or "s" submitted (checked)
+ *   answer i   of the i-th question of the pool (source order), empty when not answered:
+ *              single-choice      base-36 index of the chosen choice (source order)
+ *              multiple-response  bitset of chosen choices, hex, ceil(n/4) digits, choice i is
+ *                                 bit i%4 of digit i/4
+ *              true-false         "t" or "f"
+ *              matching           per left item, the chosen right item's display index + 1
+ *                                 (0: none) in base 36, fixed width (digits of the count)
+ *              ordering           per step, the chosen item's display index + 1, same encoding
+ *              short-text         the text, every char outside printable ASCII and each of
+ *                                 "%~|;" written as "%" + 4 hex digits of its UTF-16 unit
+ *
+ * When an attempt is checked the quiz dispatches a bubbling "coursec:quiz-submitted" CustomEvent
+ * on its <section> with the score, per-question results and SCORM responses of both editions
+ * (see submittedDetail); a restored, already-checked attempt dispatches it with restored: true.
+ *
+ * Public surface (tests and debugging only): window.coursecQuiz.
+ */
+(() => {
+  "use strict";
+
+  if (window.coursecQuiz) return;
+
+  const STORE_PREFIX = "coursec-quiz:";
+  const MAX_ATTEMPT = 1679615; // "zzzz": 4 base-36 digits
+  const ESCAPED = "%~|;";
+  const LIMITS = { "1.2": 255, "2004": 250, "2004-long": 4000 };
+
+  const TEXT = {
+    correct: "Correct.",
+    incorrect: "Incorrect.",
+    noAnswer: "No answer was given.",
+    question: (n, count) => "Question " + n + " of " + count,
+    points: (p) => " (" + p + " points)",
+    score: (raw, max, pct) => "You scored " + raw + " of " + max + " (" + pct + "%).",
+    passed: (mark) => "Passed — the pass mark is " + mark + "%.",
+    failed: (mark) => "Not passed — the pass mark is " + mark + "%.",
+    left: (n) => (n === 1 ? "You have 1 attempt left." : "You have " + n + " attempts left."),
+    usedAll: (n) =>
+      n === 1 ? "You have used your only attempt." : "You have used all " + n + " attempts.",
+    retry: "Choose “Try again” for a new attempt.",
+    attemptStarted: (n, max) =>
+      "Attempt " + n + (max ? " of " + max : "") + ": the questions are ready to answer.",
+    outcome: (n) => "Question " + n,
+  };
+
+  /* ------------------------------------------------------------------ seeded arrangement */
+
+  /** FNV-1a, 32 bits, over UTF-16 code units. */
+  function hash32(str) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < str.length; i += 1) {
+      h ^= str.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    return h >>> 0;
+  }
+
+  /** mulberry32: a small, well-mixed PRNG; returns numbers in [0, 1). */
+  function prng(seed) {
+    let a = seed >>> 0;
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function shuffled(list, random) {
+    const out = list.slice();
+    for (let i = out.length - 1; i > 0; i -= 1) {
+      const j = Math.floor(random() * (i + 1));
+      const t = out[i];
+      out[i] = out[j];
+      out[j] = t;
+    }
+    return out;
+  }
+
+  function seedFor(seed, attempt, part) {
+    return hash32(String(seed) + "#" + attempt + (part ? "#" + part : ""));
+  }
+
+  /**
+   * The arrangement of one attempt: `order`, the indexes of the questions shown (pool order
+   * unless shuffled), and `choices`, each shuffled question's choice ids in display order.
+   */
+  function layout(data, attempt) {
+    const pool = data.questions.map((_, i) => i);
+    const draw = Math.max(1, Math.min(Number(data.draw) || pool.length, pool.length));
+    let order = pool;
+    if (draw < pool.length || data.shuffleQuestions) {
+      order = shuffled(pool, prng(seedFor(data.seed, attempt))).slice(0, draw);
+      if (!data.shuffleQuestions) order.sort((a, b) => a - b);
+    }
+    const choices = {};
+    if (data.shuffleChoices) {
+      data.questions.forEach((q) => {
+        if (q.choices) {
+          choices[q.id] = shuffled(
+            q.choices.map((c) => c.id),
+            prng(seedFor(data.seed, attempt, q.id)),
+          );
+        }
+      });
+    }
+    return { order: order, choices: choices };
+  }
+
+  /* ------------------------------------------------------------------ answers */
+
+  function normalize(text) {
+    return String(text || "").replace(/\s+/g, "").toLowerCase();
+  }
+
+  function isAnswered(q, v) {
+    switch (q.type) {
+      case "single-choice":
+        return typeof v === "string" && v !== "";
+      case "multiple-response":
+        return Array.isArray(v) && v.length > 0;
+      case "true-false":
+        return v === true || v === false;
+      case "matching":
+        return !!v && q.lefts.some((l) => !!v[l]);
+      case "ordering":
+        return Array.isArray(v) && v.some(Boolean);
+      default:
+        return typeof v === "string" && normalize(v) !== "";
+    }
+  }
+
+  function isCorrect(q, v) {
+    if (!isAnswered(q, v)) return false;
+    switch (q.type) {
+      case "single-choice":
+        return q.choices.some((c) => c.correct && c.id === v);
+      case "multiple-response":
+        return q.choices.every((c) => c.correct === (v.indexOf(c.id) >= 0));
+      case "true-false":
+        return v === q.answer;
+      case "matching":
+        return q.lefts.every((l) => v[l] === q.matches[l]);
+      case "ordering":
+        return q.order.length === v.length && q.order.every((id, i) => v[i] === id);
+      default:
+        return q.accept.some((a) => normalize(a) === normalize(v));
+    }
+  }
+
+  /** The choices the learner picked, in source order (single- and multiple-choice). */
+  function picked(q, v) {
+    if (!q.choices) return [];
+    if (q.type === "single-choice") return q.choices.filter((c) => c.id === v);
+    return q.choices.filter((c) => Array.isArray(v) && v.indexOf(c.id) >= 0);
+  }
+
+  /* ------------------------------------------------------------------ SCORM responses */
+
+  function truncateUnits(text, limit) {
+    let out = String(text).slice(0, limit);
+    const last = out.charCodeAt(out.length - 1);
+    if (out.length && last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
+    return out;
+  }
+
+  /** Join parts with sep, leaving out whole parts that would pass limit characters. */
+  function joinWithin(parts, sep, limit) {
+    let out = "";
+    for (let i = 0; i < parts.length; i += 1) {
+      const next = out ? out + sep + parts[i] : parts[i];
+      if (next.length > limit) break;
+      out = next;
+    }
+    return out;
+  }
+
+  function fillInText(text, v12, limit) {
+    let t = String(text).replace(/[\r\n\t]+/g, " ");
+    if (!v12) t = t.split("[,]").join(",").split("[.]").join(".").replace(/^\{+/, "");
+    return truncateUnits(t, limit);
+  }
+
+  /**
+   * The learner's response in both editions' formats ("" when nothing was answered): 1.2 uses
+   * "," and "." with one-character ids, 2004 "[,]" and "[.]" with the question's own ids.
+   */
+  function responses(q, v) {
+    const out = { "1.2": "", "2004": "" };
+    if (!isAnswered(q, v)) return out;
+    const type2004 = q.scorm.type["2004"];
+    switch (q.type) {
+      case "single-choice":
+      case "multiple-response": {
+        const chosen = picked(q, v);
+        out["1.2"] = joinWithin(chosen.map((c) => c.key12), ",", LIMITS["1.2"]);
+        out["2004"] = chosen.map((c) => c.id).join("[,]");
+        break;
+      }
+      case "true-false":
+        out["1.2"] = v ? "t" : "f";
+        out["2004"] = v ? "true" : "false";
+        break;
+      case "matching": {
+        const pairs = q.lefts.filter((l) => v[l]);
+        out["1.2"] = joinWithin(pairs.map((l) => l + "." + v[l]), ",", LIMITS["1.2"]);
+        out["2004"] = pairs.map((l) => l + "[.]" + v[l]).join("[,]");
+        break;
+      }
+      case "ordering": {
+        const steps = v.filter(Boolean);
+        out["1.2"] = joinWithin(steps, ",", LIMITS["1.2"]);
+        out["2004"] = steps.join("[,]");
+        break;
+      }
+      default:
+        out["1.2"] = fillInText(v, true, LIMITS["1.2"]);
+        out["2004"] = fillInText(
+          v,
+          false,
+          type2004 === "long-fill-in" ? LIMITS["2004-long"] : LIMITS["2004"],
+        );
+    }
+    return out;
+  }
+
+  /* ------------------------------------------------------------------ saved state */
+
+  function fixed(n, width) {
+    let s = n.toString(36);
+    while (s.length < width) s = "0" + s;
+    return s;
+  }
+
+  function hex4(code) {
+    const s = code.toString(16);
+    return "0000".slice(s.length) + s;
+  }
+
+  function escapeUnits(text) {
+    let out = "";
+    for (let i = 0; i < text.length; i += 1) {
+      const ch = text.charAt(i);
+      const code = text.charCodeAt(i);
+      out += code >= 0x20 && code <= 0x7e && ESCAPED.indexOf(ch) < 0 ? ch : "%" + hex4(code);
+    }
+    return out;
+  }
+
+  function unescapeUnits(text) {
+    if (/%(?![0-9a-f]{4})/.test(text)) return null;
+    return text.replace(/%([0-9a-f]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  }
+
+  function encodeAnswer(q, v) {
+    if (!isAnswered(q, v)) return "";
+    switch (q.type) {
+      case "single-choice": {
+        const i = q.choices.findIndex((c) => c.id === v);
+        return i < 0 ? "" : i.toString(36);
+      }
+      case "multiple-response": {
+        let out = "";
+        for (let d = 0; d * 4 < q.choices.length; d += 1) {
+          let digit = 0;
+          for (let b = 0; b < 4 && d * 4 + b < q.choices.length; b += 1) {
+            if (v.indexOf(q.choices[d * 4 + b].id) >= 0) digit |= 1 << b;
+          }
+          out += digit.toString(16);
+        }
+        return out;
+      }
+      case "true-false":
+        return v ? "t" : "f";
+      case "matching": {
+        const width = q.rights.length.toString(36).length;
+        return q.lefts.map((l) => fixed(q.rights.indexOf(v[l]) + 1, width)).join("");
+      }
+      case "ordering": {
+        const width = q.options.length.toString(36).length;
+        return q.order.map((_, i) => fixed(q.options.indexOf(v[i] || "") + 1, width)).join("");
+      }
+      default:
+        return escapeUnits(truncateUnits(v, q.maxLength));
+    }
+  }
+
+  /** An answer back from its encoding; undefined when it does not fit the question. */
+  function decodeAnswer(q, s) {
+    if (s === "") return undefined;
+    switch (q.type) {
+      case "single-choice": {
+        const i = /^[0-9a-z]+$/.test(s) ? parseInt(s, 36) : -1;
+        return i >= 0 && i < q.choices.length ? q.choices[i].id : undefined;
+      }
+      case "multiple-response": {
+        if (!/^[0-9a-f]+$/.test(s) || s.length !== Math.ceil(q.choices.length / 4)) return undefined;
+        const ids = q.choices
+          .filter((_, i) => (parseInt(s.charAt(Math.floor(i / 4)), 16) & (1 << (i % 4))) !== 0)
+          .map((c) => c.id);
+        return ids.length ? ids : undefined;
+      }
+      case "true-false":
+        return s === "t" ? true : s === "f" ? false : undefined;
+      case "matching":
+      case "ordering": {
+        const slots = q.type === "matching" ? q.lefts : q.order;
+        const values = q.type === "matching" ? q.rights : q.options;
+        const width = values.length.toString(36).length;
+        if (!/^[0-9a-z]+$/.test(s) || s.length !== slots.length * width) return undefined;
+        const picks = slots.map((_, i) => {
+          const k = parseInt(s.substr(i * width, width), 36);
+          return k >= 1 && k <= values.length ? values[k - 1] : "";
+        });
+        if (q.type === "ordering") return picks;
+        const out = {};
+        q.lefts.forEach((l, i) => {
+          if (picks[i]) out[l] = picks[i];
+        });
+        return out;
+      }
+      default: {
+        const text = unescapeUnits(s);
+        return text === null ? undefined : truncateUnits(text, q.maxLength);
+      }
+    }
+  }
+
+  function encodeState(data, state) {
+    const head = Math.min(state.attempt, MAX_ATTEMPT).toString(36) + (state.submitted ? "s" : "o");
+    return head + ":" + data.questions.map((q) => encodeAnswer(q, state.answers[q.id])).join(";");
+  }
+
+  /** {attempt, submitted, answers} from a saved segment, or null when it is not one of ours. */
+  function decodeState(data, str) {
+    const m = /^([0-9a-z]{1,4})([os]):([\s\S]*)$/.exec(typeof str === "string" ? str : "");
+    if (!m) return null;
+    const attempt = parseInt(m[1], 36);
+    const parts = m[3].split(";");
+    if (attempt < 1 || parts.length !== data.questions.length) return null;
+    if (data.attempts > 0 && attempt > data.attempts) return null;
+    const answers = {};
+    data.questions.forEach((q, i) => {
+      const v = decodeAnswer(q, parts[i]);
+      if (v !== undefined) answers[q.id] = v;
+    });
+    return { attempt: attempt, submitted: m[2] === "s", answers: answers };
+  }
+
+  /* ------------------------------------------------------------------ storage */
+
+  function localStore(data, dataText) {
+    const key = STORE_PREFIX + data.courseId + ":" + data.id;
+    const stamp = hash32(dataText).toString(36) + "/";
+    let storage = null;
+    try {
+      storage = window.localStorage;
+      storage.getItem(key);
+    } catch (e) {
+      storage = null; // blocked (privacy settings, sandboxed frame): nothing is kept
+    }
+    return {
+      kind: "local",
+      load() {
+        try {
+          const raw = storage ? storage.getItem(key) : null;
+          return raw && raw.indexOf(stamp) === 0 ? raw.slice(stamp.length) : "";
+        } catch (e) {
+          return "";
+        }
+      },
+      save(segment) {
+        try {
+          if (storage) storage.setItem(key, stamp + segment);
+        } catch (e) {
+          // quota or privacy mode: the attempt still works, it just is not kept
+        }
+      },
+    };
+  }
+
+  function lmsStore(quizId) {
+    const scorm = window.coursecScorm;
+    if (!scorm || typeof scorm.quizStore !== "function") return null;
+    try {
+      const store = scorm.quizStore(quizId);
+      return store && typeof store.load === "function" && typeof store.save === "function"
+        ? { kind: "lms", load: () => String(store.load() || ""), save: (s) => store.save(s) }
+        : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* ------------------------------------------------------------------ DOM helpers */
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function fieldOf(root, q) {
+    return root.querySelector('fieldset[data-question="' + q.id + '"]');
+  }
+
+  function readAnswer(field, q) {
+    switch (q.type) {
+      case "single-choice":
+      case "true-false": {
+        const checked = field.querySelector("input[type=radio]:checked");
+        if (!checked) return undefined;
+        return q.type === "true-false" ? checked.value === "true" : checked.value;
+      }
+      case "multiple-response": {
+        const on = {};
+        field.querySelectorAll("input[type=checkbox]:checked").forEach((i) => {
+          on[i.value] = true;
+        });
+        return q.choices.filter((c) => on[c.id]).map((c) => c.id);
+      }
+      case "matching": {
+        const out = {};
+        field.querySelectorAll("select[data-left]").forEach((s) => {
+          if (s.value) out[s.getAttribute("data-left")] = s.value;
+        });
+        return out;
+      }
+      case "ordering": {
+        const out = q.order.map(() => "");
+        field.querySelectorAll("select[data-step]").forEach((s) => {
+          out[Number(s.getAttribute("data-step"))] = s.value;
+        });
+        return out;
+      }
+      default: {
+        const input = field.querySelector("input[type=text]");
+        return input ? input.value : undefined;
+      }
+    }
+  }
+
+  function writeAnswer(field, q, v) {
+    field.querySelectorAll("input[type=radio], input[type=checkbox]").forEach((i) => {
+      if (q.type === "true-false") i.checked = v === (i.value === "true");
+      else if (q.type === "single-choice") i.checked = v === i.value;
+      else i.checked = Array.isArray(v) && v.indexOf(i.value) >= 0;
+    });
+    field.querySelectorAll("select[data-left]").forEach((s) => {
+      s.value = (v && v[s.getAttribute("data-left")]) || "";
+    });
+    field.querySelectorAll("select[data-step]").forEach((s) => {
+      s.value = (Array.isArray(v) && v[Number(s.getAttribute("data-step"))]) || "";
+    });
+    const text = field.querySelector("input[type=text]");
+    if (text) text.value = typeof v === "string" ? v : "";
+  }
+
+  /* ------------------------------------------------------------------ one knowledge check */
+
+  function Quiz(root) {
+    const dataEl = root.querySelector("script.cs-quiz-data");
+    const dataText = dataEl ? dataEl.textContent : "";
+    this.root = root;
+    this.data = JSON.parse(dataText);
+    this.form = root.querySelector("form.cs-quiz__form");
+    this.list = root.querySelector(".cs-quiz__questions");
+    this.result = root.querySelector(".cs-quiz__result");
+    this.check = root.querySelector(".cs-quiz__check");
+    this.retry = root.querySelector(".cs-quiz__retry");
+    this.store = lmsStore(this.data.id) || localStore(this.data, dataText);
+    this.state = { attempt: 1, submitted: false, answers: {} };
+    this.arrangement = null;
+    this.startedAt = Date.now();
+    this.changedAt = {};
+    this.last = null; // the detail of the last check
+  }
+
+  Quiz.prototype.start = function start() {
+    const saved = decodeState(this.data, this.store.load());
+    if (saved) this.state = saved;
+    this.arrange();
+    this.data.questions.forEach((q) => {
+      const field = fieldOf(this.root, q);
+      if (field) writeAnswer(field, q, this.state.answers[q.id]);
+    });
+    this.form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.submit();
+    });
+    this.retry.addEventListener("click", () => this.tryAgain());
+    this.form.addEventListener("change", (ev) => this.onInput(ev));
+    this.form.addEventListener("input", (ev) => this.onInput(ev));
+    this.root.querySelector(".cs-quiz__actions").hidden = false;
+    if (this.state.submitted) {
+      this.showResults(this.grade(), false);
+      this.dispatch(true);
+    } else {
+      this.setControls();
+    }
+    this.save();
+  };
+
+  Quiz.prototype.onInput = function onInput(ev) {
+    if (this.state.submitted) return;
+    const field = ev.target && ev.target.closest ? ev.target.closest("fieldset") : null;
+    const id = field ? field.getAttribute("data-question") : null;
+    const q = this.data.questions.find((x) => x.id === id);
+    if (!q) return;
+    const v = readAnswer(field, q);
+    if (isAnswered(q, v)) this.state.answers[q.id] = v;
+    else delete this.state.answers[q.id];
+    this.changedAt[q.id] = Date.now();
+    this.save();
+  };
+
+  Quiz.prototype.save = function save() {
+    this.store.save(encodeState(this.data, this.state));
+  };
+
+  Quiz.prototype.attemptsUsed = function attemptsUsed() {
+    return this.state.submitted ? this.state.attempt : this.state.attempt - 1;
+  };
+
+  /** Put the questions and choices of the current attempt in order; hide undrawn questions. */
+  Quiz.prototype.arrange = function arrange() {
+    const data = this.data;
+    this.arrangement = layout(data, this.state.attempt);
+    const shown = {};
+    this.arrangement.order.forEach((index, n) => {
+      const q = data.questions[index];
+      const field = fieldOf(this.root, q);
+      if (!field) return;
+      shown[q.id] = true;
+      field.hidden = false;
+      this.list.appendChild(field);
+      const label = field.querySelector(".cs-question__number");
+      if (label) {
+        label.textContent =
+          TEXT.question(n + 1, this.arrangement.order.length) +
+          (q.points !== 1 ? TEXT.points(q.points) : "");
+      }
+      const ids = this.arrangement.choices[q.id];
+      const box = field.querySelector(".cs-choices");
+      if (ids && box) {
+        ids.forEach((cid) => {
+          const node = box.querySelector('[data-choice="' + cid + '"]');
+          if (node) box.appendChild(node);
+        });
+      }
+    });
+    data.questions.forEach((q) => {
+      const field = fieldOf(this.root, q);
+      if (field && !shown[q.id]) {
+        field.hidden = true;
+        this.list.appendChild(field);
+      }
+    });
+  };
+
+  Quiz.prototype.shownQuestions = function shownQuestions() {
+    return this.arrangement.order.map((i) => this.data.questions[i]);
+  };
+
+  /** Score the current attempt: per question and overall. */
+  Quiz.prototype.grade = function grade() {
+    const data = this.data;
+    let raw = 0;
+    let max = 0;
+    const objectives = {};
+    const objectiveOrder = [];
+    const questions = this.shownQuestions().map((q, n) => {
+      const v = this.state.answers[q.id];
+      const correct = isCorrect(q, v);
+      max += q.points;
+      if (correct) raw += q.points;
+      q.objectives.forEach((id) => {
+        if (!objectives[id]) {
+          objectives[id] = { id: id, raw: 0, max: 0 };
+          objectiveOrder.push(id);
+        }
+        objectives[id].max += q.points;
+        if (correct) objectives[id].raw += q.points;
+      });
+      return { q: q, number: n + 1, value: v, answered: isAnswered(q, v), correct: correct };
+    });
+    const passed = max > 0 ? raw * 100 >= data.passingScore * max : true;
+    return {
+      raw: raw,
+      max: max,
+      percent: max > 0 ? Math.floor((raw * 100) / max) : 100,
+      passed: passed,
+      questions: questions,
+      objectives: objectiveOrder.map((id) => {
+        const o = objectives[id];
+        o.passed = o.raw * 100 >= data.passingScore * o.max;
+        return o;
+      }),
+    };
+  };
+
+  Quiz.prototype.finished = function finished(graded) {
+    const limit = this.data.attempts;
+    return graded.passed || (limit > 0 && this.attemptsUsed() >= limit);
+  };
+
+  Quiz.prototype.setControls = function setControls() {
+    const submitted = this.state.submitted;
+    this.list.querySelectorAll("fieldset").forEach((f) => {
+      f.disabled = submitted;
+    });
+    this.check.hidden = submitted;
+    this.retry.hidden = !submitted || !this.last || this.last.finished;
+  };
+
+  Quiz.prototype.submit = function submit() {
+    if (this.state.submitted) return;
+    this.data.questions.forEach((q) => {
+      const field = fieldOf(this.root, q);
+      if (!field || field.hidden) return;
+      const v = readAnswer(field, q);
+      if (isAnswered(q, v)) this.state.answers[q.id] = v;
+      else delete this.state.answers[q.id];
+    });
+    this.state.submitted = true;
+    this.save();
+    this.showResults(this.grade(), true);
+    this.dispatch(false);
+  };
+
+  Quiz.prototype.tryAgain = function tryAgain() {
+    if (!this.state.submitted || (this.last && this.last.finished)) return;
+    this.state = {
+      attempt: Math.min(this.state.attempt + 1, MAX_ATTEMPT),
+      submitted: false,
+      answers: {},
+    };
+    this.last = null;
+    this.startedAt = Date.now();
+    this.changedAt = {};
+    this.save();
+    this.data.questions.forEach((q) => {
+      const field = fieldOf(this.root, q);
+      if (!field) return;
+      writeAnswer(field, q, undefined);
+      field.classList.remove("cs-question--correct", "cs-question--incorrect");
+      const box = field.querySelector(".cs-question__feedback");
+      box.hidden = true;
+      box.textContent = "";
+    });
+    this.arrange();
+    this.setControls();
+    this.result.textContent = "";
+    this.result.appendChild(
+      el("p", "cs-quiz__attempt", TEXT.attemptStarted(this.state.attempt, this.data.attempts)),
+    );
+    const first = this.list.querySelector("fieldset:not([hidden]) input, fieldset:not([hidden]) select");
+    if (first) first.focus();
+  };
+
+  Quiz.prototype.showResults = function showResults(graded, moveFocus) {
+    const data = this.data;
+    const finished = this.finished(graded);
+    graded.questions.forEach((r) => {
+      const field = fieldOf(this.root, r.q);
+      if (!field) return;
+      field.classList.remove("cs-question--correct", "cs-question--incorrect");
+      field.classList.add(r.correct ? "cs-question--correct" : "cs-question--incorrect");
+      const box = field.querySelector(".cs-question__feedback");
+      box.textContent = "";
+      const verdict = el("p", "cs-verdict");
+      verdict.appendChild(el("span", "cs-verdict__mark", r.correct ? "✓" : "✗"));
+      verdict.lastChild.setAttribute("aria-hidden", "true");
+      verdict.appendChild(document.createTextNode(" "));
+      verdict.appendChild(el("strong", "", r.correct ? TEXT.correct : TEXT.incorrect));
+      const general = r.correct ? r.q.feedback.correct : r.q.feedback.incorrect;
+      const extra = [r.answered ? "" : TEXT.noAnswer, general || ""].filter(Boolean).join(" ");
+      if (extra) verdict.appendChild(document.createTextNode(" " + extra));
+      box.appendChild(verdict);
+      const notes = picked(r.q, r.value).filter((c) => c.feedback);
+      if (notes.length) {
+        const list = el("ul", "cs-question__notes");
+        notes.forEach((c) => list.appendChild(el("li", "", c.feedback)));
+        box.appendChild(list);
+      }
+      box.hidden = false;
+    });
+
+    this.last = { finished: finished, graded: graded };
+    this.setControls();
+
+    const limit = data.attempts;
+    const used = this.attemptsUsed();
+    this.result.textContent = "";
+    this.result.appendChild(
+      el(
+        "p",
+        "cs-quiz__score",
+        TEXT.score(graded.raw, graded.max, graded.percent) +
+          " " +
+          (graded.passed ? TEXT.passed(data.passingScore) : TEXT.failed(data.passingScore)),
+      ),
+    );
+    if (!graded.passed) {
+      let line = "";
+      if (limit > 0 && used >= limit) line = TEXT.usedAll(limit);
+      else if (limit > 0) line = TEXT.left(limit - used) + " " + TEXT.retry;
+      else line = TEXT.retry;
+      this.result.appendChild(el("p", "cs-quiz__attempts", line));
+    }
+    const outcomes = el("ul", "cs-quiz__outcomes");
+    graded.questions.forEach((r) => {
+      const item = el("li");
+      const link = el("a", "", TEXT.outcome(r.number));
+      link.href = "#" + fieldOf(this.root, r.q).id;
+      item.appendChild(link);
+      const general = r.correct ? r.q.feedback.correct : r.q.feedback.incorrect;
+      item.appendChild(
+        document.createTextNode(
+          ": " + (r.correct ? TEXT.correct : TEXT.incorrect) + (general ? " " + general : ""),
+        ),
+      );
+      outcomes.appendChild(item);
+    });
+    this.result.appendChild(outcomes);
+
+    if (moveFocus) {
+      if (!this.retry.hidden) this.retry.focus();
+      else this.result.focus();
+    }
+  };
+
+  /** What the SCORM runtime records: see the header comment. */
+  Quiz.prototype.submittedDetail = function submittedDetail(restored) {
+    const data = this.data;
+    const graded = this.last.graded;
+    const now = Date.now();
+    const used = this.attemptsUsed();
+    return {
+      quizId: data.id,
+      courseId: data.courseId,
+      restored: !!restored,
+      attempt: this.state.attempt,
+      attemptsAllowed: data.attempts,
+      attemptsUsed: used,
+      finished: this.last.finished,
+      passed: graded.passed,
+      passingScore: data.passingScore,
+      score: {
+        raw: graded.raw,
+        min: 0,
+        max: graded.max,
+        scaled: graded.max > 0 ? graded.raw / graded.max : 1,
+        percent: graded.percent,
+      },
+      startedAt: this.startedAt,
+      submittedAt: now,
+      questions: graded.questions.map((r) => {
+        const changed = this.changedAt[r.q.id] || now;
+        return {
+          id: r.q.id,
+          type: r.q.type,
+          description: r.q.prompt,
+          objectives: r.q.objectives.slice(),
+          interactionType: { "1.2": r.q.scorm.type["1.2"], "2004": r.q.scorm.type["2004"] },
+          response: responses(r.q, r.value),
+          correctResponses: {
+            "1.2": r.q.scorm.correct["1.2"].slice(),
+            "2004": r.q.scorm.correct["2004"].slice(),
+          },
+          correct: r.correct,
+          answered: r.answered,
+          weighting: r.q.points,
+          latencyMs: Math.max(0, Math.min(changed, now) - this.startedAt),
+        };
+      }),
+      objectives: graded.objectives.map((o) => ({
+        id: o.id,
+        raw: o.raw,
+        max: o.max,
+        passed: o.passed,
+      })),
+    };
+  };
+
+  Quiz.prototype.dispatch = function dispatch(restored) {
+    const detail = this.submittedDetail(restored);
+    let event;
+    try {
+      event = new CustomEvent("coursec:quiz-submitted", { bubbles: true, detail: detail });
+    } catch (e) {
+      event = document.createEvent("CustomEvent");
+      event.initCustomEvent("coursec:quiz-submitted", true, false, detail);
+    }
+    this.root.dispatchEvent(event);
+  };
+
+  Quiz.prototype.snapshot = function snapshot() {
+    return {
+      id: this.data.id,
+      store: this.store.kind,
+      attempt: this.state.attempt,
+      submitted: this.state.submitted,
+      attemptsUsed: this.attemptsUsed(),
+      answers: JSON.parse(JSON.stringify(this.state.answers)),
+      order: this.shownQuestions().map((q) => q.id),
+      choices: JSON.parse(JSON.stringify(this.arrangement.choices)),
+      saved: encodeState(this.data, this.state),
+      result: this.last
+        ? {
+          raw: this.last.graded.raw,
+          max: this.last.graded.max,
+          percent: this.last.graded.percent,
+          passed: this.last.graded.passed,
+          finished: this.last.finished,
+        }
+        : null,
+    };
+  };
+
+  /* ------------------------------------------------------------------ start */
+
+  const instances = [];
+
+  function start() {
+    if (instances.length) return;
+    document.querySelectorAll("section.cs-quiz").forEach((root) => {
+      try {
+        const quiz = new Quiz(root);
+        instances.push(quiz);
+        quiz.start();
+      } catch (e) {
+        if (window.console && console.warn) console.warn("coursec quiz:", e);
+      }
+    });
+  }
+
+  window.coursecQuiz = {
+    version: 1,
+    quizzes: () => instances.map((q) => q.snapshot()),
+    layout: layout,
+    seedFor: seedFor,
+    normalize: normalize,
+    responses: responses,
+    encodeState: encodeState,
+    decodeState: decodeState,
+  };
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

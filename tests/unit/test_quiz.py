@@ -1,0 +1,94 @@
+"""The knowledge-check view model: ids, display orders, SCORM patterns and the state budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conftest import REFERENCE_COURSE
+from coursec.course import load_course
+from coursec.exporters._scorm_state import encode_state, worst_case_suspend_length
+from coursec.quiz import QuestionView, QuizView, quiz_view
+from coursec.schema import Question
+
+
+@pytest.fixture(scope="module")
+def quiz() -> QuizView:
+    course = load_course(REFERENCE_COURSE).course
+    assert course is not None
+    view = quiz_view(course.id, course.published_modules[0])
+    assert view is not None
+    return view
+
+
+def question(**fields: Any) -> QuestionView:
+    q = Question.model_validate({"id": "q", "prompt": "P?", "objectives": ["o"], **fields})
+    return QuestionView(q, "m__quiz", 1)
+
+
+def test_reference_patterns_in_both_editions(quiz: QuizView) -> None:
+    got = {v.id: (v.correct_patterns("1.2"), v.correct_patterns("2004")) for v in quiz.questions}
+    assert got["ic-definition"] == (["a"], ["a"])
+    assert got["ic-shortcuts"] == (["a,b,d"], ["a[,]b[,]d"])
+    assert got["corrigibility-definition"] == (
+        ["corrigible", "corrigibility"],
+        ["corrigible", "corrigibility"],
+    )
+    assert got["corrigibility-in-practice"] == (["t"], ["true"])
+    matching = next(v for v in quiz.questions if v.id == "key-terms-matching")
+    # lefts 1, 2, 3 in the author's order; rights a, b, c alphabetically
+    assert [o.text for o in matching.rights] == sorted(
+        (p.right for p in matching.question.pairs), key=str.casefold
+    )
+    assert got["key-terms-matching"][0] == [
+        ",".join(f"{left}.{right}" for left, right in matching.matches.items())
+    ]
+    assert got["key-terms-matching"][1][0].count("[.]") == 3
+    ordering = next(v for v in quiz.questions if v.id == "checkpoint-flow")
+    texts = {o.id: o.text for o in ordering.steps}
+    assert [texts[i] for i in got["checkpoint-flow"][0][0].split(",")] == ordering.question.items
+    assert got["checkpoint-flow"][1][0] == "[,]".join(got["checkpoint-flow"][0][0].split(","))
+
+
+def test_choice_ids_for_scorm_12_are_single_characters() -> None:
+    view = question(
+        type="multiple-response",
+        choices=[
+            {"id": "first-option", "text": "A", "correct": True},
+            {"id": "second-option", "text": "B"},
+            {"id": "third-option", "text": "C", "correct": True},
+        ],
+    )
+    assert view.correct_patterns("1.2") == ["a,c"]
+    assert view.correct_patterns("2004") == ["first-option[,]third-option"]
+
+
+def test_long_answers_are_long_fill_in() -> None:
+    long = "x" * 300
+    view = question(type="short-text", accept=[long, "short"])
+    assert view.scorm_types == {"1.2": "fill-in", "2004": "long-fill-in"}
+    assert view.correct_patterns("2004") == [long]  # long-fill-in takes one
+    assert [len(p) for p in view.correct_patterns("1.2")] == [255, 5]
+    short = question(type="short-text", accept=["{odd} [,] answer\nhere"])
+    assert short.scorm_types["2004"] == "fill-in" and short.max_length == 64
+    assert short.correct_patterns("2004") == ["odd} , answer here"]
+
+
+@pytest.mark.parametrize("items", [["a", "b"], ["a", "b", "c"], ["z", "y", "x", "w", "v"]])
+def test_ordering_is_never_shown_in_its_right_order(items: list[str]) -> None:
+    for n in range(20):
+        view = question(id=f"q{n}", type="ordering", items=items)
+        assert [o.text for o in view.steps] != items
+
+
+def test_budget_counts_every_check(quiz: QuizView) -> None:
+    plain = worst_case_suspend_length(9)
+    one = worst_case_suspend_length(9, [quiz.worst_case_state_length()])
+    assert one == plain + 1 + quiz.worst_case_state_length()
+    two = worst_case_suspend_length(9, [10, 20])
+    assert two == plain + 1 + 10 + 1 + 20
+    state = encode_state("0123abcd", [True] * 9, 99_999_999, ["a" * 10, "b" * 20])
+    assert len(state) == two
+    with pytest.raises(ValueError):
+        encode_state("0123abcd", [], 0, ["bad|segment"])
