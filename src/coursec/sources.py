@@ -12,6 +12,9 @@ from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.sourcemap import SourceMap
 
 FENCE = "---"
+# libyaml's loader when PyYAML was built with it (several times faster); both keep node marks
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_UNCLOSED = ("while parsing a flow", "while scanning a quoted scalar")
 
 
 class SourceError(Exception):
@@ -53,7 +56,7 @@ class YamlDocument:
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
     """Parse one YAML document, keeping the position of every key and value."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
@@ -61,14 +64,20 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        span = Span(path, mark.line + 1 + line_offset, mark.column + 1) if mark else Span(path)
         problem = exc.problem or exc.context or "invalid YAML"
-        raise _fail(
-            "CS103",
-            f"YAML syntax error: {problem}",
-            span,
-            "check indentation and quoting; quote values containing ': ' or starting with '{'",
-        ) from exc
+        hint = "check indentation and quoting; quote values containing ': ' or starting with '{'"
+        context = exc.context or ""
+        opened = exc.context_mark if context.startswith(_UNCLOSED) else None
+        if opened is not None:
+            # an unclosed bracket or quote: the mistake is where it was opened, not where
+            # the parser gave up
+            what = context.removeprefix("while parsing a ").removeprefix("while scanning a ")
+            what = what.replace("quoted scalar", "quoted value")
+            problem = f"this {what} is never closed ({problem})"
+            hint = "close it, or quote the whole value if the bracket or quote is meant as text"
+            mark = opened
+        span = Span(path, mark.line + 1 + line_offset, mark.column + 1) if mark else Span(path)
+        raise _fail("CS103", f"YAML syntax error: {problem}", span, hint) from exc
     except yaml.YAMLError as exc:
         raise _fail("CS103", f"YAML error: {exc}", Span(path, 1 + line_offset, 1)) from exc
     if node is None:
