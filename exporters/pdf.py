@@ -463,6 +463,7 @@ def handout_html(
     course = plan.course
     listed = course.listed_modules
     in_pdf = [r.module for r in modules]
+    in_pdf_ids = {m.id for m in in_pdf}
     print_modules: list[PrintModule] = []
     for rendered in modules:
         module = rendered.module
@@ -471,11 +472,11 @@ def handout_html(
         print_modules.append(
             PrintModule(
                 module=module,
-                number=listed.index(module) + 1,
+                number=plan.course.number(module),
                 body=body,
                 headings=headings,
                 next_module=nxt,
-                next_in_pdf=nxt is not None and nxt in in_pdf,
+                next_in_pdf=nxt is not None and nxt.id in in_pdf_ids,
                 source=relative_source(course, module.path),
                 source_line=module.sourcemap.value(("id",)).line,
                 quiz=print_quiz(module, module.spec.quiz) if module.spec.quiz else None,

@@ -124,14 +124,18 @@ class Course:
     def completion_rule(self, module: Module) -> CompletionRule:
         return module.spec.completion or self.spec.scorm.completion
 
+    def number(self, module: Module) -> int:
+        """The module's number as learners see it (published and coming-soon modules count)."""
+        return [m.id for m in self.listed_modules].index(module.id) + 1
+
     def next_module(self, module: Module) -> Module | None:
         listed = self.listed_modules
-        index = listed.index(module)
+        index = self.number(module) - 1
         return listed[index + 1] if index + 1 < len(listed) else None
 
     def previous_module(self, module: Module) -> Module | None:
         published = self.published_modules
-        index = published.index(module)
+        index = [m.id for m in published].index(module.id)
         return published[index - 1] if index > 0 else None
 
 

@@ -98,14 +98,22 @@ class ParsedBody:
     raw_html_lines: tuple[int, ...]
 
 
-def _highlight(code: str, lang: str, _attrs: str) -> str:
+@cache
+def _lexer(lang: str) -> Any:
     try:
-        lexer = get_lexer_by_name(lang) if lang else None
+        return get_lexer_by_name(lang)
     except ClassNotFound:
-        lexer = None
+        return None
+
+
+_SPANS = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, lang: str, _attrs: str) -> str:
+    lexer = _lexer(lang) if lang else None
     if lexer is None:
         return ""  # markdown-it then renders a plain, escaped <pre><code>
-    spans = str(highlight(code, lexer, HtmlFormatter(nowrap=True)))
+    spans = str(highlight(code, lexer, _SPANS))
     return f'<pre class="cs-code"><code class="language-{lang}">{spans}</code></pre>\n'
 
 
@@ -256,20 +264,30 @@ def render_body(body: ParsedBody, urls: Mapping[str, str], allow_html: bool) -> 
     md = _parser(allow_html)
 
     def rewrite(token: Token) -> None:
+        token.attrs = dict(token.attrs)  # Token.copy() is shallow
         for attr in ("href", "src"):
             value = token.attrs.get(attr)
             if isinstance(value, str) and value in urls:
                 token.attrs[attr] = urls[value]
 
-    tokens = [t.copy() for t in body.tokens]
-    for token in tokens:
-        if token.children:
-            token.children = [c.copy() for c in token.children]
-            for child in token.children:
-                rewrite(child)
-            token.children = [t for c in token.children for t in _unembed_remote_image(c)]
+    tokens = list(body.tokens)
+    for index, token in enumerate(tokens):
+        if not any(_needs_rewrite(c, urls) for c in token.children or []):
+            continue  # the parsed tokens are shared: copy only what changes
+        token = tokens[index] = token.copy()
+        children = [c.copy() if _needs_rewrite(c, urls) else c for c in token.children or []]
+        for child in children:
+            rewrite(child)
+        token.children = [t for c in children for t in _unembed_remote_image(c)]
     html = md.renderer.render(tokens, md.options, {})
     return sanitize(html)
+
+
+def _needs_rewrite(token: Token, urls: Mapping[str, str]) -> bool:
+    if token.type not in ("link_open", "image"):
+        return False
+    url = token.attrs.get("href", token.attrs.get("src"))
+    return isinstance(url, str) and (url in urls or (token.type == "image" and is_remote(url)))
 
 
 def is_remote(url: str) -> bool:

@@ -50,7 +50,7 @@ def module_context(plan: BuildPlan, rendered: RenderedModule) -> dict[str, Any]:
     return {
         "module": module,
         "body": rendered.html,
-        "number": course.listed_modules.index(module) + 1,
+        "number": course.number(module),
         "next_module": course.next_module(module),
         "previous_module": course.previous_module(module),
         "quiz": quiz_view(course.id, module),
