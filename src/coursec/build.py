@@ -1,27 +1,76 @@
-"""The build pipeline, top to bottom: load → validate → render → export → swap into place."""
+"""The build pipeline: check → load → validate → render → export → swap into place.
+
+* **Check.** If the output folder's cache (coursec.cache) shows that it is exactly what this
+  build would write, nothing is loaded, rendered or written: the build is up to date.
+* **Render.** Module bodies whose key is in the cache are reused; the others are rendered.
+* **Export.** Every exporter writes into a staging folder beside the output; the staging folder
+  (with a fresh cache) replaces the output only when all of them succeeded. A failed, killed or
+  interrupted build leaves the previous output, and its cache, untouched.
+
+With `jobs > 1` rendering and the exporters run in a pool of worker processes. On Linux the
+workers are forked once the course is loaded and inherit it; elsewhere (or when the calling
+process runs threads, where forking is unsafe) they receive it pickled. Each worker rebuilds
+the theme (a jinja2 environment does not travel) and receives the rendered bodies as strings.
+Every job writes its own files, so the output is byte-identical to a serial build. `jobs == 1`
+runs everything in this process, with no pool at all.
+
+Only the CLI prints: the build reports through the optional `progress` callback.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import sys
+import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from coursec import export
-from coursec.course import load_course
+from coursec import cache
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink, Severity, promote_warnings
-from coursec.export import Artifact, ExportContext, Exporter, ExporterLoadError
 from coursec.options import BuildOptions
-from coursec.output import staging_dir, swap_into_place
-from coursec.render import render
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from multiprocessing.context import BaseContext
+
+    from coursec.course import Course
+    from coursec.export import Artifact, Exporter
+    from coursec.plan import BuildPlan
+
+T = TypeVar("T")
+
+# Below this many modules to render (and with a single exporter) starting workers costs more
+# than they save: a body renders in about a millisecond.
+RENDER_POOL_MIN = 64
+CHUNKS_PER_WORKER = 4  # render tasks per worker: few enough to keep messages cheap
+TICK_SECONDS = 0.1  # how often a parallel build reports that it is still working
+# None: fork on Linux when this process runs no other thread, else forkserver or spawn.
+# Tests set it to "spawn" to exercise the pickling path.
+START_METHOD: str | None = None
+
+
+# --- what a build reports ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class ArtifactReport:
-    artifact: Artifact
+    path: Path  # relative to the output folder
+    description: str
     exporter: str
     size: int
-    seconds: float
+    seconds: float  # the exporter's wall time (0 when the output was already up to date)
+
+    @property
+    def artifact(self) -> Artifact:
+        from coursec.export import Artifact  # not at import time: an up-to-date check stays light
+
+        return Artifact(self.path, self.description)
 
 
 @dataclass(slots=True)
@@ -29,13 +78,67 @@ class BuildResult:
     out_dir: Path | None = None
     artifacts: list[ArtifactReport] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    up_to_date: bool = False  # the output already matched the sources: nothing was done
+    cache: str = ""  # what the cache said: "up to date", or why the build could not skip
+    rendered: list[str] = field(default_factory=list)  # ids of the modules rendered
+    reused: list[str] = field(default_factory=list)  # ids of the modules taken from the cache
+    jobs: int = 1  # worker processes allowed
+    workers: int = 0  # worker processes used (0: everything ran in this process)
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
+Stage = Literal["check", "load", "render", "export", "write"]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildEvent:
+    """One step of a build, for a progress display.
+
+    `start` opens a stage (`total` items, if countable), `advance` completes `count` items of
+    it, `finish` closes it (`detail` says how it went, `seconds` how long it took). Stage
+    "export" is reported once per exporter (`name`). `tick` only says the build is still busy.
+    """
+
+    kind: Literal["start", "advance", "finish", "tick"]
+    stage: Stage
+    name: str = ""
+    total: int | None = None
+    count: int = 0
+    detail: str = ""
+    seconds: float = 0.0
+
+
+Progress = Callable[[BuildEvent], None]
+
+
+def _silent(_event: BuildEvent) -> None:
+    return None
+
+
+def _unique(formats: tuple[str, ...]) -> tuple[str, ...]:
+    """Each format once: two copies of one exporter would write the same files."""
+    return tuple(dict.fromkeys(formats))
+
+
+def default_jobs() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+# --- exporters --------------------------------------------------------------------------------
+
+
 def select_exporters(formats: tuple[str, ...], sink: DiagnosticSink) -> list[Exporter]:
+    from coursec import export
+    from coursec.export import ExporterLoadError
+
     installed = export.available()
     chosen: list[Exporter] = []
     for name in formats:
@@ -54,48 +157,471 @@ def select_exporters(formats: tuple[str, ...], sink: DiagnosticSink) -> list[Exp
     return chosen
 
 
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    artifacts: list[Artifact]
+    diagnostics: list[Diagnostic]
+    seconds: float
+
+
+def _run_exporter(
+    exporter: Exporter, plan: BuildPlan, out_dir: Path, options: BuildOptions
+) -> _Outcome:
+    from coursec.export import ExportContext
+
+    sink = DiagnosticSink()
+    started = time.perf_counter()
+    try:
+        artifacts = list(exporter.export(plan, ExportContext(out_dir, options, sink)))
+    except CoursecError as exc:
+        sink.extend(exc.diagnostics)
+        artifacts = []
+    return _Outcome(artifacts, list(sink.items), time.perf_counter() - started)
+
+
 def _size(path: Path) -> int:
     if path.is_dir():
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return path.stat().st_size if path.exists() else 0
 
 
-def build(course_dir: Path, options: BuildOptions) -> BuildResult:
+# --- worker processes -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _WorkerState:
+    course: Course | None = None
+    when: datetime | None = None
+
+    def get(self) -> tuple[Course, datetime]:
+        if self.course is None or self.when is None:
+            raise RuntimeError("coursec worker used before it was initialized")
+        return self.course, self.when
+
+
+_WORKER = _WorkerState()
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Linux: end this worker when the build process ends, even by SIGKILL."""
+    if sys.platform != "linux":
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the build ended before this worker armed the signal
+
+
+def _worker_init(parent: int | None, course: Course, when: datetime) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
+    _die_with_parent(parent)
+    _WORKER.course, _WORKER.when = course, when
+
+
+def _render_task(indexes: tuple[int, ...]) -> list[str]:
+    from coursec.render import render_module
+
+    course, _ = _WORKER.get()
+    published = course.published_modules
+    return [render_module(course, published[i]).html for i in indexes]
+
+
+def _export_task(
+    fmt: str, out_dir: Path, options: BuildOptions, bodies: tuple[str, ...]
+) -> _Outcome:
+    from coursec import export
+    from coursec.render import make_plan
+
+    course, when = _WORKER.get()
+    exporter = export.load(export.available()[fmt])
+    return _run_exporter(exporter, make_plan(course, bodies, when), out_dir, options)
+
+
+def _start_context() -> tuple[BaseContext, bool]:
+    """The multiprocessing context, and whether workers are the build process's children."""
+    import multiprocessing  # here: an up-to-date build never starts a worker
+
+    if START_METHOD is not None:
+        return multiprocessing.get_context(START_METHOD), START_METHOD != "forkserver"
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return multiprocessing.get_context("fork"), True  # no thread to be caught mid-lock
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("forkserver"), False
+    return multiprocessing.get_context("spawn"), True
+
+
+class _Pool:
+    """Worker processes holding the loaded course; stopped at once if the build fails."""
+
+    def __init__(self, size: int, course: Course, when: datetime, progress: Progress) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        context, children = _start_context()
+        self.size = size
+        self.progress = progress
+        self.executor = ProcessPoolExecutor(
+            max_workers=size,
+            mp_context=context,
+            initializer=_worker_init,
+            initargs=(os.getpid() if children else None, course, when),
+        )
+
+    def gather(
+        self, futures: Sequence[Future[T]], stage: Stage, done: Callable[[int, T], None]
+    ) -> list[T]:
+        """Results in submission order; `done` is called as each one arrives."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        order = {f: i for i, f in enumerate(futures)}
+        results: dict[int, T] = {}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=order.__getitem__):
+                index = order[future]
+                results[index] = future.result()
+                done(index, results[index])
+            self.progress(BuildEvent("tick", stage))
+        return [results[i] for i in range(len(futures))]
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+
+    def abort(self) -> None:
+        """Stop every worker now: nothing may write into a staging folder being removed."""
+        processes: dict[Any, Any] = getattr(self.executor, "_processes", None) or {}
+        workers = [p for p in processes.values() if p.is_alive()]
+        for process in workers:
+            process.terminate()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in workers:
+            process.join(timeout=5)
+
+
+# --- the pipeline -----------------------------------------------------------------------------
+
+
+def build(course_dir: Path, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build the course; on any error nothing is written and the previous output stays."""
-    result = BuildResult()
+    started = time.perf_counter()
+    emit = progress or _silent
+    jobs = options.jobs if options.jobs is not None else default_jobs()
+    result = BuildResult(jobs=jobs)
+    previous: cache.Manifest | None = None
+    checked = False
+
+    peeked = None if options.out_dir is not None else cache.peek_course_id(course_dir)
+    guess = options.out_dir or (Path("dist") / peeked if peeked else None)
+    if options.clean:
+        result.cache = "--clean: built from scratch"
+    elif guess is None:
+        result.cache = "course.yml has no readable id"
+    else:
+        emit(BuildEvent("start", "check"))
+        verdict = cache.check(course_dir, guess, peeked, options)
+        previous, result.cache, checked = verdict.manifest, verdict.reason, True
+        if verdict.up_to_date and verdict.manifest is not None:
+            try:
+                recorded = cache.diagnostics_from_json(
+                    verdict.manifest.diagnostics, course_dir.resolve()
+                )
+            except cache.CacheError as exc:
+                previous, result.cache = None, str(exc)
+            else:
+                emit(BuildEvent("finish", "check", detail="up to date"))
+                return _up_to_date(result, guess, verdict.manifest, recorded, started)
+        emit(BuildEvent("finish", "check", detail=f"rebuilding: {result.cache}"))
+
+    from coursec.course import load_course
+
+    emit(BuildEvent("start", "load"))
+    load_started = time.perf_counter()
+    snapshot = cache.Snapshot.take(course_dir.resolve(), skip=[p for p in (guess,) if p])
     sink = DiagnosticSink()
     loaded = load_course(course_dir)
     diagnostics = promote_warnings(loaded.diagnostics) if options.strict else loaded.diagnostics
     sink.extend(diagnostics)
-    exporters = select_exporters(options.formats, sink)
+    exporters = select_exporters(_unique(options.formats), sink)
     if loaded.course is None or sink.has_errors:
+        emit(
+            BuildEvent(
+                "finish", "load", detail="errors", seconds=time.perf_counter() - load_started
+            )
+        )
         result.diagnostics = sink.sorted()
+        result.seconds = time.perf_counter() - started
         return result
+    course = loaded.course
+    count, published_count = len(course.modules), len(course.published_modules)
+    emit(
+        BuildEvent(
+            "finish",
+            "load",
+            detail=f"{count} module{'s' if count != 1 else ''}, {published_count} published",
+            seconds=time.perf_counter() - load_started,
+        )
+    )
+    target = options.out_dir or Path("dist") / course.id
+    inputs = cache.course_inputs(course, snapshot)
+    store = _body_store(options, target, course.id, previous, checked, result, inputs)
 
-    plan = render(loaded.course)
-    target = options.out_dir or Path("dist") / loaded.course.id
-    staging = staging_dir(target)
-    ctx = ExportContext(staging, options, sink)
+    from coursec.render import make_plan, source_date
+
+    when = source_date(course)
+    published = course.published_modules
+    keys = _body_keys(course, inputs)
+    bodies: list[str | None] = [store.get(k) if k else None for k in keys]
+    todo = [i for i, body in enumerate(bodies) if body is None]
+    result.reused = [published[i].id for i, body in enumerate(bodies) if body is not None]
+    pool = None
+    if jobs > 1 and (len(exporters) >= 2 or len(todo) >= RENDER_POOL_MIN):
+        result.workers = min(jobs, max(len(exporters), len(todo)))
+        pool = _Pool(result.workers, course, when, emit)
     try:
-        for exporter in exporters:
-            started = time.perf_counter()
-            try:
-                artifacts = exporter.export(plan, ctx)
-            except CoursecError as exc:
-                sink.extend(exc.diagnostics)
-                continue
-            seconds = time.perf_counter() - started
+        _render(course, todo, bodies, pool, emit)
+        result.rendered = [published[i].id for i in todo]
+        plan = make_plan(course, [b or "" for b in bodies], when)
+        _export(plan, exporters, target, options, sink, result, pool, emit, inputs, keys, bodies)
+    except BaseException:
+        if pool is not None:
+            pool.abort()
+            pool = None
+        raise
+    finally:
+        if pool is not None:
+            pool.close()
+    result.diagnostics = sink.sorted()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _alive(pid: int) -> bool:
+    if sys.platform == "win32":
+        return True  # os.kill(pid, 0) would terminate it there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
+def _tidy_leftovers(target: Path) -> None:
+    """Remove what killed builds left beside the output, and nothing else.
+
+    A full build does this in `staging_dir`; an up-to-date build creates no staging folder, so
+    it tidies here, sparing folders of builds still running.
+    """
+    for pattern in (f".{target.name}.building-*", f".{target.name}.old-*"):
+        for leftover in target.parent.glob(pattern):
+            pid = leftover.name.rpartition("-")[2]
+            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _up_to_date(
+    result: BuildResult,
+    target: Path,
+    manifest: cache.Manifest,
+    diagnostics: list[Diagnostic],
+    started: float,
+) -> BuildResult:
+    _tidy_leftovers(target)
+    result.up_to_date = True
+    result.out_dir = target
+    result.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+    result.artifacts = [
+        ArtifactReport(Path(a.path), a.description, a.exporter, a.size, 0.0)
+        for a in manifest.artifacts
+    ]
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _body_store(
+    options: BuildOptions,
+    target: Path,
+    course_id: str,
+    previous: cache.Manifest | None,
+    checked: bool,
+    result: BuildResult,
+    inputs: list[cache.InputFile] | None,
+) -> cache.BodyStore:
+    """The previous build's bodies, if its cache can be used at all."""
+    if options.clean:
+        return cache.BodyStore.empty()
+    if inputs is None:
+        result.cache = "a source file changed while the build read it: nothing reused"
+        return cache.BodyStore.empty()
+    if previous is None and checked:
+        return cache.BodyStore.empty()  # the check said why (`result.cache`)
+    if previous is None:
+        try:
+            previous = cache.read_manifest(target, course_id)
+        except cache.CacheError as exc:
+            if not result.cache:
+                result.cache = str(exc)
+            return cache.BodyStore.empty()
+    if previous.course_id != course_id:
+        result.cache = f'the cache belongs to course "{previous.course_id}"'
+        return cache.BodyStore.empty()
+    return cache.body_store(target, previous)
+
+
+def _body_keys(course: Course, inputs: list[cache.InputFile] | None) -> list[str | None]:
+    from coursec.render import resolved_urls
+
+    published = course.published_modules
+    if inputs is None:
+        return [None] * len(published)
+    digests = {i.resolved: i.sha256 for i in inputs}
+    keys: list[str | None] = []
+    for module in published:
+        sha = digests.get(module.path.relative_to(course.root).as_posix())
+        urls = resolved_urls(course, module)
+        keys.append(cache.body_key(sha, course.spec.allow_raw_html, urls) if sha else None)
+    return keys
+
+
+def _render(
+    course: Course,
+    todo: list[int],
+    bodies: list[str | None],
+    pool: _Pool | None,
+    emit: Progress,
+) -> None:
+    from coursec.render import render_module
+
+    published = course.published_modules
+    emit(BuildEvent("start", "render", total=len(published)))
+    started = time.perf_counter()
+    reused = len(published) - len(todo)
+    if reused:
+        emit(BuildEvent("advance", "render", count=reused, detail="from cache"))
+
+    def store(index: int, html: str) -> None:
+        bodies[index] = html
+        emit(BuildEvent("advance", "render", count=1, detail=published[index].id))
+
+    if pool is not None and len(todo) >= 2:
+        size = -(-len(todo) // (pool.size * CHUNKS_PER_WORKER))
+        chunks = [tuple(todo[i : i + size]) for i in range(0, len(todo), size)]
+        futures = [pool.executor.submit(_render_task, chunk) for chunk in chunks]
+
+        def store_chunk(n: int, htmls: list[str]) -> None:
+            for index, html in zip(chunks[n], htmls, strict=True):
+                store(index, html)
+
+        pool.gather(futures, "render", store_chunk)
+    else:
+        for i in todo:
+            store(i, render_module(course, published[i]).html)
+    detail = f"{len(todo)} rendered, {reused} from cache"
+    emit(BuildEvent("finish", "render", detail=detail, seconds=time.perf_counter() - started))
+
+
+def _export(
+    plan: BuildPlan,
+    exporters: list[Exporter],
+    target: Path,
+    options: BuildOptions,
+    sink: DiagnosticSink,
+    result: BuildResult,
+    pool: _Pool | None,
+    emit: Progress,
+    inputs: list[cache.InputFile] | None,
+    keys: list[str | None],
+    bodies: list[str | None],
+) -> None:
+    from coursec.output import staging_dir, swap_into_place
+
+    formats = _unique(options.formats)  # = the exporters, in order (all of them loaded)
+    staging = staging_dir(target)
+    try:
+
+        def report(index: int, outcome: _Outcome) -> None:
+            name = exporters[index].name
+            detail = (
+                "failed" if any(d.severity is Severity.ERROR for d in outcome.diagnostics) else ""
+            )
+            emit(BuildEvent("finish", "export", name=name, detail=detail, seconds=outcome.seconds))
+
+        if pool is not None and len(exporters) >= 2:
+            for exporter in exporters:
+                emit(BuildEvent("start", "export", name=exporter.name))
+            bodies_tuple = tuple(r.html for r in plan.modules)
+            futures = [
+                pool.executor.submit(_export_task, fmt, staging, options, bodies_tuple)
+                for fmt in formats
+            ]
+            outcomes = pool.gather(futures, "export", report)
+        else:
+            outcomes = []
+            for index, exporter in enumerate(exporters):
+                emit(BuildEvent("start", "export", name=exporter.name))
+                outcomes.append(_run_exporter(exporter, plan, staging, options))
+                report(index, outcomes[-1])
+        for exporter, outcome in zip(exporters, outcomes, strict=True):
+            sink.extend(outcome.diagnostics)
             result.artifacts += [
-                ArtifactReport(a, exporter.name, _size(staging / a.path), seconds)
-                for a in artifacts
+                ArtifactReport(
+                    a.path, a.description, exporter.name, _size(staging / a.path), outcome.seconds
+                )
+                for a in outcome.artifacts
             ]
         if sink.has_errors:
             shutil.rmtree(staging, ignore_errors=True)
-        else:
-            swap_into_place(staging, target)
-            result.out_dir = target
+            return
+        emit(BuildEvent("start", "write"))
+        write_started = time.perf_counter()
+        _write_cache(plan, staging, options, sink, result, inputs, keys, bodies)
+        swap_into_place(staging, target)
+        result.out_dir = target
+        emit(BuildEvent("finish", "write", seconds=time.perf_counter() - write_started))
     except BaseException:
+        if pool is not None:
+            pool.abort()  # first: no worker may write into the folder being removed
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    result.diagnostics = sink.sorted()
-    return result
+
+
+def _write_cache(
+    plan: BuildPlan,
+    staging: Path,
+    options: BuildOptions,
+    sink: DiagnosticSink,
+    result: BuildResult,
+    inputs: list[cache.InputFile] | None,
+    keys: list[str | None],
+    bodies: list[str | None],
+) -> None:
+    """Record what this build read and wrote, beside the outputs it describes."""
+    if inputs is None:
+        return
+    course = plan.course
+    exporters = cache.exporter_identities(options.formats)
+    if exporters is None:
+        return
+    theme = cache.theme_material(course.root)
+    material = cache.build_material(course.id, options, plan.source_date, inputs, theme, exporters)
+    kept = {k: b for k, b in zip(keys, bodies, strict=True) if k is not None and b is not None}
+    manifest = cache.Manifest(
+        course_id=course.id,
+        key=cache.digest(material),
+        material=material,
+        inputs=inputs,
+        outputs=cache.record_outputs(staging),
+        artifacts=[
+            cache.ArtifactRecord(a.path.as_posix(), a.exporter, a.description, a.size)
+            for a in result.artifacts
+        ],
+        bodies={k: cache.text_sha256(b) for k, b in kept.items()},
+        diagnostics=cache.diagnostics_to_json(sink.sorted(), course.root),
+    )
+    cache.write_cache(staging, manifest, kept)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from coursec.schema import Packaging
+if TYPE_CHECKING:  # not at run time: checking that a build is up to date must not load pydantic
+    from coursec.schema import Packaging
 
 DEFAULT_FORMATS = ("html", "scorm12", "scorm2004", "pdf")
 
@@ -20,3 +22,6 @@ class BuildOptions:
     review: bool = False  # PDF: DRAFT watermark, source lines in the margin
     learner: bool = False  # PDF: leave out the answer key
     extra: dict[str, str] = field(default_factory=dict)
+    # How the build runs; neither changes a byte of the output (see coursec.cache).
+    jobs: int | None = None  # worker processes; None: one per available CPU; 1: no pool at all
+    clean: bool = False  # ignore the cache: render everything, write a fresh cache

@@ -1,49 +1,59 @@
-"""Render stage: Course → BuildPlan. Markdown bodies become HTML once, for every exporter."""
+"""Render stage: Course → BuildPlan. Markdown bodies become HTML once, for every exporter.
+
+`render()` renders every published module; the build pipeline (coursec.build) instead renders
+only the modules its cache does not hold, possibly in worker processes, and assembles the plan
+with `make_plan()`. Either way a body comes from `render_module()` (looked up at call time, so
+tests can count calls to `coursec.render.render_body`).
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 
+from coursec.cache import source_date_at
 from coursec.course import Course, Module, module_url
 from coursec.markdown import render_body
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.theme import Theme
 
+THEME_DIR = "templates"  # a course's own theme overrides, inside the course folder
 
-def render_module(course: Course, module: Module) -> RenderedModule:
-    urls = {
+
+def resolved_urls(course: Course, module: Module) -> dict[str, str]:
+    """The module's local link and image URLs as they are written in every output."""
+    return {
         src: module_url(course, dest) if dest.startswith("__module__:") else dest
         for src, dest in module.urls.items()
     }
+
+
+def render_module(course: Course, module: Module) -> RenderedModule:
+    urls = resolved_urls(course, module)
     return RenderedModule(module, render_body(module.body, urls, course.spec.allow_raw_html))
 
 
 def source_date(course: Course) -> datetime:
     """SOURCE_DATE_EPOCH if set, else the last commit touching the course, else the newest file."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct", "--", "."],
-            cwd=course.root,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        out = ""
-    if out.isdigit():
-        return datetime.fromtimestamp(int(out), UTC)
-    paths = [course.root / "course.yml", *(m.path for m in course.modules)]
-    newest = max(int(p.stat().st_mtime) for p in paths)
-    return datetime.fromtimestamp(newest, UTC)
+    return source_date_at(
+        course.root, [course.root / "course.yml", *(m.path for m in course.modules)]
+    )
+
+
+def make_theme(course: Course) -> Theme:
+    """The course's theme: its own `templates/` first, then coursec's default theme."""
+    return Theme(course.root / THEME_DIR)
+
+
+def make_plan(course: Course, bodies: Sequence[str], when: datetime) -> BuildPlan:
+    """The plan from already-rendered bodies (one per published module, in course order)."""
+    published = course.published_modules
+    if len(bodies) != len(published):
+        raise ValueError(f"{len(bodies)} bodies for {len(published)} published modules")
+    modules = tuple(RenderedModule(m, html) for m, html in zip(published, bodies, strict=True))
+    return BuildPlan(course, modules, make_theme(course), when)
 
 
 def render(course: Course) -> BuildPlan:
-    theme = Theme(course.root / "templates")
     modules = tuple(render_module(course, m) for m in course.published_modules)
-    return BuildPlan(course, modules, theme, source_date(course))
+    return BuildPlan(course, modules, make_theme(course), source_date(course))

@@ -1,0 +1,551 @@
+"""Incremental, parallel, measured builds: the cache, `-j`, fast start, progress and summary."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import coursec.build
+import coursec.render
+from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
+from coursec.build import BuildEvent, BuildResult, build
+from coursec.cache import CACHE_DIR, MANIFEST
+from coursec.cli import cli
+from coursec.options import BuildOptions
+from coursec.schema import Packaging
+
+FAST = ("html", "scorm12")
+EPOCH = "1767225600"
+
+THREE_MODULES_YML = COURSE_YML.replace(
+    "  - modules/one.md\n", "  - modules/one.md\n  - modules/two.md\n  - modules/three.md\n"
+)
+
+
+def module_md(ident: str, text: str) -> str:
+    return (
+        MODULE_MD.replace("id: one", f"id: {ident}")
+        .replace("Module one", f"Module {ident}")
+        .replace("explain-widgets", f"explain-widgets-{ident}")
+        .replace("Widgets and gadgets are explained here.", text)
+    )
+
+
+def three_modules() -> dict[str, str]:
+    return {
+        "modules/one.md": module_md("one", "Widgets and gadgets: see [two](two.md)."),
+        "modules/two.md": module_md("two", "Widgets and gadgets, second part."),
+        "modules/three.md": module_md("three", "Widgets and gadgets, last part."),
+    }
+
+
+@pytest.fixture(autouse=True)
+def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every body rendered in this process, by its first section id (`-j 1` builds only)."""
+    calls: list[str] = []
+    real = coursec.render.render_body
+
+    def counting(body, urls, allow_html):  # type: ignore[no-untyped-def]
+        calls.append(body.sections[0].id if body.sections else "?")
+        return real(body, urls, allow_html)
+
+    monkeypatch.setattr(coursec.render, "render_body", counting)
+    return calls
+
+
+def run_build(
+    root: Path, out: Path, formats: tuple[str, ...] = FAST, **options: object
+) -> BuildResult:
+    opts: dict[str, object] = {"jobs": 1, **options}
+    result = build(root, BuildOptions(formats=formats, out_dir=out, **opts))  # type: ignore[arg-type]
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return result
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Inode, mtime and size of the folder and everything under it."""
+    entries = [root, *sorted(root.rglob("*"))]
+    return {
+        p.relative_to(root.parent).as_posix(): (
+            p.stat().st_ino,
+            p.stat().st_mtime_ns,
+            p.stat().st_size,
+        )
+        for p in entries
+    }
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def page(out: Path, name: str) -> str:
+    return (out / "html" / name).read_text(encoding="utf-8")
+
+
+def manifest_path(out: Path) -> Path:
+    return out / CACHE_DIR / MANIFEST
+
+
+# --- incremental builds ---------------------------------------------------------------------
+
+
+def test_noop_rebuild_renders_and_writes_nothing(
+    make_course: MakeCourse, tmp_path: Path, renders: list[str]
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    first = run_build(root, out)
+    assert not first.up_to_date and first.rendered == ["one"] and len(renders) == 1
+    before, listing = tree_state(out), sorted(p.name for p in tmp_path.iterdir())
+
+    again = run_build(root, out)
+
+    assert again.up_to_date and again.cache == "up to date"
+    assert renders == ["one-widgets-and-gadgets"]  # nothing rendered the second time
+    assert tree_state(out) == before  # same inodes, mtimes and sizes: not even a swap
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing  # no staging folder either
+    assert [(str(a.path), a.size) for a in again.artifacts] == [
+        (str(a.path), a.size) for a in first.artifacts
+    ]
+    cli_run = CliRunner().invoke(
+        cli, ["build", str(root), "--format", "html,scorm12", "--out", str(out)]
+    )
+    assert cli_run.exit_code == 0, cli_run.output
+    assert f"{out} is up to date" in cli_run.output
+    assert tree_state(out) == before
+
+
+def test_one_changed_module_is_the_only_one_rendered(
+    make_course: MakeCourse, tmp_path: Path, renders: list[str]
+) -> None:
+    root = make_course(course=THREE_MODULES_YML, modules=three_modules())
+    out = tmp_path / "out"
+    run_build(root, out)
+    assert len(renders) == 3
+    renders.clear()
+    two = root / "modules" / "two.md"
+    two.write_text(two.read_text().replace("second part", "a brand-new second part"))
+
+    result = run_build(root, out)
+
+    assert len(renders) == 1 and result.rendered == ["two"]
+    assert result.reused == ["one", "three"]
+    assert "modules/two.md changed" in result.cache
+    assert "a brand-new second part" in page(out, "two.html")
+    with zipfile.ZipFile(out / "demo-scorm12.zip") as archive:
+        assert "a brand-new second part" in archive.read("course.html").decode()
+    # the incremental output is exactly what a build from scratch writes, cache included
+    fresh = tmp_path / "fresh"
+    run_build(root, fresh, clean=True)
+    assert tree_digest(out) == tree_digest(fresh)
+
+
+def test_renaming_a_linked_module_rerenders_the_modules_linking_to_it(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    root = make_course(course=THREE_MODULES_YML, modules=three_modules())
+    out = tmp_path / "out"
+    run_build(root, out)
+    two = root / "modules" / "two.md"
+    two.write_text(two.read_text().replace("id: two", "id: second"))
+
+    result = run_build(root, out)
+
+    assert sorted(result.rendered) == ["one", "second"]  # one links to it: its URL changed
+    assert result.reused == ["three"]
+    assert 'href="second.html"' in page(out, "one.html")
+
+
+def test_option_and_theme_changes_rebuild_but_reuse_bodies(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    packaged = run_build(root, out, packaging=Packaging.MULTI_SCO)
+    assert not packaged.up_to_date and packaged.cache == "the build options changed"
+    assert packaged.rendered == [] and packaged.reused == ["one"]
+
+    css = root / "templates" / "static" / "course.css"
+    css.parent.mkdir(parents=True)
+    css.write_text("body { color: rebeccapurple }\n")
+    themed = run_build(root, out, packaging=Packaging.MULTI_SCO)
+    assert not themed.up_to_date and themed.rendered == []
+    assert "rebeccapurple" in (out / "html" / "static" / "course.css").read_text()
+    assert run_build(root, out, packaging=Packaging.MULTI_SCO).up_to_date
+
+
+def test_retargeted_symlink_is_a_change(make_course: MakeCourse, tmp_path: Path) -> None:
+    body = MODULE_MD + "\n![A red square](../assets/pic.svg)\n"
+    red = '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="red" width="1" height="1"/></svg>'
+    root = make_course(
+        modules={"modules/one.md": body},
+        files={"assets/red.svg": red, "assets/blue.svg": red.replace("red", "blue")},
+    )
+    link = root / "assets" / "pic.svg"
+    link.symlink_to("red.svg")
+    out = tmp_path / "out"
+    run_build(root, out)
+    link.unlink()
+    link.symlink_to("blue.svg")
+
+    result = run_build(root, out)
+
+    assert not result.up_to_date and "assets/pic.svg" in result.cache
+    assert 'src="media/assets/blue.svg"' in page(out, "one.html")
+    assert "blue" in (out / "html" / "media" / "assets" / "blue.svg").read_text()
+
+
+# --- the cache is never trusted blindly -----------------------------------------------------
+
+
+def corrupt(out: Path) -> None:
+    manifest_path(out).write_text('{"cache": 1, "coursec": ')
+
+
+def other_version(out: Path) -> None:
+    data = json.loads(manifest_path(out).read_text())
+    data["coursec"] = "0.0.1"
+    manifest_path(out).write_text(json.dumps(data))
+
+
+def wrong_key(out: Path) -> None:
+    data = json.loads(manifest_path(out).read_text())
+    data["material"]["options"]["review"] = True  # a record that no longer matches its key
+    manifest_path(out).write_text(json.dumps(data))
+
+
+def tampered_bodies(out: Path) -> None:
+    store = out / CACHE_DIR / "bodies.json"
+    bodies = json.loads(store.read_text())
+    store.write_text(json.dumps(dict.fromkeys(bodies, "<p>TAMPERED</p>")))
+
+
+def truncated_manifest(out: Path) -> None:
+    manifest_path(out).write_text("[]")
+
+
+@pytest.mark.parametrize(
+    ("spoil", "reason"),
+    [
+        (corrupt, "corrupt"),
+        (other_version, "coursec 0.0.1"),
+        (wrong_key, "corrupt"),
+        (truncated_manifest, "corrupt"),
+    ],
+)
+def test_a_spoilt_cache_is_ignored(
+    make_course: MakeCourse,
+    tmp_path: Path,
+    renders: list[str],
+    spoil: Callable[[Path], None],
+    reason: str,
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    expected = page(out, "one.html")
+    spoil(out)
+    renders.clear()
+
+    result = run_build(root, out)
+
+    assert reason in result.cache
+    assert not result.up_to_date and result.rendered == ["one"] and len(renders) == 1
+    assert page(out, "one.html") == expected
+    assert run_build(root, out).up_to_date  # the rebuilt cache is good again
+
+
+def test_tampered_body_is_rendered_again(
+    make_course: MakeCourse, tmp_path: Path, renders: list[str]
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    tampered_bodies(out)
+    (root / "course.yml").write_text(COURSE_YML.replace("Demo course", "Demo course, again"))
+    renders.clear()
+
+    result = run_build(root, out)
+
+    assert result.rendered == ["one"] and len(renders) == 1
+    assert "TAMPERED" not in page(out, "one.html")
+    assert "Widgets and gadgets are explained here." in page(out, "one.html")
+
+
+@pytest.mark.parametrize("change", ["edit", "remove", "add"])
+def test_changed_output_is_rebuilt(make_course: MakeCourse, tmp_path: Path, change: str) -> None:
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    clean = tree_digest(out)
+    target = out / "html" / "one.html"
+    if change == "edit":
+        target.write_text(target.read_text().replace("Widgets", "Gadgets"))
+    elif change == "remove":
+        (out / "demo-scorm12.zip").unlink()
+    else:
+        (out / "html" / "stray.html").write_text("not ours")
+
+    result = run_build(root, out)
+
+    assert not result.up_to_date and result.cache.startswith("output ")
+    assert result.rendered == []  # the bodies in the cache were still good
+    assert tree_digest(out) == clean
+
+
+def test_foreign_cache_is_ignored(make_course: MakeCourse, tmp_path: Path) -> None:
+    root, out = make_course(), tmp_path / "out"
+    other = tmp_path / "other"
+    (other / "modules").mkdir(parents=True)
+    (other / "course.yml").write_text(COURSE_YML.replace("id: demo", "id: other"))
+    (other / "modules" / "one.md").write_text(MODULE_MD)
+    run_build(other, out)
+
+    result = run_build(root, out)
+
+    assert not result.up_to_date and result.rendered == ["one"]
+    assert "demo-scorm12.zip" in {p.name for p in out.iterdir()}
+    assert "other-scorm12.zip" not in {p.name for p in out.iterdir()}
+
+
+def test_clean_renders_everything_and_writes_a_fresh_cache(
+    make_course: MakeCourse, tmp_path: Path, renders: list[str]
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    before = tree_state(out)
+    renders.clear()
+
+    result = CliRunner().invoke(
+        cli, ["build", str(root), "--format", "html,scorm12", "--out", str(out), "--clean", "-j1"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert len(renders) == 1
+    assert tree_state(out) != before  # swapped in anew
+    assert run_build(root, out).up_to_date
+
+
+def test_failed_build_keeps_output_and_cache(make_course: MakeCourse, tmp_path: Path) -> None:
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    before = tree_state(out)
+    module = root / "modules" / "one.md"
+    good = module.read_text()
+    module.write_text(good.replace("title:", "titel:"))
+    failed = build(root, BuildOptions(formats=FAST, out_dir=out, jobs=1))
+    assert not failed.ok and tree_state(out) == before
+    module.write_text(good)
+
+    assert run_build(root, out).up_to_date
+    assert tree_state(out) == before
+
+
+def test_source_edited_during_the_build_is_not_cached(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    module = root / "modules" / "one.md"
+
+    def edit_after_loading(event: BuildEvent) -> None:
+        if (event.kind, event.stage) == ("finish", "load"):
+            module.write_text(module.read_text().replace("explained here", "edited meanwhile"))
+
+    first = build(root, BuildOptions(formats=FAST, out_dir=out, jobs=1), edit_after_loading)
+    assert first.ok and "changed while the build read it" in first.cache
+    assert not manifest_path(out).exists()
+
+    second = run_build(root, out)
+    assert not second.up_to_date and second.rendered == ["one"]
+    assert "edited meanwhile" in page(out, "one.html")
+    assert run_build(root, out).up_to_date
+
+
+def test_strict_rebuild_of_a_course_with_warnings_fails(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    unassessed = MODULE_MD  # its objective is assessed by no question: a warning
+    root, out = make_course(modules={"modules/one.md": unassessed}), tmp_path / "out"
+    lenient = run_build(root, out)
+    assert lenient.diagnostics
+    replayed = run_build(root, out)
+    assert replayed.up_to_date and replayed.diagnostics == lenient.diagnostics
+
+    strict = build(root, BuildOptions(formats=FAST, out_dir=out, jobs=1, strict=True))
+    assert not strict.ok and not strict.up_to_date
+
+
+# --- parallel builds ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_parallel_build_is_byte_identical_to_serial_build(tmp_path: Path) -> None:
+    formats = ("html", "scorm12", "scorm2004", "pdf")
+    serial, parallel = tmp_path / "j1", tmp_path / "j2"
+    one = build(REFERENCE_COURSE, BuildOptions(formats=formats, out_dir=serial, jobs=1))
+    two = build(REFERENCE_COURSE, BuildOptions(formats=formats, out_dir=parallel, jobs=2))
+    assert one.ok and two.ok, two.diagnostics
+    assert two.jobs == 2
+    digest = tree_digest(serial)
+    assert {"agai-302.pdf", "agai-302-scorm12.zip", "agai-302-scorm2004.zip"} <= set(digest)
+    assert digest == tree_digest(parallel)
+    assert [(a.exporter, str(a.path), a.size) for a in one.artifacts] == [
+        (a.exporter, str(a.path), a.size) for a in two.artifacts
+    ]
+
+
+@pytest.fixture
+def many_modules(make_course: MakeCourse) -> Path:
+    names = [f"m{i:02d}" for i in range(12)]
+    course = COURSE_YML.replace(
+        "  - modules/one.md\n", "".join(f"  - modules/{n}.md\n" for n in names)
+    )
+    modules = {
+        f"modules/{n}.md": module_md(n, f"Widgets and gadgets, part {n}.\n\n```python\nx = 1\n```")
+        for n in names
+    }
+    return make_course(course=course, modules=modules)
+
+
+@pytest.mark.parametrize("start_method", [None, "spawn"])
+def test_worker_processes_give_the_serial_output(
+    many_modules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start_method: str | None
+) -> None:
+    """Forked workers inherit the course; spawned ones get it pickled, and rebuild the theme."""
+    monkeypatch.setattr(coursec.build, "START_METHOD", start_method)
+    serial = run_build(many_modules, tmp_path / "j1", ("html", "scorm12", "scorm2004"))
+    parallel = run_build(many_modules, tmp_path / "j2", ("html", "scorm12", "scorm2004"), jobs=2)
+    assert len(parallel.rendered) == len(serial.rendered) == 12
+    assert tree_digest(tmp_path / "j1") == tree_digest(tmp_path / "j2")
+
+
+def test_failing_exporter_in_a_worker_keeps_previous_output(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    before = tree_state(out)
+    (root / "modules" / "one.md").write_text(MODULE_MD.replace("Module one", "Changed"))
+    monkeypatch.setattr("coursec.exporters.scorm.write_zip", _explode)
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build(root, BuildOptions(formats=FAST, out_dir=out, jobs=2))
+
+    assert tree_state(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "out"]
+
+
+def _explode(*_args: object) -> None:
+    raise RuntimeError("disk on fire")
+
+
+# --- fast start -----------------------------------------------------------------------------
+
+PROBE = """
+import sys
+from coursec.cli import cli
+try:
+    cli.main(args=sys.argv[1:], prog_name="coursec")
+except SystemExit:
+    pass
+heavy = ("weasyprint", "lxml", "rich", "pydyf", "coursec.exporters.pdf")
+print("HEAVY=" + ",".join(m for m in heavy if m in sys.modules))
+print("CORE=" + ",".join(m for m in ("coursec.course", "pydantic", "jinja2") if m in sys.modules))
+"""
+
+
+def probe(*args: str) -> dict[str, list[str]]:
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    lines = dict(line.split("=", 1) for line in run.stdout.splitlines() if "=" in line[:6])
+    return {k: [m for m in v.split(",") if m] for k, v in lines.items()}
+
+
+def test_help_and_check_do_not_import_heavy_modules() -> None:
+    assert probe("--help")["HEAVY"] == []
+    assert probe("build", "--help")["HEAVY"] == []
+    assert probe("check", str(REFERENCE_COURSE))["HEAVY"] == []
+
+
+def test_up_to_date_build_does_not_load_the_course(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ("build", str(REFERENCE_COURSE), "--format", "html,scorm12", "--out", str(out), "-q")
+    assert os.environ["SOURCE_DATE_EPOCH"] == EPOCH  # inherited: both builds date alike
+    first = probe(*args)
+    assert "coursec.course" in first["CORE"]
+    second = probe(*args)
+    assert second == {"HEAVY": [], "CORE": []}
+
+
+# --- progress and summary -------------------------------------------------------------------
+
+
+def test_plain_progress_and_summary_when_not_a_terminal(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    args = ["build", str(root), "--format", "html,scorm12", "--out", str(out), "-j", "1"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    lines = first.stdout.splitlines()
+    assert lines[0].split() == ["artifact", "format", "size", "time"]
+    rows = [line.split() for line in lines[1:-1]]
+    assert [r[0] for r in rows] == [str(out / "html"), str(out / "demo-scorm12.zip")]
+    assert all(r[-1].endswith("s") and r[-2] in ("B", "KiB", "MiB") for r in rows)
+    assert "1 of 1 modules rendered, 0 from cache" in lines[-1]
+    assert "\x1b[" not in first.output  # no colours, no live display
+    for stage in ("load", "render", "html", "scorm12", "write"):
+        assert any(line.startswith(stage) for line in first.stderr.splitlines()), first.stderr
+
+    second = CliRunner().invoke(cli, args)
+    assert second.exit_code == 0
+    assert second.stdout.splitlines()[-1].startswith(f"{out} is up to date")
+
+
+def test_quiet_prints_only_problems(make_course: MakeCourse, tmp_path: Path) -> None:
+    root, out = make_course(), tmp_path / "out"
+    args = ["build", str(root), "--format", "html", "--out", str(out), "-q"]
+    first = CliRunner().invoke(cli, args).output
+    second = CliRunner().invoke(cli, args).output  # up to date: the same warnings, nothing else
+    assert first == second
+    assert [
+        line for line in first.splitlines() if "warning" not in line and "hint" not in line
+    ] == []
+    broken = CliRunner().invoke(cli, [*args, "--format", "docx"])
+    assert broken.exit_code == 1 and "error[CS504]" in broken.output
+
+
+def test_jobs_must_be_positive(make_course: MakeCourse) -> None:
+    result = CliRunner().invoke(cli, ["build", str(make_course()), "-j", "0"])
+    assert result.exit_code == 2
+
+
+def test_progress_events_cover_every_stage(make_course: MakeCourse, tmp_path: Path) -> None:
+    events: list[BuildEvent] = []
+    build(make_course(), BuildOptions(formats=FAST, out_dir=tmp_path / "o", jobs=2), events.append)
+    finished = [(e.stage, e.name) for e in events if e.kind == "finish"]
+    assert finished[:3] == [("check", ""), ("load", ""), ("render", "")]
+    assert sorted(finished[3:5]) == [("export", "html"), ("export", "scorm12")]
+    assert finished[5:] == [("write", "")]
+    render = [e for e in events if e.stage == "render" and e.kind == "advance"]
+    assert sum(e.count for e in render) == 1
