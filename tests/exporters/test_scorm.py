@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -13,11 +12,11 @@ from playwright.sync_api import Frame, Page
 
 from conftest import REFERENCE_COURSE, MakeCourse
 from coursec.build import build
-from coursec.exporters._scorm_state import SUSPEND_LIMITS, worst_case_suspend_length
+from coursec.exporters._scorm_state import SUSPEND_LIMITS
 from coursec.options import BuildOptions
 from coursec.schema import Packaging
 from support.lms import LmsServer, LmsSession
-from support.scorm_package import check_package
+from support.scorm_package import check_package, sco_config, suspend_budget
 from support.seed import seed_sentences
 
 CASES = [
@@ -45,22 +44,6 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, Packag
             zf.extractall(root / "pkg")
         out[(fmt, packaging)] = archive
     return out
-
-
-def sco_config(pkg_dir: Path, launch: str) -> dict[str, Any]:
-    html = (pkg_dir / launch).read_text()
-    match = re.search(
-        r'<script type="application/json" id="coursec-sco">(.*?)</script>', html, re.S
-    )
-    assert match
-    config: dict[str, Any] = json.loads(match.group(1))
-    return config
-
-
-def budget(config: dict[str, Any]) -> int:
-    """The SCO's worst-case suspend_data: its sections and its knowledge checks' answers."""
-    quizzes = [int(q["stateLength"]) for q in config.get("quiz", [])]
-    return worst_case_suspend_length(len(config["sections"]), quizzes)
 
 
 def launch_href(pkg_dir: Path) -> str:
@@ -91,7 +74,7 @@ def test_objective_ids_match_the_manifest(
         manifest = (pkg_dir / "imsmanifest.xml").read_text()
         for objective in config["objectives"]:
             assert f'objectiveID="{objective}"' in manifest
-    assert budget(config) <= SUSPEND_LIMITS[edition]
+    assert suspend_budget(config) <= SUSPEND_LIMITS[edition]
 
 
 def scroll_through(frame: Frame, sections: list[str]) -> None:
@@ -134,7 +117,7 @@ def test_learner_completes_and_resumes(
         assert status_of(edition, cmi) == "incomplete"
         location = cmi["core"]["lesson_location"] if edition == "1.2" else cmi["location"]
         assert location == middle
-        assert len(cmi["suspend_data"]) <= budget(config)
+        assert len(cmi["suspend_data"]) <= suspend_budget(config)
         assert [c["method"] for c in first.calls()].count(first.finish_method) == 1
         assert first.errors() == []
 

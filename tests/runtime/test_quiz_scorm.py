@@ -7,7 +7,6 @@ suspend_data across launches within the computed worst case.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import zipfile
@@ -21,13 +20,13 @@ from playwright.sync_api import Frame, Page
 from conftest import COURSE_YML, REFERENCE_COURSE, MakeCourse
 from coursec.build import build
 from coursec.course import load_course
-from coursec.exporters._scorm_state import SUSPEND_LIMITS, worst_case_suspend_length
+from coursec.exporters._scorm_state import SUSPEND_LIMITS
 from coursec.options import BuildOptions
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import Packaging, QuestionType
 from support.lms import LmsServer, LmsSession
 from support.quiz import answer, live_text, quiz_state, wait_for_quiz
-from support.scorm_package import check_package
+from support.scorm_package import check_package, sco_config, suspend_budget
 
 Edition = Literal["1.2", "2004"]
 EDITIONS = pytest.mark.parametrize("edition", ["1.2", "2004"])
@@ -134,22 +133,6 @@ def package(
 
 def launch_of(packaging: str) -> str:
     return f"{MODULE}.html" if packaging == "multi-sco" else "course.html"
-
-
-def sco_config(pkg: Path, launch: str) -> dict[str, Any]:
-    html = (pkg / launch).read_text(encoding="utf-8")
-    match = re.search(
-        r'<script type="application/json" id="coursec-sco">(.*?)</script>', html, re.S
-    )
-    assert match
-    config: dict[str, Any] = json.loads(match.group(1))
-    return config
-
-
-def budget(config: dict[str, Any]) -> int:
-    return worst_case_suspend_length(
-        len(config["sections"]), [int(q["stateLength"]) for q in config.get("quiz", [])]
-    )
 
 
 @pytest.fixture
@@ -349,7 +332,7 @@ def test_fail_then_pass_ends_passed(
             assert objective["success_status"] == "passed"
             assert objective["score"]["scaled"] == "1"
     assert session.errors() == []
-    assert len(cmi["suspend_data"]) <= budget(config) <= SUSPEND_LIMITS[edition]
+    assert len(cmi["suspend_data"]) <= suspend_budget(config) <= SUSPEND_LIMITS[edition]
 
 
 @EDITIONS
@@ -401,7 +384,7 @@ def test_relaunch_restores_attempts_and_answers(
     before = quiz_state(frame)
     assert (before["attempt"], before["submitted"], len(before["answers"])) == (2, False, 5)
     cmi = first.unload()
-    assert len(cmi["suspend_data"]) <= budget(config)
+    assert len(cmi["suspend_data"]) <= suspend_budget(config)
     assert first.errors() == []
 
     second = LmsSession(page, base, edition, launch, cmi=first.next_launch_cmi())
@@ -421,7 +404,7 @@ def test_relaunch_restores_attempts_and_answers(
     assert "You scored 8 of 8 (100%). Passed" in live_text(frame)
     cmi = second.unload()
     assert cmi_status(edition, cmi)[1] == "passed"
-    assert len(cmi["suspend_data"]) <= budget(config)
+    assert len(cmi["suspend_data"]) <= suspend_budget(config)
     assert second.errors() == []
 
     # a third launch shows the checked attempt again, without recording it twice
@@ -468,7 +451,7 @@ def test_attempts_run_out_across_launches(
         if edition == "2004":
             # the `quiz` rule: complete once no attempt is left
             assert completion == ("completed" if attempt == 3 else "incomplete")
-        assert len(cmi["suspend_data"]) <= budget(config)
+        assert len(cmi["suspend_data"]) <= suspend_budget(config)
         assert session.errors() == []
         seed = session.next_launch_cmi()
     session = LmsSession(page, base, edition, launch, cmi=seed)
@@ -531,7 +514,7 @@ def test_suspend_data_stays_within_the_worst_case(
     cmi = session.unload()
     saved = cmi["suspend_data"]
     assert "é" not in saved
-    assert len(saved) <= budget(config) <= SUSPEND_LIMITS[edition]
+    assert len(saved) <= suspend_budget(config) <= SUSPEND_LIMITS[edition]
     # the answers field alone is as long as the budget says the text can be
     segment = saved.split("~")[4]
     assert len(segment) > text_q.max_length * 5
@@ -625,5 +608,5 @@ def test_single_sco_with_two_checks_passes_when_both_do(
         assert len(interactions(cmi)) == 6
         segments = cmi["suspend_data"].split("~")[4].split("|")
         assert [s[:2] for s in segments] == ["1s", "2s"]
-        assert len(cmi["suspend_data"]) <= budget(config)
+        assert len(cmi["suspend_data"]) <= suspend_budget(config)
         assert session.errors() == []

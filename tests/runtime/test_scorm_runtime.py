@@ -25,6 +25,7 @@ from coursec.exporters._scorm_state import (
     state_key,
     worst_case_suspend_length,
 )
+from support.browser import CHROMIUM_ARGS, DEFAULT_CHROMIUM
 from support.lms import LmsServer, LmsSession, next_launch_cmi
 
 in_browser = pytest.mark.browser
@@ -52,16 +53,6 @@ CONFIG_RE = re.compile(
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME_JS = REPO / "templates" / "static" / "coursec-scorm.js"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +69,9 @@ def rt_browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
         yield shared
         return
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        instance = pw.chromium.launch(
+            executable_path=DEFAULT_CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         try:
             yield instance
         finally:

@@ -10,6 +10,7 @@ assert ``== []`` and see all problems at once.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import zipfile
@@ -348,3 +349,22 @@ def check_package(zip_path: Path, edition: str) -> list[str]:
         if not name.endswith("/"):
             problems.append(f"zip: {name!r} is not listed as a <file> in the manifest")
     return problems
+
+
+def sco_config(pkg_dir: Path, launch: str) -> dict[str, Any]:
+    """The `coursec-sco` JSON a SCO page carries for the runtime."""
+    html = (pkg_dir / launch).read_text(encoding="utf-8")
+    match = re.search(
+        r'<script type="application/json" id="coursec-sco">(.*?)</script>', html, re.S
+    )
+    assert match, f"{launch} carries no coursec-sco config"
+    config: dict[str, Any] = json.loads(match.group(1))
+    return config
+
+
+def suspend_budget(config: dict[str, Any]) -> int:
+    """The SCO's worst-case suspend_data: its sections and its knowledge checks' answers."""
+    from coursec.exporters._scorm_state import worst_case_suspend_length
+
+    quizzes = [int(q["stateLength"]) for q in config.get("quiz", [])]
+    return worst_case_suspend_length(len(config["sections"]), quizzes)
