@@ -44,7 +44,7 @@ def describe(value: Any) -> str:
         shown = value if len(value) <= 40 else value[:37] + "..."
         return f'the text "{shown}"'
     if isinstance(value, list):
-        return "a list"
+        return "a list" if value else "an empty list"
     if isinstance(value, dict):
         return "a mapping"
     return f"a {type(value).__name__}"
@@ -130,6 +130,12 @@ def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) ->
             f"use one of {expected}",
         )
     message = error["msg"].removeprefix("Value error, ")
+    ctx = error.get("ctx") or {}
+    if kind == "too_short":
+        count = ctx.get("min_length", 1)
+        message = f"needs at least {count} item{'s' if count != 1 else ''}, got {got}"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        message = f"{got} is out of range ({error['msg'].lower()})"
     if kind == "string_pattern_mismatch":
         message = f"{got} is not a valid id"
         hint = "use lower-case letters, digits and hyphens, starting with a letter or digit"

@@ -221,3 +221,14 @@ def test_schema_is_draft_2020_12_and_validates_the_reference(which: str) -> None
     for doc in docs:
         assert list(validator.iter_errors(doc)) == []
     assert not validator.is_valid({**docs[0], "unknown_field": 1})
+
+
+def test_range_and_length_errors_read_plainly(make_course: MakeCourse) -> None:
+    module = MODULE_MD.replace(
+        "objectives:", "duration_minutes: 0\nquiz: {passing_score: 140, questions: []}\nobjectives:"
+    )
+    found = diagnostics(make_course(modules={"modules/one.md": module}))
+    messages = {str(d["message"]) for d in found}
+    assert "quiz.questions: needs at least 1 item, got an empty list" in messages
+    assert any(m.startswith("quiz.passing_score: the number 140 is out of range") for m in messages)
+    assert any(m.startswith("duration_minutes: the number 0 is out of range") for m in messages)
