@@ -27,7 +27,6 @@ from ._manifest import (
 )
 from ._scorm_state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
 
-RUNTIME = "static/coursec-scorm.js"
 PRINT_ONLY = ("static/print.css",)
 
 

@@ -26,13 +26,6 @@ class Span:
     end_line: int | None = None
     end_col: int | None = None
 
-    def shifted(self, lines: int) -> Span:
-        return replace(
-            self,
-            line=self.line + lines,
-            end_line=None if self.end_line is None else self.end_line + lines,
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,6 @@ class BuildOptions:
     pdf_per_module: bool | None = None  # overrides course.yml `pdf.per_module`
     review: bool = False  # PDF: DRAFT watermark, source lines in the margin
     learner: bool = False  # PDF: leave out the answer key
-    extra: dict[str, str] = field(default_factory=dict)
     # How the build runs; neither changes a byte of the output (see coursec.cache).
     jobs: int | None = None  # worker processes; None: one per available CPU; 1: no pool at all
     clean: bool = False  # ignore the cache: render everything, write a fresh cache

@@ -343,10 +343,6 @@ class QuizView:
         )
         return " · ".join(parts)
 
-    @property
-    def max_points(self) -> int:
-        return sum(q.points for q in self.quiz.questions)
-
     def data(self) -> dict[str, Any]:
         q = self.quiz
         return {

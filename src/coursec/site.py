@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from coursec import __version__
-from coursec.course import Module
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
 
@@ -99,7 +98,3 @@ def shared_files(plan: BuildPlan) -> list[OutputFile]:
     out = [OutputFile(f.dest, f.read()) for f in plan.theme.static_files()]
     out += [OutputFile(a.dest, a.source.read_bytes()) for a in plan.course.assets]
     return out
-
-
-def modules_of(plan: BuildPlan) -> list[Module]:
-    return [r.module for r in plan.modules]

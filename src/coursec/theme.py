@@ -83,10 +83,3 @@ class Theme:
         highlight = f"{STATIC}/highlight.css"
         found.setdefault(highlight, StaticFile(highlight, None, highlight_css().encode()))
         return [found[k] for k in sorted(found)]
-
-    def file(self, name: str) -> Path:
-        """A non-template theme file (e.g. print CSS), the course's override first."""
-        for directory in self.dirs:
-            if (directory / name).is_file():
-                return directory / name
-        raise FileNotFoundError(name)
