@@ -171,6 +171,8 @@ class CourseLoader:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.sink = DiagnosticSink()
+        # links to a heading of another module, checked once every module is loaded
+        self.cross_anchors: list[tuple[Path, str, str, Span]] = []
 
     def load(self) -> LoadResult:
         course_file = self.root / COURSE_FILE
@@ -198,6 +200,7 @@ class CourseLoader:
                 if module is not None:
                     modules.append(module)
             self._check_ids(modules)
+            self._check_cross_anchors(modules)
         diagnostics = self.sink.sorted()
         if spec is None or any(d.severity is Severity.ERROR for d in diagnostics):
             return LoadResult(None, diagnostics)
@@ -260,12 +263,17 @@ class CourseLoader:
                 assets[hero.dest] = hero
         urls: dict[str, str] = {}
         section_ids = {s.id for s in body.sections}
+        page_ids = section_ids | {f"{spec.id}-terms", f"{spec.id}-objectives"}
+        page_ids |= {f"objective-{o.id}" for o in spec.objectives}
         for reference in body.references:
-            anchor = f"#{spec.id}-{slugify(reference.url[1:])}"
-            if reference.url.startswith("#") and anchor[1:] in section_ids:
-                urls[reference.url] = anchor  # [see](#mitigations) → the section's real id
-                continue
             where = Span(resolved, source.body_line + reference.line - 1, 1)
+            if reference.url.startswith("#"):
+                anchor = f"{spec.id}-{slugify(reference.url[1:])}"
+                if anchor in section_ids:
+                    urls[reference.url] = f"#{anchor}"  # [see](#mitigations) → the real id
+                elif reference.url[1:] not in page_ids:
+                    self._missing_anchor(reference.url, spec.id, body.sections, where)
+                continue
             if reference.kind == "image" and not reference.alt.strip():
                 self.sink.warning(
                     "CS402",
@@ -315,6 +323,8 @@ class CourseLoader:
             if isinstance(resolved, str) or not resolved.is_file():
                 self.sink.error("CS305", f'link to "{url}": no such module file', span)
                 return None
+            if parts.fragment:
+                self.cross_anchors.append((resolved, parts.fragment, url, span))
             return f"__module__:{resolved}{fragment}"
         asset = self._asset(base, parts.path, span)
         if asset is None:
@@ -324,7 +334,22 @@ class CourseLoader:
 
     def _check_content(self, allow_html: bool, module: Module) -> None:
         spec, smap = module.spec, module.sourcemap
+        for section in module.sections:
+            if section.repeated:
+                self.sink.warning(
+                    "CS408",
+                    f'heading "{section.title}" appears twice in this module',
+                    Span(module.path, module.line_of(section.line), 1),
+                    f'its section id became "{section.id}"; give each heading its own title',
+                )
         for callout in module.body.callouts:
+            if not callout.closed:
+                self.sink.error(
+                    "CS407",
+                    f'the "{callout.kind}" callout opened here is never closed',
+                    Span(module.path, module.line_of(callout.line), 1),
+                    "end it with a line ':::'; until then it takes in the rest of the module",
+                )
             if callout.kind not in CALLOUT_TITLES:
                 self.sink.error(
                     "CS405",
@@ -386,6 +411,31 @@ class CourseLoader:
                     smap.value(("objectives", index)),
                     "write about it in the body, or list the headings that do in `sections:`",
                 )
+
+    def _missing_anchor(
+        self, url: str, module_id: str, module_sections: tuple[Section, ...], span: Span
+    ) -> None:
+        slugs = [s.id.removeprefix(f"{module_id}-") for s in module_sections]
+        wanted = url.partition("#")[2]
+        close = difflib.get_close_matches(slugify(wanted), slugs, n=1)
+        self.sink.warning(
+            "CS309",
+            f'link "{url}" points at a heading that does not exist',
+            span,
+            f'did you mean "#{close[0]}"?' if close else "headings here: " + ", ".join(slugs),
+        )
+
+    def _check_cross_anchors(self, modules: list[Module]) -> None:
+        by_path = {m.path: m for m in modules}
+        for target, fragment, url, span in self.cross_anchors:
+            module = by_path.get(target)
+            if module is None or not module.published:
+                continue  # a file not in the course, or with no page: reported elsewhere / moot
+            wanted = f"{module.id}-{slugify(fragment)}"
+            if wanted not in {s.id for s in module.sections} and fragment not in {
+                s.id for s in module.sections
+            }:
+                self._missing_anchor(url, module.id, module.sections, span)
 
     def _check_ids(self, modules: list[Module]) -> None:
         seen: dict[str, Module] = {}
@@ -472,5 +522,9 @@ def module_url(course: Course, marker: str) -> str:
     target, _, fragment = marker.removeprefix("__module__:").partition("#")
     for module in course.published_modules:
         if str(module.path) == target:
-            return module.page + (f"#{module.id}-{slugify(fragment)}" if fragment else "")
+            if not fragment:
+                return module.page
+            ids = {sec.id for sec in module.sections}
+            anchor = fragment if fragment in ids else f"{module.id}-{slugify(fragment)}"
+            return f"{module.page}#{anchor}"
     return "index.html"

@@ -144,6 +144,21 @@ def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) ->
     return Diagnostic(Severity.ERROR, "CS205", f"{prefix}{message}", span)
 
 
+def _without_misspelt_missing(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop "field X is required" when the same mapping has an unknown field that is X misspelt:
+    the "did you mean" on the unknown field says all there is to say."""
+    unknown = {
+        (tuple(e["loc"][:-1]), str(e["loc"][-1])) for e in errors if e["type"] == "extra_forbidden"
+    }
+
+    def misspelt(error: ErrorDetails) -> bool:
+        parent, name = tuple(error["loc"][:-1]), str(error["loc"][-1])
+        near = [n for p, n in unknown if p == parent]
+        return bool(difflib.get_close_matches(name, near, n=1, cutoff=0.6))
+
+    return [e for e in errors if not (e["type"] == "missing" and misspelt(e))]
+
+
 def validate(model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagnostic]) -> M | None:
     """Validate `data`; append every problem (with its position) to `diagnostics`."""
     for loc, span in smap.duplicate_keys:
@@ -170,5 +185,6 @@ def validate(model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagn
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        diagnostics.extend(_diagnostic(e, model, smap) for e in exc.errors())
+        errors = _without_misspelt_missing(exc.errors())
+        diagnostics.extend(_diagnostic(e, model, smap) for e in errors)
         return None

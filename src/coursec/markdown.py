@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Literal
 
@@ -71,6 +71,7 @@ class Section:
     title: str
     line: int  # 1-based line in the body text
     text: str
+    repeated: bool = False  # an earlier heading had the same title: this id got a -2 suffix
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ class Reference:
 class Callout:
     kind: str
     line: int
+    closed: bool = True  # False: no closing `:::`, so it swallowed the rest of the body
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +162,7 @@ def _wrap_sections(state: StateCore) -> None:
             sid, n = f"{base}-{n}", n + 1
         used.add(sid)
         opening = Token("section_open", "section", 1, attrs={"id": sid, "class": "cs-section"})
-        opening.meta = {"title": title, "line": line}
+        opening.meta = {"title": title, "line": line, "repeated": sid != base}
         out.append(opening)
         open_section = True
 
@@ -214,6 +216,8 @@ def _plain_text(tokens: Sequence[Token]) -> str:
 def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
     md = _parser(allow_html)
     tokens = md.parse(text, {"section_prefix": section_prefix})
+    lines = text.split("\n")
+    open_callouts: list[int] = []
     sections: list[Section] = []
     references: list[Reference] = []
     callouts: list[Callout] = []
@@ -236,12 +240,22 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
                     head.meta["title"],
                     head.meta["line"],
                     _plain_text(current),
+                    head.meta["repeated"],
                 )
             )
             continue
         current.append(token)
         if token.type == "container_callout_open":
-            callouts.append(Callout(parse_callout_info(token.info)[0], block_line))
+            end = (token.map or [0, 0])[1]
+            closed = end < len(lines) and lines[end].strip().startswith(":::")
+            if open_callouts:
+                # callouts do not nest: the enclosing one was meant to end before this one
+                outer = open_callouts[-1]
+                callouts[outer] = replace(callouts[outer], closed=False)
+            open_callouts.append(len(callouts))
+            callouts.append(Callout(parse_callout_info(token.info)[0], block_line, closed))
+        elif token.type == "container_callout_close":
+            open_callouts.pop()
         if token.type == "html_block":
             raw_html.append(block_line)
         for child in token.children or []:

@@ -49,6 +49,7 @@
     correct: "Correct.",
     incorrect: "Incorrect.",
     noAnswer: "No answer was given.",
+    answerFirst: "Answer at least one question before checking: nothing was counted yet.",
     question: (n, count) => "Question " + n + " of " + count,
     points: (p) => " (" + p + " points)",
     score: (raw, max, pct) => "You scored " + raw + " of " + max + " (" + pct + "%).",
@@ -644,6 +645,12 @@
       if (isAnswered(q, v)) this.state.answers[q.id] = v;
       else delete this.state.answers[q.id];
     });
+    if (Object.keys(this.state.answers).length === 0) {
+      // a click on "Check answers" before answering anything must not cost an attempt
+      this.result.textContent = "";
+      this.result.appendChild(el("p", "cs-quiz__attempt", TEXT.answerFirst));
+      return;
+    }
     this.state.submitted = true;
     this.save();
     this.showResults(this.grade(), true);

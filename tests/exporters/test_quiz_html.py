@@ -20,7 +20,15 @@ from coursec.options import BuildOptions
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import QuestionType
 from support.browser import axe_violations, format_violations, page_errors
-from support.quiz import answer, feedback, live_text, picks, quiz_state, wait_for_quiz
+from support.quiz import (
+    answer,
+    feedback,
+    guess_and_check,
+    live_text,
+    picks,
+    quiz_state,
+    wait_for_quiz,
+)
 
 MODULE = "instrumental-convergence"
 PAGE = f"{MODULE}.html"
@@ -191,6 +199,19 @@ def test_unanswered_questions_count_as_incorrect(
     assert feedback(page, quiz.questions[1]).startswith("✗ Incorrect. No answer was given.")
 
 
+def test_checking_with_nothing_answered_costs_no_attempt(
+    site: Path, page: Page, http_server: Serve, quiz: QuizView
+) -> None:
+    open_quiz(page, f"{http_server(site)}/{PAGE}")
+    page.click("text=Check answers")
+    assert "Answer at least one question before checking" in live_text(page)
+    assert quiz_state(page)["submitted"] is False
+    answer(page, quiz.questions[0], right=True)
+    page.click("text=Check answers")
+    assert "You scored 1 of 8 (12%). Not passed" in live_text(page)
+    assert "You have 2 attempts left." in live_text(page)
+
+
 def test_keyboard_only(site: Path, page: Page, http_server: Serve, quiz: QuizView) -> None:
     open_quiz(page, f"{http_server(site)}/{PAGE}")
     text_q = next(v for v in quiz.questions if v.question.type is QuestionType.SHORT_TEXT)
@@ -221,7 +242,7 @@ def test_attempts_limit_is_enforced_and_survives_a_reload(
     open_quiz(page, url)
     for attempt in (1, 2, 3):
         assert snapshot(page)["attempt"] == attempt
-        page.click("text=Check answers")
+        guess_and_check(page)
         if attempt < 3:
             assert f"You have {3 - attempt} attempt" in live_text(page)
             page.click("text=Try again")
@@ -283,7 +304,7 @@ def test_choice_shuffle_is_stable_on_reload_and_changes_on_retry(
     assert all(first[q] == order for q, order in shuffled.items())
     open_quiz(page, url)
     assert choice_orders(page) == first  # a reload shows the same attempt the same way
-    page.click("text=Check answers")
+    guess_and_check(page)
     page.click("text=Try again")
     second = choice_orders(page)
     assert second != first  # a new attempt is arranged anew
@@ -366,7 +387,7 @@ def test_draw_and_question_shuffle_per_attempt(
     open_quiz(page, url)
     assert snapshot(page)["order"] == orders[0]
     for _ in range(3):
-        page.click("text=Check answers")
+        guess_and_check(page)
         page.click("text=Try again")
         orders.append(snapshot(page)["order"])
     assert len({tuple(o) for o in orders}) > 1

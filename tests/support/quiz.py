@@ -65,3 +65,28 @@ def wait_for_quiz(target: Target) -> None:
 def quiz_state(target: Target, index: int = 0) -> dict[str, Any]:
     result: dict[str, Any] = target.evaluate("i => window.coursecQuiz.quizzes()[i]", index)
     return result
+
+
+def guess_and_check(target: Target) -> None:
+    """Answer only the first shown question, with its last option, then check: an attempt that
+    counts (an empty check does not) and, with one question of several, does not pass."""
+    target.evaluate(
+        """() => {
+        const f = document.querySelector('fieldset.cs-question:not([hidden])');
+        const changed = (node) => node.dispatchEvent(new Event('change', {bubbles: true}));
+        const boxes = f.querySelectorAll('input[type=radio], input[type=checkbox]');
+        const select = f.querySelector('select');
+        const text = f.querySelector('input[type=text]');
+        if (boxes.length) {
+            boxes[boxes.length - 1].checked = true;
+            changed(boxes[boxes.length - 1]);
+        } else if (select) {
+            select.selectedIndex = 1;
+            changed(select);
+        } else {
+            text.value = 'a guess';
+            text.dispatchEvent(new Event('input', {bubbles: true}));
+        }
+    }"""
+    )
+    target.click("text=Check answers")
