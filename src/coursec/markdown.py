@@ -217,7 +217,7 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
     md = _parser(allow_html)
     tokens = md.parse(text, {"section_prefix": section_prefix})
     lines = text.split("\n")
-    open_callouts: list[int] = []
+    open_callouts: list[tuple[int, int]] = []  # (index in callouts, closing line)
     sections: list[Section] = []
     references: list[Reference] = []
     callouts: list[Callout] = []
@@ -248,11 +248,12 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
         if token.type == "container_callout_open":
             end = (token.map or [0, 0])[1]
             closed = end < len(lines) and lines[end].strip().startswith(":::")
-            if open_callouts:
-                # callouts do not nest: the enclosing one was meant to end before this one
-                outer = open_callouts[-1]
+            if open_callouts and open_callouts[-1][1] == end:
+                # the enclosing callout ends on this one's closing line: it was never closed
+                # itself (a real nested callout has a longer fence and a closing line of its own)
+                outer = open_callouts[-1][0]
                 callouts[outer] = replace(callouts[outer], closed=False)
-            open_callouts.append(len(callouts))
+            open_callouts.append((len(callouts), end))
             callouts.append(Callout(parse_callout_info(token.info)[0], block_line, closed))
         elif token.type == "container_callout_close":
             open_callouts.pop()
