@@ -308,7 +308,7 @@ class CourseLoader:
             )
             return None
         if not resolved.is_file():
-            self.sink.error("CS303", f'file "{ref}" does not exist', span)
+            self.sink.error("CS303", f'file "{ref}" does not exist', span, _near_miss(resolved))
             return None
         return Asset(resolved, _asset_dest(self.root, resolved))
 
@@ -471,6 +471,17 @@ class CourseLoader:
                         "objective ids must be unique in the course (they are SCORM objective ids)",
                     )
                 objectives.setdefault(objective.id, module)
+
+
+def _near_miss(missing: Path) -> str | None:
+    """A file of the same name in another letter case: it works on macOS, not on Linux LMSs."""
+    folder = missing.parent
+    if not folder.is_dir():
+        return None
+    for candidate in sorted(folder.iterdir()):
+        if candidate.name.lower() == missing.name.lower():
+            return f'did you mean "{candidate.name}"? file names are case-sensitive on most servers'
+    return None
 
 
 def _module_refs(data: dict[str, Any]) -> list[str]:

@@ -266,3 +266,10 @@ def test_repeated_heading_is_located(make_course: MakeCourse) -> None:
     diag = only(diagnostics(make_course(modules={"modules/one.md": MODULE_MD + body})), "CS408")
     assert where(diag) == ("one.md", 13, 1)
     assert "one-widgets-and-gadgets-2" in str(diag["hint"])
+
+
+def test_missing_file_with_other_letter_case_is_hinted(make_course: MakeCourse) -> None:
+    module = MODULE_MD + "\n![A chart](../assets/Chart.PNG)\n"
+    root = make_course(modules={"modules/one.md": module}, files={"assets/chart.png": b"\x89PNG"})
+    diag = only(diagnostics(root), "CS303")
+    assert str(diag["hint"]).startswith('did you mean "chart.png"?')
