@@ -24,22 +24,23 @@ from coursec.exporters._manifest import (
     module_objective_id,
     objective_global_id,
 )
-from support.scorm_package import (
+from support.scorm_package import (  # the checker's namespaces, not the generator's
+    ADLCP,
+    ADLCP12,
+    ADLSEQ,
+    CP,
+    CP12,
+    IMSMD,
+    IMSSS,
+    LOM,
+    XML_NS,
     check_manifest,
     check_package,
     validate_manifest_xsd,
     xsd_dir,
 )
 
-CP12 = "http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-ADLCP12 = "http://www.adlnet.org/xsd/adlcp_rootv1p2"
-IMSMD = "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1"
-CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
-ADLCP = "http://www.adlnet.org/xsd/adlcp_v1p3"
-ADLSEQ = "http://www.adlnet.org/xsd/adlseq_v1p3"
-IMSSS = "http://www.imsglobal.org/xsd/imsss"
-LOM = "http://ltsc.ieee.org/xsd/LOM"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XML_LANG = f"{{{XML_NS}}}lang"
 NS = {"cp12": CP12, "adlcp12": ADLCP12, "imsmd": IMSMD, "cp": CP, "adlcp": ADLCP,
       "adlseq": ADLSEQ, "imsss": IMSSS, "lom": LOM}  # fmt: skip
 EDITIONS = ("1.2", "2004")
