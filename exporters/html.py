@@ -8,7 +8,13 @@ from typing import ClassVar
 from coursec.export import Artifact, ExportContext
 from coursec.output import write_files
 from coursec.plan import BuildPlan
-from coursec.site import PageMode, render_index_pages, render_module_page, shared_files
+from coursec.site import (
+    SCORM_RUNTIME,
+    PageMode,
+    render_index_pages,
+    render_module_page,
+    shared_files,
+)
 
 SITE_DIR = "html"
 
@@ -21,6 +27,6 @@ class HtmlExporter:
         mode = PageMode()
         files = render_index_pages(plan, mode)
         files += [render_module_page(plan, r, mode) for r in plan.modules]
-        files += shared_files(plan)
+        files += shared_files(plan, leave_out={SCORM_RUNTIME})
         write_files(ctx.out_dir / SITE_DIR, files)
         return [Artifact(Path(SITE_DIR), "HTML site")]

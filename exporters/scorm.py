@@ -16,7 +16,14 @@ from coursec.output import write_zip
 from coursec.plan import BuildPlan
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import CompletionRule, Packaging
-from coursec.site import Edition, OutputFile, PageMode, render_course_page, render_module_page
+from coursec.site import (
+    PRINT_CSS,
+    Edition,
+    OutputFile,
+    PageMode,
+    render_course_page,
+    render_module_page,
+)
 from coursec.site import shared_files as site_shared_files
 
 from ._manifest import (
@@ -26,8 +33,6 @@ from ._manifest import (
     objective_global_id,
 )
 from ._scorm_state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
-
-PRINT_ONLY = ("static/print.css",)
 
 
 def packaging_for(edition: Edition, course: Course, override: Packaging | None) -> Packaging:
@@ -172,7 +177,7 @@ class _ScormExporter:
                     _mastery_score(course, modules),
                 )
             )
-        shared = [f for f in site_shared_files(plan) if f.path not in PRINT_ONLY]
+        shared = site_shared_files(plan, leave_out={PRINT_CSS})
         spec = ManifestSpec(
             edition=self.edition,
             course_id=course.id,

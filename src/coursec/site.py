@@ -7,6 +7,7 @@ and `media/`, so one rendering of a module body is valid in every output.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -93,8 +94,13 @@ def render_index_pages(plan: BuildPlan, mode: PageMode) -> list[OutputFile]:
     ]
 
 
-def shared_files(plan: BuildPlan) -> list[OutputFile]:
-    """Theme static files and the course's media, at their output paths."""
-    out = [OutputFile(f.dest, f.read()) for f in plan.theme.static_files()]
+SCORM_RUNTIME = "static/coursec-scorm.js"  # only SCORM pages load it
+PRINT_CSS = "static/print.css"  # only a printed site page uses it
+
+
+def shared_files(plan: BuildPlan, leave_out: Collection[str] = ()) -> list[OutputFile]:
+    """Theme static files (less `leave_out`) and the course's media, at their output paths."""
+    statics = [f for f in plan.theme.static_files() if f.dest not in leave_out]
+    out = [OutputFile(f.dest, f.read()) for f in statics]
     out += [OutputFile(a.dest, a.source.read_bytes()) for a in plan.course.assets]
     return out

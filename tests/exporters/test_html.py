@@ -44,6 +44,8 @@ def test_every_page_of_the_course_exists(site: Path) -> None:
     expected = {"index.html", "glossary.html", "objectives.html"}
     expected |= {m.page for m in course.published_modules}
     assert {p.name for p in site.glob("*.html")} == expected
+    assert not (site / "static" / "coursec-scorm.js").exists()  # only SCORM pages need it
+    assert (site / "static" / "coursec-quiz.js").is_file()
     assert PAGES[1] in expected
 
 
