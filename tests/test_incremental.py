@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import coursec.build
+import coursec.course
 import coursec.render
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildEvent, BuildResult, build
@@ -156,6 +157,80 @@ def test_one_changed_module_is_the_only_one_rendered(
     fresh = tmp_path / "fresh"
     run_build(root, fresh, clean=True)
     assert tree_digest(out) == tree_digest(fresh)
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The section prefix of every module body the loader parses in this process."""
+    calls: list[str] = []
+    real = coursec.course.parse_body
+
+    def counting(text, section_prefix, allow_html):  # type: ignore[no-untyped-def]
+        calls.append(section_prefix)
+        return real(text, section_prefix, allow_html)
+
+    monkeypatch.setattr(coursec.course, "parse_body", counting)
+    return calls
+
+
+def test_unchanged_modules_are_restored_not_parsed(
+    make_course: MakeCourse, tmp_path: Path, parses: list[str]
+) -> None:
+    modules = three_modules()
+    modules["modules/three.md"] += "\n![](../assets/pic.svg)\n"  # warning CS402: no alt text
+    root = make_course(
+        course=THREE_MODULES_YML, modules=modules, files={"assets/pic.svg": "<svg/>"}
+    )
+    out = tmp_path / "out"
+    first = run_build(root, out)
+    assert sorted(parses) == ["one-", "three-", "two-"]
+    parses.clear()
+    two = root / "modules" / "two.md"
+    two.write_text(two.read_text().replace("second part", "a brand-new second part"))
+
+    result = run_build(root, out)
+
+    assert parses == ["two-"]  # one and three come from their records
+    # the restored module still reports its warning, where it was
+    assert [d.format() for d in result.diagnostics] == [d.format() for d in first.diagnostics]
+    assert any(d.code == "CS402" for d in result.diagnostics)
+    assert "a brand-new second part" in page(out, "two.html")
+    assert 'src="media/assets/pic.svg"' in page(out, "three.html")
+
+
+def test_tampered_records_are_not_used(
+    make_course: MakeCourse, tmp_path: Path, parses: list[str]
+) -> None:
+    root = make_course(course=THREE_MODULES_YML, modules=three_modules())
+    out = tmp_path / "out"
+    run_build(root, out)
+    store = out / CACHE_DIR / "modules.json"
+    store.write_text(store.read_text().replace("Module two", "Module TAMPERED"))
+    (root / "course.yml").write_text(
+        THREE_MODULES_YML.replace("Demo course", "Demo course, again")
+    )
+    parses.clear()
+
+    run_build(root, out)
+
+    assert sorted(parses) == ["one-", "three-", "two-"]
+    assert "TAMPERED" not in page(out, "two.html") + page(out, "index.html")
+
+
+def test_a_record_is_not_used_once_a_file_it_refers_to_is_gone(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    body = MODULE_MD + "\n![A red square](../assets/pic.svg)\n"
+    root = make_course(modules={"modules/one.md": body}, files={"assets/pic.svg": "<svg/>"})
+    out = tmp_path / "out"
+    run_build(root, out)
+    (root / "assets" / "pic.svg").unlink()
+
+    result = build(root, BuildOptions(formats=FAST, out_dir=out, jobs=1))
+
+    assert not result.ok
+    assert [d.code for d in result.diagnostics if d.severity.value == "error"] == ["CS303"]
+    assert (out / "html" / "one.html").exists()  # the previous output stays
 
 
 def test_renaming_a_linked_module_rerenders_the_modules_linking_to_it(

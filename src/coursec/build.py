@@ -19,6 +19,7 @@ Only the CLI prints: the build reports through the optional `progress` callback.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -343,7 +344,8 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
     load_started = time.perf_counter()
     snapshot = cache.Snapshot.take(course_dir.resolve(), skip=[p for p in (guess,) if p])
     sink = DiagnosticSink()
-    loaded = load_course(course_dir)
+    records = _previous_records(options, guess, peeked, previous, checked)
+    loaded = load_course(course_dir, records)
     diagnostics = promote_warnings(loaded.diagnostics) if options.strict else loaded.diagnostics
     sink.extend(diagnostics)
     exporters = select_exporters(_unique(options.formats), sink)
@@ -386,7 +388,8 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
         _render(course, todo, bodies, pool, emit)
         result.rendered = [published[i].id for i in todo]
         plan = make_plan(course, [b or "" for b in bodies], when)
-        _export(plan, exporters, target, options, sink, result, pool, emit, inputs, keys, bodies)
+        memo = _Memo(inputs, keys, bodies, loaded.records)
+        _export(plan, exporters, target, options, sink, result, pool, emit, memo)
     except BaseException:
         if pool is not None:
             pool.abort()
@@ -442,6 +445,34 @@ def _up_to_date(
     ]
     result.seconds = time.perf_counter() - started
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo:
+    """What the cache written after this build keeps: inputs, body keys and bodies, records."""
+
+    inputs: list[cache.InputFile] | None  # None: a source changed while read; keep nothing
+    keys: list[str | None]
+    bodies: list[str | None]
+    records: dict[str, Any]
+
+
+def _previous_records(
+    options: BuildOptions,
+    guess: Path | None,
+    course_id: str | None,
+    previous: cache.Manifest | None,
+    checked: bool,
+) -> dict[str, Any]:
+    """The module records of the build that wrote the output folder, if it can be trusted."""
+    if options.clean or guess is None:
+        return {}
+    if previous is None and not checked:
+        try:
+            previous = cache.read_manifest(guess, course_id)
+        except cache.CacheError:
+            return {}
+    return cache.read_records(guess, previous) if previous is not None else {}
 
 
 def _body_store(
@@ -535,9 +566,7 @@ def _export(
     result: BuildResult,
     pool: _Pool | None,
     emit: Progress,
-    inputs: list[cache.InputFile] | None,
-    keys: list[str | None],
-    bodies: list[str | None],
+    memo: _Memo,
 ) -> None:
     from coursec.output import staging_dir, swap_into_place
 
@@ -580,7 +609,7 @@ def _export(
             return
         emit(BuildEvent("start", "write"))
         write_started = time.perf_counter()
-        _write_cache(plan, staging, options, sink, result, inputs, keys, bodies)
+        _write_cache(plan, staging, options, sink, result, memo)
         swap_into_place(staging, target)
         result.out_dir = target
         emit(BuildEvent("finish", "write", seconds=time.perf_counter() - write_started))
@@ -597,11 +626,10 @@ def _write_cache(
     options: BuildOptions,
     sink: DiagnosticSink,
     result: BuildResult,
-    inputs: list[cache.InputFile] | None,
-    keys: list[str | None],
-    bodies: list[str | None],
+    memo: _Memo,
 ) -> None:
     """Record what this build read and wrote, beside the outputs it describes."""
+    inputs = memo.inputs
     if inputs is None:
         return
     course = plan.course
@@ -610,7 +638,10 @@ def _write_cache(
         return
     theme = cache.theme_material(course.root)
     material = cache.build_material(course.id, options, plan.source_date, inputs, theme, exporters)
-    kept = {k: b for k, b in zip(keys, bodies, strict=True) if k is not None and b is not None}
+    kept = {
+        k: b for k, b in zip(memo.keys, memo.bodies, strict=True) if k is not None and b is not None
+    }
+    records = cache.records_json(memo.records) if memo.records else b""
     manifest = cache.Manifest(
         course_id=course.id,
         key=cache.digest(material),
@@ -623,5 +654,6 @@ def _write_cache(
         ],
         bodies={k: cache.text_sha256(b) for k, b in kept.items()},
         diagnostics=cache.diagnostics_to_json(sink.sorted(), course.root),
+        records=hashlib.sha256(records).hexdigest() if records else "",
     )
-    cache.write_cache(staging, manifest, kept)
+    cache.write_cache(staging, manifest, kept, records)

@@ -3,7 +3,8 @@
 Where the cache lives
 ---------------------
 Inside the output folder, as ``<out>/.coursec-cache/``: ``manifest.json`` (what the build read
-and wrote) and ``bodies.json`` (rendered module bodies by key). The alternative,
+and wrote), ``modules.json`` (loaded modules, see coursec.records) and ``bodies.json`` (rendered
+module bodies by key). The alternative,
 ``<out parent>/.coursec-cache/<course-id>/``, was rejected:
 
 * The cache is written into the staging folder together with the outputs and swapped in with
@@ -78,7 +79,8 @@ if TYPE_CHECKING:
 CACHE_DIR = ".coursec-cache"
 MANIFEST = "manifest.json"
 BODIES = "bodies.json"  # one file: a file per module costs a file creation each
-CACHE_FORMAT = 1
+RECORDS = "modules.json"  # loaded modules (coursec.records), by record key
+CACHE_FORMAT = 2
 EXPORTER_GROUP = "coursec.exporters"  # = coursec.export.GROUP (not imported: it is heavy)
 # Libraries whose version can change the bytes of an output.
 OUTPUT_LIBRARIES = (
@@ -193,6 +195,12 @@ def environment() -> dict[str, Any]:
     }
 
 
+@cache
+def environment_key() -> str:
+    """A digest of `environment()`, for keys computed many times per build."""
+    return digest(environment())
+
+
 def exporter_identities(formats: Iterable[str]) -> list[list[str | None]] | None:
     """Each format's entry point and providing distribution; None if one is not installed."""
     installed = {ep.name: ep for ep in metadata.entry_points(group=EXPORTER_GROUP)}
@@ -222,7 +230,7 @@ def body_key(module_sha256: str, allow_raw_html: bool, urls: Mapping[str, str]) 
     return digest(
         {
             "cache": CACHE_FORMAT,
-            "environment": environment(),
+            "environment": environment_key(),
             "module": module_sha256,
             "allow_raw_html": allow_raw_html,
             "urls": sorted(urls.items()),
@@ -480,6 +488,7 @@ class Manifest:
     artifacts: list[ArtifactRecord]
     bodies: dict[str, str]  # body key -> SHA-256 of the body HTML
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
+    records: str = ""  # SHA-256 of modules.json ("" when there is none)
 
     def to_json(self) -> str:
         data = {
@@ -493,6 +502,7 @@ class Manifest:
             "artifacts": [[a.path, a.exporter, a.description, a.size] for a in self.artifacts],
             "bodies": dict(sorted(self.bodies.items())),
             "diagnostics": self.diagnostics,
+            "records": self.records,
         }
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -523,6 +533,7 @@ class Manifest:
                 ],
                 bodies={_str(k): _str(v) for k, v in _dict(data["bodies"]).items()},
                 diagnostics=[_dict(d) for d in _list(data["diagnostics"])],
+                records=_str(data["records"]),
             )
         except (KeyError, IndexError, TypeError) as exc:
             raise CacheError("the cache is corrupt") from exc
@@ -654,12 +665,38 @@ def body_store(out_dir: Path, manifest: Manifest) -> BodyStore:
     return BodyStore(cache_dir(out_dir) / BODIES, manifest.bodies)
 
 
-def write_cache(out_dir: Path, manifest: Manifest, bodies: Mapping[str, str]) -> None:
-    """Write the bodies, then the manifest (last: a half-written cache has no manifest)."""
+def read_records(out_dir: Path, manifest: Manifest) -> dict[str, Any]:
+    """The previous build's module records, if modules.json is the file its manifest names."""
+    if not manifest.records:
+        return {}
+    try:
+        data = (cache_dir(out_dir) / RECORDS).read_bytes()
+    except OSError:
+        return {}
+    if hashlib.sha256(data).hexdigest() != manifest.records:
+        return {}
+    try:
+        records = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def records_json(records: Mapping[str, Any]) -> bytes:
+    text = json.dumps(dict(sorted(records.items())), ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode()
+
+
+def write_cache(
+    out_dir: Path, manifest: Manifest, bodies: Mapping[str, str], records: bytes
+) -> None:
+    """Write bodies and records, then the manifest (last: a half-written cache has none)."""
     folder = cache_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(dict(sorted(bodies.items())), ensure_ascii=False, separators=(",", ":"))
     (folder / BODIES).write_text(text + "\n", encoding="utf-8")
+    if records:
+        (folder / RECORDS).write_bytes(records)
     (folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +22,8 @@ from coursec.markdown import (
     parse_body,
     slugify,
 )
+from coursec.paths import Resolver
+from coursec.records import record_key, restore, to_record
 from coursec.schema import (
     CompletionRule,
     CourseSpec,
@@ -30,7 +34,7 @@ from coursec.schema import (
     Question,
 )
 from coursec.sourcemap import SourceMap
-from coursec.sources import SourceError, parse_yaml, read_text, split_front_matter
+from coursec.sources import SourceError, decode_text, parse_yaml, read_text, split_front_matter
 
 COURSE_FILE = "course.yml"
 RESERVED_IDS = frozenset(
@@ -102,6 +106,24 @@ class Course:
     spec: CourseSpec
     root: Path
     modules: tuple[Module, ...]
+    # derived once (pages ask for them for every module)
+    _published: tuple[Module, ...] = field(init=False, repr=False, compare=False)
+    _listed: tuple[Module, ...] = field(init=False, repr=False, compare=False)
+    _numbers: dict[str, int] = field(init=False, repr=False, compare=False)
+    _positions: dict[str, int] = field(init=False, repr=False, compare=False)  # in _published
+
+    def __post_init__(self) -> None:
+        listed = tuple(m for m in self.modules if m.spec.status is not ModuleStatus.DRAFT)
+        object.__setattr__(self, "_published", tuple(m for m in self.modules if m.published))
+        object.__setattr__(self, "_listed", listed)
+        numbers: dict[str, int] = {}
+        for index, module in enumerate(listed):
+            numbers.setdefault(module.id, index + 1)
+        object.__setattr__(self, "_numbers", numbers)
+        positions: dict[str, int] = {}
+        for index, module in enumerate(self._published):
+            positions.setdefault(module.id, index)
+        object.__setattr__(self, "_positions", positions)
 
     @property
     def id(self) -> str:
@@ -109,12 +131,12 @@ class Course:
 
     @property
     def published_modules(self) -> tuple[Module, ...]:
-        return tuple(m for m in self.modules if m.published)
+        return self._published
 
     @property
     def listed_modules(self) -> tuple[Module, ...]:
         """Modules a learner sees: published ones and those announced as coming soon."""
-        return tuple(m for m in self.modules if m.spec.status is not ModuleStatus.DRAFT)
+        return self._listed
 
     @property
     def assets(self) -> tuple[Asset, ...]:
@@ -126,7 +148,10 @@ class Course:
 
     def number(self, module: Module) -> int:
         """The module's number as learners see it (published and coming-soon modules count)."""
-        return [m.id for m in self.listed_modules].index(module.id) + 1
+        try:
+            return self._numbers[module.id]
+        except KeyError:
+            raise ValueError(f'module "{module.id}" is not listed') from None
 
     def next_module(self, module: Module) -> Module | None:
         listed = self.listed_modules
@@ -134,24 +159,27 @@ class Course:
         return listed[index + 1] if index + 1 < len(listed) else None
 
     def previous_module(self, module: Module) -> Module | None:
-        published = self.published_modules
-        index = [m.id for m in published].index(module.id)
-        return published[index - 1] if index > 0 else None
+        index = self._positions[module.id]
+        return self._published[index - 1] if index > 0 else None
 
 
 @dataclass(slots=True)
 class LoadResult:
     course: Course | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    records: dict[str, Any] = field(default_factory=dict)  # by record key (coursec.records)
 
 
-def resolve_inside(root: Path, base: Path, ref: str) -> Path | str:
+def resolve_inside(
+    root: Path, base: Path, ref: str, resolver: Resolver | None = None
+) -> Path | str:
     """Resolve `ref` (relative to folder `base`) to a file inside `root`, or say why not."""
     if ref.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", ref) or "\\" in ref:
         return "absolute paths are not allowed"
-    target = (base / ref).resolve()
+    resolver = resolver or Resolver()
+    target = resolver.resolve(base.absolute() / ref)
     try:
-        target.relative_to(root.resolve())
+        target.relative_to(resolver.resolve(root.absolute()))
     except ValueError:
         return "it points outside the course folder"
     return target
@@ -166,13 +194,22 @@ def _url(dest: str) -> str:
 
 
 class CourseLoader:
-    """Builds a `Course` from a folder, collecting diagnostics instead of stopping at the first."""
+    """Builds a `Course` from a folder, collecting diagnostics instead of stopping at the first.
 
-    def __init__(self, root: Path) -> None:
+    With `records` (those of a previous build, by key) a module file whose record is there and
+    still valid is restored from it instead of being parsed; the records of this load are then
+    in `LoadResult.records`. Without, nothing is recorded.
+    """
+
+    def __init__(self, root: Path, records: Mapping[str, Any] | None = None) -> None:
         self.root = root.resolve()
         self.sink = DiagnosticSink()
         # links to a heading of another module, checked once every module is loaded
         self.cross_anchors: list[tuple[Path, str, str, Span]] = []
+        self.records = records
+        self.new_records: dict[str, Any] = {}
+        self.deps: list[tuple[Path, Path]] = []  # files the module being loaded refers to
+        self.resolver = Resolver()
 
     def load(self) -> LoadResult:
         course_file = self.root / COURSE_FILE
@@ -204,7 +241,8 @@ class CourseLoader:
         diagnostics = self.sink.sorted()
         if spec is None or any(d.severity is Severity.ERROR for d in diagnostics):
             return LoadResult(None, diagnostics)
-        return LoadResult(Course(spec, self.root, tuple(modules)), diagnostics)
+        course = Course(spec, self.root, tuple(modules))
+        return LoadResult(course, diagnostics, self.new_records)
 
     def _load_course_file(
         self, path: Path
@@ -222,7 +260,7 @@ class CourseLoader:
     def _load_module(
         self, allow_html: bool, ref: str, span: Span, seen: dict[Path, int]
     ) -> Module | None:
-        resolved = resolve_inside(self.root, self.root, ref)
+        resolved = resolve_inside(self.root, self.root, ref, self.resolver)
         if isinstance(resolved, str):
             self.sink.error("CS304", f'module "{ref}": {resolved}', span)
             return None
@@ -236,7 +274,61 @@ class CourseLoader:
             self.sink.error("CS302", f'module file "{ref}" does not exist', span, hint)
             return None
         try:
-            source = split_front_matter(read_text(resolved), resolved)
+            raw = resolved.read_bytes()
+        except OSError as exc:
+            self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(resolved))
+            return None
+        if self.records is None:
+            return self._parse_module(allow_html, resolved, raw)
+        key = record_key(
+            resolved.relative_to(self.root).as_posix(), hashlib.sha256(raw).hexdigest(), allow_html
+        )
+        record = self.records.get(key)
+        restored = None
+        if record is not None:
+            restored = restore(record, self.root, allow_html, self.resolver)
+        if restored is not None:
+            self.new_records[key] = record
+            self.sink.extend(restored.diagnostics)
+            self.cross_anchors += restored.anchors
+            return Module(
+                restored.spec,
+                restored.path,
+                restored.sourcemap,
+                restored.body,
+                restored.body_line,
+                restored.urls,
+                Asset(*restored.hero) if restored.hero else None,
+                tuple(Asset(source, dest) for source, dest in restored.assets),
+            )
+        outer, self.sink, self.deps = self.sink, DiagnosticSink(), []
+        anchors_before = len(self.cross_anchors)
+        try:
+            module = self._parse_module(allow_html, resolved, raw)
+        finally:
+            found, self.sink = self.sink.items, outer
+            self.sink.extend(found)
+        if module is not None:
+            with contextlib.suppress(ValueError):  # a file reached from outside: not recorded
+                self.new_records[key] = to_record(
+                    root=self.root,
+                    path=module.path,
+                    spec=module.spec,
+                    sourcemap=module.sourcemap,
+                    body=module.body,
+                    body_line=module.body_line,
+                    urls=module.urls,
+                    hero=(module.hero.source, module.hero.dest) if module.hero else None,
+                    assets=[(a.source, a.dest) for a in module.assets],
+                    deps=self.deps,
+                    anchors=self.cross_anchors[anchors_before:],
+                    diagnostics=found,
+                )
+        return module
+
+    def _parse_module(self, allow_html: bool, resolved: Path, raw: bytes) -> Module | None:
+        try:
+            source = split_front_matter(decode_text(raw, resolved), resolved)
         except SourceError as exc:
             self.sink.add(exc.diagnostic)
             return None
@@ -298,7 +390,7 @@ class CourseLoader:
         return module
 
     def _asset(self, base: Path, ref: str, span: Span) -> Asset | None:
-        resolved = resolve_inside(self.root, base, unquote(ref))
+        resolved = resolve_inside(self.root, base, unquote(ref), self.resolver)
         if isinstance(resolved, str):
             self.sink.error(
                 "CS304",
@@ -310,6 +402,7 @@ class CourseLoader:
         if not resolved.is_file():
             self.sink.error("CS303", f'file "{ref}" does not exist', span, _near_miss(resolved))
             return None
+        self.deps.append((base / unquote(ref), resolved))
         return Asset(resolved, _asset_dest(self.root, resolved))
 
     def _local_url(self, url: str, base: Path, span: Span, assets: dict[str, Asset]) -> str | None:
@@ -319,10 +412,11 @@ class CourseLoader:
         parts = urlsplit(url)
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if parts.path.endswith(".md"):
-            resolved = resolve_inside(self.root, base, unquote(parts.path))
+            resolved = resolve_inside(self.root, base, unquote(parts.path), self.resolver)
             if isinstance(resolved, str) or not resolved.is_file():
                 self.sink.error("CS305", f'link to "{url}": no such module file', span)
                 return None
+            self.deps.append((base / unquote(parts.path), resolved))
             if parts.fragment:
                 self.cross_anchors.append((resolved, parts.fragment, url, span))
             return f"__module__:{resolved}{fragment}"
@@ -524,8 +618,8 @@ def assessing_questions(objective: Objective, spec: ModuleSpec) -> list[Question
     return [q for q in (spec.quiz.questions if spec.quiz else []) if objective.id in q.objectives]
 
 
-def load_course(root: Path) -> LoadResult:
-    return CourseLoader(root).load()
+def load_course(root: Path, records: Mapping[str, Any] | None = None) -> LoadResult:
+    return CourseLoader(root, records).load()
 
 
 def module_url(course: Course, marker: str) -> str:

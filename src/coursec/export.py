@@ -6,7 +6,7 @@ A third-party exporter is any class with `name`, `description` and `export()`, d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
@@ -24,11 +24,36 @@ class Artifact:
     description: str
 
 
+class PartStore(Protocol):
+    """Pieces of an artifact kept from one build to the next (e.g. each module's PDF pages).
+
+    `key` is the exporter's own digest of everything the piece depends on; the store adds
+    coursec's version and code, so a key only has to cover the course and the options. `get`
+    returns the bytes `put` stored under that key by an earlier build, checked against the
+    digest recorded then, or None. Pieces not `get` or `put` by a build are not kept after it.
+    """
+
+    def get(self, key: str, /) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes, /) -> None: ...
+
+
+class NoParts:
+    """A store that remembers nothing: every piece is made afresh."""
+
+    def get(self, _key: str, /) -> bytes | None:
+        return None
+
+    def put(self, _key: str, _data: bytes, /) -> None:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class ExportContext:
     out_dir: Path  # where this build writes (a staging folder, swapped in when all succeed)
     options: BuildOptions
     report: DiagnosticSink
+    parts: PartStore = field(default_factory=NoParts)
 
 
 @runtime_checkable

@@ -33,6 +33,11 @@ def read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise _fail("CS101", f"cannot read file: {exc.strerror}", Span(path)) from exc
+    return decode_text(raw, path)
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """`read_text` for bytes already read from `path`."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

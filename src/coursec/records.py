@@ -1,0 +1,237 @@
+"""Loaded modules as JSON records, so that a module file that did not change is not parsed again.
+
+Loading a module (YAML front matter with positions, pydantic validation, a Markdown parse, link
+and asset resolution, content checks) is most of a build's work once bodies are cached. A
+record keeps what loading produced: the validated front matter, the positions of its values,
+its sections, references, callouts, links and assets, the diagnostics it raised and the
+cross-module anchors left to check, with every path relative to the course folder.
+
+A record is used only for the same file bytes, the same `allow_raw_html`, the same coursec and
+libraries (`cache.environment_key()`), and while every file it refers to still resolves to the same
+file inside the course folder; anything else, or a record that does not decode, means the
+module is loaded from its source as usual. Records are JSON (never pickle): the cache lives in
+the output folder, where anyone may write.
+
+Markdown tokens are not kept. A restored module re-parses its body only if something asks for
+the tokens (`LazyTokens`): rendering a body the body cache lacks, or numbering code lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, overload
+
+from markdown_it.token import Token
+
+from coursec.cache import (
+    CACHE_FORMAT,
+    diagnostics_from_json,
+    diagnostics_to_json,
+    digest,
+    environment_key,
+)
+from coursec.diagnostics import Diagnostic, Span
+from coursec.markdown import Callout, ParsedBody, Reference, Section, parse_body
+from coursec.paths import Resolver
+from coursec.schema import ModuleSpec
+from coursec.sourcemap import SourceMap
+from coursec.sources import read_text, split_front_matter
+
+MODULE_LINK = "__module__:"  # = the loader's placeholder for a link to another module file
+
+
+def record_key(path: str, sha256: str, allow_html: bool) -> str:
+    """The key of a module file's record: its place, its bytes, and what shapes its loading."""
+    return digest(
+        {
+            "records": CACHE_FORMAT,
+            "environment": environment_key(),
+            "path": path,
+            "module": sha256,
+            "allow_raw_html": allow_html,
+        }
+    )
+
+
+class LazyTokens(Sequence[Token]):
+    """A restored module's Markdown tokens, parsed from its file on first use."""
+
+    def __init__(self, path: Path, section_prefix: str, allow_html: bool) -> None:
+        self.path, self.section_prefix, self.allow_html = path, section_prefix, allow_html
+        self._tokens: Sequence[Token] | None = None
+
+    def _parsed(self) -> Sequence[Token]:
+        if self._tokens is None:
+            body = split_front_matter(read_text(self.path), self.path).body
+            self._tokens = parse_body(body, self.section_prefix, self.allow_html).tokens
+        return self._tokens
+
+    @overload
+    def __getitem__(self, index: int) -> Token: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Token]: ...
+
+    def __getitem__(self, index: int | slice) -> Token | Sequence[Token]:
+        return self._parsed()[index]
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+    def __iter__(self) -> Iterator[Token]:
+        return iter(self._parsed())
+
+
+@dataclass(slots=True)
+class Loaded:
+    """One module as loaded, in record form: what `restore` needs besides the course folder."""
+
+    path: str  # the module file, relative to the course folder
+    spec: str  # the validated front matter as JSON
+    values: list[list[Any]]  # [[*loc, line, col, end_line, end_col], ...]
+    body_line: int
+    sections: list[list[Any]]
+    references: list[list[Any]]
+    callouts: list[list[Any]]
+    raw_html: list[int]
+    urls: dict[str, str]  # module links as "__module__:<relative path>#fragment"
+    hero: list[str] | None  # [source, dest]
+    assets: list[list[str]]  # [[source, dest], ...]
+    deps: list[list[str]]  # [[path as reached, file it resolved to], ...]
+    anchors: list[list[Any]]  # [[target module, fragment, url, line, col], ...]
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "spec": self.spec,
+            "values": self.values,
+            "body_line": self.body_line,
+            "sections": self.sections,
+            "references": self.references,
+            "callouts": self.callouts,
+            "raw_html": self.raw_html,
+            "urls": self.urls,
+            "hero": self.hero,
+            "assets": self.assets,
+            "deps": self.deps,
+            "anchors": self.anchors,
+            "diagnostics": self.diagnostics,
+        }
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def to_record(
+    *,
+    root: Path,
+    path: Path,
+    spec: ModuleSpec,
+    sourcemap: SourceMap,
+    body: ParsedBody,
+    body_line: int,
+    urls: Mapping[str, str],
+    hero: tuple[Path, str] | None,
+    assets: Sequence[tuple[Path, str]],
+    deps: Sequence[tuple[Path, Path]],
+    anchors: Sequence[tuple[Path, str, str, Span]],
+    diagnostics: Sequence[Diagnostic],
+) -> dict[str, Any]:
+    """A loaded module as JSON data (`root` is the resolved course folder)."""
+
+    def link(dest: str) -> str:
+        if not dest.startswith(MODULE_LINK):
+            return dest
+        target, hash_, fragment = dest.removeprefix(MODULE_LINK).partition("#")
+        return f"{MODULE_LINK}{_rel(Path(target), root)}{hash_}{fragment}"
+
+    return Loaded(
+        path=_rel(path, root),
+        spec=spec.model_dump_json(by_alias=True),
+        values=[
+            [*loc, s.line, s.col, s.end_line, s.end_col] for loc, s in sourcemap.values.items()
+        ],
+        body_line=body_line,
+        sections=[[s.id, s.title, s.line, s.text, s.repeated] for s in body.sections],
+        references=[[r.kind, r.url, r.line, r.alt] for r in body.references],
+        callouts=[[c.kind, c.line, c.closed] for c in body.callouts],
+        raw_html=list(body.raw_html_lines),
+        urls={src: link(dest) for src, dest in urls.items()},
+        hero=[_rel(hero[0], root), hero[1]] if hero else None,
+        assets=[[_rel(source, root), dest] for source, dest in assets],
+        deps=[[_rel(reached, root), _rel(resolved, root)] for reached, resolved in deps],
+        anchors=[
+            [_rel(target, root), fragment, url, span.line, span.col]
+            for target, fragment, url, span in anchors
+        ],
+        diagnostics=diagnostics_to_json(diagnostics, root),
+    ).to_json()
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    spec: ModuleSpec
+    path: Path
+    sourcemap: SourceMap
+    body: ParsedBody
+    body_line: int
+    urls: dict[str, str]
+    hero: tuple[Path, str] | None
+    assets: tuple[tuple[Path, str], ...]
+    anchors: list[tuple[Path, str, str, Span]]
+    diagnostics: list[Diagnostic]
+
+
+def restore(
+    record: Mapping[str, Any], root: Path, allow_html: bool, resolver: Resolver
+) -> Restored | None:
+    """The module a record describes, or None if it is malformed or a file it refers to moved.
+
+    `root` is the resolved course folder.
+    """
+    try:
+        for reached, resolved in record["deps"]:
+            target = resolver.resolve(root / reached)
+            if target != root / resolved or not target.is_file():
+                return None
+        path = root / record["path"]
+        spec = ModuleSpec.model_validate_json(record["spec"])
+        values = {tuple(v[:-4]): Span(path, v[-4], v[-3], v[-2], v[-1]) for v in record["values"]}
+        body = ParsedBody(
+            LazyTokens(path, f"{spec.id}-", allow_html),
+            tuple(Section(i, t, line, text, rep) for i, t, line, text, rep in record["sections"]),
+            tuple(Reference(k, u, line, alt) for k, u, line, alt in record["references"]),
+            tuple(Callout(k, line, closed) for k, line, closed in record["callouts"]),
+            tuple(int(line) for line in record["raw_html"]),
+        )
+        urls = {str(src): _absolute_link(str(dest), root) for src, dest in record["urls"].items()}
+        hero = record["hero"]
+        anchors = [
+            (root / target, str(fragment), str(url), Span(path, int(line), int(col)))
+            for target, fragment, url, line, col in record["anchors"]
+        ]
+        return Restored(
+            spec=spec,
+            path=path,
+            sourcemap=SourceMap(path, values),
+            body=body,
+            body_line=int(record["body_line"]),
+            urls=urls,
+            hero=(root / hero[0], str(hero[1])) if hero else None,
+            assets=tuple((root / source, str(dest)) for source, dest in record["assets"]),
+            anchors=anchors,
+            diagnostics=diagnostics_from_json(record["diagnostics"], root),
+        )
+    except (KeyError, TypeError, ValueError, IndexError, OSError):  # pydantic errors are ValueError
+        return None
+
+
+def _absolute_link(dest: str, root: Path) -> str:
+    if not dest.startswith(MODULE_LINK):
+        return dest
+    target, hash_, fragment = dest.removeprefix(MODULE_LINK).partition("#")
+    return f"{MODULE_LINK}{root / target}{hash_}{fragment}"
