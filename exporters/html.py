@@ -25,8 +25,8 @@ class HtmlExporter:
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
         mode = PageMode()
-        files = render_index_pages(plan, mode)
-        files += [render_module_page(plan, r, mode) for r in plan.modules]
+        files = render_index_pages(plan, mode, ctx.parts)
+        files += [render_module_page(plan, r, mode, parts=ctx.parts) for r in plan.modules]
         files += shared_files(plan, leave_out={SCORM_RUNTIME})
         write_files(ctx.out_dir / SITE_DIR, files)
         return [Artifact(Path(SITE_DIR), "HTML site")]

@@ -151,7 +151,7 @@ class _ScormExporter:
             for rendered in plan.modules:
                 module = rendered.module
                 sco = self._sco(course, module.id, [module], True)
-                page = render_module_page(plan, rendered, mode, sco)
+                page = render_module_page(plan, rendered, mode, sco, ctx.parts)
                 pages.append(page)
                 items.append(
                     ManifestItem(
@@ -165,7 +165,8 @@ class _ScormExporter:
                 )
         else:
             modules = [r.module for r in plan.modules]
-            page = render_course_page(plan, mode, self._sco(course, "course", modules, False))
+            sco = self._sco(course, "course", modules, False)
+            page = render_course_page(plan, mode, sco, ctx.parts)
             pages.append(page)
             items.append(
                 ManifestItem(

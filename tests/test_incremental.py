@@ -17,6 +17,7 @@ from click.testing import CliRunner
 import coursec.build
 import coursec.course
 import coursec.render
+import coursec.theme
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildEvent, BuildResult, build
 from coursec.cache import CACHE_DIR, MANIFEST
@@ -206,9 +207,7 @@ def test_tampered_records_are_not_used(
     run_build(root, out)
     store = out / CACHE_DIR / "modules.json"
     store.write_text(store.read_text().replace("Module two", "Module TAMPERED"))
-    (root / "course.yml").write_text(
-        THREE_MODULES_YML.replace("Demo course", "Demo course, again")
-    )
+    (root / "course.yml").write_text(THREE_MODULES_YML.replace("Demo course", "Demo course, again"))
     parses.clear()
 
     run_build(root, out)
@@ -231,6 +230,68 @@ def test_a_record_is_not_used_once_a_file_it_refers_to_is_gone(
     assert not result.ok
     assert [d.code for d in result.diagnostics if d.severity.value == "error"] == ["CS303"]
     assert (out / "html" / "one.html").exists()  # the previous output stays
+
+
+@pytest.fixture
+def templated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every page template rendered in this process (`-j 1` builds only)."""
+    calls: list[str] = []
+    real = coursec.theme.Theme.render
+
+    def counting(self, name, **context):  # type: ignore[no-untyped-def]
+        calls.append(name)
+        return real(self, name, **context)
+
+    monkeypatch.setattr(coursec.theme.Theme, "render", counting)
+    return calls
+
+
+def test_a_body_edit_retemplates_only_the_pages_showing_that_body(
+    make_course: MakeCourse, tmp_path: Path, templated: list[str]
+) -> None:
+    root = make_course(course=THREE_MODULES_YML, modules=three_modules())
+    out = tmp_path / "out"
+    run_build(root, out)
+    templated.clear()
+    two = root / "modules" / "two.md"
+    two.write_text(two.read_text().replace("second part", "a brand-new second part"))
+
+    run_build(root, out)
+
+    # the site's page of module two, and the single-SCO package's one page (every body)
+    assert sorted(templated) == ["course.html.j2", "module.html.j2"]
+    assert "a brand-new second part" in page(out, "two.html")
+    templated.clear()
+    two.write_text(two.read_text().replace("title: Module two", "title: Module deux"))
+
+    run_build(root, out)
+
+    # a title is shown on other pages (previous/next links, the index): all are made again
+    assert templated.count("module.html.j2") == 3
+    assert "Module deux" in page(out, "one.html") + page(out, "three.html")
+    assert "Module deux" in page(out, "index.html")
+
+
+@pytest.mark.parametrize("tamper", [False, True])
+def test_a_tampered_piece_is_made_again(
+    make_course: MakeCourse, tmp_path: Path, templated: list[str], tamper: bool
+) -> None:
+    root = make_course(course=THREE_MODULES_YML, modules=three_modules())
+    out = tmp_path / "out"
+    run_build(root, out)
+    expected = tree_digest(out / "html")
+    pieces = out / CACHE_DIR / "pieces"
+    if tamper:
+        for piece in pieces.iterdir():
+            piece.write_bytes(piece.read_bytes().replace(b"Widgets", b"TAMPERED"))
+    (out / "html" / "two.html").unlink()  # a rebuild with the same material for every page
+    templated.clear()
+
+    run_build(root, out)
+
+    assert templated.count("module.html.j2") == (3 if tamper else 0)
+    assert tree_digest(out / "html") == expected
+    assert not any(b"TAMPERED" in p.read_bytes() for p in pieces.iterdir())
 
 
 def test_renaming_a_linked_module_rerenders_the_modules_linking_to_it(
@@ -507,6 +568,15 @@ def test_worker_processes_give_the_serial_output(
     parallel = run_build(many_modules, tmp_path / "j2", ("html", "scorm12", "scorm2004"), jobs=2)
     assert len(parallel.rendered) == len(serial.rendered) == 12
     assert tree_digest(tmp_path / "j1") == tree_digest(tmp_path / "j2")
+    # incremental rebuilds too: restored modules and kept pieces travel to the workers
+    m03 = many_modules / "modules" / "m03.md"
+    m03.write_text(m03.read_text().replace("part m03", "part three, revised"))
+    formats = ("html", "scorm12", "scorm2004")
+    assert run_build(many_modules, tmp_path / "j1", formats).rendered == ["m03"]
+    assert run_build(many_modules, tmp_path / "j2", formats, jobs=2).rendered == ["m03"]
+    run_build(many_modules, tmp_path / "clean", formats, clean=True)
+    assert tree_digest(tmp_path / "j1") == tree_digest(tmp_path / "j2")
+    assert tree_digest(tmp_path / "j2") == tree_digest(tmp_path / "clean")
 
 
 def test_failing_exporter_in_a_worker_keeps_previous_output(

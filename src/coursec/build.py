@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from coursec import cache
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink, Severity, promote_warnings
 from coursec.options import BuildOptions
+from coursec.pieces import PIECES
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 
     from coursec.course import Course
     from coursec.export import Artifact, Exporter
+    from coursec.pieces import PieceSource
     from coursec.plan import BuildPlan
 
 T = TypeVar("T")
@@ -163,21 +165,30 @@ class _Outcome:
     artifacts: list[Artifact]
     diagnostics: list[Diagnostic]
     seconds: float
+    pieces: dict[str, str]  # the pieces the exporter kept: name -> SHA-256
 
 
 def _run_exporter(
-    exporter: Exporter, plan: BuildPlan, out_dir: Path, options: BuildOptions
+    exporter: Exporter,
+    plan: BuildPlan,
+    out_dir: Path,
+    options: BuildOptions,
+    pieces: PieceSource | None,
 ) -> _Outcome:
-    from coursec.export import ExportContext
+    from coursec.export import ExportContext, NoParts
+    from coursec.pieces import PieceStore
 
     sink = DiagnosticSink()
     started = time.perf_counter()
+    store = PieceStore(pieces, cache.cache_dir(out_dir) / PIECES) if pieces else None
+    context = ExportContext(out_dir, options, sink, store or NoParts())
     try:
-        artifacts = list(exporter.export(plan, ExportContext(out_dir, options, sink)))
+        artifacts = list(exporter.export(plan, context))
     except CoursecError as exc:
         sink.extend(exc.diagnostics)
         artifacts = []
-    return _Outcome(artifacts, list(sink.items), time.perf_counter() - started)
+    kept = store.kept if store else {}
+    return _Outcome(artifacts, list(sink.items), time.perf_counter() - started, kept)
 
 
 def _size(path: Path) -> int:
@@ -233,14 +244,18 @@ def _render_task(indexes: tuple[int, ...]) -> list[str]:
 
 
 def _export_task(
-    fmt: str, out_dir: Path, options: BuildOptions, bodies: tuple[str, ...]
+    fmt: str,
+    out_dir: Path,
+    options: BuildOptions,
+    bodies: tuple[str, ...],
+    pieces: PieceSource | None,
 ) -> _Outcome:
     from coursec import export
     from coursec.render import make_plan
 
     course, when = _WORKER.get()
     exporter = export.load(export.available()[fmt])
-    return _run_exporter(exporter, make_plan(course, bodies, when), out_dir, options)
+    return _run_exporter(exporter, make_plan(course, bodies, when), out_dir, options, pieces)
 
 
 def _start_context() -> tuple[BaseContext, bool]:
@@ -344,8 +359,8 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
     load_started = time.perf_counter()
     snapshot = cache.Snapshot.take(course_dir.resolve(), skip=[p for p in (guess,) if p])
     sink = DiagnosticSink()
-    records = _previous_records(options, guess, peeked, previous, checked)
-    loaded = load_course(course_dir, records)
+    usable = _usable_manifest(options, guess, peeked, previous, checked, result)
+    loaded = load_course(course_dir, cache.read_records(guess, usable) if guess and usable else {})
     diagnostics = promote_warnings(loaded.diagnostics) if options.strict else loaded.diagnostics
     sink.extend(diagnostics)
     exporters = select_exporters(_unique(options.formats), sink)
@@ -370,7 +385,11 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
     )
     target = options.out_dir or Path("dist") / course.id
     inputs = cache.course_inputs(course, snapshot)
-    store = _body_store(options, target, course.id, previous, checked, result, inputs)
+    if inputs is None:
+        result.cache, usable = "a source file changed while the build read it: nothing reused", None
+    elif usable is not None and (usable.course_id != course.id or target != guess):
+        result.cache, usable = f'the cache belongs to course "{usable.course_id}"', None
+    store = cache.body_store(target, usable) if usable else cache.BodyStore.empty()
 
     from coursec.render import make_plan, source_date
 
@@ -388,7 +407,8 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
         _render(course, todo, bodies, pool, emit)
         result.rendered = [published[i].id for i in todo]
         plan = make_plan(course, [b or "" for b in bodies], when)
-        memo = _Memo(inputs, keys, bodies, loaded.records)
+        pieces = _piece_plan(course, target, options, inputs, usable)
+        memo = _Memo(inputs, keys, bodies, loaded.records, pieces)
         _export(plan, exporters, target, options, sink, result, pool, emit, memo)
     except BaseException:
         if pool is not None:
@@ -455,54 +475,72 @@ class _Memo:
     keys: list[str | None]
     bodies: list[str | None]
     records: dict[str, Any]
+    pieces: PiecePlan | None  # None: exporters keep nothing between builds
+    kept: dict[str, str] = field(default_factory=dict)  # pieces the exporters kept
 
 
-def _previous_records(
+def _source(memo: _Memo, exporter: str) -> PieceSource | None:
+    return memo.pieces.source(exporter) if memo.pieces else None
+
+
+@dataclass(frozen=True, slots=True)
+class PiecePlan:
+    """What every exporter's part store shares: the previous pieces and the build's salt."""
+
+    previous: Path | None
+    recorded: dict[str, str]
+    salt: str
+
+    def source(self, exporter: str) -> PieceSource:
+        from coursec.pieces import PieceSource
+
+        salt = cache.digest([self.salt, exporter])
+        return PieceSource(salt, self.previous, self.recorded)
+
+
+def _piece_plan(
+    course: Course,
+    target: Path,
+    options: BuildOptions,
+    inputs: list[cache.InputFile] | None,
+    usable: cache.Manifest | None,
+) -> PiecePlan | None:
+    if inputs is None:
+        return None
+    course_yml = next(i.sha256 for i in inputs if i.role == "course")
+    salt = cache.digest(
+        {
+            "pieces": cache.CACHE_FORMAT,
+            "environment": cache.environment_key(),
+            "theme": cache.theme_material(course.root),
+            "options": cache.options_material(options),
+            "course": course_yml,
+        }
+    )
+    if usable is None:
+        return PiecePlan(None, {}, salt)
+    return PiecePlan(cache.cache_dir(target) / PIECES, usable.pieces, salt)
+
+
+def _usable_manifest(
     options: BuildOptions,
     guess: Path | None,
     course_id: str | None,
     previous: cache.Manifest | None,
     checked: bool,
-) -> dict[str, Any]:
-    """The module records of the build that wrote the output folder, if it can be trusted."""
+    result: BuildResult,
+) -> cache.Manifest | None:
+    """The manifest of the build that wrote the output folder, if its cache may be used."""
     if options.clean or guess is None:
-        return {}
+        return None
     if previous is None and not checked:
         try:
             previous = cache.read_manifest(guess, course_id)
-        except cache.CacheError:
-            return {}
-    return cache.read_records(guess, previous) if previous is not None else {}
-
-
-def _body_store(
-    options: BuildOptions,
-    target: Path,
-    course_id: str,
-    previous: cache.Manifest | None,
-    checked: bool,
-    result: BuildResult,
-    inputs: list[cache.InputFile] | None,
-) -> cache.BodyStore:
-    """The previous build's bodies, if its cache can be used at all."""
-    if options.clean:
-        return cache.BodyStore.empty()
-    if inputs is None:
-        result.cache = "a source file changed while the build read it: nothing reused"
-        return cache.BodyStore.empty()
-    if previous is None and checked:
-        return cache.BodyStore.empty()  # the check said why (`result.cache`)
-    if previous is None:
-        try:
-            previous = cache.read_manifest(target, course_id)
         except cache.CacheError as exc:
             if not result.cache:
                 result.cache = str(exc)
-            return cache.BodyStore.empty()
-    if previous.course_id != course_id:
-        result.cache = f'the cache belongs to course "{previous.course_id}"'
-        return cache.BodyStore.empty()
-    return cache.body_store(target, previous)
+            return None
+    return previous  # None after a check: it said why (`result.cache`)
 
 
 def _body_keys(course: Course, inputs: list[cache.InputFile] | None) -> list[str | None]:
@@ -586,7 +624,9 @@ def _export(
                 emit(BuildEvent("start", "export", name=exporter.name))
             bodies_tuple = tuple(r.html for r in plan.modules)
             futures = [
-                pool.executor.submit(_export_task, fmt, staging, options, bodies_tuple)
+                pool.executor.submit(
+                    _export_task, fmt, staging, options, bodies_tuple, _source(memo, fmt)
+                )
                 for fmt in formats
             ]
             outcomes = pool.gather(futures, "export", report)
@@ -594,10 +634,12 @@ def _export(
             outcomes = []
             for index, exporter in enumerate(exporters):
                 emit(BuildEvent("start", "export", name=exporter.name))
-                outcomes.append(_run_exporter(exporter, plan, staging, options))
+                source = _source(memo, exporter.name)
+                outcomes.append(_run_exporter(exporter, plan, staging, options, source))
                 report(index, outcomes[-1])
         for exporter, outcome in zip(exporters, outcomes, strict=True):
             sink.extend(outcome.diagnostics)
+            memo.kept.update(outcome.pieces)
             result.artifacts += [
                 ArtifactReport(
                     a.path, a.description, exporter.name, _size(staging / a.path), outcome.seconds
@@ -655,5 +697,6 @@ def _write_cache(
         bodies={k: cache.text_sha256(b) for k, b in kept.items()},
         diagnostics=cache.diagnostics_to_json(sink.sorted(), course.root),
         records=hashlib.sha256(records).hexdigest() if records else "",
+        pieces=dict(sorted(memo.kept.items())),
     )
     cache.write_cache(staging, manifest, kept, records)

@@ -489,6 +489,7 @@ class Manifest:
     bodies: dict[str, str]  # body key -> SHA-256 of the body HTML
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     records: str = ""  # SHA-256 of modules.json ("" when there is none)
+    pieces: dict[str, str] = field(default_factory=dict)  # pieces/<name> -> SHA-256
 
     def to_json(self) -> str:
         data = {
@@ -503,6 +504,7 @@ class Manifest:
             "bodies": dict(sorted(self.bodies.items())),
             "diagnostics": self.diagnostics,
             "records": self.records,
+            "pieces": dict(sorted(self.pieces.items())),
         }
         return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -534,6 +536,7 @@ class Manifest:
                 bodies={_str(k): _str(v) for k, v in _dict(data["bodies"]).items()},
                 diagnostics=[_dict(d) for d in _list(data["diagnostics"])],
                 records=_str(data["records"]),
+                pieces={_str(k): _str(v) for k, v in _dict(data["pieces"]).items()},
             )
         except (KeyError, IndexError, TypeError) as exc:
             raise CacheError("the cache is corrupt") from exc

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from coursec.course import Course, Module
@@ -14,6 +16,24 @@ class RenderedModule:
     module: Module
     html: str  # the body as safe HTML, local URLs rewritten for the output layout
 
+    @property
+    def html_sha256(self) -> str:
+        return hashlib.sha256(self.html.encode()).hexdigest()
+
+
+def course_outline(course: Course) -> str:
+    """A digest of what any page may show of any module: front matter, place, section headings.
+
+    Bodies are left out: a page that shows a body keys on that body itself. So editing a body
+    leaves every other page's key alone, while renaming a module or a heading changes them all.
+    """
+    hasher = hashlib.sha256(course.spec.model_dump_json().encode())
+    for module in course.modules:
+        headings = [[s.id, s.title] for s in module.sections]
+        hasher.update(b"\0" + module.spec.model_dump_json().encode())
+        hasher.update(json.dumps([module.page, headings], ensure_ascii=False).encode())
+    return hasher.hexdigest()
+
 
 @dataclass(frozen=True, slots=True)
 class BuildPlan:
@@ -21,6 +41,10 @@ class BuildPlan:
     modules: tuple[RenderedModule, ...]  # published modules, in course order
     theme: Theme
     source_date: datetime  # SOURCE_DATE_EPOCH, else the sources' last change: never the clock
+    outline: str = field(init=False, repr=False, compare=False)  # = course_outline(course)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "outline", course_outline(self.course))
 
     def rendered(self, module: Module) -> RenderedModule:
         return next(r for r in self.modules if r.module.id == module.id)

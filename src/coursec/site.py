@@ -6,14 +6,18 @@ and `media/`, so one rendering of a module body is valid in every output.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Collection
-from dataclasses import dataclass
-from typing import Any, Literal
+from collections.abc import Callable, Collection
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
+
+if TYPE_CHECKING:
+    from coursec.export import PartStore
 
 Edition = Literal["1.2", "2004"]
 
@@ -57,40 +61,85 @@ def module_context(plan: BuildPlan, rendered: RenderedModule) -> dict[str, Any]:
     }
 
 
-def render_module_page(
-    plan: BuildPlan, rendered: RenderedModule, mode: PageMode, sco: dict[str, Any] | None = None
+def _page(
+    parts: PartStore | None, path: str, key: list[Any], render: Callable[[], str]
 ) -> OutputFile:
-    html = plan.theme.render(
-        "module.html.j2",
-        **_common(plan, mode),
-        **module_context(plan, rendered),
-        sco_json=json.dumps(sco, ensure_ascii=False, sort_keys=True) if sco else None,
+    """A page from the part store when one was made from the same material, else rendered.
+
+    `key` lists what the page shows beyond `plan.outline` and what every build shares (theme,
+    options, course.yml, coursec itself: the store's part of the key).
+    """
+    if parts is None:
+        return OutputFile(path, render().encode())
+    material = json.dumps(key, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(material.encode()).hexdigest()
+    data = parts.get(digest)
+    if data is None:
+        data = render().encode()
+    parts.put(digest, data)
+    return OutputFile(path, data)
+
+
+def render_module_page(
+    plan: BuildPlan,
+    rendered: RenderedModule,
+    mode: PageMode,
+    sco: dict[str, Any] | None = None,
+    parts: PartStore | None = None,
+) -> OutputFile:
+    sco_json = json.dumps(sco, ensure_ascii=False, sort_keys=True) if sco else None
+    key = ["module", plan.outline, asdict(mode), rendered.module.id, rendered.html_sha256, sco_json]
+    return _page(
+        parts,
+        rendered.module.page,
+        key,
+        lambda: plan.theme.render(
+            "module.html.j2",
+            **_common(plan, mode),
+            **module_context(plan, rendered),
+            sco_json=sco_json,
+        ),
     )
-    return OutputFile(rendered.module.page, html.encode())
 
 
-def render_course_page(plan: BuildPlan, mode: PageMode, sco: dict[str, Any]) -> OutputFile:
+def render_course_page(
+    plan: BuildPlan, mode: PageMode, sco: dict[str, Any], parts: PartStore | None = None
+) -> OutputFile:
     """The whole course on one page: the launch file of a single-SCO package."""
-    html = plan.theme.render(
-        "course.html.j2",
-        **_common(plan, mode),
-        modules=[module_context(plan, r) for r in plan.modules],
-        sco_json=json.dumps(sco, ensure_ascii=False, sort_keys=True),
+    sco_json = json.dumps(sco, ensure_ascii=False, sort_keys=True)
+    bodies = [r.html_sha256 for r in plan.modules]
+    return _page(
+        parts,
+        "course.html",
+        ["course", plan.outline, asdict(mode), bodies, sco_json],
+        lambda: plan.theme.render(
+            "course.html.j2",
+            **_common(plan, mode),
+            modules=[module_context(plan, r) for r in plan.modules],
+            sco_json=sco_json,
+        ),
     )
-    return OutputFile("course.html", html.encode())
 
 
-def render_index_pages(plan: BuildPlan, mode: PageMode) -> list[OutputFile]:
+def render_index_pages(
+    plan: BuildPlan, mode: PageMode, parts: PartStore | None = None
+) -> list[OutputFile]:
     """Course home, glossary and objectives index."""
     common = _common(plan, mode)
-    terms = [(m, t) for m in plan.course.published_modules for t in m.key_terms]
-    terms.sort(key=lambda mt: mt[1].label.casefold())
+
+    def glossary() -> str:
+        terms = [(m, t) for m in plan.course.published_modules for t in m.key_terms]
+        terms.sort(key=lambda mt: mt[1].label.casefold())
+        return plan.theme.render("glossary.html.j2", **common, terms=terms)
+
+    pages: list[tuple[str, Callable[[], str]]] = [
+        ("index.html", lambda: plan.theme.render("index.html.j2", **common)),
+        ("glossary.html", glossary),
+        ("objectives.html", lambda: plan.theme.render("objectives.html.j2", **common)),
+    ]
     return [
-        OutputFile("index.html", plan.theme.render("index.html.j2", **common).encode()),
-        OutputFile(
-            "glossary.html", plan.theme.render("glossary.html.j2", **common, terms=terms).encode()
-        ),
-        OutputFile("objectives.html", plan.theme.render("objectives.html.j2", **common).encode()),
+        _page(parts, name, ["index", name, plan.outline, asdict(mode)], render)
+        for name, render in pages
     ]
 
 

@@ -1,0 +1,70 @@
+"""The part store of a build (`coursec.export.PartStore`): pieces kept in the output's cache.
+
+Each piece is a file ``<out>/.coursec-cache/pieces/<name>``, where the name is a digest of the
+exporter's key and of everything a build shares (coursec's code, the theme, the build options,
+course.yml): an exporter's key only has to cover what differs from piece to piece. The manifest
+records each piece's SHA-256; a piece is served only if its bytes still match, and a build keeps
+in its own cache exactly the pieces it used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PIECES = "pieces"
+
+
+@dataclass(frozen=True, slots=True)
+class PieceSource:
+    """Where one exporter's pieces come from and go to (travels to worker processes)."""
+
+    salt: str  # digest of what every piece of this build and exporter depends on
+    previous: Path | None  # the previous build's pieces folder
+    recorded: Mapping[str, str]  # name -> SHA-256, from the previous manifest
+
+
+@dataclass(slots=True)
+class PieceStore:
+    source: PieceSource
+    folder: Path  # this build's pieces folder, inside the staging folder's cache
+    kept: dict[str, str] = field(default_factory=dict)  # name -> SHA-256 of what was put
+    verified: set[str] = field(default_factory=set)  # previous pieces read and checked by `get`
+
+    def _name(self, key: str) -> str:
+        return hashlib.sha256(f"{self.source.salt}\0{key}".encode()).hexdigest()
+
+    def get(self, key: str, /) -> bytes | None:
+        name = self._name(key)
+        expected = self.source.recorded.get(name)
+        if expected is None or self.source.previous is None:
+            return None
+        try:
+            data = (self.source.previous / name).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != expected:
+            return None
+        self.verified.add(name)
+        return data
+
+    def put(self, key: str, data: bytes, /) -> None:
+        name = self._name(key)
+        sha = hashlib.sha256(data).hexdigest()
+        if self.kept.get(name) == sha:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / name
+        target.unlink(missing_ok=True)
+        previous = self.source.previous
+        if previous is not None and name in self.verified and self.source.recorded[name] == sha:
+            try:
+                os.link(previous / name, target)  # bytes checked by `get`: share, copy nothing
+            except OSError:
+                target.write_bytes(data)
+        else:
+            target.write_bytes(data)
+        self.kept[name] = sha
