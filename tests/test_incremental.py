@@ -18,6 +18,7 @@ import coursec.build
 import coursec.course
 import coursec.render
 import coursec.theme
+import coursec.workers
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildEvent, BuildResult, build
 from coursec.cache import CACHE_DIR, MANIFEST
@@ -563,7 +564,7 @@ def test_worker_processes_give_the_serial_output(
     many_modules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start_method: str | None
 ) -> None:
     """Forked workers inherit the course; spawned ones get it pickled, and rebuild the theme."""
-    monkeypatch.setattr(coursec.build, "START_METHOD", start_method)
+    monkeypatch.setattr(coursec.workers, "START_METHOD", start_method)
     serial = run_build(many_modules, tmp_path / "j1", ("html", "scorm12", "scorm2004"))
     parallel = run_build(many_modules, tmp_path / "j2", ("html", "scorm12", "scorm2004"), jobs=2)
     assert len(parallel.rendered) == len(serial.rendered) == 12
@@ -589,7 +590,7 @@ def test_failing_exporter_in_a_worker_keeps_previous_output(
     monkeypatch.setattr("coursec.exporters.scorm.write_zip", _explode)
     # forked workers inherit the patch; other start methods would re-import the real one (the
     # pool picks forkserver when another test left threads running, e.g. the browser's)
-    monkeypatch.setattr(coursec.build, "START_METHOD", "fork")
+    monkeypatch.setattr(coursec.workers, "START_METHOD", "fork")
 
     with pytest.raises(RuntimeError, match="disk on fire"):
         build(root, BuildOptions(formats=FAST, out_dir=out, jobs=2))

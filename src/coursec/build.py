@@ -7,12 +7,9 @@
   (with a fresh cache) replaces the output only when all of them succeeded. A failed, killed or
   interrupted build leaves the previous output, and its cache, untouched.
 
-With `jobs > 1` rendering and the exporters run in a pool of worker processes. On Linux the
-workers are forked once the course is loaded and inherit it; elsewhere (or when the calling
-process runs threads, where forking is unsafe) they receive it pickled. Each worker rebuilds
-the theme (a jinja2 environment does not travel) and receives the rendered bodies as strings.
-Every job writes its own files, so the output is byte-identical to a serial build. `jobs == 1`
-runs everything in this process, with no pool at all.
+With `jobs > 1` rendering and the exporters run in a pool of worker processes (coursec.workers),
+with output byte-identical to a serial build. `jobs == 1` runs everything in this process, with
+no pool at all.
 
 Only the CLI prints: the build reports through the optional `progress` callback.
 """
@@ -22,29 +19,24 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from coursec import cache
-from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink, Severity, promote_warnings
+from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, promote_warnings
 from coursec.options import BuildOptions
 from coursec.pieces import PIECES
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-    from multiprocessing.context import BaseContext
-
     from coursec.course import Course
     from coursec.export import Artifact, Exporter
     from coursec.pieces import PieceSource
     from coursec.plan import BuildPlan
+    from coursec.workers import Outcome, Pool
 
 T = TypeVar("T")
 
@@ -52,10 +44,6 @@ T = TypeVar("T")
 # than they save: a body renders in about a millisecond.
 RENDER_POOL_MIN = 64
 CHUNKS_PER_WORKER = 4  # render tasks per worker: few enough to keep messages cheap
-TICK_SECONDS = 0.1  # how often a parallel build reports that it is still working
-# None: fork on Linux when this process runs no other thread, else forkserver or spawn.
-# Tests set it to "spawn" to exercise the pickling path.
-START_METHOD: str | None = None
 
 
 # --- what a build reports ---------------------------------------------------------------------
@@ -160,163 +148,10 @@ def select_exporters(formats: tuple[str, ...], sink: DiagnosticSink) -> list[Exp
     return chosen
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    artifacts: list[Artifact]
-    diagnostics: list[Diagnostic]
-    seconds: float
-    pieces: dict[str, str]  # the pieces the exporter kept: name -> SHA-256
-
-
-def _run_exporter(
-    exporter: Exporter,
-    plan: BuildPlan,
-    out_dir: Path,
-    options: BuildOptions,
-    pieces: PieceSource | None,
-) -> _Outcome:
-    from coursec.export import ExportContext, NoParts
-    from coursec.pieces import PieceStore
-
-    sink = DiagnosticSink()
-    started = time.perf_counter()
-    store = PieceStore(pieces, cache.cache_dir(out_dir) / PIECES) if pieces else None
-    context = ExportContext(out_dir, options, sink, store or NoParts())
-    try:
-        artifacts = list(exporter.export(plan, context))
-    except CoursecError as exc:
-        sink.extend(exc.diagnostics)
-        artifacts = []
-    kept = store.kept if store else {}
-    return _Outcome(artifacts, list(sink.items), time.perf_counter() - started, kept)
-
-
 def _size(path: Path) -> int:
     if path.is_dir():
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
     return path.stat().st_size if path.exists() else 0
-
-
-# --- worker processes -------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _WorkerState:
-    course: Course | None = None
-    when: datetime | None = None
-
-    def get(self) -> tuple[Course, datetime]:
-        if self.course is None or self.when is None:
-            raise RuntimeError("coursec worker used before it was initialized")
-        return self.course, self.when
-
-
-_WORKER = _WorkerState()
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int | None) -> None:
-    """Linux: end this worker when the build process ends, even by SIGKILL."""
-    if sys.platform != "linux":
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        return
-    if parent is not None and os.getppid() != parent:
-        os._exit(1)  # the build ended before this worker armed the signal
-
-
-def _worker_init(parent: int | None, course: Course, when: datetime) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
-    _die_with_parent(parent)
-    _WORKER.course, _WORKER.when = course, when
-
-
-def _render_task(indexes: tuple[int, ...]) -> list[str]:
-    from coursec.render import render_module
-
-    course, _ = _WORKER.get()
-    published = course.published_modules
-    return [render_module(course, published[i]).html for i in indexes]
-
-
-def _export_task(
-    fmt: str,
-    out_dir: Path,
-    options: BuildOptions,
-    bodies: tuple[str, ...],
-    pieces: PieceSource | None,
-) -> _Outcome:
-    from coursec import export
-    from coursec.render import make_plan
-
-    course, when = _WORKER.get()
-    exporter = export.load(export.available()[fmt])
-    return _run_exporter(exporter, make_plan(course, bodies, when), out_dir, options, pieces)
-
-
-def _start_context() -> tuple[BaseContext, bool]:
-    """The multiprocessing context, and whether workers are the build process's children."""
-    import multiprocessing  # here: an up-to-date build never starts a worker
-
-    if START_METHOD is not None:
-        return multiprocessing.get_context(START_METHOD), START_METHOD != "forkserver"
-    if sys.platform == "linux" and threading.active_count() == 1:
-        return multiprocessing.get_context("fork"), True  # no thread to be caught mid-lock
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("forkserver"), False
-    return multiprocessing.get_context("spawn"), True
-
-
-class _Pool:
-    """Worker processes holding the loaded course; stopped at once if the build fails."""
-
-    def __init__(self, size: int, course: Course, when: datetime, progress: Progress) -> None:
-        from concurrent.futures import ProcessPoolExecutor
-
-        context, children = _start_context()
-        self.size = size
-        self.progress = progress
-        self.executor = ProcessPoolExecutor(
-            max_workers=size,
-            mp_context=context,
-            initializer=_worker_init,
-            initargs=(os.getpid() if children else None, course, when),
-        )
-
-    def gather(
-        self, futures: Sequence[Future[T]], stage: Stage, done: Callable[[int, T], None]
-    ) -> list[T]:
-        """Results in submission order; `done` is called as each one arrives."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        order = {f: i for i, f in enumerate(futures)}
-        results: dict[int, T] = {}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
-            for future in sorted(finished, key=order.__getitem__):
-                index = order[future]
-                results[index] = future.result()
-                done(index, results[index])
-            self.progress(BuildEvent("tick", stage))
-        return [results[i] for i in range(len(futures))]
-
-    def close(self) -> None:
-        self.executor.shutdown(wait=True)
-
-    def abort(self) -> None:
-        """Stop every worker now: nothing may write into a staging folder being removed."""
-        processes: dict[Any, Any] = getattr(self.executor, "_processes", None) or {}
-        workers = [p for p in processes.values() if p.is_alive()]
-        for process in workers:
-            process.terminate()
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        for process in workers:
-            process.join(timeout=5)
 
 
 # --- the pipeline -----------------------------------------------------------------------------
@@ -402,7 +237,9 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
     pool = None
     if jobs > 1 and (len(exporters) >= 2 or len(todo) >= RENDER_POOL_MIN):
         result.workers = min(jobs, max(len(exporters), len(todo)))
-        pool = _Pool(result.workers, course, when, emit)
+        from coursec.workers import Pool
+
+        pool = Pool(result.workers, course, when, lambda: emit(BuildEvent("tick", "render")))
     try:
         _render(course, todo, bodies, pool, emit)
         result.rendered = [published[i].id for i in todo]
@@ -562,10 +399,11 @@ def _render(
     course: Course,
     todo: list[int],
     bodies: list[str | None],
-    pool: _Pool | None,
+    pool: Pool | None,
     emit: Progress,
 ) -> None:
     from coursec.render import render_module
+    from coursec.workers import render_task
 
     published = course.published_modules
     emit(BuildEvent("start", "render", total=len(published)))
@@ -581,13 +419,13 @@ def _render(
     if pool is not None and len(todo) >= 2:
         size = -(-len(todo) // (pool.size * CHUNKS_PER_WORKER))
         chunks = [tuple(todo[i : i + size]) for i in range(0, len(todo), size)]
-        futures = [pool.executor.submit(_render_task, chunk) for chunk in chunks]
+        futures = [pool.executor.submit(render_task, chunk) for chunk in chunks]
 
         def store_chunk(n: int, htmls: list[str]) -> None:
             for index, html in zip(chunks[n], htmls, strict=True):
                 store(index, html)
 
-        pool.gather(futures, "render", store_chunk)
+        pool.gather(futures, store_chunk)
     else:
         for i in todo:
             store(i, render_module(course, published[i]).html)
@@ -602,17 +440,18 @@ def _export(
     options: BuildOptions,
     sink: DiagnosticSink,
     result: BuildResult,
-    pool: _Pool | None,
+    pool: Pool | None,
     emit: Progress,
     memo: _Memo,
 ) -> None:
     from coursec.output import staging_dir, swap_into_place
+    from coursec.workers import export_task, run_exporter
 
     formats = _unique(options.formats)  # = the exporters, in order (all of them loaded)
     staging = staging_dir(target)
     try:
 
-        def report(index: int, outcome: _Outcome) -> None:
+        def report(index: int, outcome: Outcome) -> None:
             name = exporters[index].name
             detail = (
                 "failed" if any(d.severity is Severity.ERROR for d in outcome.diagnostics) else ""
@@ -625,17 +464,18 @@ def _export(
             bodies_tuple = tuple(r.html for r in plan.modules)
             futures = [
                 pool.executor.submit(
-                    _export_task, fmt, staging, options, bodies_tuple, _source(memo, fmt)
+                    export_task, fmt, staging, options, bodies_tuple, _source(memo, fmt)
                 )
                 for fmt in formats
             ]
-            outcomes = pool.gather(futures, "export", report)
+            pool.tick = lambda: emit(BuildEvent("tick", "export"))
+            outcomes = pool.gather(futures, report)
         else:
             outcomes = []
             for index, exporter in enumerate(exporters):
                 emit(BuildEvent("start", "export", name=exporter.name))
                 source = _source(memo, exporter.name)
-                outcomes.append(_run_exporter(exporter, plan, staging, options, source))
+                outcomes.append(run_exporter(exporter, plan, staging, options, source))
                 report(index, outcomes[-1])
         for exporter, outcome in zip(exporters, outcomes, strict=True):
             sink.extend(outcome.diagnostics)

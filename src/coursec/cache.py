@@ -64,13 +64,13 @@ from datetime import UTC, datetime
 from enum import Enum
 from functools import cache
 from importlib import metadata
-from importlib.resources import files
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from coursec import __version__
 from coursec.diagnostics import Diagnostic, Severity, Span
+from coursec.paths import Resolver
 
 if TYPE_CHECKING:
     from coursec.course import Course
@@ -152,7 +152,13 @@ def tree_digest(directory: Path) -> str | None:
 
 def default_theme_dir() -> Path:
     """= coursec.theme.default_theme_dir(), without importing jinja2 and the Markdown stack."""
-    return Path(str(files("coursec.templates")))
+    from importlib.util import find_spec  # lighter than importlib.resources
+
+    spec = find_spec("coursec.templates")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    if not locations:
+        raise ModuleNotFoundError("coursec.templates is not installed")
+    return Path(locations[0])
 
 
 def _code_dirs() -> list[Path]:
@@ -374,11 +380,12 @@ def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[Inpu
 
 def changed_input(root: Path, inputs: Iterable[InputFile]) -> str | None:
     """The first recorded input that no longer reads (or resolves) as recorded, if any."""
-    resolved_root = root.resolve()
+    resolver = Resolver()
+    resolved_root = resolver.resolve(root.absolute())
     for item in inputs:
-        path = root / item.path
+        path = resolved_root / item.path
         try:
-            if _relative(path.resolve(), resolved_root) != item.resolved:
+            if _relative(resolver.resolve(path), resolved_root) != item.resolved:
                 return item.path
             if file_sha256(path) != item.sha256:
                 return item.path
@@ -432,11 +439,24 @@ class OutputFile:
 
 
 def output_files(out_dir: Path) -> Iterator[tuple[str, Path]]:
-    """Every file of an output folder (posix path, path), its cache left out."""
-    for path in sorted(out_dir.rglob("*")):
-        rel = path.relative_to(out_dir)
-        if rel.parts[0] != CACHE_DIR and path.is_file():
-            yield rel.as_posix(), path
+    """Every file of an output folder (posix path, path), sorted, its cache left out."""
+    found: list[tuple[str, str]] = []
+    stack = [("", os.fspath(out_dir))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if rel != CACHE_DIR:
+                    stack.append((rel + "/", entry.path))
+            elif entry.is_file():
+                found.append((rel, entry.path))
+    for rel, path in sorted(found):
+        yield rel, Path(path)
 
 
 def record_outputs(out_dir: Path) -> dict[str, OutputFile]:

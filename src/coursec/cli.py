@@ -22,16 +22,18 @@ def _emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, base: Path) -> No
     if fmt == "json":
         click.echo(to_json(diagnostics, base))
         return
+    lines: list[str] = []  # written at once: a course can have hundreds of warnings
     for diagnostic in diagnostics:
         colour = "red" if diagnostic.severity is Severity.ERROR else "yellow"
         first, _, rest = diagnostic.format(base).partition("\n")
-        click.echo(click.style(first, fg=colour), err=True)
+        lines.append(click.style(first, fg=colour))
         if rest:
-            click.echo(rest, err=True)
+            lines.append(rest)
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = len(diagnostics) - errors
     if diagnostics:
-        click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+        lines.append(f"{errors} error(s), {warnings} warning(s)")
+        click.echo("\n".join(lines), err=True)
 
 
 def _guard(func: Any) -> Any:
