@@ -28,5 +28,6 @@ class HtmlExporter:
         files = render_index_pages(plan, mode, ctx.parts)
         files += [render_module_page(plan, r, mode, parts=ctx.parts) for r in plan.modules]
         files += shared_files(plan, leave_out={SCORM_RUNTIME})
-        write_files(ctx.out_dir / SITE_DIR, files)
+        previous = ctx.previous / SITE_DIR if ctx.previous else None
+        write_files(ctx.out_dir / SITE_DIR, files, previous)
         return [Artifact(Path(SITE_DIR), "HTML site")]

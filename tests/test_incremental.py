@@ -253,6 +253,7 @@ def test_a_body_edit_retemplates_only_the_pages_showing_that_body(
     root = make_course(course=THREE_MODULES_YML, modules=three_modules())
     out = tmp_path / "out"
     run_build(root, out)
+    before = tree_state(out)
     templated.clear()
     two = root / "modules" / "two.md"
     two.write_text(two.read_text().replace("second part", "a brand-new second part"))
@@ -262,6 +263,11 @@ def test_a_body_edit_retemplates_only_the_pages_showing_that_body(
     # the site's page of module two, and the single-SCO package's one page (every body)
     assert sorted(templated) == ["course.html.j2", "module.html.j2"]
     assert "a brand-new second part" in page(out, "two.html")
+    # unchanged files of the site are the previous build's, hard-linked: nothing rewritten
+    after = tree_state(out)
+    assert after["out/html/one.html"][0] == before["out/html/one.html"][0]
+    assert after["out/html/static/course.css"][0] == before["out/html/static/course.css"][0]
+    assert after["out/html/two.html"][0] != before["out/html/two.html"][0]
     templated.clear()
     two.write_text(two.read_text().replace("title: Module two", "title: Module deux"))
 

@@ -327,12 +327,13 @@ class PiecePlan:
     previous: Path | None
     recorded: dict[str, str]
     salt: str
+    output: Path | None
 
     def source(self, exporter: str) -> PieceSource:
         from coursec.pieces import PieceSource
 
         salt = cache.digest([self.salt, exporter])
-        return PieceSource(salt, self.previous, self.recorded)
+        return PieceSource(salt, self.previous, self.recorded, self.output)
 
 
 def _piece_plan(
@@ -355,8 +356,8 @@ def _piece_plan(
         }
     )
     if usable is None:
-        return PiecePlan(None, {}, salt)
-    return PiecePlan(cache.cache_dir(target) / PIECES, usable.pieces, salt)
+        return PiecePlan(None, {}, salt, None)
+    return PiecePlan(cache.cache_dir(target) / PIECES, usable.pieces, salt, target)
 
 
 def _usable_manifest(

@@ -302,11 +302,13 @@ class Snapshot:
     """
 
     files: Mapping[FileId, FileState]
+    names: Mapping[FileId, str] = field(default_factory=dict)  # where each file was seen
 
     @classmethod
     def take(cls, root: Path, skip: Iterable[Path] = ()) -> Snapshot:
         skipped = {p.resolve() for p in skip}
         found: dict[FileId, FileState] = {}
+        names: dict[FileId, str] = {}
         stack = [root]
         while stack:
             folder = stack.pop()
@@ -325,7 +327,8 @@ class Snapshot:
                 except OSError:
                     continue
                 found[(st.st_dev, st.st_ino)] = (st.st_mtime_ns, st.st_size)
-        return cls(found)
+                names[(st.st_dev, st.st_ino)] = entry.path
+        return cls(found, names)
 
     def holds(self, st: os.stat_result) -> bool:
         return self.files.get((st.st_dev, st.st_ino)) == (st.st_mtime_ns, st.st_size)

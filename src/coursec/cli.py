@@ -14,6 +14,7 @@ from coursec.diagnostics import Diagnostic, Severity, to_json
 
 if TYPE_CHECKING:
     from coursec.build import BuildEvent, BuildResult
+    from coursec.options import BuildOptions
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -137,6 +138,9 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
 )
 @click.option("--clean", is_flag=True, help="Ignore the build cache: render and export everything.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@click.option(
+    "--watch", is_flag=True, help="Keep running: rebuild whenever a file of the course changes."
+)
 @_guard
 def build_cmd(
     course_dir: Path,
@@ -150,11 +154,13 @@ def build_cmd(
     jobs: int | None,
     clean: bool,
     quiet: bool,
+    watch: bool,
 ) -> None:
     """Build a course into dist/<course-id>/ (all formats unless --format says otherwise).
 
     Only what changed is rebuilt: an output folder that already matches the sources is left
-    untouched, and unchanged modules are not rendered again.
+    untouched, and unchanged modules are not rendered again. With --watch, coursec stays
+    running and rebuilds after every change, until Ctrl-C.
     """
     from coursec.build import build
     from coursec.options import BuildOptions
@@ -175,6 +181,9 @@ def build_cmd(
         jobs=jobs,
         clean=clean,
     )
+    if watch:
+        _watch(course_dir, options)
+        return
     reporter = _BuildReporter(quiet)
     try:
         result = build(course_dir, options, reporter.event)
@@ -186,6 +195,33 @@ def build_cmd(
         sys.exit(EXIT_ERRORS)
     if not quiet:
         _build_summary(result)
+
+
+def _watch(course_dir: Path, options: BuildOptions) -> None:
+    import threading
+
+    from coursec.watch import watch
+
+    def on_build(result: BuildResult, changed: list[str]) -> None:
+        _emit_diagnostics(result.diagnostics, "text", Path.cwd())
+        what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if changed[3:] else "")
+        if not result.ok or result.out_dir is None:
+            line = "build failed: the last good output stays"
+        elif result.up_to_date:
+            line = f"{result.out_dir} is up to date"
+        else:
+            counts = f"{len(result.rendered)} rendered, {len(result.reused)} reused"
+            line = f"built {result.out_dir} in {result.seconds:.2f} s ({counts})"
+        click.echo(f"{what} changed: {line}" if what else line, err=True)
+        if not changed:
+            click.echo("watching for changes; press Ctrl-C to stop", err=True)
+
+    stop = threading.Event()
+    try:
+        watch(course_dir, options, on_build, stop)
+    except KeyboardInterrupt:
+        stop.set()
+        click.echo("stopped watching", err=True)
 
 
 _STAGE_TITLES = {

@@ -54,6 +54,8 @@ class ExportContext:
     options: BuildOptions
     report: DiagnosticSink
     parts: PartStore = field(default_factory=NoParts)
+    # the previous build's output folder (read only), to hard-link files that did not change
+    previous: Path | None = None
 
 
 @runtime_checkable

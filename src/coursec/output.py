@@ -41,11 +41,28 @@ def swap_into_place(staging: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
-def write_files(root: Path, files: Iterable[OutputFile]) -> None:
+def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None = None) -> None:
+    """Write `files` under `root`; one whose bytes equal the file at the same place under
+    `previous` (the last build's copy) is hard-linked to it instead: nothing to write."""
+    made: set[Path] = set()
     for item in files:
         path = root / item.path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        if previous is not None and _link_if_same(previous / item.path, path, item.data):
+            continue
         path.write_bytes(item.data)
+
+
+def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
+    try:
+        if old.stat().st_size != len(data) or old.read_bytes() != data:
+            return False
+        os.link(old, new)
+    except OSError:
+        return False
+    return True
 
 
 def zip_date(when: datetime) -> tuple[int, int, int, int, int, int]:

@@ -25,6 +25,7 @@ class PieceSource:
     salt: str  # digest of what every piece of this build and exporter depends on
     previous: Path | None  # the previous build's pieces folder
     recorded: Mapping[str, str]  # name -> SHA-256, from the previous manifest
+    output: Path | None = None  # the previous build's output folder (see ExportContext)
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ HTML); it never becomes template source.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -33,17 +34,24 @@ class StaticFile:
         return self.data if self.data is not None else self.source.read_bytes()  # type: ignore[union-attr]
 
 
+@lru_cache(maxsize=8)
+def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+    """One environment per theme and process: compiled templates are reused by later builds
+    (`--watch`); jinja2 recompiles a template whose file changed."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(list(dirs)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
 class Theme:
     def __init__(self, override_dir: Path | None = None) -> None:
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d is not None and d.is_dir()]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.env = _environment(tuple(str(d) for d in self.dirs))
 
     def render(self, name: str, **context: Any) -> str:
         try:

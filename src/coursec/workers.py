@@ -62,7 +62,8 @@ def run_exporter(
     sink = DiagnosticSink()
     started = time.perf_counter()
     store = PieceStore(pieces, cache_dir(out_dir) / PIECES) if pieces else None
-    context = ExportContext(out_dir, options, sink, store or NoParts())
+    previous = pieces.output if pieces else None
+    context = ExportContext(out_dir, options, sink, store or NoParts(), previous)
     try:
         artifacts = list(exporter.export(plan, context))
     except CoursecError as exc:

@@ -1,0 +1,71 @@
+"""`coursec build --watch`: build, then rebuild whenever a file of the course changes.
+
+The course folder is polled (a `stat` of each file, a few times a second: no dependency, and it
+works on network drives and in containers where file-system events do not arrive). A change
+starts a rebuild once the folder has been quiet for `settle` seconds, so saving several files
+at once, or an editor's write-then-rename, is one rebuild. Each rebuild is an ordinary
+incremental build in this process: what did not change is reused from the cache, and the
+modules, templates and libraries already imported stay warm. A failed rebuild leaves the last
+good output in place and watching goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from coursec.build import BuildResult, Progress, build
+from coursec.cache import Snapshot
+from coursec.options import BuildOptions
+
+POLL_SECONDS = 0.25
+SETTLE_SECONDS = 0.2
+
+
+def _output_folders(course_dir: Path, options: BuildOptions, result: BuildResult) -> list[Path]:
+    """Folders a build writes into, which may sit inside the course folder: not watched."""
+    folders = [p for p in (options.out_dir, result.out_dir) if p is not None]
+    folders.append(course_dir / "dist")
+    return folders
+
+
+def watch(
+    course_dir: Path,
+    options: BuildOptions,
+    on_build: Callable[[BuildResult, list[str]], None],
+    stop: threading.Event,
+    progress: Progress | None = None,
+    poll: float = POLL_SECONDS,
+    settle: float = SETTLE_SECONDS,
+) -> None:
+    """Build, then rebuild on every change until `stop` is set.
+
+    `on_build(result, changed)` is called after each build with the files that triggered it
+    (empty for the first build).
+    """
+    result = build(course_dir, options, progress)
+    on_build(result, [])
+    root = course_dir.resolve()
+    skip = _output_folders(course_dir, options, result)
+    seen = Snapshot.take(root, skip=skip)
+    while not stop.wait(poll):
+        current = Snapshot.take(root, skip=skip)
+        if current.files == seen.files:
+            continue
+        while not stop.wait(settle):  # let a burst of saves finish
+            later = Snapshot.take(root, skip=skip)
+            if later.files == current.files:
+                break
+            current = later
+        if stop.is_set():
+            return
+        names = {**seen.names, **current.names}
+        changed = sorted(
+            Path(names[key]).relative_to(root).as_posix()
+            for key in names
+            if seen.files.get(key) != current.files.get(key)
+        )
+        seen = current
+        result = build(course_dir, options, progress)
+        on_build(result, changed)

@@ -1,0 +1,122 @@
+"""`coursec build --watch`: rebuild on change, keep the last good output on a failed rebuild."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import MODULE_MD, MakeCourse
+from coursec.build import BuildResult
+from coursec.options import BuildOptions
+from coursec.watch import watch
+
+TIMEOUT = 20.0
+
+
+class Watching:
+    """`watch()` in a thread; each build's (result, changed files) arrives on a queue."""
+
+    def __init__(self, root: Path, out: Path) -> None:
+        self.builds: queue.Queue[tuple[BuildResult, list[str]]] = queue.Queue()
+        self.stop = threading.Event()
+        options = BuildOptions(formats=("html",), out_dir=out, jobs=1)
+        self.thread = threading.Thread(
+            target=watch,
+            args=(root, options, lambda r, c: self.builds.put((r, c)), self.stop),
+            kwargs={"poll": 0.05, "settle": 0.1},
+            daemon=True,
+        )
+        self.thread.start()
+
+    def next_build(self) -> tuple[BuildResult, list[str]]:
+        return self.builds.get(timeout=TIMEOUT)
+
+
+@pytest.fixture
+def watching(make_course: MakeCourse, tmp_path: Path) -> Iterator[tuple[Path, Path, Watching]]:
+    root, out = make_course(), tmp_path / "out"
+    session = Watching(root, out)
+    yield root, out, session
+    session.stop.set()
+    session.thread.join(timeout=TIMEOUT)
+    assert not session.thread.is_alive()
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text().replace(old, new))
+    st = path.stat()  # a later mtime even on file systems with coarse timestamps
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_000))
+
+
+def test_an_edit_is_rebuilt_and_a_quiet_folder_is_not(
+    watching: tuple[Path, Path, Watching],
+) -> None:
+    root, out, session = watching
+    first, changed = session.next_build()
+    assert first.ok and changed == [] and first.rendered == ["one"]
+    time.sleep(0.3)
+    assert session.builds.empty()  # nothing changed: no rebuild
+
+    edit(root / "modules" / "one.md", "explained here", "explained here, and revised")
+    result, changed = session.next_build()
+
+    assert changed == ["modules/one.md"]
+    assert result.ok and result.rendered == ["one"]
+    assert "and revised" in (out / "html" / "one.html").read_text()
+
+
+def test_a_broken_edit_keeps_the_last_good_output_and_watching_goes_on(
+    watching: tuple[Path, Path, Watching],
+) -> None:
+    root, out, session = watching
+    assert session.next_build()[0].ok
+    good = (out / "html" / "one.html").read_text()
+    module = root / "modules" / "one.md"
+
+    edit(module, "title: Module one", "title: [Module one")
+    broken, _ = session.next_build()
+    assert not broken.ok and [d.code for d in broken.diagnostics] == ["CS103"]
+    assert (out / "html" / "one.html").read_text() == good
+
+    module.write_text(MODULE_MD.replace("explained here", "fixed again"))
+    fixed, changed = session.next_build()
+    assert fixed.ok and changed == ["modules/one.md"]
+    assert "fixed again" in (out / "html" / "one.html").read_text()
+
+
+def test_cli_watch_stops_cleanly_on_ctrl_c(make_course: MakeCourse, tmp_path: Path) -> None:
+    root, out = make_course(), tmp_path / "out"
+    command = [sys.executable, "-m", "coursec", "build", str(root), "--format", "html"]
+    process = subprocess.Popen(
+        [*command, "--out", str(out), "-j1", "--watch"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    for line in process.stderr:
+        lines.append(line)
+        if "watching for changes" in line:
+            break
+    edit(root / "modules" / "one.md", "explained here", "explained while watched")
+    for line in process.stderr:
+        lines.append(line)
+        if "changed:" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=TIMEOUT)
+    lines.append(rest)
+
+    assert process.returncode == 0, "".join(lines)
+    assert any("modules/one.md changed: built" in line for line in lines), lines
+    assert "stopped watching" in rest
+    assert "explained while watched" in (out / "html" / "one.html").read_text()
