@@ -283,10 +283,10 @@ class InputFile:
 
 
 def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()  # cannot happen for a course that loads; stays correct anyway
+    """= `path.relative_to(root).as_posix()` (the posix path if it is not under root), by string:
+    this runs for every file a course refers to."""
+    text, prefix = path.as_posix(), root.as_posix().rstrip("/") + "/"
+    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 FileId = tuple[int, int]  # (st_dev, st_ino)
@@ -366,12 +366,13 @@ def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[Inpu
             if path.is_file() and "__pycache__" not in path.parts:
                 add(path, "theme")
     inputs: list[InputFile] = []
+    resolver = Resolver()
     for rel, (path, role) in sorted(reached.items()):
         try:
             before = path.stat()
             sha = file_sha256(path)
             after = path.stat()
-            resolved = _relative(path.resolve(), root)
+            resolved = _relative(resolver.resolve(path), root)
         except OSError:
             return None
         unchanged = (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size)
@@ -529,7 +530,8 @@ class Manifest:
             "records": self.records,
             "pieces": dict(sorted(self.pieces.items())),
         }
-        return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        # compact: the C encoder (`indent` would select the pure-Python one)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:

@@ -18,12 +18,16 @@ class Resolver:
 
     def resolve(self, path: Path) -> Path:
         """= `path.resolve()` for an absolute path (symlinks followed, `..` applied)."""
-        head, tail = os.path.split(os.fspath(path))
+        return Path(self.resolve_text(os.fspath(path)))
+
+    def resolve_text(self, path: str) -> str:
+        """`resolve` for a path given (and returned) as a string."""
+        head, tail = os.path.split(path)
         if tail in ("", ".", ".."):
-            return Path(os.path.realpath(path))
+            return os.path.realpath(path)
         folder = self._folders.get(head)
         if folder is None:
             folder = self._folders[head] = os.path.realpath(head)
         joined = f"{folder}{os.sep}{tail}" if folder != os.sep else f"{os.sep}{tail}"
         # string operations on purpose: this runs for every file a course refers to
-        return Path(os.path.realpath(joined) if os.path.islink(joined) else joined)  # noqa: PTH114
+        return os.path.realpath(joined) if os.path.islink(joined) else joined  # noqa: PTH114

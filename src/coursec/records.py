@@ -18,6 +18,7 @@ the tokens (`LazyTokens`): rendering a body the body cache lacks, or numbering c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,10 +194,11 @@ def restore(
 
     `root` is the resolved course folder.
     """
+    base = f"{root}{os.sep}"
     try:
         for reached, resolved in record["deps"]:
-            target = resolver.resolve(root / reached)
-            if target != root / resolved or not target.is_file():
+            target = resolver.resolve_text(base + reached)
+            if target != base + resolved or not os.path.isfile(target):  # noqa: PTH113
                 return None
         path = root / record["path"]
         spec = ModuleSpec.model_validate_json(record["spec"])
@@ -222,7 +224,7 @@ def restore(
             body_line=int(record["body_line"]),
             urls=urls,
             hero=(root / hero[0], str(hero[1])) if hero else None,
-            assets=tuple((root / source, str(dest)) for source, dest in record["assets"]),
+            assets=tuple((Path(base + source), str(dest)) for source, dest in record["assets"]),
             anchors=anchors,
             diagnostics=diagnostics_from_json(record["diagnostics"], root),
         )
