@@ -200,21 +200,31 @@ def test_unchanged_modules_are_restored_not_parsed(
     assert 'src="media/assets/pic.svg"' in page(out, "three.html")
 
 
-def test_tampered_records_are_not_used(
+def test_tampered_records_are_not_used_and_the_cache_heals(
     make_course: MakeCourse, tmp_path: Path, parses: list[str]
 ) -> None:
     root = make_course(course=THREE_MODULES_YML, modules=three_modules())
     out = tmp_path / "out"
     run_build(root, out)
-    store = out / CACHE_DIR / "modules.json"
-    store.write_text(store.read_text().replace("Module two", "Module TAMPERED"))
-    (root / "course.yml").write_text(THREE_MODULES_YML.replace("Demo course", "Demo course, again"))
+    spoilt: list[str] = []  # the modules whose records share a shard with module two's
+    for shard in (out / CACHE_DIR).glob("modules-*.json"):
+        text = shard.read_text()
+        if "Module two" in text:
+            spoilt += [Path(r["path"]).stem + "-" for r in json.loads(text).values()]
+            shard.write_text(text.replace("Module two", "Module TAMPERED"))
+    assert "two-" in spoilt
+    course_yml = root / "course.yml"
+    course_yml.write_text(THREE_MODULES_YML.replace("Demo course", "Demo course, again"))
     parses.clear()
 
     run_build(root, out)
 
-    assert sorted(parses) == ["one-", "three-", "two-"]
+    assert sorted(parses) == sorted(spoilt)  # that shard no longer matches: parsed again
     assert "TAMPERED" not in page(out, "two.html") + page(out, "index.html")
+    course_yml.write_text(THREE_MODULES_YML.replace("Demo course", "Demo course, once more"))
+    parses.clear()
+    run_build(root, out)
+    assert parses == []  # the rewritten shard is good again
 
 
 def test_a_record_is_not_used_once_a_file_it_refers_to_is_gone(
@@ -376,9 +386,9 @@ def wrong_key(out: Path) -> None:
 
 
 def tampered_bodies(out: Path) -> None:
-    store = out / CACHE_DIR / "bodies.json"
-    bodies = json.loads(store.read_text())
-    store.write_text(json.dumps(dict.fromkeys(bodies, "<p>TAMPERED</p>")))
+    for shard in (out / CACHE_DIR).glob("bodies-*.json"):
+        bodies = json.loads(shard.read_text())
+        shard.write_text(json.dumps(dict.fromkeys(bodies, "<p>TAMPERED</p>")))
 
 
 def truncated_manifest(out: Path) -> None:

@@ -16,7 +16,6 @@ Only the CLI prints: the build reports through the optional `progress` callback.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -30,6 +29,7 @@ from coursec import cache
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, promote_warnings
 from coursec.options import BuildOptions
 from coursec.pieces import PIECES
+from coursec.shards import ShardReader, write_shards
 
 if TYPE_CHECKING:
     from coursec.course import Course
@@ -157,7 +157,26 @@ def _size(path: Path) -> int:
 # --- the pipeline -----------------------------------------------------------------------------
 
 
-def build(course_dir: Path, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+@dataclass(slots=True)
+class BuildMemory:
+    """What a process that builds again and again (`--watch`) keeps from one build to the next.
+
+    Module records, decoded modules and bodies, by the same content keys as the on-disk cache,
+    so that a rebuild neither reads nor decodes them again. Like the disk cache, an entry is
+    used only under its key: keeping one that no longer matches costs memory, not correctness.
+    """
+
+    records: dict[str, Any] = field(default_factory=dict)
+    restored: dict[str, Any] = field(default_factory=dict)  # coursec.records.Restored by key
+    bodies: dict[str, str] = field(default_factory=dict)
+
+
+def build(
+    course_dir: Path,
+    options: BuildOptions,
+    progress: Progress | None = None,
+    memory: BuildMemory | None = None,
+) -> BuildResult:
     """Build the course; on any error nothing is written and the previous output stays."""
     started = time.perf_counter()
     emit = progress or _silent
@@ -195,7 +214,15 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
     snapshot = cache.Snapshot.take(course_dir.resolve(), skip=[p for p in (guess,) if p])
     sink = DiagnosticSink()
     usable = _usable_manifest(options, guess, peeked, previous, checked, result)
-    loaded = load_course(course_dir, cache.read_records(guess, usable) if guess and usable else {})
+    reader = cache.shard_reader(guess, usable) if guess else cache.shard_reader(course_dir, None)
+    if memory is not None and memory.records and not options.clean:
+        records = memory.records
+    else:
+        records = reader.everything(cache.RECORDS)
+    warm = memory.restored if memory is not None and not options.clean else None
+    loaded = load_course(course_dir, records, warm)
+    if memory is not None:
+        memory.records, memory.restored = loaded.records, loaded.restored
     diagnostics = promote_warnings(loaded.diagnostics) if options.strict else loaded.diagnostics
     sink.extend(diagnostics)
     exporters = select_exporters(_unique(options.formats), sink)
@@ -224,14 +251,16 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
         result.cache, usable = "a source file changed while the build read it: nothing reused", None
     elif usable is not None and (usable.course_id != course.id or target != guess):
         result.cache, usable = f'the cache belongs to course "{usable.course_id}"', None
-    store = cache.body_store(target, usable) if usable else cache.BodyStore.empty()
+    if usable is None:
+        reader = cache.shard_reader(target, None)
 
     from coursec.render import make_plan, source_date
 
     when = source_date(course)
     published = course.published_modules
     keys = _body_keys(course, inputs)
-    bodies: list[str | None] = [store.get(k) if k else None for k in keys]
+    known = memory.bodies if memory is not None and not options.clean else {}
+    bodies: list[str | None] = [_body(k, known, reader) for k in keys]
     todo = [i for i, body in enumerate(bodies) if body is None]
     result.reused = [published[i].id for i, body in enumerate(bodies) if body is not None]
     pool = None
@@ -242,10 +271,12 @@ def build(course_dir: Path, options: BuildOptions, progress: Progress | None = N
         pool = Pool(result.workers, course, when, lambda: emit(BuildEvent("tick", "render")))
     try:
         _render(course, todo, bodies, pool, emit)
+        if memory is not None:
+            memory.bodies = {k: b for k, b in zip(keys, bodies, strict=True) if k and b}
         result.rendered = [published[i].id for i in todo]
         plan = make_plan(course, [b or "" for b in bodies], when)
         pieces = _piece_plan(course, target, options, inputs, usable)
-        memo = _Memo(inputs, keys, bodies, loaded.records, pieces)
+        memo = _Memo(inputs, keys, bodies, loaded.records, pieces, reader)
         _export(plan, exporters, target, options, sink, result, pool, emit, memo)
     except BaseException:
         if pool is not None:
@@ -313,6 +344,7 @@ class _Memo:
     bodies: list[str | None]
     records: dict[str, Any]
     pieces: PiecePlan | None  # None: exporters keep nothing between builds
+    previous: ShardReader  # the previous build's bodies and records, to link unchanged shards
     kept: dict[str, str] = field(default_factory=dict)  # pieces the exporters kept
 
 
@@ -379,6 +411,14 @@ def _usable_manifest(
                 result.cache = str(exc)
             return None
     return previous  # None after a check: it said why (`result.cache`)
+
+
+def _body(key: str | None, known: dict[str, str], reader: ShardReader) -> str | None:
+    """A body from this process's memory or the previous build's cache, if there is one."""
+    if key is None:
+        return None
+    body = known.get(key) or reader.get(cache.BODIES, key)
+    return body if isinstance(body, str) else None
 
 
 def _body_keys(course: Course, inputs: list[cache.InputFile] | None) -> list[str | None]:
@@ -524,7 +564,9 @@ def _write_cache(
     kept = {
         k: b for k, b in zip(memo.keys, memo.bodies, strict=True) if k is not None and b is not None
     }
-    records = cache.records_json(memo.records) if memo.records else b""
+    folder = cache.cache_dir(staging)
+    shards = write_shards(folder, cache.BODIES, kept, memo.previous)
+    shards |= write_shards(folder, cache.RECORDS, memo.records, memo.previous)
     manifest = cache.Manifest(
         course_id=course.id,
         key=cache.digest(material),
@@ -535,9 +577,8 @@ def _write_cache(
             cache.ArtifactRecord(a.path.as_posix(), a.exporter, a.description, a.size)
             for a in result.artifacts
         ],
-        bodies={k: cache.text_sha256(b) for k, b in kept.items()},
         diagnostics=cache.diagnostics_to_json(sink.sorted(), course.root),
-        records=hashlib.sha256(records).hexdigest() if records else "",
+        shards=shards,
         pieces=dict(sorted(memo.kept.items())),
     )
-    cache.write_cache(staging, manifest, kept, records)
+    cache.write_manifest(staging, manifest)

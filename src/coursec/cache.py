@@ -1,10 +1,11 @@
-"""Incremental builds: what a build read, what it wrote, and module bodies it can reuse.
+"""Incremental builds: what a build read, what it wrote, and what it can reuse.
 
 Where the cache lives
 ---------------------
 Inside the output folder, as ``<out>/.coursec-cache/``: ``manifest.json`` (what the build read
-and wrote), ``modules.json`` (loaded modules, see coursec.records) and ``bodies.json`` (rendered
-module bodies by key). The alternative,
+and wrote), ``modules-*.json`` (loaded modules, see coursec.records), ``bodies-*.json``
+(rendered module bodies; both kinds sharded, see coursec.shards) and ``pieces/`` (pieces of
+artifacts such as pages, see coursec.pieces). The alternative,
 ``<out parent>/.coursec-cache/<course-id>/``, was rejected:
 
 * The cache is written into the staging folder together with the outputs and swapped in with
@@ -71,6 +72,7 @@ from urllib.parse import unquote, urlsplit
 from coursec import __version__
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.paths import Resolver
+from coursec.shards import Shard, ShardReader
 
 if TYPE_CHECKING:
     from coursec.course import Course
@@ -78,9 +80,9 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".coursec-cache"
 MANIFEST = "manifest.json"
-BODIES = "bodies.json"  # one file: a file per module costs a file creation each
-RECORDS = "modules.json"  # loaded modules (coursec.records), by record key
-CACHE_FORMAT = 2
+BODIES = "bodies"  # shards of rendered bodies, by body key
+RECORDS = "modules"  # shards of loaded modules (coursec.records), by record key
+CACHE_FORMAT = 3
 EXPORTER_GROUP = "coursec.exporters"  # = coursec.export.GROUP (not imported: it is heavy)
 # Libraries whose version can change the bytes of an output.
 OUTPUT_LIBRARIES = (
@@ -510,9 +512,8 @@ class Manifest:
     inputs: list[InputFile]
     outputs: dict[str, OutputFile]
     artifacts: list[ArtifactRecord]
-    bodies: dict[str, str]  # body key -> SHA-256 of the body HTML
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
-    records: str = ""  # SHA-256 of modules.json ("" when there is none)
+    shards: dict[str, Shard] = field(default_factory=dict)  # bodies and module records
     pieces: dict[str, str] = field(default_factory=dict)  # pieces/<name> -> SHA-256
 
     def to_json(self) -> str:
@@ -525,9 +526,8 @@ class Manifest:
             "inputs": [[i.path, i.resolved, i.sha256, i.role] for i in self.inputs],
             "outputs": {k: [v.size, v.sha256] for k, v in sorted(self.outputs.items())},
             "artifacts": [[a.path, a.exporter, a.description, a.size] for a in self.artifacts],
-            "bodies": dict(sorted(self.bodies.items())),
             "diagnostics": self.diagnostics,
-            "records": self.records,
+            "shards": {k: [v.sha256, list(v.keys)] for k, v in sorted(self.shards.items())},
             "pieces": dict(sorted(self.pieces.items())),
         }
         # compact: the C encoder (`indent` would select the pure-Python one)
@@ -558,9 +558,11 @@ class Manifest:
                     ArtifactRecord(_str(a[0]), _str(a[1]), _str(a[2]), _int(a[3]))
                     for a in _list(data["artifacts"])
                 ],
-                bodies={_str(k): _str(v) for k, v in _dict(data["bodies"]).items()},
                 diagnostics=[_dict(d) for d in _list(data["diagnostics"])],
-                records=_str(data["records"]),
+                shards={
+                    _str(k): Shard(_str(v[0]), tuple(_str(key) for key in _list(v[1])))
+                    for k, v in _dict(data["shards"]).items()
+                },
                 pieces={_str(k): _str(v) for k, v in _dict(data["pieces"]).items()},
             )
         except (KeyError, IndexError, TypeError) as exc:
@@ -663,68 +665,10 @@ def read_manifest(out_dir: Path, course_id: str | None = None) -> Manifest:
     return manifest
 
 
-@dataclass(slots=True)
-class BodyStore:
-    """Rendered bodies of the previous build, served only when their bytes check out."""
-
-    path: Path | None  # bodies.json: {body key: HTML}
-    digests: Mapping[str, str]  # body key -> SHA-256, from the manifest
-    _bodies: dict[str, Any] | None = None
-
-    @classmethod
-    def empty(cls) -> BodyStore:
-        return cls(None, {})
-
-    def get(self, key: str) -> str | None:
-        expected = self.digests.get(key)
-        if self.path is None or expected is None:
-            return None
-        if self._bodies is None:
-            try:
-                loaded = json.loads(self.path.read_bytes().decode("utf-8"))
-            except (OSError, ValueError):  # missing, unreadable, not UTF-8, not JSON
-                loaded = {}
-            self._bodies = loaded if isinstance(loaded, dict) else {}
-        html = self._bodies.get(key)
-        return html if isinstance(html, str) and text_sha256(html) == expected else None
-
-
-def body_store(out_dir: Path, manifest: Manifest) -> BodyStore:
-    return BodyStore(cache_dir(out_dir) / BODIES, manifest.bodies)
-
-
-def read_records(out_dir: Path, manifest: Manifest) -> dict[str, Any]:
-    """The previous build's module records, if modules.json is the file its manifest names."""
-    if not manifest.records:
-        return {}
-    try:
-        data = (cache_dir(out_dir) / RECORDS).read_bytes()
-    except OSError:
-        return {}
-    if hashlib.sha256(data).hexdigest() != manifest.records:
-        return {}
-    try:
-        records = json.loads(data.decode("utf-8"))
-    except ValueError:
-        return {}
-    return records if isinstance(records, dict) else {}
-
-
-def records_json(records: Mapping[str, Any]) -> bytes:
-    text = json.dumps(dict(sorted(records.items())), ensure_ascii=False, separators=(",", ":"))
-    return (text + "\n").encode()
-
-
-def write_cache(
-    out_dir: Path, manifest: Manifest, bodies: Mapping[str, str], records: bytes
-) -> None:
-    """Write bodies and records, then the manifest (last: a half-written cache has none)."""
+def write_manifest(out_dir: Path, manifest: Manifest) -> None:
+    """Written last: a cache whose other files are half-written has no manifest."""
     folder = cache_dir(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(dict(sorted(bodies.items())), ensure_ascii=False, separators=(",", ":"))
-    (folder / BODIES).write_text(text + "\n", encoding="utf-8")
-    if records:
-        (folder / RECORDS).write_bytes(records)
     (folder / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
 
 
@@ -805,3 +749,10 @@ def _what_differs(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
         if old.get(name) != new.get(name):
             return reason
     return "the build key changed"
+
+
+def shard_reader(out_dir: Path, manifest: Manifest | None) -> ShardReader:
+    """The previous build's bodies and module records (nothing without a usable manifest)."""
+    if manifest is None:
+        return ShardReader(None, {})
+    return ShardReader(cache_dir(out_dir), manifest.shards)

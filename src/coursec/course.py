@@ -23,7 +23,7 @@ from coursec.markdown import (
     slugify,
 )
 from coursec.paths import Resolver
-from coursec.records import record_key, restore, to_record
+from coursec.records import Restored, deps_hold, record_key, restore, to_record
 from coursec.schema import (
     CompletionRule,
     CourseSpec,
@@ -168,6 +168,7 @@ class LoadResult:
     course: Course | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     records: dict[str, Any] = field(default_factory=dict)  # by record key (coursec.records)
+    restored: dict[str, Restored] = field(default_factory=dict)  # the same modules, decoded
 
 
 def resolve_inside(
@@ -198,16 +199,24 @@ class CourseLoader:
 
     With `records` (those of a previous build, by key) a module file whose record is there and
     still valid is restored from it instead of being parsed; the records of this load are then
-    in `LoadResult.records`. Without, nothing is recorded.
+    in `LoadResult.records`. Without, nothing is recorded. `warm` holds modules this process
+    already decoded (`LoadResult.restored` of an earlier load), by the same keys.
     """
 
-    def __init__(self, root: Path, records: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        records: Mapping[str, Any] | None = None,
+        warm: Mapping[str, Restored] | None = None,
+    ) -> None:
         self.root = root.resolve()
         self.sink = DiagnosticSink()
         # links to a heading of another module, checked once every module is loaded
         self.cross_anchors: list[tuple[Path, str, str, Span]] = []
         self.records = records
         self.new_records: dict[str, Any] = {}
+        self.warm = warm or {}
+        self.restored: dict[str, Restored] = {}
         self.deps: list[tuple[Path, Path]] = []  # files the module being loaded refers to
         self.resolver = Resolver()
 
@@ -242,7 +251,7 @@ class CourseLoader:
         if spec is None or any(d.severity is Severity.ERROR for d in diagnostics):
             return LoadResult(None, diagnostics)
         course = Course(spec, self.root, tuple(modules))
-        return LoadResult(course, diagnostics, self.new_records)
+        return LoadResult(course, diagnostics, self.new_records, self.restored)
 
     def _load_course_file(
         self, path: Path
@@ -285,10 +294,14 @@ class CourseLoader:
         )
         record = self.records.get(key)
         restored = None
-        if record is not None:
+        if record is not None and key in self.warm:
+            if deps_hold(record, self.root, self.resolver):
+                restored = self.warm[key]
+        elif record is not None:
             restored = restore(record, self.root, allow_html, self.resolver)
         if restored is not None:
             self.new_records[key] = record
+            self.restored[key] = restored
             self.sink.extend(restored.diagnostics)
             self.cross_anchors += restored.anchors
             return Module(
@@ -323,6 +336,18 @@ class CourseLoader:
                     deps=self.deps,
                     anchors=self.cross_anchors[anchors_before:],
                     diagnostics=found,
+                )
+                self.restored[key] = Restored(
+                    spec=module.spec,
+                    path=module.path,
+                    sourcemap=module.sourcemap,
+                    body=module.body,
+                    body_line=module.body_line,
+                    urls=dict(module.urls),
+                    hero=(module.hero.source, module.hero.dest) if module.hero else None,
+                    assets=tuple((a.source, a.dest) for a in module.assets),
+                    anchors=self.cross_anchors[anchors_before:],
+                    diagnostics=list(found),
                 )
         return module
 
@@ -618,8 +643,12 @@ def assessing_questions(objective: Objective, spec: ModuleSpec) -> list[Question
     return [q for q in (spec.quiz.questions if spec.quiz else []) if objective.id in q.objectives]
 
 
-def load_course(root: Path, records: Mapping[str, Any] | None = None) -> LoadResult:
-    return CourseLoader(root, records).load()
+def load_course(
+    root: Path,
+    records: Mapping[str, Any] | None = None,
+    warm: Mapping[str, Restored] | None = None,
+) -> LoadResult:
+    return CourseLoader(root, records, warm).load()
 
 
 def module_url(course: Course, marker: str) -> str:

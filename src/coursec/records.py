@@ -175,6 +175,8 @@ def to_record(
 
 @dataclass(frozen=True, slots=True)
 class Restored:
+    """A module as loaded, ready to become a `coursec.course.Module` again."""
+
     spec: ModuleSpec
     path: Path
     sourcemap: SourceMap
@@ -187,6 +189,19 @@ class Restored:
     diagnostics: list[Diagnostic]
 
 
+def deps_hold(record: Mapping[str, Any], root: Path, resolver: Resolver) -> bool:
+    """Whether every file the record's module refers to still resolves to the same file."""
+    base = f"{root}{os.sep}"
+    try:
+        for reached, resolved in record["deps"]:
+            target = resolver.resolve_text(base + reached)
+            if target != base + resolved or not os.path.isfile(target):  # noqa: PTH113
+                return False
+    except (KeyError, TypeError, ValueError, OSError):
+        return False
+    return True
+
+
 def restore(
     record: Mapping[str, Any], root: Path, allow_html: bool, resolver: Resolver
 ) -> Restored | None:
@@ -194,12 +209,10 @@ def restore(
 
     `root` is the resolved course folder.
     """
+    if not deps_hold(record, root, resolver):
+        return None
     base = f"{root}{os.sep}"
     try:
-        for reached, resolved in record["deps"]:
-            target = resolver.resolve_text(base + reached)
-            if target != base + resolved or not os.path.isfile(target):  # noqa: PTH113
-                return None
         path = root / record["path"]
         spec = ModuleSpec.model_validate_json(record["spec"])
         values = {tuple(v[:-4]): Span(path, v[-4], v[-3], v[-2], v[-1]) for v in record["values"]}

@@ -5,7 +5,8 @@ works on network drives and in containers where file-system events do not arrive
 starts a rebuild once the folder has been quiet for `settle` seconds, so saving several files
 at once, or an editor's write-then-rename, is one rebuild. Each rebuild is an ordinary
 incremental build in this process: what did not change is reused from the cache, and the
-modules, templates and libraries already imported stay warm. A failed rebuild leaves the last
+modules already decoded, the compiled templates and the imported libraries stay in memory
+(`BuildMemory`). A failed rebuild leaves the last
 good output in place and watching goes on.
 """
 
@@ -15,7 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from coursec.build import BuildResult, Progress, build
+from coursec.build import BuildMemory, BuildResult, Progress, build
 from coursec.cache import Snapshot
 from coursec.options import BuildOptions
 
@@ -44,7 +45,8 @@ def watch(
     `on_build(result, changed)` is called after each build with the files that triggered it
     (empty for the first build).
     """
-    result = build(course_dir, options, progress)
+    memory = BuildMemory()
+    result = build(course_dir, options, progress, memory)
     on_build(result, [])
     root = course_dir.resolve()
     skip = _output_folders(course_dir, options, result)
@@ -67,5 +69,5 @@ def watch(
             if seen.files.get(key) != current.files.get(key)
         )
         seen = current
-        result = build(course_dir, options, progress)
+        result = build(course_dir, options, progress, memory)
         on_build(result, changed)
