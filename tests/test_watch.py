@@ -102,6 +102,8 @@ def test_cli_watch_stops_cleanly_on_ctrl_c(make_course: MakeCourse, tmp_path: Pa
         text=True,
     )
     assert process.stderr is not None
+    watchdog = threading.Timer(TIMEOUT, process.kill)  # a missed line must not hang the suite
+    watchdog.start()
     lines: list[str] = []
     for line in process.stderr:
         lines.append(line)
@@ -114,6 +116,7 @@ def test_cli_watch_stops_cleanly_on_ctrl_c(make_course: MakeCourse, tmp_path: Pa
             break
     process.send_signal(signal.SIGINT)
     _, rest = process.communicate(timeout=TIMEOUT)
+    watchdog.cancel()
     lines.append(rest)
 
     assert process.returncode == 0, "".join(lines)

@@ -24,11 +24,10 @@ POLL_SECONDS = 0.25
 SETTLE_SECONDS = 0.2
 
 
-def _output_folders(course_dir: Path, options: BuildOptions, result: BuildResult) -> list[Path]:
+def _output_folders(course_dir: Path, options: BuildOptions) -> list[Path]:
     """Folders a build writes into, which may sit inside the course folder: not watched."""
-    folders = [p for p in (options.out_dir, result.out_dir) if p is not None]
-    folders.append(course_dir / "dist")
-    return folders
+    default = Path("dist")  # the default output folder is dist/<course-id>, from here
+    return [p for p in (options.out_dir, course_dir / "dist", default) if p is not None]
 
 
 def watch(
@@ -46,11 +45,10 @@ def watch(
     (empty for the first build).
     """
     memory = BuildMemory()
-    result = build(course_dir, options, progress, memory)
-    on_build(result, [])
     root = course_dir.resolve()
-    skip = _output_folders(course_dir, options, result)
-    seen = Snapshot.take(root, skip=skip)
+    skip = _output_folders(course_dir, options)
+    seen = Snapshot.take(root, skip=skip)  # before building: an edit made meanwhile counts
+    on_build(build(course_dir, options, progress, memory), [])
     while not stop.wait(poll):
         current = Snapshot.take(root, skip=skip)
         if current.files == seen.files:
@@ -64,9 +62,11 @@ def watch(
             return
         names = {**seen.names, **current.names}
         changed = sorted(
-            Path(names[key]).relative_to(root).as_posix()
-            for key in names
-            if seen.files.get(key) != current.files.get(key)
+            {
+                Path(names[key]).relative_to(root).as_posix()
+                for key in names
+                if seen.files.get(key) != current.files.get(key)
+            }
         )
         seen = current
         result = build(course_dir, options, progress, memory)
