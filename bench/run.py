@@ -62,6 +62,30 @@ options = {k: v for k, v in options.items() if k in known}
 doc = weasyprint.HTML(filename=html_path, base_url=html_path, media_type="print")
 doc.write_pdf(pdf_path, **options)
 """
+# Rebuilds in a warm process, as `coursec build --watch` does them (without its polling delay):
+# one build, then each run edits one module and times `build()` with the session's BuildMemory.
+WATCH_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from coursec.build import BuildMemory, build
+from coursec.options import BuildOptions
+course, out, module, repeat, formats = sys.argv[1:6]
+module = Path(module)
+options = BuildOptions(formats=tuple(formats.split(",")), out_dir=Path(out))
+memory = BuildMemory()
+assert build(Path(course), options, None, memory).ok
+original, times = module.read_bytes(), []
+try:
+    for i in range(int(repeat)):
+        module.write_bytes(original + f"\\nWatch edit number {i + 1}.\\n".encode())
+        started = time.perf_counter()
+        result = build(Path(course), options, None, memory)
+        times.append(time.perf_counter() - started)
+        assert result.ok and len(result.rendered) == 1, result.rendered
+finally:
+    module.write_bytes(original)
+print(json.dumps(times))
+"""
 
 
 # --- running and timing child processes ------------------------------------------------------
@@ -351,6 +375,7 @@ class Bench:
             self.run([changed], repeat)
         finally:
             module.write_bytes(original)
+        watched = self.watch_rebuilds(cold, size, module, repeat)
         return {
             "cold_s": cold.best,
             "noop_s": noop.best,
@@ -359,8 +384,27 @@ class Bench:
             "one_module_ratio": ratio(changed.best, cold.best),
             "noop_cpu_ratio": ratio(noop.best_cpu, cold.best_cpu),
             "one_module_cpu_ratio": ratio(changed.best_cpu, cold.best_cpu),
+            "watch_one_module_s": min(watched) if watched else None,
+            "watch_one_module_ratio": ratio(min(watched) if watched else None, cold.best),
+            "watch_runs_s": watched,
             "changed_file": module.name,
         }
+
+    def watch_rebuilds(self, cold: Measure, size: int, module: Path, repeat: int) -> list[float]:
+        """One-module rebuilds inside one process (`--watch`), timed by that process."""
+        label = cold.name.removeprefix(f"n{size}-coursec-")
+        out = Path(cold.command[cold.command.index("--out") + 1])
+        formats = cold.command[cold.command.index("--format") + 1]
+        command = [sys.executable, "-c", WATCH_SCRIPT, str(self.course(size)), str(out)]
+        command += [str(module), str(repeat), formats]
+        log = self.logs / f"n{size}-{label}-watch.log"
+        run = run_once(command, log)
+        if run.returncode != 0:
+            print(f"  watch rebuilds FAILED:\n{run.error}", flush=True)
+            return []
+        times: list[float] = json.loads(log.read_text().strip().splitlines()[-1])
+        print(f"  n{size}-{label}-watch: one-module rebuilds {times}", flush=True)
+        return times
 
     def pdf_pair(self, size: int) -> dict[str, Any]:
         """coursec --format pdf vs WeasyPrint alone on the same handout HTML, interleaved."""
@@ -487,6 +531,10 @@ def report(s: dict[str, Any]) -> str:
             f"| {label}: one module changed | {size} | {fmt_s(rb['one_module_s'])} | cold {cold} "
             f"| {fmt_pct(rb['one_module_ratio'])} | {fmt_pct(rb['one_module_cpu_ratio'])} "
             f"| < 10 % | {verdict(rb['one_module_ratio'], TARGETS['one_module_vs_cold'])} |",
+            f"| {label}: one module changed, `--watch` | {size} "
+            f"| {fmt_s(rb['watch_one_module_s'])} | cold {cold} "
+            f"| {fmt_pct(rb['watch_one_module_ratio'])} | | < 10 % "
+            f"| {verdict(rb['watch_one_module_ratio'], TARGETS['one_module_vs_cold'])} |",
         ]
     for mem in s["memory"]:
         rows.append(
@@ -500,8 +548,9 @@ def report(s: dict[str, Any]) -> str:
         "### Growth (cold builds, best of runs: wall / CPU time, and ms per module of each)",
         "",
         "| modules | coursec HTML | ms/module | mkdocs | ms/module | coursec full | ms/module "
-        "| peak MiB: HTML (largest process) / full (all processes) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| peak MiB: HTML (largest process) / full (all processes) "
+        "| HTML no-op / one module / one module, `--watch` (of cold) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for g in s["growth"]["sizes"]:
         size = g["modules"]
@@ -518,6 +567,8 @@ def report(s: dict[str, Any]) -> str:
         html_mib = f"{g['html_peak_mib']:.0f}" if g["html_peak_mib"] else "—"
         full_mib = f"{g['full_peak_mib']:.0f}" if g["full_peak_mib"] else "—"
         cells.append(f"{html_mib} / {full_mib}")
+        keys = ("noop_ratio", "one_module_ratio", "watch_one_module_ratio")
+        cells.append(" / ".join(fmt_pct(g.get(k)) for k in keys))
         rows.append("| " + " | ".join(cells) + " |")
     rows.append("")
     labels = {"html": "coursec HTML", "mkdocs": "mkdocs", "full": "coursec full"}
@@ -669,9 +720,11 @@ def main(argv: list[str] | None = None) -> None:
     for size in args.sizes:
         if size == n:
             g_html, g_mk = html, mk
+            g_rebuilds = rebuilds["HTML"]
         else:
             g_html, g_mk = bench.coursec(size, "html", "html"), bench.mkdocs_build(size)
             bench.run([g_html, g_mk], args.repeat)
+            g_rebuilds = bench.rebuilds(g_html, size, args.repeat) if g_html.ok else {}
         g_full = full.get(size)
         growth.append(
             {
@@ -684,6 +737,9 @@ def main(argv: list[str] | None = None) -> None:
                 "full_cpu_s": g_full.best_cpu if g_full else None,
                 "html_peak_mib": g_html.peak_mib,
                 "full_peak_mib": (g_full.peak_tree_mib or g_full.peak_mib) if g_full else None,
+                "noop_ratio": g_rebuilds.get("noop_ratio"),
+                "one_module_ratio": g_rebuilds.get("one_module_ratio"),
+                "watch_one_module_ratio": g_rebuilds.get("watch_one_module_ratio"),
             }
         )
 
