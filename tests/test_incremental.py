@@ -568,23 +568,39 @@ def many_modules(make_course: MakeCourse) -> Path:
     course = COURSE_YML.replace(
         "  - modules/one.md\n", "".join(f"  - modules/{n}.md\n" for n in names)
     )
+    # each links to the one before, to its page and to a heading: links resolved across modules
+    links = [""] + [
+        f" See [part {p}]({p}.md) and [its widgets]({p}.md#widgets-and-gadgets)." for p in names
+    ]
     modules = {
-        f"modules/{n}.md": module_md(n, f"Widgets and gadgets, part {n}.\n\n```python\nx = 1\n```")
-        for n in names
+        f"modules/{n}.md": module_md(
+            n, f"Widgets and gadgets, part {n}.{link}\n\n```python\nx = 1\n```"
+        )
+        for n, link in zip(names, links, strict=False)
     }
     return make_course(course=course, modules=modules)
 
 
 @pytest.mark.parametrize("start_method", [None, "spawn"])
 def test_worker_processes_give_the_serial_output(
-    many_modules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start_method: str | None
+    many_modules: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    start_method: str | None,
+    parses: list[str],
 ) -> None:
     """Forked workers inherit the course; spawned ones get it pickled, and rebuild the theme."""
     monkeypatch.setattr(coursec.workers, "START_METHOD", start_method)
+    monkeypatch.setattr(coursec.build, "RENDER_POOL_MIN", 4)  # workers load and render too
     serial = run_build(many_modules, tmp_path / "j1", ("html", "scorm12", "scorm2004"))
+    assert len(parses) == 12
+    parses.clear()
     parallel = run_build(many_modules, tmp_path / "j2", ("html", "scorm12", "scorm2004"), jobs=2)
+    assert parses == []  # the workers loaded (and rendered) every module
     assert len(parallel.rendered) == len(serial.rendered) == 12
     assert tree_digest(tmp_path / "j1") == tree_digest(tmp_path / "j2")
+    page_five = page(tmp_path / "j2", "m05.html")
+    assert 'href="m04.html"' in page_five and 'href="m04.html#m04-widgets-and-gadgets"' in page_five
     # incremental rebuilds too: restored modules and kept pieces travel to the workers
     m03 = many_modules / "modules" / "m03.md"
     m03.write_text(m03.read_text().replace("part m03", "part three, revised"))

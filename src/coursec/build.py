@@ -16,6 +16,7 @@ Only the CLI prints: the build reports through the optional `progress` callback.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -220,6 +221,9 @@ def build(
     else:
         records = reader.everything(cache.RECORDS)
     warm = memory.restored if memory is not None and not options.clean else None
+    preloaded = _preload(course_dir, records, jobs, emit) if jobs > 1 and not warm else {}
+    if preloaded:
+        records = {**records, **{key: record for key, record, _ in preloaded.values()}}
     loaded = load_course(course_dir, records, warm)
     if memory is not None:
         memory.records, memory.restored = loaded.records, loaded.restored
@@ -261,8 +265,14 @@ def build(
     keys = _body_keys(course, inputs)
     known = memory.bodies if memory is not None and not options.clean else {}
     bodies: list[str | None] = [_body(k, known, reader) for k in keys]
-    todo = [i for i, body in enumerate(bodies) if body is None]
     result.reused = [published[i].id for i, body in enumerate(bodies) if body is not None]
+    if preloaded:  # rendered already, by the workers that loaded them
+        fresh = _finish_preloaded(course, keys, preloaded, loaded.records)
+        bodies = [
+            b if b is not None or k is None else fresh.get(k)
+            for k, b in zip(keys, bodies, strict=True)
+        ]
+    todo = [i for i, body in enumerate(bodies) if body is None]
     pool = None
     if jobs > 1 and (len(exporters) >= 2 or len(todo) >= RENDER_POOL_MIN):
         result.workers = min(jobs, max(len(exporters), len(todo)))
@@ -273,7 +283,8 @@ def build(
         _render(course, todo, bodies, pool, emit)
         if memory is not None:
             memory.bodies = {k: b for k, b in zip(keys, bodies, strict=True) if k and b}
-        result.rendered = [published[i].id for i in todo]
+        reused = set(result.reused)
+        result.rendered = [m.id for m in published if m.id not in reused]
         plan = make_plan(course, [b or "" for b in bodies], when)
         pieces = _piece_plan(course, target, options, inputs, usable)
         memo = _Memo(inputs, keys, bodies, loaded.records, pieces, reader)
@@ -413,6 +424,66 @@ def _usable_manifest(
     return previous  # None after a check: it said why (`result.cache`)
 
 
+def _preload(
+    course_dir: Path, records: dict[str, Any], jobs: int, emit: Progress
+) -> dict[str, tuple[str, dict[str, Any], str]]:
+    """Load and render the module files the cache lacks in worker processes, ahead of loading
+    the course (coursec.workers.preload_task); {} when there are too few to be worth it."""
+    from coursec.records import record_key
+    from coursec.workers import Pool, preload_task
+
+    data = cache.read_course_file(course_dir)
+    refs = data.get("modules") if isinstance(data, dict) else None
+    if not isinstance(refs, list):
+        return {}
+    allow_html = data.get("allow_raw_html") is True
+    root = course_dir.resolve()
+    todo: list[str] = []
+    for ref in refs:
+        if not isinstance(ref, str):
+            continue
+        try:
+            path = (root / ref).resolve()
+            raw = path.read_bytes()
+            rel = path.relative_to(root).as_posix()
+        except (OSError, ValueError):
+            continue  # the loader reports it
+        if record_key(rel, hashlib.sha256(raw).hexdigest(), allow_html) not in records:
+            todo.append(ref)
+    if len(todo) < RENDER_POOL_MIN:
+        return {}
+    pool = Pool(min(jobs, len(todo)), None, None, lambda: emit(BuildEvent("tick", "load")))
+    try:
+        size = -(-len(todo) // (pool.size * CHUNKS_PER_WORKER))
+        chunks = [tuple(todo[i : i + size]) for i in range(0, len(todo), size)]
+        futures = [pool.executor.submit(preload_task, root, allow_html, c) for c in chunks]
+        done: dict[str, tuple[str, dict[str, Any], str]] = {}
+        for part in pool.gather(futures, lambda _i, _r: None):
+            done |= part
+    except BaseException:
+        pool.abort()
+        raise
+    pool.close()
+    return done
+
+
+def _finish_preloaded(
+    course: Course,
+    keys: list[str | None],
+    preloaded: dict[str, tuple[str, dict[str, Any], str]],
+    records: dict[str, Any],
+) -> dict[str, str]:
+    """Preloaded bodies by body key, for the modules loaded from the preloaded records."""
+    from coursec.render import finish_provisional
+
+    found: dict[str, str] = {}
+    for module, key in zip(course.published_modules, keys, strict=True):
+        entry = preloaded.get(module.path.relative_to(course.root).as_posix())
+        if key is not None and entry is not None and entry[0] in records:
+            found[key] = finish_provisional(course, module, entry[2])
+    return found
+
+
 def _body(key: str | None, known: dict[str, str], reader: ShardReader) -> str | None:
     """A body from this process's memory or the previous build's cache, if there is one."""
     if key is None:
@@ -449,9 +520,9 @@ def _render(
     published = course.published_modules
     emit(BuildEvent("start", "render", total=len(published)))
     started = time.perf_counter()
-    reused = len(published) - len(todo)
-    if reused:
-        emit(BuildEvent("advance", "render", count=reused, detail="from cache"))
+    ready = len(published) - len(todo)
+    if ready:
+        emit(BuildEvent("advance", "render", count=ready, detail="from cache or workers"))
 
     def store(index: int, html: str) -> None:
         bodies[index] = html
@@ -470,7 +541,7 @@ def _render(
     else:
         for i in todo:
             store(i, render_module(course, published[i]).html)
-    detail = f"{len(todo)} rendered, {reused} from cache"
+    detail = f"{len(todo)} rendered here, {ready} from the cache or the loading workers"
     emit(BuildEvent("finish", "render", detail=detail, seconds=time.perf_counter() - started))
 
 

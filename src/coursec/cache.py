@@ -699,15 +699,20 @@ class Verdict:
     manifest: Manifest | None = None  # the previous build's record, when it is usable at all
 
 
-def peek_course_id(course_root: Path) -> str | None:
-    """The `id` in course.yml, read cheaply (for the default output folder), or None."""
+def read_course_file(course_root: Path) -> Any:
+    """course.yml's data, read cheaply (no positions, no validation), or None."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load((course_root / "course.yml").read_bytes(), Loader=loader)
+        return yaml.load((course_root / "course.yml").read_bytes(), Loader=loader)
     except (OSError, ValueError, yaml.YAMLError):
         return None
+
+
+def peek_course_id(course_root: Path) -> str | None:
+    """The `id` in course.yml, read cheaply (for the default output folder), or None."""
+    data = read_course_file(course_root)
     course_id = data.get("id") if isinstance(data, dict) else None
     return course_id if isinstance(course_id, str) and course_id else None
 

@@ -253,6 +253,18 @@ class CourseLoader:
         course = Course(spec, self.root, tuple(modules))
         return LoadResult(course, diagnostics, self.new_records, self.restored)
 
+    def load_file(self, ref: str, allow_html: bool) -> tuple[str, Module] | None:
+        """Load one module file on its own, recording it: a worker process does this for the
+        build process (coursec.workers.preload_task). None if it has errors."""
+        if self.records is None:
+            self.records = {}
+        before = set(self.new_records)
+        module = self._load_module(allow_html, ref, Span(self.root / COURSE_FILE), {})
+        added = set(self.new_records) - before
+        if module is None or self.sink.has_errors or len(added) != 1:
+            return None
+        return added.pop(), module
+
     def _load_course_file(
         self, path: Path
     ) -> tuple[CourseSpec | None, dict[str, Any], SourceMap | None]:

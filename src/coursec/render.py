@@ -8,6 +8,7 @@ tests can count calls to `coursec.render.render_body`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from coursec.cache import source_date_at
 from coursec.course import Course, Module, module_url
 from coursec.markdown import render_body
 from coursec.plan import BuildPlan, RenderedModule
+from coursec.records import MODULE_LINK
 from coursec.theme import Theme
 
 THEME_DIR = "templates"  # a course's own theme overrides, inside the course folder
@@ -26,6 +28,29 @@ def resolved_urls(course: Course, module: Module) -> dict[str, str]:
         src: module_url(course, dest) if dest.startswith("__module__:") else dest
         for src, dest in module.urls.items()
     }
+
+
+def link_placeholder(dest: str) -> str:
+    """A stand-in URL for a link to another module, resolved once the whole course is loaded."""
+    return f"coursec-module-link-{hashlib.sha256(dest.encode()).hexdigest()[:40]}"
+
+
+def render_provisional(module: Module, allow_html: bool) -> str:
+    """The body, with links to other modules as placeholders: rendered before the course is
+    loaded (in a worker), finished by `finish_provisional`."""
+    urls = {
+        src: link_placeholder(dest) if dest.startswith(MODULE_LINK) else dest
+        for src, dest in module.urls.items()
+    }
+    return render_body(module.body, urls, allow_html)
+
+
+def finish_provisional(course: Course, module: Module, html: str) -> str:
+    """= `render_module(course, module).html`, from `render_provisional`'s output."""
+    for dest in module.urls.values():
+        if dest.startswith(MODULE_LINK):
+            html = html.replace(link_placeholder(dest), module_url(course, dest))
+    return html
 
 
 def render_module(course: Course, module: Module) -> RenderedModule:

@@ -102,10 +102,32 @@ def _die_with_parent(parent: int | None) -> None:
         os._exit(1)  # the build ended before this worker armed the signal
 
 
-def _worker_init(parent: int | None, course: Course, when: datetime) -> None:
+def _worker_init(parent: int | None, course: Course | None, when: datetime | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
     _die_with_parent(parent)
     _WORKER.course, _WORKER.when = course, when
+
+
+Preloaded = dict[str, tuple[str, dict[str, Any], str]]  # path -> (record key, record, body)
+
+
+def preload_task(root: Path, allow_html: bool, refs: tuple[str, ...]) -> Preloaded:
+    """Load, record and provisionally render module files before the course is assembled.
+
+    A module with errors is left out: the build process loads it again to report them.
+    """
+    from coursec.course import CourseLoader
+    from coursec.render import render_provisional
+
+    done: Preloaded = {}
+    for ref in refs:
+        loader = CourseLoader(root, {})
+        loaded = loader.load_file(ref, allow_html)
+        if loaded is not None:
+            key, module = loaded
+            path = loader.new_records[key]["path"]
+            done[path] = (key, loader.new_records[key], render_provisional(module, allow_html))
+    return done
 
 
 def render_task(indexes: tuple[int, ...]) -> list[str]:
@@ -145,9 +167,12 @@ def _start_context() -> tuple[BaseContext, bool]:
 
 
 class Pool:
-    """Worker processes holding the loaded course; stopped at once if the build fails."""
+    """Worker processes holding the loaded course (none yet for `preload_task`); stopped at
+    once if the build fails."""
 
-    def __init__(self, size: int, course: Course, when: datetime, tick: Callable[[], None]) -> None:
+    def __init__(
+        self, size: int, course: Course | None, when: datetime | None, tick: Callable[[], None]
+    ) -> None:
         from concurrent.futures import ProcessPoolExecutor
 
         context, children = _start_context()
