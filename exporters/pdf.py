@@ -4,23 +4,21 @@ The handout is made from the same rendered module bodies as the HTML site (`plan
 put through the theme's print template (`print/handout.html.j2`) and stylesheet
 (`print/handout.css`); a course overrides either in its own `templates/print/` folder.
 
-WeasyPrint never reaches the network or the file system by itself: every resource goes through
-`BuildFetcher`, which serves only the build's own files (the course's media, the theme's static
-and print files) from a virtual origin and refuses everything else.
+The course handout is laid out in parts (cover, contents, each module, each back-matter chapter)
+that the build's part store keeps, and joined into one PDF (`_pdf_parts`): a rebuild lays out
+only the parts whose HTML changed. Per-module PDFs are laid out as documents of their own.
+WeasyPrint reads only the build's own files, through `BuildFetcher` (`_pdf_fetch`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import mimetypes
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
+from jinja2 import meta as jinja2_meta
 from lxml import html as lxml_html
 from lxml.etree import _Element
 
@@ -31,20 +29,13 @@ from coursec.export import Artifact, ExportContext
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.schema import KeyTerm, Objective, Question, QuestionType, Quiz
 
+from ._pdf_fetch import ORIGIN, BuildFetcher, build_files
+from ._pdf_fetch import RefusedURL as RefusedURL
+from ._pdf_layout import Laid, Margins
+from ._pdf_parts import Layouts, Part, build_handout
+
 TEMPLATE = "print/handout.html.j2"
 STYLESHEET = "print/handout.css"
-PRINT_DIR = "print"
-# Every resource URL of a handout lives under this origin (a reserved, unresolvable name:
-# RFC 2606); the fetcher maps its paths to the build's files and never opens a connection.
-ORIGIN = "https://coursec.invalid/"
-BASE_URL = ORIGIN + "handout.html"
-# PDF/UA-1 (WeasyPrint's pdf_variant, tested with WeasyPrint 70) gives a tagged PDF: a structure
-# tree from the HTML (H1/H2, P, L/LI, Table/TH/TD, Link, Figure with the image's alt as /Alt),
-# /Lang, /MarkInfo, DisplayDocTitle and `pdfuaid:part=1` in the XMP; page backgrounds (the
-# DRAFT watermark) and margin boxes are artifacts. Not validated against PDF/UA here (no
-# veraPDF); known gaps in WeasyPrint 70: TH cells carry no /Scope, link annotations' /Contents
-# is the target id rather than a description, code blocks are plain P/Span.
-PDF_VARIANT = "pdf/ua-1"
 _EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
 _SITE_PAGES = {
     "index.html": "contents",
@@ -52,97 +43,6 @@ _SITE_PAGES = {
     "objectives.html": "objectives",
 }
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
-
-
-class RefusedURL(ValueError):
-    """A handout asked for a resource that is not one of the build's files."""
-
-
-@dataclass(slots=True)
-class BuildFetcher:
-    """A WeasyPrint URL fetcher that serves a fixed set of files and refuses everything else.
-
-    No http(s), no `file:` URL, no `data:` URL: only `ORIGIN/<path>` for a path in `files`.
-    Refused URLs are remembered (in order, once each) so the exporter can report them.
-    """
-
-    files: Mapping[str, Path | bytes]
-    refused: list[str] = field(default_factory=list)
-    # WeasyPrint reads this on its fetcher: a refusal is logged, and must not stop the rendering.
-    _fail_on_errors: ClassVar[bool] = False
-
-    def resolve(self, url: str) -> tuple[bytes, str]:
-        """The bytes and MIME type served for `url`; raises `RefusedURL` for anything else."""
-        key = self._key(url)
-        source = self.files.get(key) if key is not None else None
-        if source is None:
-            if url not in self.refused:
-                self.refused.append(url)
-            raise RefusedURL(f"coursec serves only the course's own files to the PDF: {url}")
-        data = source if isinstance(source, bytes) else source.read_bytes()
-        return data, _mime_type(url)
-
-    def __call__(self, url: str) -> Any:
-        """WeasyPrint's fetcher protocol: a response, or an exception it logs and skips."""
-        data, mime = self.resolve(url)
-        try:
-            from weasyprint.urls import URLFetcherResponse
-        except ImportError:  # older WeasyPrint: fetchers return a dict
-            return {"string": data, "mime_type": mime, "redirected_url": url}
-        return URLFetcherResponse(url, data, {"Content-Type": mime})
-
-    @staticmethod
-    def _key(url: str) -> str | None:
-        if not url.startswith(ORIGIN):
-            return None
-        parts = urlsplit(url)
-        if parts.query or parts.username or parts.password or parts.port:
-            return None
-        path = unquote(parts.path).lstrip("/")
-        if not path or any(p in ("", ".", "..") for p in path.split("/")) or "\\" in path:
-            return None
-        return path
-
-
-def _mime_type(url: str) -> str:
-    path = urlsplit(url).path
-    if path.endswith(".svg"):
-        return "image/svg+xml"
-    if path.endswith(".css"):
-        return "text/css"
-    return mimetypes.guess_type(path)[0] or "application/octet-stream"
-
-
-def build_files(plan: BuildPlan) -> dict[str, Path | bytes]:
-    """What a handout may load: course media, theme static files, the theme's print folder.
-
-    Theme files are served only if they really are inside a theme folder: a symbolic link in a
-    course's `templates/` that points elsewhere is left out.
-    """
-    dirs = [d.resolve() for d in plan.theme.dirs]
-
-    def inside(path: Path) -> bool:
-        real = path.resolve()
-        return any(real.is_relative_to(d) for d in dirs)
-
-    files: dict[str, Path | bytes] = {}
-    for static in plan.theme.static_files():
-        if static.source is None:
-            files[static.dest] = static.read()
-        elif inside(static.source):
-            files[static.dest] = static.source
-    for directory in reversed(plan.theme.dirs):  # the course's own print files win
-        root = directory / PRINT_DIR
-        if not root.is_dir():
-            continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            rel = path.relative_to(directory).as_posix()
-            hidden = any(part.startswith(".") for part in rel.split("/"))
-            if not hidden and not rel.endswith(".j2") and inside(path):
-                files[rel] = path
-    for asset in plan.course.assets:  # the loader keeps these inside the course folder
-        files[asset.dest] = asset.source
-    return files
 
 
 # --- the module bodies, adapted to one paged document ---------------------------------------
@@ -447,21 +347,36 @@ def _addressed_by(objective: Objective, pm: PrintModule) -> tuple[Heading, ...]:
     return tuple(h for h in pm.headings if h.id in wanted)
 
 
-def handout_html(
+@dataclass(frozen=True, slots=True)
+class Show:
+    """The sections of the course handout a document holds: all of them, or one part's."""
+
+    cover: bool = True
+    contents: bool = True
+    glossary: bool = True
+    objectives: bool = True
+    answers: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PrintCourse:
+    """What the print template needs about the modules of one PDF, prepared once."""
+
+    modules: tuple[PrintModule, ...]
+    whole: bool
+    review: bool
+    answers: bool
+
+
+def print_course(
     plan: BuildPlan,
     modules: Sequence[RenderedModule],
     *,
     whole: bool,
     review: bool = False,
     answers: bool = True,
-) -> str:
-    """The handout as HTML: the whole course (cover, contents, modules, indexes) or one module.
-
-    `review` adds the DRAFT watermark and source references; `answers` prints the answer key of
-    each knowledge check (left out of learners' copies).
-    """
+) -> PrintCourse:
     course = plan.course
-    listed = course.listed_modules
     in_pdf = [r.module for r in modules]
     in_pdf_ids = {m.id for m in in_pdf}
     print_modules: list[PrintModule] = []
@@ -472,7 +387,7 @@ def handout_html(
         print_modules.append(
             PrintModule(
                 module=module,
-                number=plan.course.number(module),
+                number=course.number(module),
                 body=body,
                 headings=headings,
                 next_module=nxt,
@@ -482,6 +397,21 @@ def handout_html(
                 quiz=print_quiz(module, module.spec.quiz) if module.spec.quiz else None,
             )
         )
+    return PrintCourse(tuple(print_modules), whole, review, answers)
+
+
+def render_handout(
+    plan: BuildPlan,
+    printed: PrintCourse,
+    *,
+    part: str | None = None,
+    pages: Mapping[str, str] | None = None,
+) -> str:
+    """The handout's HTML: the whole document (`part` None) or one part of the course handout
+    ("cover", "contents", "module:<id>", "glossary", "objectives", "answers"), with `pages` the
+    page number of each anchor that lives in another part."""
+    course = plan.course
+    print_modules = printed.modules
     terms: list[tuple[PrintModule, KeyTerm]] = [
         (pm, t) for pm in print_modules for t in pm.module.key_terms
     ]
@@ -503,23 +433,35 @@ def handout_html(
         for pm in print_modules
     ]
     date = plan.source_date
-    if whole:
+    if printed.whole:
         title = f"{course.spec.code} · {course.spec.title}"
     else:
         only = print_modules[0]
         title = f"{course.spec.code} · Module {only.number}: {only.module.title}"
+    articles = print_modules
+    show = Show()
+    if part is not None:
+        articles = tuple(pm for pm in print_modules if part == f"module:{pm.module.id}")
+        names = ("cover", "contents", "glossary", "objectives", "answers")
+        show = Show(*(part == name for name in names))
+    in_pdf = {pm.module.id for pm in print_modules}
     return plan.theme.render(
         TEMPLATE,
         course=course,
         spec=course.spec,
         title=title,
         modules=print_modules,
-        listed=[(i + 1, m, m in in_pdf) for i, m in enumerate(listed)],
+        by_id={pm.module.id: pm for pm in print_modules},
+        articles=articles,
+        show=show,
+        part=part,
+        pages=pages or {},
+        listed=[(i + 1, m, m.id in in_pdf) for i, m in enumerate(course.listed_modules)],
         terms=terms,
         objective_index=objective_index,
-        whole_course=whole,
-        review=review,
-        answers=answers,
+        whole_course=printed.whole,
+        review=printed.review,
+        answers=printed.answers,
         build_date=date.strftime("%Y-%m-%d"),
         created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         generator=f"coursec {__version__}",
@@ -527,65 +469,37 @@ def handout_html(
     )
 
 
-# --- WeasyPrint ------------------------------------------------------------------------------
+def handout_html(
+    plan: BuildPlan,
+    modules: Sequence[RenderedModule],
+    *,
+    whole: bool,
+    review: bool = False,
+    answers: bool = True,
+) -> str:
+    """The handout as one HTML document: the whole course (cover, contents, modules, indexes)
+    or one module.
 
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-# WeasyPrint's loggers, and fontTools' (WeasyPrint subsets fonts with it); "weasyprint.progress"
-# is a child of "weasyprint", so stopping propagation there keeps its step messages away too.
-_LOGGERS = ("weasyprint", "fontTools")
-
-
-@contextmanager
-def captured_weasyprint_logs() -> Iterator[list[logging.LogRecord]]:
-    """Keep the renderer's log records away from the terminal, and collect its warnings.
-
-    Library code must not print: without this, an application that configures logging (or
-    Python's last-resort handler) would show WeasyPrint's complaints on stderr.
+    `review` adds the DRAFT watermark and source references; `answers` prints the answer key of
+    each knowledge check (left out of learners' copies).
     """
-    handler = _Collect()
-    loggers = [logging.getLogger(name) for name in _LOGGERS]
-    saved = [(lg.propagate, lg.level) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(handler)
-        lg.propagate = False
-        lg.setLevel(logging.WARNING)
-    try:
-        yield handler.records
-    finally:
-        for lg, (propagate, level) in zip(loggers, saved, strict=True):
-            lg.removeHandler(handler)
-            lg.propagate = propagate
-            lg.setLevel(level)
+    printed = print_course(plan, modules, whole=whole, review=review, answers=answers)
+    return render_handout(plan, printed)
 
 
-def write_pdf(document_html: str, fetcher: BuildFetcher) -> bytes:
-    """Lay out `document_html` and return the PDF bytes: the same HTML gives the same bytes."""
-    import weasyprint  # lazy: `coursec --help` and `check` never pay for it
-
-    identifier = hashlib.sha256(document_html.encode()).hexdigest()[:32].encode()
-    options: dict[str, Any] = {
-        "pdf_variant": PDF_VARIANT,
-        "pdf_tags": True,  # implied by the variant; explicit for WeasyPrint versions that need it
-        "pdf_identifier": identifier,
-        "optimize_images": False,
-        "uncompressed_pdf": False,
-    }
-    known = getattr(weasyprint, "DEFAULT_OPTIONS", options)
-    options = {k: v for k, v in options.items() if k in known}
-    document = weasyprint.HTML(
-        string=document_html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
-    )
-    data: bytes = document.write_pdf(**options)
-    return data
+def handout_parts(plan: BuildPlan, printed: PrintCourse) -> list[Part] | None:
+    """The parts of the course handout, or None when the print template cannot lay out parts
+    (a course's own template written before them: it is laid out as one document)."""
+    env = plan.theme.env
+    source = env.loader.get_source(env, TEMPLATE)[0] if env.loader is not None else ""
+    if "articles" not in jinja2_meta.find_undeclared_variables(env.parse(source)):
+        return None
+    parts = [Part("cover", numbered=False), Part("contents", numbered=True)]
+    parts += [Part(f"module:{pm.module.id}", numbered=False) for pm in printed.modules]
+    parts += [Part("glossary", numbered=True), Part("objectives", numbered=True)]
+    if printed.answers and any(pm.quiz for pm in printed.modules):
+        parts.append(Part("answers", numbered=False))
+    return parts
 
 
 class PdfExporter:
@@ -598,33 +512,42 @@ class PdfExporter:
         if per_module is None:
             per_module = plan.course.spec.pdf.per_module
         course_id = plan.course.id
-        jobs: list[tuple[str, tuple[RenderedModule, ...], bool, str]] = [
-            (f"{course_id}.pdf", plan.modules, True, "PDF handout")
-        ]
-        if per_module:
-            jobs += [
-                (f"{course_id}-{r.module.id}.pdf", (r,), False, f"PDF of module {r.module.id}")
-                for r in plan.modules
-            ]
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
-        fetcher = BuildFetcher(build_files(plan))
-        artifacts: list[Artifact] = []
-        with captured_weasyprint_logs() as records:
-            for filename, modules, whole, description in jobs:
-                document = handout_html(
-                    plan, modules, whole=whole, review=options.review, answers=not options.learner
-                )
-                (ctx.out_dir / filename).write_bytes(write_pdf(document, fetcher))
-                artifacts.append(Artifact(Path(filename), description))
-        self._report(plan, ctx, fetcher, records)
+        layouts = Layouts.for_build(BuildFetcher(build_files(plan)), ctx.parts)
+        review, answers = options.review, not options.learner
+        printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
+        parts = handout_parts(plan, printed)
+        laid: list[Laid] = []
+        if parts is None:
+            got = layouts.get(render_handout(plan, printed), Margins.ALL)
+            laid.append(got.laid)
+            data = got.laid.pdf
+        else:
+
+            def render(part: str, pages: Mapping[str, str]) -> str:
+                return render_handout(plan, printed, part=part, pages=pages)
+
+            handout = build_handout(parts, render, layouts)
+            laid += handout.laid
+            data = handout.pdf
+        (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
+        artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
+        for rendered in plan.modules if per_module else ():
+            one = print_course(plan, (rendered,), whole=False, review=review, answers=answers)
+            got = layouts.get(render_handout(plan, one), Margins.ALL)
+            laid.append(got.laid)
+            filename = f"{course_id}-{rendered.module.id}.pdf"
+            (ctx.out_dir / filename).write_bytes(got.laid.pdf)
+            artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
+        self._report(plan, ctx, laid)
         return artifacts
 
     @staticmethod
-    def _report(
-        plan: BuildPlan, ctx: ExportContext, fetcher: BuildFetcher, records: list[logging.LogRecord]
-    ) -> None:
+    def _report(plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid]) -> None:
+        """The renderer's warnings, the same whether a layout was made or reused."""
         written = _written_at(plan)
-        for url in fetcher.refused:
+        refused = list(dict.fromkeys(url for one in laid for url in one.refused))
+        for url in refused:
             remote = urlsplit(url).scheme in ("http", "https") and not url.startswith(ORIGIN)
             ctx.report.warning(
                 "CS505",
@@ -636,13 +559,10 @@ class PdfExporter:
                 else "a handout loads only the build's own files (course media, the theme's "
                 "static/ and print/ files); nothing else is read or fetched",
             )
-        seen: set[str] = set()
-        for record in records:
-            message = " ".join(record.getMessage().split())
-            if message in seen or any(url in message for url in fetcher.refused):
-                continue
-            seen.add(message)
-            ctx.report.warning("CS506", f"PDF renderer: {message}")
+        messages = dict.fromkeys(message for one in laid for message in one.messages)
+        for message in messages:
+            if not any(url in message for url in refused):
+                ctx.report.warning("CS506", f"PDF renderer: {message}")
 
 
 def _written_at(plan: BuildPlan) -> dict[str, Span]:

@@ -1,0 +1,430 @@
+"""The course handout laid out in parts, kept in a part store and joined into one PDF.
+
+A dict-backed store stands in for the build's; WeasyPrint layouts are counted by wrapping the
+exporter's own layout function. The joined PDF is compared with what WeasyPrint makes of the
+same content as one document: same pages, text, outline and structure tree.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, Destination, IndirectObject
+
+from conftest import COURSE_YML, MakeCourse
+from coursec.course import load_course
+from coursec.diagnostics import Diagnostic, DiagnosticSink
+from coursec.export import ExportContext
+from coursec.exporters import _pdf_layout
+from coursec.exporters._pdf_assemble import assemble
+from coursec.exporters._pdf_syntax import (
+    Name,
+    PdfSyntaxError,
+    Ref,
+    Token,
+    dumps,
+    parse,
+    read_pdf,
+    renumber,
+)
+from coursec.exporters.pdf import BuildFetcher, PdfExporter, build_files, handout_html
+from coursec.options import BuildOptions
+from coursec.render import render
+
+EPOCH = "1700000000"
+WORDS = "Widgets are small gadgets that people keep in drawers and forget about. "
+
+
+class DictStore:
+    """A part store in memory: what one build puts, the next one gets."""
+
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+        self.put_keys: set[str] = set()
+
+    def get(self, key: str, /) -> bytes | None:
+        return self.kept.get(key)
+
+    def put(self, key: str, data: bytes, /) -> None:
+        self.kept[key] = data
+        self.put_keys.add(key)
+
+
+def module(n: int, paragraphs: int = 6, quiz: bool = False) -> str:
+    body = "\n\n".join(f"{WORDS * 3} Paragraph {i} of module {n}." for i in range(paragraphs))
+    questions = f"""\
+quiz:
+  questions:
+    - id: q{n}
+      type: true-false
+      prompt: Widgets of module {n} are small?
+      objectives: [know-{n}]
+      answer: true
+"""
+    return f"""\
+---
+id: m{n}
+title: Module number {n}
+summary: All about part {n} of the widgets.
+key_terms:
+  - term: widget {n}
+    means: gadget number {n}
+objectives:
+  - id: know-{n}
+    text: Know widget {n}.
+{questions if quiz else ""}---
+## First section of {n}
+
+{body}
+
+## Second section of {n}
+
+See [the first module](m1.md).
+
+| Widget | Size |
+| --- | --- |
+| Small {n} | {n} |
+"""
+
+
+@pytest.fixture
+def course(make_course: MakeCourse, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    listed = "".join(f"  - modules/m{n}.md\n" for n in range(1, 5))
+    return make_course(
+        course=COURSE_YML.replace("  - modules/one.md\n", listed),
+        modules={f"modules/m{n}.md": module(n, quiz=n == 2) for n in range(1, 5)},
+    )
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The first id in the body of every document WeasyPrint lays out ("count": a page count
+    only; "numbers": the stamp)."""
+    made: list[str] = []
+    real = _pdf_layout.lay_out
+
+    def counting(html: str, files: BuildFetcher, margins: _pdf_layout.Margins) -> Any:
+        found = re.search(r'<body[^>]*>.*?\sid="([^"]+)"', html, re.S)
+        made.append(found[1] if found else margins.value)
+        return real(html, files, margins)
+
+    def counting_pages(html: str, files: BuildFetcher) -> int:
+        made.append("count")
+        return real_count(html, files)
+
+    real_count = _pdf_layout.count_pages
+    monkeypatch.setattr(_pdf_layout, "lay_out", counting)
+    monkeypatch.setattr(_pdf_layout, "count_pages", counting_pages)
+    return made
+
+
+def export(
+    course_dir: Path, out: Path, store: DictStore | None = None, **options: Any
+) -> tuple[bytes, list[Diagnostic]]:
+    loaded = load_course(course_dir)
+    assert loaded.course is not None, loaded.diagnostics
+    plan = render(loaded.course)
+    sink = DiagnosticSink()
+    build = BuildOptions(formats=("pdf",), out_dir=out, **options)
+    ctx = ExportContext(out, build, sink, store if store is not None else DictStore())
+    PdfExporter().export(plan, ctx)
+    return (out / "demo.pdf").read_bytes(), sink.items
+
+
+def edit(path: Path, change: Callable[[str], str]) -> None:
+    path.write_text(change(path.read_text()))
+
+
+# --- reuse ---------------------------------------------------------------------------------
+
+
+def test_editing_one_module_lays_out_only_that_module(
+    course: Path, tmp_path: Path, layouts: list[str]
+) -> None:
+    store = DictStore()
+    cold, _ = export(course, tmp_path / "a", store)
+    # first what prints no page numbers, then the contents' pages are counted, then what
+    # prints page numbers (the contents last: it needs the others' page counts), then the stamp
+    assert layouts == [
+        *["cover-title", "m1", "m2", "m3", "m4", "answer-key", "count"],
+        *["glossary", "objectives", "contents", "numbers"],
+    ]
+    layouts.clear()
+    again, _ = export(course, tmp_path / "b", store)
+    assert layouts == [] and again == cold
+    edit(course / "modules" / "m3.md", lambda t: t.replace("Paragraph 2 of", "Paragraph II of"))
+    store.put_keys.clear()
+    warm, _ = export(course, tmp_path / "c", store)
+    assert layouts == ["m3"]
+    assert warm == export(course, tmp_path / "d")[0]  # the same bytes as from an empty store
+    # every piece the handout is made of is put again (9 parts, the contents' page count, the
+    # stamp); only the old layout of module 3 is left for the store to drop
+    assert len(store.put_keys) == 11 and len(set(store.kept) - store.put_keys) == 1
+    assert b"Paragraph II of" not in warm  # text is in compressed content streams
+    assert "Paragraph II of module 3" in " ".join(
+        p.extract_text() for p in PdfReader(tmp_path / "c" / "demo.pdf").pages
+    )
+
+
+def test_a_longer_module_renumbers_what_follows(
+    course: Path, tmp_path: Path, layouts: list[str]
+) -> None:
+    store = DictStore()
+    export(course, tmp_path / "a", store)
+    pages = len(PdfReader(tmp_path / "a" / "demo.pdf").pages)
+    layouts.clear()
+    edit(course / "modules" / "m2.md", lambda t: t + "\n" + f"\n\n{WORDS * 8}" * 12)
+    warm, _ = export(course, tmp_path / "b", store)
+    reader = PdfReader(tmp_path / "b" / "demo.pdf")
+    assert len(reader.pages) > pages
+    # the module, then the parts that print page numbers, and the page numbers themselves;
+    # the other modules, the cover and the answer key are reused
+    assert sorted(layouts) == sorted(["m2", "glossary", "objectives", "contents", "numbers"])
+    assert warm == export(course, tmp_path / "c")[0]
+    texts = [page.extract_text() for page in reader.pages]
+    m3 = next(page + 1 for _, title, page in outline(reader) if title == "Module number 3")
+    contents = " ".join(texts[1:3])
+    assert re.search(rf"Module number 3\W+{m3}\b", contents), contents
+    total = len(texts)
+    assert [bool(re.search(rf"Page {i} of {total}\b", t)) for i, t in enumerate(texts, 1)] == [
+        False,
+        *[True] * (total - 1),
+    ]  # no number on the cover
+
+
+def test_reused_parts_report_the_same_diagnostics(
+    make_course: MakeCourse, tmp_path: Path, layouts: list[str]
+) -> None:
+    css = '@import url("https://example.org/theme.css");\nbody { frobnicate: 3 }\n'
+    base = (Path(__file__).resolve().parents[2] / "templates" / "print" / "handout.css").read_text()
+    course_dir = make_course(files={"templates/print/handout.css": css + base})
+    store = DictStore()
+    _, cold = export(course_dir, tmp_path / "a", store)
+    codes = [(d.code, d.message) for d in cold]
+    assert ("CS505", 'PDF: refused to load "https://example.org/theme.css"') in codes
+    assert any(code == "CS506" and "frobnicate" in message for code, message in codes)
+    layouts.clear()
+    _, warm = export(course_dir, tmp_path / "b", store)
+    assert layouts == []
+    assert [(d.code, d.message) for d in warm] == codes
+
+
+# --- the joined PDF against one WeasyPrint document ----------------------------------------
+
+
+def structure(reader: PdfReader) -> list[tuple[str, int]]:
+    """(tag, page) of every structure element in document order, checking the tree on the way.
+
+    Every element's /P is its parent; every marked-content id drawn on a page maps, through the
+    parent tree entry of that page, to the element that holds it; every link annotation's
+    /StructParent maps to the Link element that holds its object reference.
+    """
+    root = reader.trailer["/Root"]
+    tree = root["/StructTreeRoot"]
+    nums = tree["/ParentTree"]["/Nums"]
+    keys = [int(k) for k in nums[0::2]]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    parent_tree = dict(zip(keys, list(nums)[1::2], strict=True))  # values unresolved
+    pages = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    marked: dict[tuple[int, int], int] = {}
+    holders: dict[int, int] = {}  # annotation -> Link element
+    found: list[tuple[str, int]] = []
+
+    def walk(ref: IndirectObject) -> None:
+        node = ref.get_object()
+        kids = node.raw_get("/K") if "/K" in node else []
+        kids = kids.get_object() if isinstance(kids, IndirectObject) else kids
+        for kid in kids if isinstance(kids, ArrayObject) else [kids]:
+            if isinstance(kid, IndirectObject) and kid.get_object().get("/Type") == "/OBJR":
+                holders[kid.get_object().raw_get("/Obj").idnum] = ref.idnum
+            elif isinstance(kid, IndirectObject):
+                child = kid.get_object()
+                assert child.raw_get("/P").idnum == ref.idnum
+                found.append((str(child["/S"]), pages[child.raw_get("/Pg").idnum]))
+                walk(kid)
+            else:
+                marked[(pages[node.raw_get("/Pg").idnum], int(kid))] = ref.idnum
+
+    [document] = tree["/K"] if isinstance(tree["/K"], ArrayObject) else [tree.raw_get("/K")]
+    walk(document if isinstance(document, IndirectObject) else tree.raw_get("/K"))
+    for i, page in enumerate(reader.pages):
+        assert page["/StructParents"] == i
+        mcids = [int(m) for m in re.findall(rb"/MCID (\d+)", page.get_contents().get_data())]
+        entry = parent_tree[i].get_object()
+        for mcid in mcids:
+            if (i, mcid) in marked:  # margin boxes are in the parent tree, not in the tree
+                assert entry[mcid].idnum == marked[(i, mcid)]
+        for annotation in page.raw_get("/Annots").get_object() if "/Annots" in page else []:
+            key = annotation.get_object()["/StructParent"]
+            assert parent_tree[key].idnum == holders[annotation.idnum]
+    return found
+
+
+def elements(reader: PdfReader) -> list[Any]:
+    """Every structure element, depth first."""
+    found: list[Any] = []
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            child = kid.get_object() if isinstance(kid, IndirectObject) else kid
+            if isinstance(child, dict) and child.get("/Type") != "/OBJR":
+                found.append(child)
+                stack.append(child)
+    return found
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    found: list[tuple[int, str, int]] = []
+
+    def walk(items: list[Any], depth: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                assert isinstance(item, Destination)
+                found.append((depth, str(item.title), reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 0)
+    return found
+
+
+@pytest.fixture
+def joined_and_single(course: Path, tmp_path: Path) -> tuple[Path, Path]:
+    joined = tmp_path / "joined"
+    export(course, joined)
+    plan = render(load_course(course).course)  # type: ignore[arg-type]
+    html = handout_html(plan, plan.modules, whole=True)
+    laid = _pdf_layout.lay_out(html, BuildFetcher(build_files(plan)), _pdf_layout.Margins.ALL)
+    single = tmp_path / "single.pdf"
+    single.write_bytes(laid.pdf)
+    return joined / "demo.pdf", single
+
+
+def test_joined_pdf_has_the_pages_text_and_outline_of_one_document(
+    joined_and_single: tuple[Path, Path],
+) -> None:
+    joined, single = (PdfReader(p) for p in joined_and_single)
+    assert len(joined.pages) == len(single.pages)
+    for i, (a, b) in enumerate(zip(joined.pages, single.pages, strict=True)):
+        # a part cannot print the page of the answer key, which is laid out after it
+        expected = b.extract_text().replace(
+            "answer key included in the appendix, page", "answer key included in the appendix"
+        )
+        expected = re.sub(r"(answer key included in the appendix) \d+", r"\1", expected)
+        assert a.extract_text() == expected, i
+    assert outline(joined) == outline(single)
+    assert {k: v for k, v in joined.metadata.items() if k != "/Producer"} == {  # type: ignore[union-attr]
+        k: v
+        for k, v in single.metadata.items()  # type: ignore[union-attr]
+        if k != "/Producer"
+    }
+    root, one = joined.trailer["/Root"], single.trailer["/Root"]
+    for key in ("/Lang", "/MarkInfo", "/ViewerPreferences"):
+        assert root[key] == one[key]
+    assert root["/Metadata"].get_data() == one["/Metadata"].get_data()
+    assert b'pdfuaid:part="1"' in root["/Metadata"].get_data()
+
+
+def test_joined_pdf_has_one_structure_tree_like_one_document(
+    joined_and_single: tuple[Path, Path],
+) -> None:
+    joined, single = (PdfReader(p) for p in joined_and_single)
+    ours, theirs = structure(joined), structure(single)
+    # the quiz's reference to the answer key has no page number (the ::after Link) in parts
+    assert len(theirs) - len(ours) == 1
+    extra = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b)
+    assert theirs[extra][0] == "/Link" and ours == theirs[:extra] + theirs[extra + 1 :]
+    # table header ids, made from object numbers in each part, are unique in the whole
+    heads = [e for e in elements(joined) if e.get("/S") == "/TH"]
+    ids = [str(e["/ID"]) for e in heads]
+    assert len(ids) == 8 and len(set(ids)) == 8  # two header cells in each of 4 modules
+    cells = [e for e in elements(joined) if e.get("/S") == "/TD"]
+    assert {str(h) for e in cells for h in e["/A"]["/Headers"]} == set(ids)
+    # every internal link, within a part or across parts, names a destination of the whole
+    dests = set(joined.named_destinations)
+    links = [a.get_object() for page in joined.pages for a in page.get("/Annots", [])]
+    internal = [str(a["/Dest"]) for a in links if "/Dest" in a]
+    assert internal and set(internal) <= dests
+    assert "m1-title" in internal and "glossary" in internal  # across parts
+    assert not [a for a in links if "/A" in a and "coursec.invalid" in str(a["/A"]["/URI"])]
+
+
+@pytest.mark.skipif(
+    subprocess.run(["which", "pdffonts"], capture_output=True).returncode, reason="poppler"
+)
+def test_joined_pdf_fonts_are_embedded_with_distinct_subset_names(
+    joined_and_single: tuple[Path, Path],
+) -> None:
+    out = subprocess.run(
+        ["pdffonts", str(joined_and_single[0])], capture_output=True, text=True, check=True
+    )
+    rows = [row.split() for row in out.stdout.splitlines()[2:]]
+    assert rows and all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows)
+    names = [row[0] for row in rows]
+    assert len(set(names)) == len(names)  # each part's subset has a name of its own
+
+
+def test_review_copy_joins_the_watermarked_pages(course: Path, tmp_path: Path) -> None:
+    export(course, tmp_path / "r", review=True)
+    reader = PdfReader(tmp_path / "r" / "demo.pdf")
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Review copy" in text and "modules/m3.md:" in text
+    total = len(reader.pages)
+    assert f"Page {total} of {total}" in reader.pages[-1].extract_text()
+
+
+# --- the PDF syntax the assembler relies on -------------------------------------------------
+
+
+def test_objects_parse_and_write_back() -> None:
+    raw = b"<</Type /Page/Kids [3 0 R 4 0 R]/N 12/X 0.5/T (a \\(b\\) 7 0 R)/H <feff0041>/B true>>"
+    value, end = parse(raw)
+    assert end == len(raw)
+    assert value["Type"] == Name("Page") and value["Kids"] == [Ref(3), Ref(4)]
+    assert value["N"] == 12 and value["X"] == Token(b"0.5") and value["B"] == Token(b"true")
+    assert value["T"].text() == "a (b) 7 0 R" and value["H"].text() == "A"
+    assert parse(dumps(value))[0] == value
+    # references are renumbered, the look-alike inside a string is not
+    renumbered = renumber(raw, lambda n: n + 100)
+    assert b"[103 0 R 104 0 R]" in renumbered and b"(a \\(b\\) 7 0 R)" in renumbered
+    with pytest.raises(PdfSyntaxError):
+        parse(b"<</Type>>")
+
+
+def test_only_pdfs_written_like_weasyprints_are_read() -> None:
+    plain = (
+        b"%PDF-1.4\n1 0 obj\n<</Type /Catalog>>\nendobj\nxref\n0 2\n"
+        b"trailer\n<</Root 1 0 R>>\nstartxref\n9\n%%EOF\n"
+    )
+    with pytest.raises(PdfSyntaxError):
+        read_pdf(plain)
+
+
+def test_joining_is_deterministic_and_keeps_every_page(course: Path, tmp_path: Path) -> None:
+    plan = render(load_course(course).course)  # type: ignore[arg-type]
+    files = BuildFetcher(build_files(plan))
+    one = _pdf_layout.lay_out(
+        handout_html(plan, plan.modules[:1], whole=False), files, _pdf_layout.Margins.ALL
+    )
+    two = _pdf_layout.lay_out(
+        handout_html(plan, plan.modules[1:2], whole=False), files, _pdf_layout.Margins.ALL
+    )
+    parts = [read_pdf(one.pdf), read_pdf(two.pdf)]
+    joined = assemble(parts, None, [], b"0" * 32)
+    assert joined == assemble([read_pdf(one.pdf), read_pdf(two.pdf)], None, [], b"0" * 32)
+    reader = PdfReader(io.BytesIO(joined))
+    assert len(reader.pages) == len(one.page_names) + len(two.page_names)
+    assert reader.trailer["/ID"][0] == "0" * 32
+    assert [p.extract_text() for p in reader.pages] == [
+        p.extract_text() for r in (one, two) for p in PdfReader(io.BytesIO(r.pdf)).pages
+    ]
