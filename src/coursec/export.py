@@ -37,6 +37,10 @@ class PartStore(Protocol):
 
     def put(self, key: str, data: bytes, /) -> None: ...
 
+    def file(self, key: str, /) -> Path | None:
+        """The file holding what this build `put` under `key`, if the store keeps files (an
+        output with the same bytes may be hard-linked to it instead of written)."""
+
 
 class NoParts:
     """A store that remembers nothing: every piece is made afresh."""
@@ -45,6 +49,9 @@ class NoParts:
         return None
 
     def put(self, _key: str, _data: bytes, /) -> None:
+        return None
+
+    def file(self, _key: str, /) -> Path | None:
         return None
 
 

@@ -42,8 +42,9 @@ def swap_into_place(staging: Path, target: Path) -> None:
 
 
 def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None = None) -> None:
-    """Write `files` under `root`; one whose bytes equal the file at the same place under
-    `previous` (the last build's copy) is hard-linked to it instead: nothing to write."""
+    """Write `files` under `root`. A file whose bytes equal the file at the same place under
+    `previous` (the last build's copy), or that names a file `same_as` it, is hard-linked to
+    that file instead: nothing to write."""
     made: set[Path] = set()
     for item in files:
         path = root / item.path
@@ -52,6 +53,8 @@ def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None =
             made.add(path.parent)
         if previous is not None and _link_if_same(previous / item.path, path, item.data):
             continue
+        if item.same_as is not None and _link(item.same_as, path):
+            continue
         path.write_bytes(item.data)
 
 
@@ -59,7 +62,14 @@ def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
     try:
         if old.stat().st_size != len(data) or old.read_bytes() != data:
             return False
-        os.link(old, new)
+    except OSError:
+        return False
+    return _link(old, new)
+
+
+def _link(source: Path, new: Path) -> bool:
+    try:
+        os.link(source, new)
     except OSError:
         return False
     return True

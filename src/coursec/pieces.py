@@ -52,6 +52,10 @@ class PieceStore:
         self.verified.add(name)
         return data
 
+    def file(self, key: str, /) -> Path | None:
+        name = self._name(key)
+        return self.folder / name if name in self.kept else None
+
     def put(self, key: str, data: bytes, /) -> None:
         name = self._name(key)
         sha = hashlib.sha256(data).hexdigest()

@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
@@ -26,6 +27,7 @@ Edition = Literal["1.2", "2004"]
 class OutputFile:
     path: str  # posix, relative to the output root
     data: bytes
+    same_as: Path | None = None  # a file holding exactly `data` (a kept piece): link, don't copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ def _page(
     if data is None:
         data = render().encode()
     parts.put(digest, data)
-    return OutputFile(path, data)
+    return OutputFile(path, data, parts.file(digest))
 
 
 def render_module_page(
