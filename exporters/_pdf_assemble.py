@@ -89,20 +89,24 @@ class _Writer:
         xref_num = container + 1
         offsets[xref_num] = len(out)
         index = {num: i for i, num in enumerate(packed)}
-        width = max(4, (len(out).bit_length() + 7) // 8)
-        rows = bytearray(b"\x00" + b"\x00" * width + b"\xff\xff")
+        # field widths: offsets and object numbers; generations and places in the object stream
+        # (a long course's structure tree holds more than 65,535 objects)
+        width = max(4, (max(len(out), xref_num).bit_length() + 7) // 8)
+        third = max(2, (len(packed).bit_length() + 7) // 8)
+        rows = bytearray(b"\x00" + bytes(width) + (0xFFFF).to_bytes(third, "big"))
         for num in range(1, xref_num + 1):
             if num in index:
-                rows += b"\x02" + container.to_bytes(width, "big") + index[num].to_bytes(2, "big")
+                place = index[num].to_bytes(third, "big")
+                rows += b"\x02" + container.to_bytes(width, "big") + place
             elif num in offsets:
-                rows += b"\x01" + offsets[num].to_bytes(width, "big") + b"\x00\x00"
+                rows += b"\x01" + offsets[num].to_bytes(width, "big") + bytes(third)
             else:
-                rows += b"\x00" + b"\x00" * width + b"\x00\x00"
+                rows += b"\x00" + bytes(width) + bytes(third)
         digest = hashlib.md5(bytes(out), usedforsecurity=False).hexdigest().encode()
         xref: dict[str, Any] = {
             "Type": Name("XRef"),
             "Index": [0, xref_num + 1],
-            "W": [1, width, 2],
+            "W": [1, width, third],
             "Size": xref_num + 1,
             "Root": root,
         }

@@ -23,7 +23,7 @@ from coursec.course import load_course
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters import _pdf_layout
-from coursec.exporters._pdf_assemble import assemble
+from coursec.exporters._pdf_assemble import _Writer, assemble
 from coursec.exporters._pdf_syntax import (
     Name,
     PdfSyntaxError,
@@ -399,6 +399,18 @@ def test_objects_parse_and_write_back() -> None:
     assert b"[103 0 R 104 0 R]" in renumbered and b"(a \\(b\\) 7 0 R)" in renumbered
     with pytest.raises(PdfSyntaxError):
         parse(b"<</Type>>")
+
+
+def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
+    """A 200-module handout's structure tree alone holds over 100,000 objects."""
+    writer = _Writer()
+    catalog = writer.put({"Type": Name("Catalog")})
+    for n in range(70_000):
+        writer.put([n])
+    back = read_pdf(writer.write(catalog, None, b"0" * 32))
+    assert len(back.objects) == 70_001
+    assert parse(back.objects[70_001])[0] == [69_999]
+    assert parse(back.objects[catalog.num])[0] == {"Type": Name("Catalog")}
 
 
 def test_only_pdfs_written_like_weasyprints_are_read() -> None:
