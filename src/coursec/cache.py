@@ -84,7 +84,7 @@ MANIFEST = "manifest.json"
 BODIES = "bodies"  # shards of rendered bodies, by body key
 RECORDS = "modules"  # shards of loaded modules (coursec.records), by record key
 CACHE_FORMAT = 3
-EXPORTER_GROUP = "coursec.exporters"  # = coursec.export.GROUP (not imported: it is heavy)
+EXPORTER_GROUP = "coursec.exporters"  # the entry-point group third-party exporters join
 # Libraries whose version can change the bytes of an output.
 OUTPUT_LIBRARIES = (
     "markdown-it-py",
@@ -226,9 +226,21 @@ def environment_key() -> str:
     return digest(environment())
 
 
+def exporter_entry_points() -> tuple[metadata.EntryPoint, ...]:
+    """The `coursec.exporters` entry points, found once per process and module search path
+    (scanning every installed distribution costs milliseconds, and a build asks three times;
+    an exporter installed while `--watch` runs is seen once it restarts)."""
+    return _entry_points(tuple(sys.path))
+
+
+@cache
+def _entry_points(_search_path: tuple[str, ...]) -> tuple[metadata.EntryPoint, ...]:
+    return tuple(metadata.entry_points(group=EXPORTER_GROUP))
+
+
 def exporter_identities(formats: Iterable[str]) -> list[list[str | None]] | None:
     """Each format's entry point and providing distribution; None if one is not installed."""
-    installed = {ep.name: ep for ep in metadata.entry_points(group=EXPORTER_GROUP)}
+    installed = {ep.name: ep for ep in exporter_entry_points()}
     found: list[list[str | None]] = []
     for name in formats:
         entry = installed.get(name)

@@ -111,6 +111,7 @@ class Course:
     _listed: tuple[Module, ...] = field(init=False, repr=False, compare=False)
     _numbers: dict[str, int] = field(init=False, repr=False, compare=False)
     _positions: dict[str, int] = field(init=False, repr=False, compare=False)  # in _published
+    _by_path: dict[str, Module] = field(init=False, repr=False, compare=False)  # published
 
     def __post_init__(self) -> None:
         listed = tuple(m for m in self.modules if m.spec.status is not ModuleStatus.DRAFT)
@@ -124,6 +125,10 @@ class Course:
         for index, module in enumerate(self._published):
             positions.setdefault(module.id, index)
         object.__setattr__(self, "_positions", positions)
+        by_path: dict[str, Module] = {}
+        for module in self._published:
+            by_path.setdefault(str(module.path), module)
+        object.__setattr__(self, "_by_path", by_path)
 
     @property
     def id(self) -> str:
@@ -157,6 +162,10 @@ class Course:
         listed = self.listed_modules
         index = self.number(module) - 1
         return listed[index + 1] if index + 1 < len(listed) else None
+
+    def published_at(self, path: str) -> Module | None:
+        """The published module read from the file at `path` (absolute), if any."""
+        return self._by_path.get(path)
 
     def previous_module(self, module: Module) -> Module | None:
         index = self._positions[module.id]
@@ -666,11 +675,11 @@ def load_course(
 def module_url(course: Course, marker: str) -> str:
     """Resolve a `__module__:<path>#frag` placeholder to the linked module's page."""
     target, _, fragment = marker.removeprefix("__module__:").partition("#")
-    for module in course.published_modules:
-        if str(module.path) == target:
-            if not fragment:
-                return module.page
-            ids = {sec.id for sec in module.sections}
-            anchor = fragment if fragment in ids else f"{module.id}-{slugify(fragment)}"
-            return f"{module.page}#{anchor}"
-    return "index.html"
+    module = course.published_at(target)
+    if module is None:
+        return "index.html"
+    if not fragment:
+        return module.page
+    ids = {sec.id for sec in module.sections}
+    anchor = fragment if fragment in ids else f"{module.id}-{slugify(fragment)}"
+    return f"{module.page}#{anchor}"

@@ -7,15 +7,14 @@ A third-party exporter is any class with `name`, `description` and `export()`, d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 
+from coursec.cache import exporter_entry_points
 from coursec.diagnostics import DiagnosticSink
 from coursec.options import BuildOptions
 from coursec.plan import BuildPlan
-
-GROUP = "coursec.exporters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +78,7 @@ class ExporterLoadError(Exception):
 
 def available() -> dict[str, EntryPoint]:
     """Installed exporters by name, without importing them."""
-    return {ep.name: ep for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name)}
+    return {ep.name: ep for ep in sorted(exporter_entry_points(), key=lambda e: e.name)}
 
 
 def load(entry: EntryPoint) -> Exporter:

@@ -51,9 +51,9 @@ def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None =
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        if previous is not None and _link_if_same(previous / item.path, path, item.data):
-            continue
         if item.same_as is not None and _link(item.same_as, path):
+            continue  # first: nothing to read to know it is the same
+        if previous is not None and _link_if_same(previous / item.path, path, item.data):
             continue
         path.write_bytes(item.data)
 
