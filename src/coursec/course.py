@@ -343,33 +343,21 @@ class CourseLoader:
             found, self.sink = self.sink.items, outer
             self.sink.extend(found)
         if module is not None:
+            restored = Restored(
+                spec=module.spec,
+                path=module.path,
+                sourcemap=module.sourcemap,
+                body=module.body,
+                body_line=module.body_line,
+                urls=dict(module.urls),
+                hero=(module.hero.source, module.hero.dest) if module.hero else None,
+                assets=tuple((a.source, a.dest) for a in module.assets),
+                anchors=self.cross_anchors[anchors_before:],
+                diagnostics=list(found),
+            )
             with contextlib.suppress(ValueError):  # a file reached from outside: not recorded
-                self.new_records[key] = to_record(
-                    root=self.root,
-                    path=module.path,
-                    spec=module.spec,
-                    sourcemap=module.sourcemap,
-                    body=module.body,
-                    body_line=module.body_line,
-                    urls=module.urls,
-                    hero=(module.hero.source, module.hero.dest) if module.hero else None,
-                    assets=[(a.source, a.dest) for a in module.assets],
-                    deps=self.deps,
-                    anchors=self.cross_anchors[anchors_before:],
-                    diagnostics=found,
-                )
-                self.restored[key] = Restored(
-                    spec=module.spec,
-                    path=module.path,
-                    sourcemap=module.sourcemap,
-                    body=module.body,
-                    body_line=module.body_line,
-                    urls=dict(module.urls),
-                    hero=(module.hero.source, module.hero.dest) if module.hero else None,
-                    assets=tuple((a.source, a.dest) for a in module.assets),
-                    anchors=self.cross_anchors[anchors_before:],
-                    diagnostics=list(found),
-                )
+                self.new_records[key] = to_record(self.root, restored, self.deps)
+                self.restored[key] = restored
         return module
 
     def _parse_module(self, allow_html: bool, resolved: Path, raw: bytes) -> Module | None:

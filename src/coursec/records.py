@@ -127,52 +127,6 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def to_record(
-    *,
-    root: Path,
-    path: Path,
-    spec: ModuleSpec,
-    sourcemap: SourceMap,
-    body: ParsedBody,
-    body_line: int,
-    urls: Mapping[str, str],
-    hero: tuple[Path, str] | None,
-    assets: Sequence[tuple[Path, str]],
-    deps: Sequence[tuple[Path, Path]],
-    anchors: Sequence[tuple[Path, str, str, Span]],
-    diagnostics: Sequence[Diagnostic],
-) -> dict[str, Any]:
-    """A loaded module as JSON data (`root` is the resolved course folder)."""
-
-    def link(dest: str) -> str:
-        if not dest.startswith(MODULE_LINK):
-            return dest
-        target, hash_, fragment = dest.removeprefix(MODULE_LINK).partition("#")
-        return f"{MODULE_LINK}{_rel(Path(target), root)}{hash_}{fragment}"
-
-    return Loaded(
-        path=_rel(path, root),
-        spec=spec.model_dump_json(by_alias=True),
-        values=[
-            [*loc, s.line, s.col, s.end_line, s.end_col] for loc, s in sourcemap.values.items()
-        ],
-        body_line=body_line,
-        sections=[[s.id, s.title, s.line, s.text, s.repeated] for s in body.sections],
-        references=[[r.kind, r.url, r.line, r.alt] for r in body.references],
-        callouts=[[c.kind, c.line, c.closed] for c in body.callouts],
-        raw_html=list(body.raw_html_lines),
-        urls={src: link(dest) for src, dest in urls.items()},
-        hero=[_rel(hero[0], root), hero[1]] if hero else None,
-        assets=[[_rel(source, root), dest] for source, dest in assets],
-        deps=[[_rel(reached, root), _rel(resolved, root)] for reached, resolved in deps],
-        anchors=[
-            [_rel(target, root), fragment, url, span.line, span.col]
-            for target, fragment, url, span in anchors
-        ],
-        diagnostics=diagnostics_to_json(diagnostics, root),
-    ).to_json()
-
-
 @dataclass(frozen=True, slots=True)
 class Restored:
     """A module as loaded, ready to become a `coursec.course.Module` again."""
@@ -187,6 +141,41 @@ class Restored:
     assets: tuple[tuple[Path, str], ...]
     anchors: list[tuple[Path, str, str, Span]]
     diagnostics: list[Diagnostic]
+
+
+def to_record(root: Path, module: Restored, deps: Sequence[tuple[Path, Path]]) -> dict[str, Any]:
+    """A loaded module as JSON data (`root` is the resolved course folder; `deps` the files its
+    references reached, as reached and as resolved)."""
+
+    def link(dest: str) -> str:
+        if not dest.startswith(MODULE_LINK):
+            return dest
+        target, hash_, fragment = dest.removeprefix(MODULE_LINK).partition("#")
+        return f"{MODULE_LINK}{_rel(Path(target), root)}{hash_}{fragment}"
+
+    body = module.body
+    return Loaded(
+        path=_rel(module.path, root),
+        spec=module.spec.model_dump_json(by_alias=True),
+        values=[
+            [*loc, s.line, s.col, s.end_line, s.end_col]
+            for loc, s in module.sourcemap.values.items()
+        ],
+        body_line=module.body_line,
+        sections=[[s.id, s.title, s.line, s.text, s.repeated] for s in body.sections],
+        references=[[r.kind, r.url, r.line, r.alt] for r in body.references],
+        callouts=[[c.kind, c.line, c.closed] for c in body.callouts],
+        raw_html=list(body.raw_html_lines),
+        urls={src: link(dest) for src, dest in module.urls.items()},
+        hero=[_rel(module.hero[0], root), module.hero[1]] if module.hero else None,
+        assets=[[_rel(source, root), dest] for source, dest in module.assets],
+        deps=[[_rel(reached, root), _rel(resolved, root)] for reached, resolved in deps],
+        anchors=[
+            [_rel(target, root), fragment, url, span.line, span.col]
+            for target, fragment, url, span in module.anchors
+        ],
+        diagnostics=diagnostics_to_json(module.diagnostics, root),
+    ).to_json()
 
 
 def deps_hold(record: Mapping[str, Any], root: Path, resolver: Resolver) -> bool:

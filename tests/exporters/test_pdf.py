@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import Destination
 
 from conftest import COURSE_YML, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildResult, build
@@ -39,6 +38,7 @@ from coursec.exporters.pdf import (
 from coursec.options import BuildOptions
 from coursec.render import render
 from coursec.schema import Question
+from support.pdf import outline
 
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
 POPPLER = pytest.mark.skipif(
@@ -83,22 +83,6 @@ def body_text(pdf: Path, running: set[str]) -> str:
 
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?:])\s+", " ".join(text.split())) if s]
-
-
-def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
-    """(depth, title, 1-based page) of every bookmark, depth first."""
-    found: list[tuple[int, str, int]] = []
-
-    def walk(items: list[Any], depth: int) -> None:
-        for item in items:
-            if isinstance(item, list):
-                walk(item, depth + 1)
-            else:
-                assert isinstance(item, Destination)
-                found.append((depth, str(item.title), reader.get_destination_page_number(item) + 1))
-
-    walk(reader.outline, 0)
-    return found
 
 
 def watermarked_pages(pdf: Path, folder: Path) -> list[bool]:
