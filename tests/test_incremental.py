@@ -16,7 +16,9 @@ from click.testing import CliRunner
 
 import coursec.build
 import coursec.course
+import coursec.exporters.html
 import coursec.render
+import coursec.site
 import coursec.theme
 import coursec.workers
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
@@ -364,6 +366,68 @@ def test_retargeted_symlink_is_a_change(make_course: MakeCourse, tmp_path: Path)
     assert not result.up_to_date and "assets/pic.svg" in result.cache
     assert 'src="media/assets/blue.svg"' in page(out, "one.html")
     assert "blue" in (out / "html" / "media" / "assets" / "blue.svg").read_text()
+
+
+def test_a_hero_pointed_elsewhere_gives_what_a_clean_build_gives(
+    make_course: MakeCourse, tmp_path: Path, parses: list[str]
+) -> None:
+    """The module file is unchanged; only the file its hero resolves to is not."""
+    hero = "hero:\n  src: ../assets/hero.svg\n  alt: A square\n"
+    red = '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="red" width="1" height="1"/></svg>'
+    root = make_course(
+        modules={"modules/one.md": MODULE_MD.replace("objectives:", hero + "objectives:")},
+        files={"assets/red.svg": red, "assets/blue.svg": red.replace("red", "blue")},
+    )
+    link = root / "assets" / "hero.svg"
+    link.symlink_to("red.svg")
+    out = tmp_path / "out"
+    run_build(root, out)
+    link.unlink()
+    link.symlink_to("blue.svg")
+
+    run_build(root, out)
+
+    assert 'src="media/assets/blue.svg"' in page(out, "one.html")
+    run_build(root, tmp_path / "clean", clean=True)
+    assert tree_digest(out) == tree_digest(tmp_path / "clean")  # the cache included
+    parses.clear()
+    (root / "course.yml").write_text(COURSE_YML.replace("Demo course", "Demo course, again"))
+    run_build(root, out)
+    assert parses == []  # the module's new record was kept, not the stale one
+
+
+def test_inputs_in_folders_the_snapshot_skips_still_cache(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    body = MODULE_MD + "\n![A logo](../node_modules/brand/logo.svg)\n"
+    root = make_course(
+        modules={"modules/one.md": body}, files={"node_modules/brand/logo.svg": "<svg/>"}
+    )
+    out = tmp_path / "out"
+    run_build(root, out)
+    assert run_build(root, out).up_to_date
+
+
+def test_a_source_edited_while_outputs_are_written_keeps_no_cache(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, out = make_course(), tmp_path / "out"
+    module = root / "modules" / "one.md"
+    real = coursec.site.render_index_pages
+
+    def editing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        module.write_text(module.read_text() + "\nEdited during the build.\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(coursec.site, "render_index_pages", editing)
+    monkeypatch.setattr(coursec.exporters.html, "render_index_pages", editing)
+    result = run_build(root, out, ("html",))
+
+    assert "changed while the build ran" in result.cache
+    assert not manifest_path(out).exists()
+    monkeypatch.undo()
+    again = run_build(root, out, ("html",))
+    assert not again.up_to_date and "Edited during the build." in page(out, "one.html")
 
 
 # --- the cache is never trusted blindly -----------------------------------------------------

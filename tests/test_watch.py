@@ -123,3 +123,33 @@ def test_cli_watch_stops_cleanly_on_ctrl_c(make_course: MakeCourse, tmp_path: Pa
     assert any("modules/one.md changed: built" in line for line in lines), lines
     assert "stopped watching" in rest
     assert "explained while watched" in (out / "html" / "one.html").read_text()
+
+
+def test_a_rename_is_a_change(make_course: MakeCourse, tmp_path: Path) -> None:
+    """Same inodes, same times: only the paths differ."""
+    root = make_course(modules={"modules/One.md": MODULE_MD})  # course.yml lists one.md
+    session = Watching(root, tmp_path / "out")
+    try:
+        first, _ = session.next_build()
+        assert not first.ok  # CS302: no modules/one.md
+        (root / "modules" / "One.md").rename(root / "modules" / "one.md")
+        fixed, changed = session.next_build()
+        assert fixed.ok and changed == ["modules/One.md", "modules/one.md"]
+    finally:
+        session.stop.set()
+        session.thread.join(timeout=TIMEOUT)
+
+
+def test_a_theme_file_added_while_watching_is_used(make_course: MakeCourse, tmp_path: Path) -> None:
+    root = make_course(files={"templates/glossary.html.j2": '{% extends "base.html.j2" %}'})
+    out = tmp_path / "out"
+    session = Watching(root, out)
+    try:
+        assert session.next_build()[0].ok
+        (root / "templates" / "index.html.j2").write_text("MY OWN INDEX\n")
+        rebuilt, changed = session.next_build()
+        assert rebuilt.ok and changed == ["templates/index.html.j2"]
+        assert (out / "html" / "index.html").read_text() == "MY OWN INDEX\n"
+    finally:
+        session.stop.set()
+        session.thread.join(timeout=TIMEOUT)

@@ -287,7 +287,7 @@ def build(
         result.rendered = [m.id for m in published if m.id not in reused]
         plan = make_plan(course, [b or "" for b in bodies], when)
         pieces = _piece_plan(course, target, options, inputs, usable)
-        memo = _Memo(inputs, keys, bodies, loaded.records, pieces, reader)
+        memo = _Memo(inputs, keys, bodies, loaded.records, pieces, reader, snapshot, loaded.fresh)
         _export(plan, exporters, target, options, sink, result, pool, emit, memo)
     except BaseException:
         if pool is not None:
@@ -356,6 +356,8 @@ class _Memo:
     records: dict[str, Any]
     pieces: PiecePlan | None  # None: exporters keep nothing between builds
     previous: ShardReader  # the previous build's bodies and records, to link unchanged shards
+    snapshot: cache.Snapshot  # the course folder before the build read it
+    fresh: set[str]  # keys of the records made (not restored) by this build
     kept: dict[str, str] = field(default_factory=dict)  # pieces the exporters kept
 
 
@@ -626,6 +628,9 @@ def _write_cache(
     inputs = memo.inputs
     if inputs is None:
         return
+    if not memo.snapshot.still_holds(plan.course.root / i.path for i in inputs):
+        result.cache = "a source file changed while the build ran: nothing kept for next time"
+        return
     course = plan.course
     exporters = cache.exporter_identities(options.formats)
     if exporters is None:
@@ -637,7 +642,7 @@ def _write_cache(
     }
     folder = cache.cache_dir(staging)
     shards = write_shards(folder, cache.BODIES, kept, memo.previous)
-    shards |= write_shards(folder, cache.RECORDS, memo.records, memo.previous)
+    shards |= write_shards(folder, cache.RECORDS, memo.records, memo.previous, memo.fresh)
     manifest = cache.Manifest(
         course_id=course.id,
         key=cache.digest(material),

@@ -45,7 +45,10 @@ Nothing is trusted blindly: a manifest that does not parse, comes from another c
 cache format, or belongs to another course is ignored whole; a body whose bytes do not match
 the recorded digest is rendered again; an output folder is "up to date" only when every input
 still hashes as recorded *and* every output file (no more, no fewer) hashes as recorded. A
-build that sees a source change while it runs writes no manifest, so the next build starts over.
+build that sees a source change while it runs (checked when inputs are hashed and again once
+the outputs are written) writes no manifest, so the next build starts over. The digests guard
+against accidents and stale data, not against someone who can write into the output folder:
+a manifest forged together with the files it describes would be believed.
 
 This module imports only the standard library and ``coursec.diagnostics``: checking that a
 build is up to date must not pay for the Markdown, template and PDF stack.
@@ -333,13 +336,13 @@ class Snapshot:
     """
 
     files: Mapping[FileId, FileState]
-    names: Mapping[FileId, str] = field(default_factory=dict)  # where each file was seen
+    paths: Mapping[str, FileId] = field(default_factory=dict)  # every path seen, and its file
 
     @classmethod
     def take(cls, root: Path, skip: Iterable[Path] = ()) -> Snapshot:
         skipped = {p.resolve() for p in skip}
         found: dict[FileId, FileState] = {}
-        names: dict[FileId, str] = {}
+        paths: dict[str, FileId] = {}
         stack = [root]
         while stack:
             folder = stack.pop()
@@ -358,11 +361,21 @@ class Snapshot:
                 except OSError:
                     continue
                 found[(st.st_dev, st.st_ino)] = (st.st_mtime_ns, st.st_size)
-                names[(st.st_dev, st.st_ino)] = entry.path
-        return cls(found, names)
+                paths[entry.path] = (st.st_dev, st.st_ino)
+        return cls(found, paths)
 
-    def holds(self, st: os.stat_result) -> bool:
-        return self.files.get((st.st_dev, st.st_ino)) == (st.st_mtime_ns, st.st_size)
+    def changed(self, st: os.stat_result) -> bool:
+        """Whether the file was seen with another state (a file in a folder not watched, e.g.
+        `node_modules/`, was not seen: it counts as unchanged)."""
+        seen = self.files.get((st.st_dev, st.st_ino))
+        return seen is not None and seen != (st.st_mtime_ns, st.st_size)
+
+    def still_holds(self, paths: Iterable[Path]) -> bool:
+        """Whether none of `paths` changed since the snapshot (checked again after a build)."""
+        try:
+            return not any(self.changed(path.stat()) for path in paths)
+        except OSError:
+            return False
 
 
 def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[InputFile] | None:
@@ -407,7 +420,7 @@ def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[Inpu
         except OSError:
             return None
         unchanged = (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size)
-        if not unchanged or (snapshot is not None and not snapshot.holds(after)):
+        if not unchanged or (snapshot is not None and snapshot.changed(after)):
             return None
         inputs.append(InputFile(rel, resolved, sha, role))
     return inputs

@@ -178,6 +178,7 @@ class LoadResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     records: dict[str, Any] = field(default_factory=dict)  # by record key (coursec.records)
     restored: dict[str, Restored] = field(default_factory=dict)  # the same modules, decoded
+    fresh: set[str] = field(default_factory=set)  # keys of the records made, not restored
 
 
 def resolve_inside(
@@ -226,6 +227,7 @@ class CourseLoader:
         self.new_records: dict[str, Any] = {}
         self.warm = warm or {}
         self.restored: dict[str, Restored] = {}
+        self.fresh: set[str] = set()
         self.deps: list[tuple[Path, Path]] = []  # files the module being loaded refers to
         self.resolver = Resolver()
 
@@ -260,7 +262,7 @@ class CourseLoader:
         if spec is None or any(d.severity is Severity.ERROR for d in diagnostics):
             return LoadResult(None, diagnostics)
         course = Course(spec, self.root, tuple(modules))
-        return LoadResult(course, diagnostics, self.new_records, self.restored)
+        return LoadResult(course, diagnostics, self.new_records, self.restored, self.fresh)
 
     def load_file(self, ref: str, allow_html: bool) -> tuple[str, Module] | None:
         """Load one module file on its own, recording it: a worker process does this for the
@@ -358,6 +360,7 @@ class CourseLoader:
             with contextlib.suppress(ValueError):  # a file reached from outside: not recorded
                 self.new_records[key] = to_record(self.root, restored, self.deps)
                 self.restored[key] = restored
+                self.fresh.add(key)
         return module
 
     def _parse_module(self, allow_html: bool, resolved: Path, raw: bytes) -> Module | None:

@@ -55,6 +55,7 @@ def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None =
             continue  # first: nothing to read to know it is the same
         if previous is not None and _link_if_same(previous / item.path, path, item.data):
             continue
+        path.unlink(missing_ok=True)  # never write through a link into the previous output
         path.write_bytes(item.data)
 
 
@@ -69,6 +70,7 @@ def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
 
 def _link(source: Path, new: Path) -> bool:
     try:
+        new.unlink(missing_ok=True)
         os.link(source, new)
     except OSError:
         return False

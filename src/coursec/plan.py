@@ -22,7 +22,8 @@ class RenderedModule:
 
 
 def course_outline(course: Course) -> str:
-    """A digest of what any page may show of any module: front matter, place, section headings.
+    """A digest of what any page may show of any module: front matter, place, section headings,
+    and where its hero and other files were copied to (a path can resolve to another file).
 
     Bodies are left out: a page that shows a body keys on that body itself. So editing a body
     leaves every other page's key alone, while renaming a module or a heading changes them all.
@@ -30,8 +31,10 @@ def course_outline(course: Course) -> str:
     hasher = hashlib.sha256(course.spec.model_dump_json().encode())
     for module in course.modules:
         headings = [[s.id, s.title] for s in module.sections]
+        hero = module.hero.dest if module.hero else None
+        files = [hero, [a.dest for a in module.assets]]
         hasher.update(b"\0" + module.spec.model_dump_json().encode())
-        hasher.update(json.dumps([module.page, headings], ensure_ascii=False).encode())
+        hasher.update(json.dumps([module.page, headings, files], ensure_ascii=False).encode())
     return hasher.hexdigest()
 
 

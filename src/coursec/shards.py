@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,9 +72,18 @@ class ShardReader:
 
 
 def write_shards(
-    folder: Path, kind: str, values: Mapping[str, Any], previous: ShardReader | None
+    folder: Path,
+    kind: str,
+    values: Mapping[str, Any],
+    previous: ShardReader | None,
+    remade: Collection[str] = (),
 ) -> dict[str, Shard]:
-    """Write `values` as shards into `folder`; unchanged shards are linked from `previous`."""
+    """Write `values` as shards into `folder`; unchanged shards are linked from `previous`.
+
+    `remade`: keys whose value this build made again although the key was there before (a
+    module record whose module refers to a file that now resolves elsewhere): their shard is
+    written, not linked.
+    """
     groups: dict[str, list[str]] = {}
     for key in sorted(values):
         groups.setdefault(shard_name(kind, key), []).append(key)
@@ -88,6 +97,7 @@ def write_shards(
             and old is not None
             and old.keys == tuple(keys)
             and name not in previous.bad
+            and not any(key in remade for key in keys)
         ):
             try:
                 os.link(previous.folder / name, folder / name)

@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 
+from coursec.cache import tree_digest
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.markdown import highlight_css
 
@@ -35,9 +36,10 @@ class StaticFile:
 
 
 @lru_cache(maxsize=8)
-def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
+def _environment(dirs: tuple[str, ...], _contents: tuple[str | None, ...]) -> jinja2.Environment:
     """One environment per theme and process: compiled templates are reused by later builds
-    (`--watch`); jinja2 recompiles a template whose file changed."""
+    (`--watch`). Keyed on the theme folders' contents too: jinja2 notices an edit to a template
+    it compiled, not a new file that now overrides one."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(list(dirs)),
         autoescape=True,
@@ -51,7 +53,8 @@ def _environment(dirs: tuple[str, ...]) -> jinja2.Environment:
 class Theme:
     def __init__(self, override_dir: Path | None = None) -> None:
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d is not None and d.is_dir()]
-        self.env = _environment(tuple(str(d) for d in self.dirs))
+        contents = tuple(tree_digest(d) for d in self.dirs)
+        self.env = _environment(tuple(str(d) for d in self.dirs), contents)
 
     def render(self, name: str, **context: Any) -> str:
         try:

@@ -47,27 +47,30 @@ def watch(
     memory = BuildMemory()
     root = course_dir.resolve()
     skip = _output_folders(course_dir, options)
-    seen = Snapshot.take(root, skip=skip)  # before building: an edit made meanwhile counts
+    seen = _by_path(Snapshot.take(root, skip=skip))  # before building: edits meanwhile count
     on_build(build(course_dir, options, progress, memory), [])
     while not stop.wait(poll):
-        current = Snapshot.take(root, skip=skip)
-        if current.files == seen.files:
+        current = _by_path(Snapshot.take(root, skip=skip))
+        if current == seen:
             continue
         while not stop.wait(settle):  # let a burst of saves finish
-            later = Snapshot.take(root, skip=skip)
-            if later.files == current.files:
+            later = _by_path(Snapshot.take(root, skip=skip))
+            if later == current:
                 break
             current = later
         if stop.is_set():
             return
-        names = {**seen.names, **current.names}
         changed = sorted(
-            {
-                Path(names[key]).relative_to(root).as_posix()
-                for key in names
-                if seen.files.get(key) != current.files.get(key)
-            }
+            Path(path).relative_to(root).as_posix()
+            for path in seen.keys() | current.keys()
+            if seen.get(path) != current.get(path)
         )
         seen = current
         result = build(course_dir, options, progress, memory)
         on_build(result, changed)
+
+
+def _by_path(snapshot: Snapshot) -> dict[str, tuple[object, ...]]:
+    """Each file's identity and state by path: a rename, a swap or a symlink pointed elsewhere
+    changes it even when no file's content or times do."""
+    return {path: (key, snapshot.files[key]) for path, key in snapshot.paths.items()}
