@@ -125,15 +125,15 @@ RACY_NS = 2_000_000_000
 
 
 def file_sha256(path: Path) -> str:
+    st = path.stat()
+    known = _DIGESTS.get((os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
+    if known is not None:
+        return known
     with path.open("rb") as handle:
-        st = os.fstat(handle.fileno())
-        memo = (os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-        known = _DIGESTS.get(memo)
-        if known is not None:
-            return known
+        st = os.fstat(handle.fileno())  # what was read, if the file changed in between
         sha = hashlib.file_digest(handle, "sha256").hexdigest()
     if time.time_ns() - st.st_mtime_ns > RACY_NS:
-        _DIGESTS[memo] = sha
+        _DIGESTS[(os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)] = sha
     return sha
 
 
@@ -267,15 +267,9 @@ def options_material(options: BuildOptions) -> dict[str, Any]:
 
 def body_key(module_sha256: str, allow_raw_html: bool, urls: Mapping[str, str]) -> str:
     """The cache key of one module's rendered body."""
-    return digest(
-        {
-            "cache": CACHE_FORMAT,
-            "environment": environment_key(),
-            "module": module_sha256,
-            "allow_raw_html": allow_raw_html,
-            "urls": sorted(urls.items()),
-        }
-    )
+    links = json.dumps(sorted(urls.items()), ensure_ascii=False)
+    material = f"body\0{CACHE_FORMAT}\0{environment_key()}\0{module_sha256}\0{allow_raw_html}"
+    return text_sha256(f"{material}\0{links}")
 
 
 # --- the source date --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from coursec.cache import file_sha256
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.loader import validate
 from coursec.markdown import (
@@ -306,15 +307,14 @@ class CourseLoader:
             self.sink.error("CS302", f'module file "{ref}" does not exist', span, hint)
             return None
         try:
-            raw = resolved.read_bytes()
+            if self.records is None:
+                return self._parse_module(allow_html, resolved, resolved.read_bytes())
+            sha = file_sha256(resolved)  # remembered by stat: a restored module is not read
         except OSError as exc:
             self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(resolved))
             return None
-        if self.records is None:
-            return self._parse_module(allow_html, resolved, raw)
-        key = record_key(
-            resolved.relative_to(self.root).as_posix(), hashlib.sha256(raw).hexdigest(), allow_html
-        )
+        rel = resolved.relative_to(self.root).as_posix()
+        key = record_key(rel, sha, allow_html)
         record = self.records.get(key)
         restored = None
         if record is not None and key in self.warm:
@@ -337,6 +337,12 @@ class CourseLoader:
                 Asset(*restored.hero) if restored.hero else None,
                 tuple(Asset(source, dest) for source, dest in restored.assets),
             )
+        try:
+            raw = resolved.read_bytes()
+        except OSError as exc:
+            self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(resolved))
+            return None
+        key = record_key(rel, hashlib.sha256(raw).hexdigest(), allow_html)  # the bytes parsed
         outer, self.sink, self.deps = self.sink, DiagnosticSink(), []
         anchors_before = len(self.cross_anchors)
         try:

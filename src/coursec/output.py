@@ -55,8 +55,7 @@ def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None =
             continue  # first: nothing to read to know it is the same
         if previous is not None and _link_if_same(previous / item.path, path, item.data):
             continue
-        path.unlink(missing_ok=True)  # never write through a link into the previous output
-        path.write_bytes(item.data)
+        _write_new(path, item.data)
 
 
 def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
@@ -70,11 +69,23 @@ def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
 
 def _link(source: Path, new: Path) -> bool:
     try:
-        new.unlink(missing_ok=True)
         os.link(source, new)
+    except FileExistsError:
+        new.unlink()
+        return _link(source, new)
     except OSError:
         return False
     return True
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write `path` as a new file: one already there may be a link into the previous output."""
+    try:
+        with path.open("xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        path.unlink()
+        _write_new(path, data)
 
 
 def zip_date(when: datetime) -> tuple[int, int, int, int, int, int]:

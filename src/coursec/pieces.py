@@ -61,9 +61,11 @@ class PieceStore:
         sha = hashlib.sha256(data).hexdigest()
         if self.kept.get(name) == sha:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.kept:
+            self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / name
-        target.unlink(missing_ok=True)
+        if name in self.kept:
+            target.unlink()  # put again with other bytes: replace, never write through a link
         previous = self.source.previous
         if previous is not None and name in self.verified and self.source.recorded[name] == sha:
             try:

@@ -30,8 +30,8 @@ from coursec.cache import (
     CACHE_FORMAT,
     diagnostics_from_json,
     diagnostics_to_json,
-    digest,
     environment_key,
+    text_sha256,
 )
 from coursec.diagnostics import Diagnostic, Span
 from coursec.markdown import Callout, ParsedBody, Reference, Section, parse_body
@@ -45,15 +45,8 @@ MODULE_LINK = "__module__:"  # = the loader's placeholder for a link to another 
 
 def record_key(path: str, sha256: str, allow_html: bool) -> str:
     """The key of a module file's record: its place, its bytes, and what shapes its loading."""
-    return digest(
-        {
-            "records": CACHE_FORMAT,
-            "environment": environment_key(),
-            "path": path,
-            "module": sha256,
-            "allow_raw_html": allow_html,
-        }
-    )
+    material = f"record\0{CACHE_FORMAT}\0{environment_key()}\0{path}\0{sha256}\0{allow_html}"
+    return text_sha256(material)
 
 
 class LazyTokens(Sequence[Token]):
