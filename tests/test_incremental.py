@@ -347,19 +347,27 @@ def test_option_and_theme_changes_rebuild_but_reuse_bodies(
     assert run_build(root, out, packaging=Packaging.MULTI_SCO).up_to_date
 
 
+RED_SVG = '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="red" width="1" height="1"/></svg>'
+
+
+def built_then_retargeted(make_course: MakeCourse, module: str, link: str, out: Path) -> Path:
+    """A course whose assets/<link> points at red.svg, built into `out`, then at blue.svg."""
+    root = make_course(
+        modules={"modules/one.md": module},
+        files={"assets/red.svg": RED_SVG, "assets/blue.svg": RED_SVG.replace("red", "blue")},
+    )
+    symlink = root / "assets" / link
+    symlink.symlink_to("red.svg")
+    run_build(root, out)
+    symlink.unlink()
+    symlink.symlink_to("blue.svg")
+    return root
+
+
 def test_retargeted_symlink_is_a_change(make_course: MakeCourse, tmp_path: Path) -> None:
     body = MODULE_MD + "\n![A red square](../assets/pic.svg)\n"
-    red = '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="red" width="1" height="1"/></svg>'
-    root = make_course(
-        modules={"modules/one.md": body},
-        files={"assets/red.svg": red, "assets/blue.svg": red.replace("red", "blue")},
-    )
-    link = root / "assets" / "pic.svg"
-    link.symlink_to("red.svg")
     out = tmp_path / "out"
-    run_build(root, out)
-    link.unlink()
-    link.symlink_to("blue.svg")
+    root = built_then_retargeted(make_course, body, "pic.svg", out)
 
     result = run_build(root, out)
 
@@ -373,17 +381,9 @@ def test_a_hero_pointed_elsewhere_gives_what_a_clean_build_gives(
 ) -> None:
     """The module file is unchanged; only the file its hero resolves to is not."""
     hero = "hero:\n  src: ../assets/hero.svg\n  alt: A square\n"
-    red = '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="red" width="1" height="1"/></svg>'
-    root = make_course(
-        modules={"modules/one.md": MODULE_MD.replace("objectives:", hero + "objectives:")},
-        files={"assets/red.svg": red, "assets/blue.svg": red.replace("red", "blue")},
-    )
-    link = root / "assets" / "hero.svg"
-    link.symlink_to("red.svg")
+    module = MODULE_MD.replace("objectives:", hero + "objectives:")
     out = tmp_path / "out"
-    run_build(root, out)
-    link.unlink()
-    link.symlink_to("blue.svg")
+    root = built_then_retargeted(make_course, module, "hero.svg", out)
 
     run_build(root, out)
 
