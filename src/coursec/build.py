@@ -16,7 +16,6 @@ Only the CLI prints: the build reports through the optional `progress` callback.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import sys
@@ -29,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from coursec import cache
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, promote_warnings
 from coursec.options import BuildOptions
-from coursec.pieces import PIECES
 from coursec.shards import ShardReader, write_shards
 
 if TYPE_CHECKING:
@@ -44,7 +42,6 @@ T = TypeVar("T")
 # Below this many modules to render (and with a single exporter) starting workers costs more
 # than they save: a body renders in about a millisecond.
 RENDER_POOL_MIN = 64
-CHUNKS_PER_WORKER = 4  # render tasks per worker: few enough to keep messages cheap
 
 
 # --- what a build reports ---------------------------------------------------------------------
@@ -215,7 +212,7 @@ def build(
     snapshot = cache.Snapshot.take(course_dir.resolve(), skip=[p for p in (guess,) if p])
     sink = DiagnosticSink()
     usable = _usable_manifest(options, guess, peeked, previous, checked, result)
-    reader = cache.shard_reader(guess, usable) if guess else cache.shard_reader(course_dir, None)
+    reader = cache.shard_reader(guess, usable)
     if memory is not None and memory.records and not options.clean:
         records = memory.records
     else:
@@ -256,7 +253,7 @@ def build(
     elif usable is not None and (usable.course_id != course.id or target != guess):
         result.cache, usable = f'the cache belongs to course "{usable.course_id}"', None
     if usable is None:
-        reader = cache.shard_reader(target, None)
+        reader = cache.shard_reader(None, None)
 
     from coursec.render import make_plan, source_date
 
@@ -267,9 +264,9 @@ def build(
     bodies: list[str | None] = [_body(k, known, reader) for k in keys]
     result.reused = [published[i].id for i, body in enumerate(bodies) if body is not None]
     if preloaded:  # rendered already, by the workers that loaded them
-        fresh = _finish_preloaded(course, keys, preloaded, loaded.records)
+        rendered = _finish_preloaded(course, keys, preloaded, loaded.records)
         bodies = [
-            b if b is not None or k is None else fresh.get(k)
+            b if b is not None or k is None else rendered.get(k)
             for k, b in zip(keys, bodies, strict=True)
         ]
     todo = [i for i, body in enumerate(bodies) if body is None]
@@ -286,8 +283,11 @@ def build(
         reused = set(result.reused)
         result.rendered = [m.id for m in published if m.id not in reused]
         plan = make_plan(course, [b or "" for b in bodies], when)
-        pieces = _piece_plan(course, target, options, inputs, usable)
-        memo = _Memo(inputs, keys, bodies, loaded.records, pieces, reader, snapshot, loaded.fresh)
+        theme = cache.theme_material(course.root)
+        pieces = _piece_plan(target, options, theme, inputs, usable)
+        memo = _Memo(
+            inputs, keys, bodies, loaded.records, theme, pieces, reader, snapshot, loaded.fresh
+        )
         _export(plan, exporters, target, options, sink, result, pool, emit, memo)
     except BaseException:
         if pool is not None:
@@ -354,6 +354,7 @@ class _Memo:
     keys: list[str | None]
     bodies: list[str | None]
     records: dict[str, Any]
+    theme: dict[str, str | None]  # cache.theme_material, computed once
     pieces: PiecePlan | None  # None: exporters keep nothing between builds
     previous: ShardReader  # the previous build's bodies and records, to link unchanged shards
     snapshot: cache.Snapshot  # the course folder before the build read it
@@ -367,24 +368,22 @@ def _source(memo: _Memo, exporter: str) -> PieceSource | None:
 
 @dataclass(frozen=True, slots=True)
 class PiecePlan:
-    """What every exporter's part store shares: the previous pieces and the build's salt."""
+    """What every exporter's part store shares: the build's salt and the previous pieces."""
 
-    previous: Path | None
-    recorded: dict[str, str]
     salt: str
-    output: Path | None
+    recorded: dict[str, str]
+    output: Path | None  # the previous output folder, when its cache is usable
 
     def source(self, exporter: str) -> PieceSource:
         from coursec.pieces import PieceSource
 
-        salt = cache.digest([self.salt, exporter])
-        return PieceSource(salt, self.previous, self.recorded, self.output)
+        return PieceSource(cache.digest([self.salt, exporter]), self.recorded, self.output)
 
 
 def _piece_plan(
-    course: Course,
     target: Path,
     options: BuildOptions,
+    theme: dict[str, str | None],
     inputs: list[cache.InputFile] | None,
     usable: cache.Manifest | None,
 ) -> PiecePlan | None:
@@ -395,14 +394,14 @@ def _piece_plan(
         {
             "pieces": cache.CACHE_FORMAT,
             "environment": cache.environment_key(),
-            "theme": cache.theme_material(course.root),
+            "theme": theme,
             "options": cache.options_material(options),
             "course": course_yml,
         }
     )
     if usable is None:
-        return PiecePlan(None, {}, salt, None)
-    return PiecePlan(cache.cache_dir(target) / PIECES, usable.pieces, salt, target)
+        return PiecePlan(salt, {}, None)
+    return PiecePlan(salt, usable.pieces, target)
 
 
 def _usable_manifest(
@@ -446,19 +445,20 @@ def _preload(
             continue
         try:
             path = (root / ref).resolve()
-            raw = path.read_bytes()
+            sha = cache.file_sha256(path)  # remembered: the loader asks again
             rel = path.relative_to(root).as_posix()
         except (OSError, ValueError):
             continue  # the loader reports it
-        if record_key(rel, hashlib.sha256(raw).hexdigest(), allow_html) not in records:
+        if record_key(rel, sha, allow_html) not in records:
             todo.append(ref)
     if len(todo) < RENDER_POOL_MIN:
         return {}
     pool = Pool(min(jobs, len(todo)), None, None, lambda: emit(BuildEvent("tick", "load")))
     try:
-        size = -(-len(todo) // (pool.size * CHUNKS_PER_WORKER))
-        chunks = [tuple(todo[i : i + size]) for i in range(0, len(todo), size)]
-        futures = [pool.executor.submit(preload_task, root, allow_html, c) for c in chunks]
+        futures = [
+            pool.executor.submit(preload_task, root, allow_html, chunk)
+            for chunk in pool.chunks(todo)
+        ]
         done: dict[str, tuple[str, dict[str, Any], str]] = {}
         for part in pool.gather(futures, lambda _i, _r: None):
             done |= part
@@ -531,8 +531,7 @@ def _render(
         emit(BuildEvent("advance", "render", count=1, detail=published[index].id))
 
     if pool is not None and len(todo) >= 2:
-        size = -(-len(todo) // (pool.size * CHUNKS_PER_WORKER))
-        chunks = [tuple(todo[i : i + size]) for i in range(0, len(todo), size)]
+        chunks = pool.chunks(todo)
         futures = [pool.executor.submit(render_task, chunk) for chunk in chunks]
 
         def store_chunk(n: int, htmls: list[str]) -> None:
@@ -635,8 +634,9 @@ def _write_cache(
     exporters = cache.exporter_identities(options.formats)
     if exporters is None:
         return
-    theme = cache.theme_material(course.root)
-    material = cache.build_material(course.id, options, plan.source_date, inputs, theme, exporters)
+    material = cache.build_material(
+        course.id, options, plan.source_date, inputs, memo.theme, exporters
+    )
     kept = {
         k: b for k, b in zip(memo.keys, memo.bodies, strict=True) if k is not None and b is not None
     }

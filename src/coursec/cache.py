@@ -792,8 +792,8 @@ def _what_differs(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
     return "the build key changed"
 
 
-def shard_reader(out_dir: Path, manifest: Manifest | None) -> ShardReader:
+def shard_reader(out_dir: Path | None, manifest: Manifest | None) -> ShardReader:
     """The previous build's bodies and module records (nothing without a usable manifest)."""
-    if manifest is None:
+    if out_dir is None or manifest is None:
         return ShardReader(None, {})
     return ShardReader(cache_dir(out_dir), manifest.shards)

@@ -15,17 +15,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursec.cache import cache_dir
+
 PIECES = "pieces"
+
+
+def pieces_dir(out_dir: Path) -> Path:
+    return cache_dir(out_dir) / PIECES
 
 
 @dataclass(frozen=True, slots=True)
 class PieceSource:
-    """Where one exporter's pieces come from and go to (travels to worker processes)."""
+    """Where one exporter's pieces come from (travels to worker processes)."""
 
     salt: str  # digest of what every piece of this build and exporter depends on
-    previous: Path | None  # the previous build's pieces folder
     recorded: Mapping[str, str]  # name -> SHA-256, from the previous manifest
-    output: Path | None = None  # the previous build's output folder (see ExportContext)
+    output: Path | None  # the previous build's output folder, when its cache is usable
+
+    @property
+    def previous(self) -> Path | None:
+        """The previous build's pieces folder."""
+        return pieces_dir(self.output) if self.output is not None else None
 
 
 @dataclass(slots=True)

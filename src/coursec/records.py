@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
@@ -78,44 +78,6 @@ class LazyTokens(Sequence[Token]):
         return iter(self._parsed())
 
 
-@dataclass(slots=True)
-class Loaded:
-    """One module as loaded, in record form: what `restore` needs besides the course folder."""
-
-    path: str  # the module file, relative to the course folder
-    spec: str  # the validated front matter as JSON
-    values: list[list[Any]]  # [[*loc, line, col, end_line, end_col], ...]
-    body_line: int
-    sections: list[list[Any]]
-    references: list[list[Any]]
-    callouts: list[list[Any]]
-    raw_html: list[int]
-    urls: dict[str, str]  # module links as "__module__:<relative path>#fragment"
-    hero: list[str] | None  # [source, dest]
-    assets: list[list[str]]  # [[source, dest], ...]
-    deps: list[list[str]]  # [[path as reached, file it resolved to], ...]
-    anchors: list[list[Any]]  # [[target module, fragment, url, line, col], ...]
-    diagnostics: list[dict[str, Any]] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "spec": self.spec,
-            "values": self.values,
-            "body_line": self.body_line,
-            "sections": self.sections,
-            "references": self.references,
-            "callouts": self.callouts,
-            "raw_html": self.raw_html,
-            "urls": self.urls,
-            "hero": self.hero,
-            "assets": self.assets,
-            "deps": self.deps,
-            "anchors": self.anchors,
-            "diagnostics": self.diagnostics,
-        }
-
-
 def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
@@ -147,28 +109,28 @@ def to_record(root: Path, module: Restored, deps: Sequence[tuple[Path, Path]]) -
         return f"{MODULE_LINK}{_rel(Path(target), root)}{hash_}{fragment}"
 
     body = module.body
-    return Loaded(
-        path=_rel(module.path, root),
-        spec=module.spec.model_dump_json(by_alias=True),
-        values=[
+    return {
+        "path": _rel(module.path, root),  # the module file, relative to the course folder
+        "spec": module.spec.model_dump_json(by_alias=True),  # the validated front matter
+        "values": [  # where each value stands: [*loc, line, col, end_line, end_col]
             [*loc, s.line, s.col, s.end_line, s.end_col]
             for loc, s in module.sourcemap.values.items()
         ],
-        body_line=module.body_line,
-        sections=[[s.id, s.title, s.line, s.text, s.repeated] for s in body.sections],
-        references=[[r.kind, r.url, r.line, r.alt] for r in body.references],
-        callouts=[[c.kind, c.line, c.closed] for c in body.callouts],
-        raw_html=list(body.raw_html_lines),
-        urls={src: link(dest) for src, dest in module.urls.items()},
-        hero=[_rel(module.hero[0], root), module.hero[1]] if module.hero else None,
-        assets=[[_rel(source, root), dest] for source, dest in module.assets],
-        deps=[[_rel(reached, root), _rel(resolved, root)] for reached, resolved in deps],
-        anchors=[
+        "body_line": module.body_line,
+        "sections": [[s.id, s.title, s.line, s.text, s.repeated] for s in body.sections],
+        "references": [[r.kind, r.url, r.line, r.alt] for r in body.references],
+        "callouts": [[c.kind, c.line, c.closed] for c in body.callouts],
+        "raw_html": list(body.raw_html_lines),
+        "urls": {src: link(dest) for src, dest in module.urls.items()},
+        "hero": [_rel(module.hero[0], root), module.hero[1]] if module.hero else None,
+        "assets": [[_rel(source, root), dest] for source, dest in module.assets],
+        "deps": [[_rel(reached, root), _rel(resolved, root)] for reached, resolved in deps],
+        "anchors": [  # links to headings of other modules, checked once all are loaded
             [_rel(target, root), fragment, url, span.line, span.col]
             for target, fragment, url, span in module.anchors
         ],
-        diagnostics=diagnostics_to_json(module.diagnostics, root),
-    ).to_json()
+        "diagnostics": diagnostics_to_json(module.diagnostics, root),
+    }
 
 
 def deps_hold(record: Mapping[str, Any], root: Path, resolver: Resolver) -> bool:

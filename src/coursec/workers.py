@@ -19,10 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from coursec.cache import cache_dir
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink
 from coursec.options import BuildOptions
-from coursec.pieces import PIECES
+from coursec.pieces import pieces_dir
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 TICK_SECONDS = 0.1  # how often `Pool.gather` says the build is still working
+CHUNKS_PER_WORKER = 4  # tasks per worker in `Pool.chunks`
 # None: fork on Linux when this process runs no other thread, else forkserver or spawn.
 # Tests set it to "spawn" to exercise the pickling path.
 START_METHOD: str | None = None
@@ -61,7 +61,7 @@ def run_exporter(
 
     sink = DiagnosticSink()
     started = time.perf_counter()
-    store = PieceStore(pieces, cache_dir(out_dir) / PIECES) if pieces else None
+    store = PieceStore(pieces, pieces_dir(out_dir)) if pieces else None
     previous = pieces.output if pieces else None
     context = ExportContext(out_dir, options, sink, store or NoParts(), previous)
     try:
@@ -184,6 +184,12 @@ class Pool:
             initializer=_worker_init,
             initargs=(os.getpid() if children else None, course, when),
         )
+
+    def chunks(self, items: Sequence[T]) -> list[tuple[T, ...]]:
+        """`items` in a few chunks per worker: enough to balance, few enough to keep messages
+        cheap."""
+        size = -(-len(items) // (self.size * CHUNKS_PER_WORKER))
+        return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
     def gather(self, futures: Sequence[Future[T]], done: Callable[[int, T], None]) -> list[T]:
         """Results in submission order; `done` is called as each one arrives."""
