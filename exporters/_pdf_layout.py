@@ -137,7 +137,6 @@ def _numbered(box: Any) -> bool:
 
 def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
     """Lay `document_html` out with a fetcher of its own (so refusals are this document's)."""
-    import weasyprint
     from weasyprint.formatting_structure.boxes import MarginBox
 
     fetcher = BuildFetcher(files.files)
@@ -145,9 +144,7 @@ def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
     if margins is Margins.NUMBERS:  # drawn over tagged pages as an artifact: no tags of its own
         options.update(pdf_variant=None, pdf_tags=False)
     with captured_weasyprint_logs() as records:
-        document = weasyprint.HTML(
-            string=document_html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
-        ).render(**options)
+        document = _render(document_html, fetcher, options)
         numbered: list[bool] = []
         for page in document.pages:
             box = page._page_box  # WeasyPrint 70 keeps the laid-out page box here
@@ -172,14 +169,18 @@ def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
 
 def count_pages(document_html: str, files: BuildFetcher) -> int:
     """How many pages `document_html` lays out to (laid out, not written: a quick estimate)."""
+    with captured_weasyprint_logs():
+        document = _render(document_html, BuildFetcher(files.files), pdf_options(document_html))
+    return len(document.pages)
+
+
+def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) -> Any:
+    """Lay the document out (a weasyprint Document), loading files through `fetcher` only."""
     import weasyprint
 
-    fetcher = BuildFetcher(files.files)
-    with captured_weasyprint_logs():
-        document = weasyprint.HTML(
-            string=document_html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
-        ).render(**pdf_options(document_html))
-    return len(document.pages)
+    return weasyprint.HTML(
+        string=document_html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
+    ).render(**options)
 
 
 def stamp_html(head: str, page_names: Sequence[str]) -> str:
