@@ -205,6 +205,19 @@ def _url(dest: str) -> str:
     return quote(dest, safe="/-._~")
 
 
+def _module_of(restored: Restored) -> Module:
+    return Module(
+        restored.spec,
+        restored.path,
+        restored.sourcemap,
+        restored.body,
+        restored.body_line,
+        restored.urls,
+        Asset(*restored.hero) if restored.hero else None,
+        tuple(Asset(source, dest) for source, dest in restored.assets),
+    )
+
+
 class CourseLoader:
     """Builds a `Course` from a folder, collecting diagnostics instead of stopping at the first.
 
@@ -306,42 +319,52 @@ class CourseLoader:
             hint = "module files here: " + ", ".join(near) if near else None
             self.sink.error("CS302", f'module file "{ref}" does not exist', span, hint)
             return None
+        if self.records is None:  # nothing recorded or restored
+            raw = self._read(resolved)
+            return self._parse_module(allow_html, resolved, raw) if raw is not None else None
         try:
-            if self.records is None:
-                return self._parse_module(allow_html, resolved, resolved.read_bytes())
             sha = file_sha256(resolved)  # remembered by stat: a restored module is not read
         except OSError as exc:
-            self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(resolved))
+            self._unreadable(resolved, exc)
             return None
         rel = resolved.relative_to(self.root).as_posix()
         key = record_key(rel, sha, allow_html)
         record = self.records.get(key)
-        restored = None
-        if record is not None and key in self.warm:
-            if deps_hold(record, self.root, self.resolver):
-                restored = self.warm[key]
-        elif record is not None:
+        restored = self._restore(key, record, allow_html) if record is not None else None
+        if restored is not None:
+            return _module_of(restored)
+        raw = self._read(resolved)
+        if raw is None:
+            return None
+        return self._parse_and_record(allow_html, resolved, rel, raw)
+
+    def _read(self, path: Path) -> bytes | None:
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            self._unreadable(path, exc)
+            return None
+
+    def _unreadable(self, path: Path, exc: OSError) -> None:
+        self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(path))
+
+    def _restore(self, key: str, record: Mapping[str, Any], allow_html: bool) -> Restored | None:
+        """The module `record` describes (under `key`), if it still holds."""
+        if key in self.warm:
+            restored = self.warm[key] if deps_hold(record, self.root, self.resolver) else None
+        else:
             restored = restore(record, self.root, allow_html, self.resolver)
         if restored is not None:
             self.new_records[key] = record
             self.restored[key] = restored
             self.sink.extend(restored.diagnostics)
             self.cross_anchors += restored.anchors
-            return Module(
-                restored.spec,
-                restored.path,
-                restored.sourcemap,
-                restored.body,
-                restored.body_line,
-                restored.urls,
-                Asset(*restored.hero) if restored.hero else None,
-                tuple(Asset(source, dest) for source, dest in restored.assets),
-            )
-        try:
-            raw = resolved.read_bytes()
-        except OSError as exc:
-            self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(resolved))
-            return None
+        return restored
+
+    def _parse_and_record(
+        self, allow_html: bool, resolved: Path, rel: str, raw: bytes
+    ) -> Module | None:
+        """Parse a module file, keeping its diagnostics, anchors and references in its record."""
         key = record_key(rel, hashlib.sha256(raw).hexdigest(), allow_html)  # the bytes parsed
         outer, self.sink, self.deps = self.sink, DiagnosticSink(), []
         anchors_before = len(self.cross_anchors)
