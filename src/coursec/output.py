@@ -51,11 +51,11 @@ def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None =
         if path.parent not in made:
             path.parent.mkdir(parents=True, exist_ok=True)
             made.add(path.parent)
-        if item.same_as is not None and _link(item.same_as, path):
+        if item.same_as is not None and link_file(item.same_as, path):
             continue  # first: nothing to read to know it is the same
         if previous is not None and _link_if_same(previous / item.path, path, item.data):
             continue
-        _write_new(path, item.data)
+        write_new(path, item.data)
 
 
 def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
@@ -64,28 +64,29 @@ def _link_if_same(old: Path, new: Path, data: bytes) -> bool:
             return False
     except OSError:
         return False
-    return _link(old, new)
+    return link_file(old, new)
 
 
-def _link(source: Path, new: Path) -> bool:
+def link_file(source: Path, new: Path) -> bool:
+    """Make `new` a hard link to `source` (replacing a file there); False if it cannot be."""
     try:
         os.link(source, new)
     except FileExistsError:
         new.unlink()
-        return _link(source, new)
+        return link_file(source, new)
     except OSError:
         return False
     return True
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def write_new(path: Path, data: bytes) -> None:
     """Write `path` as a new file: one already there may be a link into the previous output."""
     try:
         with path.open("xb") as handle:
             handle.write(data)
     except FileExistsError:
         path.unlink()
-        _write_new(path, data)
+        write_new(path, data)
 
 
 def zip_date(when: datetime) -> tuple[int, int, int, int, int, int]:

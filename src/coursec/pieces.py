@@ -10,12 +10,12 @@ in its own cache exactly the pieces it used.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursec.cache import cache_dir
+from coursec.output import link_file, write_new
 
 PIECES = "pieces"
 
@@ -74,14 +74,13 @@ class PieceStore:
         if not self.kept:
             self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / name
-        if name in self.kept:
-            target.unlink()  # put again with other bytes: replace, never write through a link
         previous = self.source.previous
-        if previous is not None and name in self.verified and self.source.recorded[name] == sha:
-            try:
-                os.link(previous / name, target)  # bytes checked by `get`: share, copy nothing
-            except OSError:
-                target.write_bytes(data)
-        else:
-            target.write_bytes(data)
+        linked = (
+            previous is not None
+            and name in self.verified  # bytes checked by `get`: share them, copy nothing
+            and self.source.recorded[name] == sha
+            and link_file(previous / name, target)
+        )
+        if not linked:
+            write_new(target, data)  # (a piece put again with other bytes replaces it)
         self.kept[name] = sha
