@@ -152,6 +152,13 @@ def server_for(servers: dict[Path, LmsServer], pkg: Path) -> LmsServer:
 # --------------------------------------------------------------------------- helpers
 
 
+def launch_quiz(session: LmsSession) -> Frame:
+    """Launch the SCO and wait until its knowledge check is on the page."""
+    frame = session.launch()
+    wait_for_quiz(frame)
+    return frame
+
+
 def take_attempt(frame: Frame, quiz: QuizView, wrong: tuple[str, ...] = ()) -> None:
     for view in quiz.questions:
         answer(frame, view, right=view.id not in wrong)
@@ -260,8 +267,7 @@ def test_fail_then_pass_ends_passed(
     config = sco_config(pkg, launch)
     assert [q["id"] for q in config["quiz"]] == [MODULE]
     session = LmsSession(page, server_for(lms, pkg).base_url, edition, launch)
-    frame = session.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(session)
     assert quiz_state(frame)["store"] == "lms"
 
     take_attempt(frame, quiz, WRONG)
@@ -345,8 +351,7 @@ def test_objectives_follow_their_own_questions(
 ) -> None:
     pkg = package(packages, edition)
     session = LmsSession(page, server_for(lms, pkg).base_url, edition, f"{MODULE}.html")
-    frame = session.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(session)
     # both apply-mitigations questions wrong: 6 of 8 passes the check, not that objective
     take_attempt(frame, quiz, ("checkpoint-flow", "mitigations-choice"))
     cmi = session.unload()
@@ -375,8 +380,7 @@ def test_relaunch_restores_attempts_and_answers(
     config = sco_config(pkg, launch)
     base = server_for(lms, pkg).base_url
     first = LmsSession(page, base, edition, launch)
-    frame = first.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(first)
     take_attempt(frame, quiz, WRONG)
     retry(frame)
     for view in quiz.questions[:5]:  # half-way through attempt 2
@@ -388,8 +392,7 @@ def test_relaunch_restores_attempts_and_answers(
     assert first.errors() == []
 
     second = LmsSession(page, base, edition, launch, cmi=first.next_launch_cmi())
-    frame = second.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(second)
     after = quiz_state(frame)
     assert after["store"] == "lms"
     for key in ("attempt", "submitted", "attemptsUsed", "answers", "order", "choices"):
@@ -409,8 +412,7 @@ def test_relaunch_restores_attempts_and_answers(
 
     # a third launch shows the checked attempt again, without recording it twice
     third = LmsSession(page, base, edition, launch, cmi=second.next_launch_cmi())
-    frame = third.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(third)
     state = quiz_state(frame)
     assert (state["attempt"], state["submitted"]) == (2, True)
     assert state["result"]["passed"] is True
@@ -438,8 +440,7 @@ def test_attempts_run_out_across_launches(
     seed: dict[str, Any] | None = None
     for attempt in (1, 2, 3):
         session = LmsSession(page, base, edition, launch, cmi=seed)
-        frame = session.launch()
-        wait_for_quiz(frame)
+        frame = launch_quiz(session)
         state = quiz_state(frame)
         if attempt > 1:
             assert (state["attempt"], state["submitted"]) == (attempt - 1, True)
@@ -455,8 +456,7 @@ def test_attempts_run_out_across_launches(
         assert session.errors() == []
         seed = session.next_launch_cmi()
     session = LmsSession(page, base, edition, launch, cmi=seed)
-    frame = session.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(session)
     assert "You have used all 3 attempts." in live_text(frame)
     assert frame.locator("button.cs-quiz__retry").is_hidden()
     session.unload()
@@ -472,8 +472,7 @@ def test_quiz_rule_completes_when_passed(
 ) -> None:
     pkg = package(packages, edition, rule="quiz")
     session = LmsSession(page, server_for(lms, pkg).base_url, edition, f"{MODULE}.html")
-    frame = session.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(session)
     take_attempt(frame, quiz)
     frame.wait_for_function("() => window.coursecScorm.state().completed")
     cmi = session.unload()
@@ -499,8 +498,7 @@ def test_suspend_data_stays_within_the_worst_case(
     launch = f"{MODULE}.html"
     config = sco_config(pkg, launch)
     session = LmsSession(page, server_for(lms, pkg).base_url, edition, launch)
-    frame = session.launch()
-    wait_for_quiz(frame)
+    frame = launch_quiz(session)
     text_q = next(v for v in quiz.questions if v.question.type is QuestionType.SHORT_TEXT)
     for view in quiz.questions:
         if view is not text_q:
