@@ -16,9 +16,9 @@ Only the CLI prints: the build reports through the optional `progress` callback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,8 +26,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from coursec import cache
-from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, promote_warnings
+from coursec.diagnostics import (
+    CoursecError,
+    Diagnostic,
+    DiagnosticSink,
+    Severity,
+    promote_warnings,
+)
 from coursec.options import BuildOptions
+from coursec.os_errors import os_error_diagnostic
+from coursec.outdir import absolute, check_target, locked, tidy_leftovers
 from coursec.shards import ShardReader, write_shards
 
 if TYPE_CHECKING:
@@ -169,22 +177,79 @@ class BuildMemory:
     bodies: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Claims:
+    """The output folders this build holds: locked, then checked as coursec's to replace."""
+
+    course_dir: Path
+    force: bool
+    stack: contextlib.ExitStack[bool | None]
+    held: set[Path] = field(default_factory=set)
+
+    def claim(self, target: Path) -> None:
+        if absolute(target) in self.held:
+            return
+        check_target(target, self.course_dir, self.force)  # first: no lock file beside "/"
+        self.stack.enter_context(locked(target))
+        self.held.add(absolute(target))
+        tidy_leftovers(target)  # what killed builds left: no build of it is running now
+        check_target(target, self.course_dir, self.force)
+
+
 def build(
     course_dir: Path,
     options: BuildOptions,
     progress: Progress | None = None,
     memory: BuildMemory | None = None,
 ) -> BuildResult:
-    """Build the course; on any error nothing is written and the previous output stays."""
+    """Build the course; on any error nothing is written and the previous output stays.
+
+    A problem with the output folder or the system (another build writing it, a full disk,
+    a read-only folder ...) is reported as a diagnostic like any other.
+    """
     started = time.perf_counter()
-    emit = progress or _silent
     jobs = options.jobs if options.jobs is not None else default_jobs()
     result = BuildResult(jobs=jobs)
+    try:
+        with contextlib.ExitStack() as stack:
+            _build(
+                course_dir,
+                options,
+                progress or _silent,
+                memory,
+                result,
+                _Claims(course_dir, options.force, stack),
+            )
+    except CoursecError as exc:
+        result.diagnostics = sorted(
+            [*result.diagnostics, *exc.diagnostics], key=Diagnostic.sort_key
+        )
+        result.out_dir = None
+    except OSError as exc:
+        result.diagnostics = sorted(
+            [*result.diagnostics, os_error_diagnostic(exc)], key=Diagnostic.sort_key
+        )
+        result.out_dir = None
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _build(
+    course_dir: Path,
+    options: BuildOptions,
+    emit: Progress,
+    memory: BuildMemory | None,
+    result: BuildResult,
+    claims: _Claims,
+) -> None:
+    jobs = result.jobs
     previous: cache.Manifest | None = None
     checked = False
 
     peeked = None if options.out_dir is not None else cache.peek_course_id(course_dir)
     guess = options.out_dir or (Path("dist") / peeked if peeked else None)
+    if guess is not None:
+        claims.claim(guess)
     if options.clean:
         result.cache = "--clean: built from scratch"
     elif guess is None:
@@ -202,7 +267,8 @@ def build(
                 previous, result.cache = None, str(exc)
             else:
                 emit(BuildEvent("finish", "check", detail="up to date"))
-                return _up_to_date(result, guess, verdict.manifest, recorded, started)
+                _up_to_date(result, guess, verdict.manifest, recorded)
+                return
         emit(BuildEvent("finish", "check", detail=f"rebuilding: {result.cache}"))
 
     from coursec.course import load_course
@@ -234,8 +300,7 @@ def build(
             )
         )
         result.diagnostics = sink.sorted()
-        result.seconds = time.perf_counter() - started
-        return result
+        return
     course = loaded.course
     count, published_count = len(course.modules), len(course.published_modules)
     emit(
@@ -247,6 +312,7 @@ def build(
         )
     )
     target = options.out_dir or Path("dist") / course.id
+    claims.claim(target)
     inputs = cache.course_inputs(course, snapshot)
     if inputs is None:
         result.cache, usable = "a source file changed while the build read it: nothing reused", None
@@ -298,33 +364,6 @@ def build(
         if pool is not None:
             pool.close()
     result.diagnostics = sink.sorted()
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def _alive(pid: int) -> bool:
-    if sys.platform == "win32":
-        return True  # os.kill(pid, 0) would terminate it there
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process
-    return True
-
-
-def _tidy_leftovers(target: Path) -> None:
-    """Remove what killed builds left beside the output, and nothing else.
-
-    A full build does this in `staging_dir`; an up-to-date build creates no staging folder, so
-    it tidies here, sparing folders of builds still running.
-    """
-    for pattern in (f".{target.name}.building-*", f".{target.name}.old-*"):
-        for leftover in target.parent.glob(pattern):
-            pid = leftover.name.rpartition("-")[2]
-            if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _up_to_date(
@@ -332,9 +371,7 @@ def _up_to_date(
     target: Path,
     manifest: cache.Manifest,
     diagnostics: list[Diagnostic],
-    started: float,
-) -> BuildResult:
-    _tidy_leftovers(target)
+) -> None:
     result.up_to_date = True
     result.out_dir = target
     result.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
@@ -342,8 +379,6 @@ def _up_to_date(
         ArtifactReport(Path(a.path), a.description, a.exporter, a.size, 0.0)
         for a in manifest.artifacts
     ]
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,7 +592,7 @@ def _export(
     emit: Progress,
     memo: _Memo,
 ) -> None:
-    from coursec.output import staging_dir, swap_into_place
+    from coursec.outdir import mark_output, staging_dir, swap_into_place
     from coursec.workers import export_task, run_exporter
 
     formats = _unique(options.formats)  # = the exporters, in order (all of them loaded)
@@ -605,7 +640,8 @@ def _export(
         emit(BuildEvent("start", "write"))
         write_started = time.perf_counter()
         _write_cache(plan, staging, options, sink, result, memo)
-        swap_into_place(staging, target)
+        mark_output(staging, plan.course.id)
+        swap_into_place(staging, target, plan.course.root, options.force)
         result.out_dir = target
         emit(BuildEvent("finish", "write", seconds=time.perf_counter() - write_started))
     except BaseException:

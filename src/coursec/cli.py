@@ -45,6 +45,11 @@ def _guard(func: Any) -> Any:
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except OSError as exc:  # the system's doing (full disk, permissions ...), not a bug
+            from coursec.os_errors import os_error_diagnostic
+
+            _emit_diagnostics([os_error_diagnostic(exc)], "text", Path.cwd())
+            sys.exit(EXIT_ERRORS)
         except Exception as exc:  # noqa: BLE001
             click.echo(
                 f"error[CS902]: internal error: {type(exc).__name__}: {exc}\n"
@@ -137,6 +142,11 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
     help="Worker processes for rendering and exporting [default: one per CPU; 1: none].",
 )
 @click.option("--clean", is_flag=True, help="Ignore the build cache: render and export everything.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the --out folder even if it holds files coursec did not write (they are lost).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
 @click.option(
     "--watch", is_flag=True, help="Keep running: rebuild whenever a file of the course changes."
@@ -153,6 +163,7 @@ def build_cmd(
     learner: bool,
     jobs: int | None,
     clean: bool,
+    force: bool,
     quiet: bool,
     watch: bool,
 ) -> None:
@@ -180,6 +191,7 @@ def build_cmd(
         learner=learner,
         jobs=jobs,
         clean=clean,
+        force=force,
     )
     if watch:
         _watch(course_dir, options)

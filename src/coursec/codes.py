@@ -1,7 +1,7 @@
 """The catalogue of diagnostic codes: every problem coursec reports has one, with a title.
 
 CS1xx source syntax, CS2xx schema, CS3xx cross-references and assets, CS4xx content,
-CS5xx exporters, CS9xx internal.
+CS5xx exporters and templates, CS6xx the output folder and the operating system, CS9xx internal.
 """
 
 from __future__ import annotations
@@ -13,6 +13,10 @@ CODES: dict[str, str] = {
     "CS104": "module file has no front matter",
     "CS105": "file is empty",
     "CS106": "YAML document is not a mapping",
+    "CS107": "not a regular file",
+    "CS108": "YAML nests or repeats too much",
+    "CS109": "source file is too large",
+    "CS110": "number is too large",
     "CS201": "required field is missing",
     "CS202": "unknown field",
     "CS203": "value has the wrong type",
@@ -25,8 +29,11 @@ CODES: dict[str, str] = {
     "CS305": "link target does not exist",
     "CS306": "unknown objective",
     "CS307": "module file is listed twice",
-    "CS308": "image is loaded from another server",
+    "CS308": "loads a file from another server",
     "CS309": "link points at a heading that does not exist",
+    "CS310": "download would run scripts in the LMS",
+    "CS311": "SVG holds active content",
+    "CS312": "SVG cannot be read",
     "CS401": "objective is not addressed by any section",
     "CS402": "image has no alt text",
     "CS403": "module has no learning objectives",
@@ -41,6 +48,18 @@ CODES: dict[str, str] = {
     "CS504": "unknown output format",
     "CS505": "resource refused by the PDF renderer",
     "CS506": "PDF renderer warning",
+    "CS507": "template broke the sandbox",
+    "CS601": "output folder holds files coursec did not write",
+    "CS602": "output path is not a folder",
+    "CS603": "output folder may never be replaced",
+    "CS604": "another build is writing the output folder",
+    "CS610": "permission denied",
+    "CS611": "read-only file system",
+    "CS612": "no space left",
+    "CS613": "file too large",
+    "CS614": "name too long",
+    "CS615": "not a folder",
+    "CS616": "system error",
     "CS901": "exporter could not be loaded",
     "CS902": "internal error",
 }

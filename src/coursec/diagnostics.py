@@ -18,7 +18,7 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True, order=True)
 class Span:
-    """A 1-based position in a source file."""
+    """A 1-based position in a source file; line 0 means the file as a whole."""
 
     path: Path
     line: int = 1
@@ -46,8 +46,10 @@ class Diagnostic:
 
     def format(self, base: Path | None = None) -> str:
         where = ""
-        if self.span is not None:
+        if self.span is not None and self.span.line:
             where = f"{display_path(self.span.path, base)}:{self.span.line}:{self.span.col}: "
+        elif self.span is not None:
+            where = f"{display_path(self.span.path, base)}: "
         text = f"{where}{self.severity.value}[{self.code}]: {self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"

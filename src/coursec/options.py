@@ -24,3 +24,4 @@ class BuildOptions:
     # How the build runs; neither changes a byte of the output (see coursec.cache).
     jobs: int | None = None  # worker processes; None: one per available CPU; 1: no pool at all
     clean: bool = False  # ignore the cache: render everything, write a fresh cache
+    force: bool = False  # replace an output folder that holds files coursec did not write

@@ -1,44 +1,15 @@
-"""Writing outputs safely: staging folders swapped in atomically, deterministic zips."""
+"""Writing output files: hard links for unchanged files, new files never written through a
+link, deterministic zips. (Staging and swapping the output folder: coursec.outdir.)"""
 
 from __future__ import annotations
 
 import os
-import shutil
 import zipfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 from coursec.site import OutputFile
-
-
-def staging_dir(target: Path) -> Path:
-    """A fresh folder beside `target`, on the same file system so the final rename is atomic.
-
-    Leftovers of a killed build are tidied first: a half-written staging folder is removed, and
-    an output moved aside but never replaced is put back.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for old in sorted(target.parent.glob(f".{target.name}.old-*")):
-        if target.exists():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.rename(target)
-    for stale in target.parent.glob(f".{target.name}.building-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = target.parent / f".{target.name}.building-{os.getpid()}"
-    staging.mkdir()
-    return staging
-
-
-def swap_into_place(staging: Path, target: Path) -> None:
-    """Replace `target` by `staging`; the old output goes only once the new one is in place."""
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    if old.exists():
-        shutil.rmtree(old)
 
 
 def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None = None) -> None:
