@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
+from coursec.active_content import shipped_bytes
 from coursec.plan import BuildPlan
 
 PRINT_DIR = "print"
@@ -48,7 +49,7 @@ class BuildFetcher:
             if url not in self.refused:
                 self.refused.append(url)
             raise RefusedURL(f"coursec serves only the course's own files to the PDF: {url}")
-        data = source if isinstance(source, bytes) else source.read_bytes()
+        data = source if isinstance(source, bytes) else shipped_bytes(source)
         return data, _mime_type(url)
 
     def __call__(self, url: str) -> Any:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
+from coursec.active_content import shipped_bytes
 from coursec.export import PartStore
 
 from . import _pdf_layout as layout
@@ -74,7 +75,7 @@ class Layouts:
         digest = hashlib.sha256()
         for name in sorted(files.files):
             source = files.files[name]
-            data = source if isinstance(source, bytes) else source.read_bytes()
+            data = source if isinstance(source, bytes) else shipped_bytes(source)
             digest.update(b"%d:%s%d:" % (len(name), name.encode(), len(data)) + data)
         salt = json.dumps([FORMAT, version("weasyprint"), version("pydyf"), digest.hexdigest()])
         return cls(files, store, salt)

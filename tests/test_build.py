@@ -192,7 +192,7 @@ def test_killed_build_leaves_previous_output(
 HOSTILE = """\
 <script>alert(1)</script>
 
-<img src=x onerror=alert(1)>
+<img src=../assets/x.png alt=x onerror=alert(1)>
 
 [x](javascript:alert(1)) [y](JAVASCRIPT:alert(2)) [z](vbscript:msgbox(1))
 
@@ -209,7 +209,11 @@ def test_hostile_markdown_yields_no_executable_script(
     from conftest import COURSE_YML
 
     course = COURSE_YML + ("allow_raw_html: true\n" if allow_html else "")
-    root = make_course(course=course, modules={"modules/one.md": MODULE_MD + "\n" + HOSTILE})
+    root = make_course(
+        course=course,
+        modules={"modules/one.md": MODULE_MD + "\n" + HOSTILE},
+        files={"assets/x.png": b"\x89PNG\r\n\x1a\n"},
+    )
     out = tmp_path / "out"
     result = build(root, BuildOptions(formats=("html", "scorm12", "scorm2004"), out_dir=out))
     assert result.ok, result.diagnostics

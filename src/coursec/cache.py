@@ -50,8 +50,8 @@ the outputs are written) writes no manifest, so the next build starts over. The 
 against accidents and stale data, not against someone who can write into the output folder:
 a manifest forged together with the files it describes would be believed.
 
-This module imports only the standard library and ``coursec.diagnostics``: checking that a
-build is up to date must not pay for the Markdown, template and PDF stack.
+This module imports only the standard library, ``coursec.diagnostics`` and ``coursec.files``:
+checking that a build is up to date must not pay for the Markdown, template and PDF stack.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ from urllib.parse import unquote, urlsplit
 
 from coursec import __version__
 from coursec.diagnostics import Diagnostic, Severity, Span
+from coursec.files import open_regular, read_bytes, read_source
 from coursec.paths import Resolver
 from coursec.shards import Shard, ShardReader
 
@@ -102,7 +103,7 @@ OUTPUT_LIBRARIES = (
     "pydyf",
 )
 # Options that do not change what is written: where, how strictly, how fast, from scratch or not.
-NEUTRAL_OPTIONS = frozenset({"out_dir", "strict", "jobs", "clean"})
+NEUTRAL_OPTIONS = frozenset({"out_dir", "strict", "jobs", "clean", "force"})
 # Folders of a course that hold no build input (and may be huge): not watched during a build.
 _UNWATCHED = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__"})
 
@@ -129,7 +130,7 @@ def file_sha256(path: Path) -> str:
     known = _DIGESTS.get((os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns))
     if known is not None:
         return known
-    with path.open("rb") as handle:
+    with os.fdopen(open_regular(path), "rb") as handle:  # a FIFO would block the read
         st = os.fstat(handle.fileno())  # what was read, if the file changed in between
         sha = hashlib.file_digest(handle, "sha256").hexdigest()
     if time.time_ns() - st.st_mtime_ns > RACY_NS:
@@ -690,7 +691,7 @@ def read_manifest(out_dir: Path, course_id: str | None = None) -> Manifest:
     """The manifest of the build that wrote `out_dir`; `CacheError` says why there is none."""
     path = cache_dir(out_dir) / MANIFEST
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(path).decode("utf-8")
     except FileNotFoundError as exc:
         raise CacheError("no previous build") from exc
     except (OSError, UnicodeDecodeError) as exc:
@@ -722,10 +723,12 @@ def read_course_file(course_root: Path) -> Any:
     """course.yml's data, read cheaply (no positions, no validation), or None."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    from coursec.sources import SourceError, load_yaml_data
+
     try:
-        return yaml.load((course_root / "course.yml").read_bytes(), Loader=loader)
-    except (OSError, ValueError, yaml.YAMLError):
+        text = read_source(course_root / "course.yml").decode("utf-8-sig")
+        return load_yaml_data(text)
+    except (OSError, ValueError, yaml.YAMLError, SourceError):
         return None
 
 

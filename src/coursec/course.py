@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from coursec.active_content import check_files
 from coursec.cache import file_sha256
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
+from coursec.files import NotRegularFile, is_regular, kind_of
 from coursec.loader import validate
 from coursec.markdown import (
     CALLOUT_TITLES,
@@ -35,9 +37,17 @@ from coursec.schema import (
     Question,
 )
 from coursec.sourcemap import SourceMap
-from coursec.sources import SourceError, decode_text, parse_yaml, read_text, split_front_matter
+from coursec.sources import (
+    SourceError,
+    decode_text,
+    parse_yaml,
+    read_source_bytes,
+    read_text,
+    split_front_matter,
+)
 
 COURSE_FILE = "course.yml"
+THEME_DIR = "templates"  # a course's own theme overrides, inside the course folder
 RESERVED_IDS = frozenset(
     {"index", "glossary", "objectives", "course", "static", "media", "questions"}
 )
@@ -250,7 +260,7 @@ class CourseLoader:
         if not self.root.is_dir():
             self.sink.error("CS101", f"course folder {self.root} does not exist")
             return LoadResult(None, self.sink.sorted())
-        if not course_file.is_file():
+        if not course_file.exists():
             self.sink.error(
                 "CS101",
                 f"{COURSE_FILE} not found",
@@ -272,6 +282,12 @@ class CourseLoader:
                     modules.append(module)
             self._check_ids(modules)
             self._check_cross_anchors(modules)
+            allow_scripted = (
+                spec.allow_scripted_downloads
+                if spec
+                else data.get("allow_scripted_downloads") is True
+            )
+            self.sink.extend(check_files(modules, self.root / THEME_DIR, allow_scripted))
         diagnostics = self.sink.sorted()
         if spec is None or any(d.severity is Severity.ERROR for d in diagnostics):
             return LoadResult(None, diagnostics)
@@ -314,10 +330,17 @@ class CourseLoader:
             self.sink.error("CS307", f'module file "{ref}" is listed twice', span)
             return None
         seen[resolved] = span.line
-        if not resolved.is_file():
-            near = sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*.md"))
+        if not resolved.exists():
+            near = sorted(
+                p.relative_to(self.root).as_posix()
+                for p in self.root.rglob("*.md")
+                if is_regular(p)
+            )
             hint = "module files here: " + ", ".join(near) if near else None
             self.sink.error("CS302", f'module file "{ref}" does not exist', span, hint)
+            return None
+        if not is_regular(resolved):
+            self._not_regular(ref, resolved, span)
             return None
         if self.records is None:  # nothing recorded or restored
             raw = self._read(resolved)
@@ -340,13 +363,28 @@ class CourseLoader:
 
     def _read(self, path: Path) -> bytes | None:
         try:
-            return path.read_bytes()
-        except OSError as exc:
-            self._unreadable(path, exc)
+            return read_source_bytes(path)
+        except SourceError as exc:
+            self.sink.add(exc.diagnostic)
             return None
 
     def _unreadable(self, path: Path, exc: OSError) -> None:
-        self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(path))
+        if isinstance(exc, NotRegularFile):
+            self._not_regular(path.name, path, Span(path, 0, 0))
+        else:
+            self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(path, 0, 0))
+
+    def _not_regular(self, ref: str, path: Path, span: Span) -> None:
+        try:
+            kind = kind_of(path.stat().st_mode)
+        except OSError:
+            kind = "not a regular file"
+        self.sink.error(
+            "CS107",
+            f'"{ref}" is not a regular file: it is {kind}',
+            span,
+            "point at the file itself; coursec reads only regular files",
+        )
 
     def _restore(self, key: str, record: Mapping[str, Any], allow_html: bool) -> Restored | None:
         """The module `record` describes (under `key`), if it still holds."""
@@ -465,8 +503,11 @@ class CourseLoader:
                 "keep images and downloads inside the course folder, e.g. assets/",
             )
             return None
-        if not resolved.is_file():
+        if not resolved.exists():
             self.sink.error("CS303", f'file "{ref}" does not exist', span, _near_miss(resolved))
+            return None
+        if not is_regular(resolved):
+            self._not_regular(ref, resolved, span)
             return None
         self.deps.append((base / unquote(ref), resolved))
         return Asset(resolved, _asset_dest(self.root, resolved))

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
+from html import unescape
 from typing import Any, Literal
 
 import nh3
@@ -41,6 +42,10 @@ CALLOUT_TITLES: dict[str, str] = {
 }
 INTRO_TITLE = "Introduction"
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+_RAW_IMG = re.compile(r"<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.IGNORECASE)
+_ATTRIBUTE = r"""\s{name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))"""
+_SRC = re.compile(_ATTRIBUTE.format(name="src"), re.IGNORECASE)
+_ALT = re.compile(_ATTRIBUTE.format(name="alt"), re.IGNORECASE)
 
 _ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl",
@@ -48,6 +53,7 @@ _ALLOWED_TAGS = {
     "li", "mark", "ol", "p", "pre", "s", "section", "small", "span", "strong", "sub", "summary",
     "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
+_ALLOWED_STYLES = {"text-align"}  # what table cells' alignment (`:---:`) needs
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title", "dir"},
     "a": {"href"},
@@ -259,19 +265,59 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
             open_callouts.pop()
         if token.type == "html_block":
             raw_html.append(block_line)
+            if allow_html:
+                references += _raw_images(token.content, block_line)
+        line = block_line  # the line of each inline token: a line break moves it on
         for child in token.children or []:
-            if child.type == "link_open":
-                references.append(Reference("link", str(child.attrs.get("href", "")), block_line))
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "link_open":
+                references.append(Reference("link", str(child.attrs.get("href", "")), line))
             elif child.type == "image":
                 alt = "".join(c.content for c in child.children or [])
-                references.append(
-                    Reference("image", str(child.attrs.get("src", "")), block_line, alt)
-                )
+                references.append(Reference("image", str(child.attrs.get("src", "")), line, alt))
             elif child.type == "html_inline" or (
                 child.type == "text" and not allow_html and _HTML_TAG.search(child.content)
             ):
-                raw_html.append(block_line)
+                raw_html.append(line)
+                if allow_html and child.type == "html_inline":
+                    references += _raw_images(child.content, line)
     return ParsedBody(tokens, tuple(sections), tuple(references), tuple(callouts), tuple(raw_html))
+
+
+def _attribute(pattern: re.Pattern[str], tag: str) -> str | None:
+    found = pattern.search(tag)
+    if found is None:
+        return None
+    return unescape(next(g for g in found.groups() if g is not None))
+
+
+def _raw_images(html: str, line: int) -> list[Reference]:
+    """The images of a raw HTML fragment, as references (so they are checked and copied)."""
+    found: list[Reference] = []
+    for tag in _RAW_IMG.findall(html):
+        src = _attribute(_SRC, tag)
+        if src:
+            found.append(Reference("image", src, line, _attribute(_ALT, tag) or ""))
+    return found
+
+
+def _rewrite_raw_images(html: str, urls: Mapping[str, str]) -> str:
+    """Raw `<img>`s pointed at their output files, or made links when they are remote."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        src = _attribute(_SRC, tag)
+        if src is None:
+            return tag
+        if is_remote(src):
+            label = escapeHtml((_attribute(_ALT, tag) or src) + " (external image)")
+            return f'<a href="{escapeHtml(src)}">{label}</a>'
+        if src in urls:
+            return _SRC.sub(lambda _m: f' src="{escapeHtml(urls[src])}"', tag, count=1)
+        return tag
+
+    return _RAW_IMG.sub(rewrite, html)
 
 
 def render_body(body: ParsedBody, urls: Mapping[str, str], allow_html: bool) -> str:
@@ -287,18 +333,26 @@ def render_body(body: ParsedBody, urls: Mapping[str, str], allow_html: bool) -> 
 
     tokens = list(body.tokens)
     for index, token in enumerate(tokens):
+        if token.type == "html_block" and _RAW_IMG.search(token.content):
+            tokens[index] = token.copy(content=_rewrite_raw_images(token.content, urls))
+            continue
         if not any(_needs_rewrite(c, urls) for c in token.children or []):
             continue  # the parsed tokens are shared: copy only what changes
         token = tokens[index] = token.copy()
         children = [c.copy() if _needs_rewrite(c, urls) else c for c in token.children or []]
         for child in children:
-            rewrite(child)
+            if child.type == "html_inline":
+                child.content = _rewrite_raw_images(child.content, urls)
+            else:
+                rewrite(child)
         token.children = [t for c in children for t in _unembed_remote_image(c)]
     html = md.renderer.render(tokens, md.options, {})
     return sanitize(html)
 
 
 def _needs_rewrite(token: Token, urls: Mapping[str, str]) -> bool:
+    if token.type == "html_inline":
+        return bool(_RAW_IMG.search(token.content))
     if token.type not in ("link_open", "image"):
         return False
     url = token.attrs.get("href", token.attrs.get("src"))
@@ -331,6 +385,7 @@ def sanitize(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
         strip_comments=True,
+        filter_style_properties=_ALLOWED_STYLES,  # no url(), expression() ... in a style
     )
 
 

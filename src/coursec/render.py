@@ -13,13 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from coursec.cache import source_date_at
-from coursec.course import Course, Module, module_url
+from coursec.course import THEME_DIR, Course, Module, module_url
 from coursec.markdown import render_body
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.records import MODULE_LINK
 from coursec.theme import Theme
-
-THEME_DIR = "templates"  # a course's own theme overrides, inside the course folder
 
 
 def resolved_urls(course: Course, module: Module) -> dict[str, str]:

@@ -78,6 +78,11 @@ class CourseSpec(Spec):
     allow_raw_html: bool = Field(
         False, description="Let Markdown carry raw HTML (sanitized); off by default."
     )
+    allow_scripted_downloads: bool = Field(
+        False,
+        description="Let modules link to files a browser runs as a page or script (.html, .js"
+        ", ...); they run in the LMS with the learner's session. Off by default.",
+    )
     scorm: ScormOptions = ScormOptions()
     pdf: PdfOptions = PdfOptions()
 

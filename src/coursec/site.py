@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
+from coursec.active_content import shipped_bytes
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
 
@@ -153,5 +154,5 @@ def shared_files(plan: BuildPlan, leave_out: Collection[str] = ()) -> list[Outpu
     """Theme static files (less `leave_out`) and the course's media, at their output paths."""
     statics = [f for f in plan.theme.static_files() if f.dest not in leave_out]
     out = [OutputFile(f.dest, f.read()) for f in statics]
-    out += [OutputFile(a.dest, a.source.read_bytes()) for a in plan.course.assets]
+    out += [OutputFile(a.dest, shipped_bytes(a.source)) for a in plan.course.assets]
     return out

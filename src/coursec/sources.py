@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from coursec.diagnostics import Diagnostic, Severity, Span
+from coursec.files import NotRegularFile, SourceTooLarge, read_source
 from coursec.sourcemap import SourceMap
 
 FENCE = "---"
@@ -27,13 +28,31 @@ def _fail(code: str, message: str, span: Span, hint: str | None = None) -> Sourc
     return SourceError(Diagnostic(Severity.ERROR, code, message, span, hint))
 
 
+def read_source_bytes(path: Path) -> bytes:
+    """A text source's bytes: a regular file of at most MAX_SOURCE_BYTES, else `SourceError`."""
+    try:
+        return read_source(path)
+    except NotRegularFile as exc:
+        raise _fail(
+            "CS107",
+            f"{path.name} is not a regular file: it is {exc.kind}",
+            Span(path, 0, 0),
+            "replace it with the text file it should be",
+        ) from exc
+    except SourceTooLarge as exc:
+        raise _fail(
+            "CS109",
+            f"{path.name} is {exc.size:,} bytes, over the limit of {exc.limit:,} for a source file",
+            Span(path, 0, 0),
+            "split the module into several modules, and keep data files as assets",
+        ) from exc
+    except OSError as exc:
+        raise _fail("CS101", f"cannot read file: {exc.strerror}", Span(path, 0, 0)) from exc
+
+
 def read_text(path: Path) -> str:
     """Decode a source file; a BOM and CRLF/CR line endings are accepted and normalized."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise _fail("CS101", f"cannot read file: {exc.strerror}", Span(path)) from exc
-    return decode_text(raw, path)
+    return decode_text(read_source_bytes(path), path)
 
 
 def decode_text(raw: bytes, path: Path) -> str:
@@ -58,15 +77,130 @@ class YamlDocument:
     sourcemap: SourceMap
 
 
-def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
-    """Parse one YAML document, keeping the position of every key and value."""
+# Bounds on what one YAML document may hold, so that no source can exhaust time or memory.
+MAX_YAML_DEPTH = 40  # nesting levels (a module's front matter needs about 6)
+MAX_YAML_NODES = 50_000  # values, counting each use of an alias anew (an anchor "bomb")
+MAX_INT_DIGITS = 15  # whole numbers; longer ones are almost surely meant as text
+# libyaml composes documents recursively in C, where deep nesting overflows the stack; a
+# document that might nest this deep is parsed by PyYAML's Python loader, which fails cleanly.
+_C_NESTING_LIMIT = 2_000
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _loader_for(text: str) -> type[Any]:
+    """libyaml's loader, unless `text` could nest deeper than it can take.
+
+    In block style every level is indented further (at most two levels a column), in flow style
+    every level opens a bracket: that bounds the depth without parsing.
+    """
+    if _Loader is yaml.SafeLoader:
+        return _Loader
+    widest = max(map(len, text.split("\n")), default=0)
+    bound = 2 * widest + text.count("[") + text.count("{")
+    return _Loader if bound < _C_NESTING_LIMIT else yaml.SafeLoader
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
+    """Raise `SourceError` for a document past the bounds above, before anything expands it.
+
+    Walks each node once (aliases share their anchor's node): depth, self-reference, the size
+    once aliases are expanded, and over-long whole numbers.
+    """
+
+    def span(node: yaml.Node) -> Span:
+        return Span(path, node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[key] > MAX_YAML_NODES:
+                raise _fail(
+                    "CS108",
+                    f"with its aliases (*name) expanded, this value holds more than "
+                    f"{MAX_YAML_NODES:,} values",
+                    span(node),
+                    "write the values out, or use fewer aliases; "
+                    "anchors and aliases are for repeating a value a few times",
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise _fail(
+                "CS108",
+                "this alias refers to a value that contains it",
+                span(node),
+                "a value cannot contain itself; write it out instead",
+            )
+        if depth > MAX_YAML_DEPTH:
+            raise _fail(
+                "CS108",
+                f"values are nested more than {MAX_YAML_DEPTH} levels deep here",
+                span(node),
+                "flatten the structure; no field of a course nests this deep",
+            )
+        if isinstance(node, yaml.ScalarNode) and node.tag == _INT_TAG:
+            digits = sum(c.isdigit() for c in node.value)
+            if digits > MAX_INT_DIGITS:
+                raise _fail(
+                    "CS110",
+                    f"this whole number has {digits} digits (at most {MAX_INT_DIGITS})",
+                    span(node),
+                    'if it is meant as text, put it in quotes: "..."',
+                )
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(node))
+
+
+def _compose_and_construct(text: str, path: Path, line_offset: int) -> tuple[Any, Any]:
+    """(root node, data) of one YAML document checked against the bounds above."""
     try:
-        loader = _Loader(text)
+        loader = _loader_for(text)(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            if node is None:
+                return None, None
+            _check_bounds(node, path, line_offset)
+            return node, loader.construct_document(node)
         finally:
             loader.dispose()
+    except RecursionError as exc:
+        raise _fail(
+            "CS108",
+            f"values are nested more than {MAX_YAML_DEPTH} levels deep",
+            Span(path, 1 + line_offset, 1),
+            "flatten the structure; no field of a course nests this deep",
+        ) from exc
+
+
+def load_yaml_data(text: str) -> Any:
+    """The data of one YAML document within the bounds (`SourceError`), without positions."""
+    return _compose_and_construct(text, Path(), 0)[1]
+
+
+def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
+    """Parse one YAML document, keeping the position of every key and value.
+
+    The document is checked against the bounds above before it is constructed, so an anchor
+    bomb, a self-referencing alias or absurd nesting is a diagnostic, never a hang or a crash.
+    """
+    try:
+        node, data = _compose_and_construct(text, path, line_offset)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"

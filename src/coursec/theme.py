@@ -2,18 +2,28 @@
 
 Course content is only ever passed to templates as data (autoescaped, or already-sanitized
 HTML); it never becomes template source.
+
+A course's own templates come with the course, from whoever wrote it, so a theme with any of
+them renders in a sandbox (`jinja2.sandbox.ImmutableSandboxedEnvironment`): templates read the
+data they are given (course, modules, their fields and the values derived from them) and
+render it, but reach no Python internals (`__class__`, `__globals__` ...), change no list or
+dict, and touch no file through a path (`module.path.read_text()`); and a template whose real
+path leaves its theme folder (a symlink) is not loaded. Trying any of that is CS507.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
+import jinja2.sandbox
 
+from coursec.active_content import shipped_bytes
 from coursec.cache import tree_digest
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.markdown import highlight_css
@@ -32,16 +42,47 @@ class StaticFile:
     data: bytes | None = None
 
     def read(self) -> bytes:
-        return self.data if self.data is not None else self.source.read_bytes()  # type: ignore[union-attr]
+        """The bytes outputs carry (`coursec.active_content.shipped_bytes`)."""
+        return self.data if self.data is not None else shipped_bytes(self.source)  # type: ignore[arg-type]
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """Templates from the theme folders only: none whose real path leaves its folder."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(d).resolve()) for d in self.searchpath):
+            raise jinja2.exceptions.SecurityError(
+                f"template {template} is a link to {real}, outside the theme folder"
+            )
+        return source, filename, uptodate
+
+
+class _CourseSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """The sandbox for a theme holding a course's own templates (module docstring)."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, PurePath) and attr not in _PATH_ATTRIBUTES:
+            return False  # no path.read_text(), path.parent / "x", path.unlink() ...
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+
+_PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix"})
 
 
 @lru_cache(maxsize=8)
-def _environment(dirs: tuple[str, ...], _contents: tuple[str | None, ...]) -> jinja2.Environment:
+def _environment(
+    dirs: tuple[str, ...], _contents: tuple[str | None, ...], sandboxed: bool
+) -> jinja2.Environment:
     """One environment per theme and process: compiled templates are reused by later builds
     (`--watch`). Keyed on the theme folders' contents too: jinja2 notices an edit to a template
     it compiled, not a new file that now overrides one."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(list(dirs)),
+    kind = _CourseSandbox if sandboxed else jinja2.Environment
+    return kind(
+        loader=_ContainedLoader(list(dirs)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -54,11 +95,25 @@ class Theme:
     def __init__(self, override_dir: Path | None = None) -> None:
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d is not None and d.is_dir()]
         contents = tuple(tree_digest(d) for d in self.dirs)
-        self.env = _environment(tuple(str(d) for d in self.dirs), contents)
+        sandboxed = len(self.dirs) > 1 or default_theme_dir() not in self.dirs
+        self.env = _environment(tuple(str(d) for d in self.dirs), contents, sandboxed)
 
     def render(self, name: str, **context: Any) -> str:
         try:
             return self.env.get_template(name).render(**context)
+        except jinja2.exceptions.SecurityError as exc:
+            raise CoursecError(
+                [
+                    Diagnostic(
+                        Severity.ERROR,
+                        "CS507",
+                        f"template {name}: {exc}",
+                        Span(self._source_of(name), 0, 0),
+                        "course templates may only render the data they are given; "
+                        "see docs/format.md, Themes",
+                    )
+                ]
+            ) from exc
         except jinja2.TemplateSyntaxError as exc:
             path = Path(exc.filename) if exc.filename else Path(name)
             raise CoursecError(
@@ -76,6 +131,10 @@ class Theme:
             raise CoursecError(
                 [Diagnostic(Severity.ERROR, "CS503", f"template {name}: {exc}", Span(Path(name)))]
             ) from exc
+
+    def _source_of(self, name: str) -> Path:
+        """The file a template name is read from (the first theme folder that has it)."""
+        return next((d / name for d in self.dirs if (d / name).is_file()), Path(name))
 
     def static_files(self) -> list[StaticFile]:
         """The theme's static files, a course override winning over the default of the same name."""
