@@ -12,6 +12,10 @@ pytest_plugins = ["support.browser"]
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_COURSE = REPO / "courses" / "agai-302"
+# Every course in courses/: what is proven on the reference course is proven on each of them.
+# sql-201 has several published modules, a draft, a coming-soon module, wide tables, code,
+# footnotes, figures and every question type.
+COURSES = {path.name: path for path in sorted((REPO / "courses").iterdir()) if path.is_dir()}
 
 COURSE_YML = """\
 id: demo
@@ -42,6 +46,12 @@ Widgets and gadgets are explained here.
 """
 
 MakeCourse = Callable[..., Path]
+
+
+@pytest.fixture(params=sorted(COURSES))
+def course_dir(request: pytest.FixtureRequest) -> Path:
+    """Each course of courses/ in turn (tests using it run once per course)."""
+    return COURSES[request.param]
 
 
 @pytest.fixture
