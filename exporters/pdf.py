@@ -23,9 +23,10 @@ from lxml import html as lxml_html
 from lxml.etree import _Element
 
 from coursec import __version__
-from coursec.course import Course, Module, addressing_sections
+from coursec.coverage import addressing_sections
 from coursec.diagnostics import Span
 from coursec.export import Artifact, ExportContext
+from coursec.model import Course, Module
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.schema import KeyTerm, Objective, Question, QuestionType, Quiz
 

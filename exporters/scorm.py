@@ -9,17 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from coursec.course import Course, Module
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.export import Artifact, ExportContext
-from coursec.output import write_zip
+from coursec.model import Course, Module
+from coursec.output import OutputFile, write_zip
 from coursec.plan import BuildPlan
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import CompletionRule, Packaging
 from coursec.site import (
     PRINT_CSS,
     Edition,
-    OutputFile,
     PageMode,
     render_course_page,
     render_module_page,

@@ -15,16 +15,16 @@ import pytest
 from click.testing import CliRunner
 
 import coursec.build
-import coursec.course
+import coursec.executor
 import coursec.exporters.html
+import coursec.loading
 import coursec.render
 import coursec.site
 import coursec.theme
-import coursec.workers
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildEvent, BuildResult, build
-from coursec.cache import CACHE_DIR, MANIFEST
 from coursec.cli import cli
+from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 from coursec.options import BuildOptions
 from coursec.schema import Packaging
 
@@ -167,13 +167,13 @@ def test_one_changed_module_is_the_only_one_rendered(
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The section prefix of every module body the loader parses in this process."""
     calls: list[str] = []
-    real = coursec.course.parse_body
+    real = coursec.loading.parse_body
 
     def counting(text, section_prefix, allow_html):  # type: ignore[no-untyped-def]
         calls.append(section_prefix)
         return real(text, section_prefix, allow_html)
 
-    monkeypatch.setattr(coursec.course, "parse_body", counting)
+    monkeypatch.setattr(coursec.loading, "parse_body", counting)
     return calls
 
 
@@ -299,7 +299,7 @@ def test_a_tampered_piece_is_made_again(
     out = tmp_path / "out"
     run_build(root, out)
     expected = tree_digest(out / "html")
-    pieces = out / CACHE_DIR / "pieces"
+    pieces = out / CACHE_DIR / "parts"
     if tamper:
         for piece in pieces.iterdir():
             piece.write_bytes(piece.read_bytes().replace(b"Widgets", b"TAMPERED"))
@@ -654,8 +654,8 @@ def test_worker_processes_give_the_serial_output(
     parses: list[str],
 ) -> None:
     """Forked workers inherit the course; spawned ones get it pickled, and rebuild the theme."""
-    monkeypatch.setattr(coursec.workers, "START_METHOD", start_method)
-    monkeypatch.setattr(coursec.build, "RENDER_POOL_MIN", 4)  # workers load and render too
+    monkeypatch.setattr(coursec.executor, "START_METHOD", start_method)
+    monkeypatch.setattr(coursec.executor, "POOL_MIN", 4)  # workers load and render too
     serial = run_build(many_modules, tmp_path / "j1", ("html", "scorm12", "scorm2004"))
     assert len(parses) == 12
     parses.clear()
@@ -665,7 +665,7 @@ def test_worker_processes_give_the_serial_output(
     assert tree_digest(tmp_path / "j1") == tree_digest(tmp_path / "j2")
     page_five = page(tmp_path / "j2", "m05.html")
     assert 'href="m04.html"' in page_five and 'href="m04.html#m04-widgets-and-gadgets"' in page_five
-    # incremental rebuilds too: restored modules and kept pieces travel to the workers
+    # incremental rebuilds too: restored modules and kept parts travel to the workers
     m03 = many_modules / "modules" / "m03.md"
     m03.write_text(m03.read_text().replace("part m03", "part three, revised"))
     formats = ("html", "scorm12", "scorm2004")
@@ -686,7 +686,7 @@ def test_failing_exporter_in_a_worker_keeps_previous_output(
     monkeypatch.setattr("coursec.exporters.scorm.write_zip", _explode)
     # forked workers inherit the patch; other start methods would re-import the real one (the
     # pool picks forkserver when another test left threads running, e.g. the browser's)
-    monkeypatch.setattr(coursec.workers, "START_METHOD", "fork")
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
 
     with pytest.raises(RuntimeError, match="disk on fire"):
         build(root, BuildOptions(formats=FAST, out_dir=out, jobs=2))
@@ -710,7 +710,7 @@ except SystemExit:
     pass
 heavy = ("weasyprint", "lxml", "rich", "pydyf", "coursec.exporters.pdf")
 print("HEAVY=" + ",".join(m for m in heavy if m in sys.modules))
-print("CORE=" + ",".join(m for m in ("coursec.course", "pydantic", "jinja2") if m in sys.modules))
+print("CORE=" + ",".join(m for m in ("coursec.loading", "pydantic", "jinja2") if m in sys.modules))
 """
 
 
@@ -737,7 +737,7 @@ def test_up_to_date_build_does_not_load_the_course(tmp_path: Path) -> None:
     args = ("build", str(REFERENCE_COURSE), "--format", "html,scorm12", "--out", str(out), "-q")
     assert os.environ["SOURCE_DATE_EPOCH"] == EPOCH  # inherited: both builds date alike
     first = probe(*args)
-    assert "coursec.course" in first["CORE"]
+    assert "coursec.loading" in first["CORE"]
     second = probe(*args)
     assert second == {"HEAVY": [], "CORE": []}
 

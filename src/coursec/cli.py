@@ -87,9 +87,9 @@ def cli() -> None:
 @_guard
 def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> None:
     """Validate a course folder and report every problem with its file:line:col."""
-    from coursec.course import load_course
     from coursec.coverage import coverage, coverage_table
     from coursec.diagnostics import promote_warnings
+    from coursec.loading import load_course
 
     loaded = load_course(course_dir)
     diagnostics = promote_warnings(loaded.diagnostics) if strict else loaded.diagnostics

@@ -21,7 +21,7 @@ class BuildOptions:
     pdf_per_module: bool | None = None  # overrides course.yml `pdf.per_module`
     review: bool = False  # PDF: DRAFT watermark, source lines in the margin
     learner: bool = False  # PDF: leave out the answer key
-    # How the build runs; neither changes a byte of the output (see coursec.cache).
+    # How the build runs; neither changes a byte of the output (see coursec.incremental.cache).
     jobs: int | None = None  # worker processes; None: one per available CPU; 1: no pool at all
     clean: bool = False  # ignore the cache: render everything, write a fresh cache
     force: bool = False  # replace an output folder that holds files coursec did not write

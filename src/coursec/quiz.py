@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from coursec.course import Module
+from coursec.model import Module
 from coursec.schema import Question, QuestionType, Quiz
 
 __all__ = [

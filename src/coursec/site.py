@@ -10,11 +10,11 @@ import hashlib
 import json
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
 from coursec.active_content import shipped_bytes
+from coursec.output import OutputFile
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
 
@@ -22,13 +22,6 @@ if TYPE_CHECKING:
     from coursec.export import PartStore
 
 Edition = Literal["1.2", "2004"]
-
-
-@dataclass(frozen=True, slots=True)
-class OutputFile:
-    path: str  # posix, relative to the output root
-    data: bytes
-    same_as: Path | None = None  # a file holding exactly `data` (a kept piece): link, don't copy
 
 
 @dataclass(frozen=True, slots=True)

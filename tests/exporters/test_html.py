@@ -12,7 +12,7 @@ from playwright.sync_api import Page
 
 from conftest import REFERENCE_COURSE
 from coursec.build import build
-from coursec.course import load_course
+from coursec.loading import load_course
 from coursec.options import BuildOptions
 from support.browser import (
     axe_violations,

@@ -1,7 +1,7 @@
 """The PDF handout: content, layout facts, PDF quality, review mode and the resource fence.
 
 PDFs are read back with pypdf (text, outline, metadata, structure) and poppler's pdftotext and
-pdffonts. Expected text comes from the course sources through `coursec.course.load_course`.
+pdffonts. Expected text comes from the course sources through `coursec.loading.load_course`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from pypdf import PdfReader
 
 from conftest import COURSE_YML, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildResult, build
-from coursec.course import Course, load_course
 from coursec.diagnostics import Diagnostic
 from coursec.exporters.pdf import (
     ORIGIN,
@@ -35,6 +34,8 @@ from coursec.exporters.pdf import (
     prepare_body,
     print_question,
 )
+from coursec.loading import load_course
+from coursec.model import Course
 from coursec.options import BuildOptions
 from coursec.render import render
 from coursec.schema import Question
@@ -408,7 +409,7 @@ def test_questions_never_print_their_answer_as_the_layout() -> None:
 @POPPLER
 def test_rich_course_handout(rich_course: Path, tmp_path: Path) -> None:
     result = build_pdf(rich_course, tmp_path / "dist")
-    assert [str(a.artifact.path) for a in result.artifacts] == ["demo.pdf"]
+    assert [str(a.path) for a in result.artifacts] == ["demo.pdf"]
     assert warnings(result) == [] and warnings(result, "CS506") == []
     pdf = tmp_path / "dist" / "demo.pdf"
     reader = PdfReader(pdf)
@@ -474,9 +475,9 @@ def test_one_pdf_per_module_from_option_or_course_yml(
 ) -> None:
     course = make_course(course=COURSE_YML + "pdf:\n  per_module: true\n")
     result = build_pdf(course, tmp_path / "a")
-    assert sorted(str(a.artifact.path) for a in result.artifacts) == ["demo-one.pdf", "demo.pdf"]
+    assert sorted(str(a.path) for a in result.artifacts) == ["demo-one.pdf", "demo.pdf"]
     result = build_pdf(course, tmp_path / "b", pdf_per_module=False)
-    assert [str(a.artifact.path) for a in result.artifacts] == ["demo.pdf"]
+    assert [str(a.path) for a in result.artifacts] == ["demo.pdf"]
     plain = make_course(course=COURSE_YML)
     result = build_pdf(plain, tmp_path / "c", pdf_per_module=True)
     assert sorted(p.name for p in (tmp_path / "c").glob("*.pdf")) == ["demo-one.pdf", "demo.pdf"]

@@ -19,7 +19,6 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, IndirectObject
 
 from conftest import COURSE_YML, MakeCourse
-from coursec.course import load_course
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters import _pdf_layout
@@ -35,6 +34,7 @@ from coursec.exporters._pdf_syntax import (
     renumber,
 )
 from coursec.exporters.pdf import BuildFetcher, PdfExporter, build_files, handout_html
+from coursec.loading import load_course
 from coursec.options import BuildOptions
 from coursec.render import render
 from support.pdf import outline

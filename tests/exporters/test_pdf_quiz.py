@@ -12,8 +12,9 @@ from pypdf import PdfReader
 
 from conftest import REFERENCE_COURSE
 from coursec.build import build
-from coursec.course import Course, load_course
 from coursec.exporters.pdf import handout_html
+from coursec.loading import load_course
+from coursec.model import Course
 from coursec.options import BuildOptions
 from coursec.render import render
 from coursec.schema import Quiz

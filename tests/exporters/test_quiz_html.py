@@ -15,7 +15,7 @@ from playwright.sync_api import Page
 
 from conftest import REFERENCE_COURSE, MakeCourse
 from coursec.build import build
-from coursec.course import load_course
+from coursec.loading import load_course
 from coursec.options import BuildOptions
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import QuestionType

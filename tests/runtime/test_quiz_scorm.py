@@ -19,8 +19,8 @@ from playwright.sync_api import Frame, Page
 
 from conftest import COURSE_YML, REFERENCE_COURSE, MakeCourse
 from coursec.build import build
-from coursec.course import load_course
 from coursec.exporters._scorm_state import SUSPEND_LIMITS
+from coursec.loading import load_course
 from coursec.options import BuildOptions
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import Packaging, QuestionType

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from conftest import REFERENCE_COURSE
-from coursec.course import load_course
 from coursec.exporters._scorm_state import encode_state, worst_case_suspend_length
+from coursec.loading import load_course
 from coursec.quiz import QuestionView, QuizView, quiz_view
 from coursec.schema import Question
 

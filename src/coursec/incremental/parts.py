@@ -1,10 +1,10 @@
-"""The part store of a build (`coursec.export.PartStore`): pieces kept in the output's cache.
+"""The part store of a build (`coursec.export.PartStore`): parts of outputs kept in the cache.
 
-Each piece is a file ``<out>/.coursec-cache/pieces/<name>``, where the name is a digest of the
+Each part is a file ``<out>/.coursec-cache/parts/<name>``, where the name is a digest of the
 exporter's key and of everything a build shares (coursec's code, the theme, the build options,
-course.yml): an exporter's key only has to cover what differs from piece to piece. The manifest
-records each piece's SHA-256; a piece is served only if its bytes still match, and a build keeps
-in its own cache exactly the pieces it used.
+course.yml): an exporter's key only has to cover what differs from part to part. The manifest
+records each part's SHA-256; a part is served only if its bytes still match, and a build keeps
+in its own cache exactly the parts it used.
 """
 
 from __future__ import annotations
@@ -14,36 +14,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursec.cache import cache_dir
+from coursec.incremental.manifest import cache_dir
 from coursec.output import link_file, write_new
 
-PIECES = "pieces"
+PARTS = "parts"
 
 
-def pieces_dir(out_dir: Path) -> Path:
-    return cache_dir(out_dir) / PIECES
+def parts_dir(out_dir: Path) -> Path:
+    return cache_dir(out_dir) / PARTS
 
 
 @dataclass(frozen=True, slots=True)
-class PieceSource:
-    """Where one exporter's pieces come from (travels to worker processes)."""
+class PartSource:
+    """Where one exporter's parts come from (travels to worker processes)."""
 
-    salt: str  # digest of what every piece of this build and exporter depends on
+    salt: str  # digest of what every part of this build and exporter depends on
     recorded: Mapping[str, str]  # name -> SHA-256, from the previous manifest
     output: Path | None  # the previous build's output folder, when its cache is usable
 
     @property
     def previous(self) -> Path | None:
-        """The previous build's pieces folder."""
-        return pieces_dir(self.output) if self.output is not None else None
+        """The previous build's parts folder."""
+        return parts_dir(self.output) if self.output is not None else None
 
 
 @dataclass(slots=True)
-class PieceStore:
-    source: PieceSource
-    folder: Path  # this build's pieces folder, inside the staging folder's cache
+class KeptParts:
+    source: PartSource
+    folder: Path  # this build's parts folder, inside the staging folder's cache
     kept: dict[str, str] = field(default_factory=dict)  # name -> SHA-256 of what was put
-    verified: set[str] = field(default_factory=set)  # previous pieces read and checked by `get`
+    verified: set[str] = field(default_factory=set)  # previous parts read and checked by `get`
 
     def _name(self, key: str) -> str:
         return hashlib.sha256(f"{self.source.salt}\0{key}".encode()).hexdigest()
@@ -82,5 +82,5 @@ class PieceStore:
             and link_file(previous / name, target)
         )
         if not linked:
-            write_new(target, data)  # (a piece put again with other bytes replaces it)
+            write_new(target, data)  # (a part put again with other bytes replaces it)
         self.kept[name] = sha

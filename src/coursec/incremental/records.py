@@ -18,29 +18,24 @@ the tokens (`LazyTokens`): rendering a body the body cache lacks, or numbering c
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
 from markdown_it.token import Token
 
-from coursec.cache import (
-    CACHE_FORMAT,
-    diagnostics_from_json,
-    diagnostics_to_json,
-    environment_key,
-    text_sha256,
-)
-from coursec.diagnostics import Diagnostic, Span
+from coursec.diagnostics import Span
+from coursec.incremental.fingerprint import environment_key, text_sha256
+from coursec.incremental.manifest import CACHE_FORMAT, diagnostics_from_json, diagnostics_to_json
+from coursec.loading import LoadedModule
 from coursec.markdown import Callout, ParsedBody, Reference, Section, parse_body
+from coursec.model import MODULE_LINK, Asset, Module
 from coursec.paths import Resolver
 from coursec.schema import ModuleSpec
 from coursec.sourcemap import SourceMap
 from coursec.sources import read_text, split_front_matter
-
-MODULE_LINK = "__module__:"  # = the loader's placeholder for a link to another module file
 
 
 def record_key(path: str, sha256: str, allow_html: bool) -> str:
@@ -82,25 +77,12 @@ def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-@dataclass(frozen=True, slots=True)
-class Restored:
-    """A module as loaded, ready to become a `coursec.course.Module` again."""
-
-    spec: ModuleSpec
-    path: Path
-    sourcemap: SourceMap
-    body: ParsedBody
-    body_line: int
-    urls: dict[str, str]
-    hero: tuple[Path, str] | None
-    assets: tuple[tuple[Path, str], ...]
-    anchors: list[tuple[Path, str, str, Span]]
-    diagnostics: list[Diagnostic]
-
-
-def to_record(root: Path, module: Restored, deps: Sequence[tuple[Path, Path]]) -> dict[str, Any]:
+def to_record(
+    root: Path, loaded: LoadedModule, deps: Sequence[tuple[Path, Path]]
+) -> dict[str, Any]:
     """A loaded module as JSON data (`root` is the resolved course folder; `deps` the files its
     references reached, as reached and as resolved)."""
+    module = loaded.module
 
     def link(dest: str) -> str:
         if not dest.startswith(MODULE_LINK):
@@ -122,14 +104,14 @@ def to_record(root: Path, module: Restored, deps: Sequence[tuple[Path, Path]]) -
         "callouts": [[c.kind, c.line, c.closed] for c in body.callouts],
         "raw_html": list(body.raw_html_lines),
         "urls": {src: link(dest) for src, dest in module.urls.items()},
-        "hero": [_rel(module.hero[0], root), module.hero[1]] if module.hero else None,
-        "assets": [[_rel(source, root), dest] for source, dest in module.assets],
+        "hero": [_rel(module.hero.source, root), module.hero.dest] if module.hero else None,
+        "assets": [[_rel(a.source, root), a.dest] for a in module.assets],
         "deps": [[_rel(reached, root), _rel(resolved, root)] for reached, resolved in deps],
         "anchors": [  # links to headings of other modules, checked once all are loaded
             [_rel(target, root), fragment, url, span.line, span.col]
-            for target, fragment, url, span in module.anchors
+            for target, fragment, url, span in loaded.anchors
         ],
-        "diagnostics": diagnostics_to_json(module.diagnostics, root),
+        "diagnostics": diagnostics_to_json(loaded.diagnostics, root),
     }
 
 
@@ -148,7 +130,7 @@ def deps_hold(record: Mapping[str, Any], root: Path, resolver: Resolver) -> bool
 
 def restore(
     record: Mapping[str, Any], root: Path, allow_html: bool, resolver: Resolver
-) -> Restored | None:
+) -> LoadedModule | None:
     """The module a record describes, or None if it is malformed or a file it refers to moved.
 
     `root` is the resolved course folder.
@@ -173,18 +155,19 @@ def restore(
             (root / target, str(fragment), str(url), Span(path, int(line), int(col)))
             for target, fragment, url, line, col in record["anchors"]
         ]
-        return Restored(
+        module = Module(
             spec=spec,
             path=path,
             sourcemap=SourceMap(path, values),
             body=body,
             body_line=int(record["body_line"]),
             urls=urls,
-            hero=(root / hero[0], str(hero[1])) if hero else None,
-            assets=tuple((Path(base + source), str(dest)) for source, dest in record["assets"]),
-            anchors=anchors,
-            diagnostics=diagnostics_from_json(record["diagnostics"], root),
+            hero=Asset(root / hero[0], str(hero[1])) if hero else None,
+            assets=tuple(
+                Asset(Path(base + source), str(dest)) for source, dest in record["assets"]
+            ),
         )
+        return LoadedModule(module, diagnostics_from_json(record["diagnostics"], root), anchors)
     except (KeyError, TypeError, ValueError, IndexError, OSError):  # pydantic errors are ValueError
         return None
 
@@ -194,3 +177,58 @@ def _absolute_link(dest: str, root: Path) -> str:
         return dest
     target, hash_, fragment = dest.removeprefix(MODULE_LINK).partition("#")
     return f"{MODULE_LINK}{root / target}{hash_}{fragment}"
+
+
+class ModuleRecords:
+    """Module records for one load (`coursec.loading.ModuleReuse`): those of the previous build
+    (JSON, by key), those this process already decoded (`--watch`), and those of this load.
+
+    After the load, `kept` holds the records of every module loaded (restored or parsed),
+    `decoded` the same modules decoded, and `fresh` the keys of the records parsed anew.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        previous: Mapping[str, Any],
+        warm: Mapping[str, LoadedModule] | None = None,
+    ) -> None:
+        self.root = root.resolve()
+        self.previous = dict(previous)
+        self.warm = warm or {}
+        self.kept: dict[str, Any] = {}
+        self.decoded: dict[str, LoadedModule] = {}
+        self.fresh: set[str] = set()
+        self.resolver = Resolver()
+
+    def adopt(self, records: Mapping[str, Any]) -> None:
+        """Records made elsewhere this build (by the workers that load modules ahead)."""
+        self.previous.update(records)
+
+    def restore(self, path: str, sha256: str, allow_html: bool) -> LoadedModule | None:
+        key = record_key(path, sha256, allow_html)
+        record = self.previous.get(key)
+        if record is None:
+            return None
+        if key in self.warm:
+            loaded = self.warm[key] if deps_hold(record, self.root, self.resolver) else None
+        else:
+            loaded = restore(record, self.root, allow_html, self.resolver)
+        if loaded is not None:
+            self.kept[key] = record
+            self.decoded[key] = loaded
+        return loaded
+
+    def record(
+        self,
+        path: str,
+        sha256: str,
+        allow_html: bool,
+        loaded: LoadedModule,
+        deps: Sequence[tuple[Path, Path]],
+    ) -> None:
+        key = record_key(path, sha256, allow_html)
+        with contextlib.suppress(ValueError):  # a file reached from outside: not recorded
+            self.kept[key] = to_record(self.root, loaded, deps)
+            self.decoded[key] = loaded
+            self.fresh.add(key)
