@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from coursec.diagnostics import Diagnostic, Severity, Span
-from coursec.inline import PageAnchors, inline_references
+from coursec.inline import InlineReference, PageAnchors, inline_references
 from coursec.markdown import Section, is_remote, slugify
 from coursec.schema import ModuleSpec, Question
 from coursec.sourcemap import Loc, SourceMap
@@ -68,9 +68,7 @@ def check_quiz_texts(
             references, raw_html = inline_references(text, allow_html)
             if raw_html and not allow_html and html_at is None:
                 html_at = span
-            found += [
-                d for r in references if (d := _problem(r.kind, r.url, anchors, span)) is not None
-            ]
+            found += [d for r in references if (d := _problem(r, anchors, span)) is not None]
     if html_at is not None:
         found.append(
             Diagnostic(
@@ -85,8 +83,10 @@ def check_quiz_texts(
     return found
 
 
-def _problem(kind: str, url: str, anchors: PageAnchors, span: Span) -> Diagnostic | None:
-    if kind == "image":
+def _problem(reference: InlineReference, anchors: PageAnchors, span: Span) -> Diagnostic | None:
+    """What an output does to a link or image unlike the author wrote it, if anything."""
+    url = reference.url
+    if reference.kind == "image":
         return Diagnostic(
             Severity.WARNING,
             "CS409",
