@@ -21,12 +21,15 @@ from urllib.parse import unquote, urlsplit
 from jinja2 import meta as jinja2_meta
 from lxml import html as lxml_html
 from lxml.etree import _Element
+from markupsafe import Markup
 
 from coursec import __version__
 from coursec.course import Course, Module, addressing_sections
 from coursec.diagnostics import Span
 from coursec.export import Artifact, ExportContext
+from coursec.inline import InlineMarkdown
 from coursec.plan import BuildPlan, RenderedModule
+from coursec.quiz_text import page_anchors
 from coursec.schema import KeyTerm, Objective, Question, QuestionType, Quiz
 
 from ._pdf_fetch import ORIGIN, BuildFetcher, build_files
@@ -232,18 +235,20 @@ _INSTRUCTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class PrintQuestion:
-    """A question as printed: options labelled a, b, c... and, for reviewers, its answer key."""
+    """A question as printed: options labelled a, b, c... and, for reviewers, its answer key.
+
+    Texts are sanitized HTML from the author's inline Markdown (`coursec.inline`)."""
 
     id: str
     number: int
     type: str
-    prompt: str
+    prompt: Markup
     instruction: str
-    options: tuple[tuple[str, str], ...]  # (label, text): choices, true/false, items to order
-    left: tuple[tuple[str, str], ...]  # matching: (number, item)
-    answer: tuple[str, ...]  # the answer key, one line each
+    options: tuple[tuple[str, Markup], ...]  # (label, text): choices, true/false, items to order
+    left: tuple[tuple[str, Markup], ...]  # matching: (number, item)
+    answer: tuple[Markup, ...]  # the answer key, one line each
     answer_ordered: bool  # the answer lines are a sequence (ordering questions)
-    notes: tuple[str, ...]  # feedback a learner would see
+    notes: tuple[Markup, ...]  # feedback a learner would see
     objectives: tuple[str, ...]
     line: int  # where the question starts in the module file
 
@@ -259,52 +264,61 @@ def _label(index: int) -> str:
     return chr(97 + index) if index < 26 else f"z{index - 25}"
 
 
-def print_question(question: Question, number: int, line: int = 0) -> PrintQuestion:
+def print_question(
+    question: Question, number: int, line: int = 0, inline: InlineMarkdown | None = None
+) -> PrintQuestion:
     """Lay a question out for paper; shuffled or scrambled parts use a fixed (sorted) order."""
+    inline = inline or InlineMarkdown()
+    html = inline.html
+
+    def shown_order(texts: list[str]) -> list[str]:
+        """Alphabetical as printed, never the order given (that would give the answer away)."""
+        ordered = sorted(texts, key=lambda t: (inline.plain(t).casefold(), t))
+        return ordered[::-1] if ordered == texts else ordered
+
     kind = question.type
-    options: list[tuple[str, str]] = []
-    left: list[tuple[str, str]] = []
-    answer: list[str] = []
-    notes: list[str] = []
+    options: list[tuple[str, Markup]] = []
+    left: list[tuple[str, Markup]] = []
+    answer: list[Markup] = []
+    notes: list[Markup] = []
     if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         for i, choice in enumerate(question.choices):
-            options.append((_label(i), choice.text))
+            options.append((_label(i), html(choice.text)))
             if choice.correct:
-                answer.append(f"{_label(i)}. {choice.text}")
+                answer.append(Markup("{}. {}").format(_label(i), html(choice.text)))
             if choice.feedback:
-                notes.append(f"{_label(i)}: {choice.feedback}")
+                notes.append(Markup("{}: {}").format(_label(i), html(choice.feedback)))
     elif kind is QuestionType.TRUE_FALSE:
-        options = [("a", "True"), ("b", "False")]
-        answer.append("True" if question.answer else "False")
+        options = [("a", Markup("True")), ("b", Markup("False"))]
+        answer.append(Markup("True" if question.answer else "False"))
     elif kind is QuestionType.MATCHING:
-        rights = sorted({p.right for p in question.pairs}, key=str.casefold)
-        if rights == [p.right for p in question.pairs]:
-            rights.reverse()
+        rights = shown_order(list(dict.fromkeys(p.right for p in question.pairs)))
         letter = {text: _label(i) for i, text in enumerate(rights)}
-        options = [(letter[text], text) for text in rights]
+        options = [(letter[text], html(text)) for text in rights]
         for i, pair in enumerate(question.pairs, start=1):
-            left.append((str(i), pair.left))
-            answer.append(f"{i}. {pair.left} → {letter[pair.right]}. {pair.right}")
+            left.append((str(i), html(pair.left)))
+            answer.append(
+                Markup("{}. {} → {}. {}").format(
+                    i, html(pair.left), letter[pair.right], html(pair.right)
+                )
+            )
     elif kind is QuestionType.ORDERING:
-        shown = sorted(question.items, key=str.casefold)
-        if shown == question.items:
-            shown.reverse()
         labels: dict[str, str] = {}
-        for i, item in enumerate(shown):
-            options.append((_label(i), item))
+        for i, item in enumerate(shown_order(list(question.items))):
+            options.append((_label(i), html(item)))
             labels.setdefault(item, _label(i))
-        answer += [f"{labels[item]}. {item}" for item in question.items]
-    else:
-        answer.append("Accepted: " + "; ".join(question.accept))
+        answer += [Markup("{}. {}").format(labels[item], html(item)) for item in question.items]
+    else:  # accepted answers are what learners type: plain text
+        answer.append(Markup("Accepted: {}").format("; ".join(question.accept)))
     if question.feedback.correct:
-        notes.append(f"If right: {question.feedback.correct}")
+        notes.append(Markup("If right: {}").format(html(question.feedback.correct)))
     if question.feedback.incorrect:
-        notes.append(f"If wrong: {question.feedback.incorrect}")
+        notes.append(Markup("If wrong: {}").format(html(question.feedback.incorrect)))
     return PrintQuestion(
         id=question.id,
         number=number,
         type=kind.value,
-        prompt=question.prompt,
+        prompt=html(question.prompt),
         instruction=_INSTRUCTIONS[kind],
         options=tuple(options),
         left=tuple(left),
@@ -316,7 +330,8 @@ def print_question(question: Question, number: int, line: int = 0) -> PrintQuest
     )
 
 
-def print_quiz(module: Module, quiz: Quiz) -> PrintQuiz:
+def print_quiz(module: Module, quiz: Quiz, allow_html: bool) -> PrintQuiz:
+    """The module's knowledge check for paper; its texts follow the course's `allow_raw_html`."""
     count = len(quiz.questions)
     rules = [f"{count} question{'s' if count != 1 else ''}"]
     if quiz.draw is not None and quiz.draw < count:
@@ -324,8 +339,9 @@ def print_quiz(module: Module, quiz: Quiz) -> PrintQuiz:
     rules.append(f"pass mark {quiz.passing_score}%")
     if quiz.attempts:
         rules.append(f"{quiz.attempts} attempt{'s' if quiz.attempts != 1 else ''}")
+    inline = InlineMarkdown(allow_html, page_anchors(module.spec, module.sections))
     questions = tuple(
-        print_question(q, i + 1, module.sourcemap.value(("quiz", "questions", i)).line)
+        print_question(q, i + 1, module.sourcemap.value(("quiz", "questions", i)).line, inline)
         for i, q in enumerate(quiz.questions)
     )
     return PrintQuiz(quiz.title, " · ".join(rules), questions)
@@ -394,7 +410,11 @@ def print_course(
                 next_in_pdf=nxt is not None and nxt.id in in_pdf_ids,
                 source=relative_source(course, module.path),
                 source_line=module.sourcemap.value(("id",)).line,
-                quiz=print_quiz(module, module.spec.quiz) if module.spec.quiz else None,
+                quiz=(
+                    print_quiz(module, module.spec.quiz, course.spec.allow_raw_html)
+                    if module.spec.quiz
+                    else None
+                ),
             )
         )
     return PrintCourse(tuple(print_modules), whole, review, answers)

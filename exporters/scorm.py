@@ -63,7 +63,7 @@ def _completion(course: Course, modules: list[Module]) -> dict[str, Any]:
 
 
 def _quizzes(course: Course, modules: list[Module]) -> list[QuizView]:
-    return [v for m in modules if (v := quiz_view(course.id, m)) is not None]
+    return [v for m in modules if (v := quiz_view(course, m)) is not None]
 
 
 def _mastery_score(course: Course, modules: list[Module]) -> int | None:

@@ -26,6 +26,7 @@ from coursec.markdown import (
     slugify,
 )
 from coursec.paths import Resolver
+from coursec.quiz_text import check_quiz_texts
 from coursec.records import Restored, deps_hold, record_key, restore, to_record
 from coursec.schema import (
     CompletionRule,
@@ -579,6 +580,7 @@ class CourseLoader:
                         if close
                         else "objectives here: " + ", ".join(known),
                     )
+        self.sink.extend(check_quiz_texts(spec, module.sections, smap, allow_html))
         if not module.published:
             return
         if not spec.objectives:

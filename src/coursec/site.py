@@ -60,7 +60,7 @@ def module_context(plan: BuildPlan, rendered: RenderedModule) -> dict[str, Any]:
         "number": course.number(module),
         "next_module": course.next_module(module),
         "previous_module": course.previous_module(module),
-        "quiz": quiz_view(course.id, module),
+        "quiz": quiz_view(course, module),
     }
 
 
