@@ -5,6 +5,9 @@
  * completion, objectives, a bookmark, resume state and session time.  Without an LMS the page
  * works as a plain web page and says so once in #coursec-status.
  *
+ * With the completion rule "viewed-all" a section is viewed once the viewport has reached it
+ * (see markReached).
+ *
  * Knowledge checks (static/coursec-quiz.js, loaded after this script) keep their attempts and
  * answers in suspend_data through window.coursecScorm.quizStore(quizId), and report each checked
  * attempt with a bubbling "coursec:quiz-submitted" event, which this runtime records: the score
@@ -368,8 +371,7 @@
     commitTimer: null,
     heartbeat: null,
     ticker: null,
-    observer: null,
-    candidates: null,
+    reached: -1,
     rafPending: false,
     errors: [],
     calls: 0,
@@ -501,27 +503,32 @@
     return window.innerHeight || document.documentElement.clientHeight || 0;
   }
 
-  function isInView(el, vh) {
-    const r = el.getBoundingClientRect();
-    if (r.height <= 0) return r.top >= 0 && r.top <= vh;
-    const visible = Math.min(r.bottom, vh) - Math.max(r.top, 0);
-    return visible > 0 && visible >= Math.min(r.height, vh) * 0.5;
-  }
-
   function viewedCount() {
     return S.viewed.filter(Boolean).length;
   }
 
-  function evaluateViewed(indices) {
+  /**
+   * Count as viewed every section the learner's viewport has reached: those whose top has come
+   * above the viewport's bottom edge, however the page got there (scrolling at any speed, the End
+   * key, a link to an anchor, resuming).  Sections follow each other down the page, so the
+   * furthest one reached stands for all those before it.  Nothing is sampled or timed: every
+   * scroll, resize, hashchange and the load event look at where the viewport is now.
+   */
+  function markReached() {
+    if (S.finished) return;
     const vh = viewportHeight();
-    let changed = false;
-    indices.forEach((i) => {
+    for (let i = S.reached + 1; i < S.elements.length; i += 1) {
       const el = S.elements[i];
-      if (!S.viewed[i] && el && isInView(el, vh)) {
+      if (el && el.getBoundingClientRect().top >= vh) break;
+      S.reached = i;
+    }
+    let changed = false;
+    for (let i = 0; i <= S.reached; i += 1) {
+      if (!S.viewed[i]) {
         S.viewed[i] = true;
         changed = true;
       }
-    });
+    }
     if (changed) onViewedChanged();
   }
 
@@ -542,11 +549,9 @@
     return current;
   }
 
-  function onScrollFrame() {
+  function onBookmarkFrame() {
     S.rafPending = false;
     if (S.finished) return;
-    if (S.candidates) evaluateViewed(Array.from(S.candidates));
-    else evaluateViewed(S.ids.map((_, i) => i));
     const current = computeCurrent();
     if (current !== S.current) {
       S.current = current;
@@ -555,39 +560,27 @@
   }
 
   function onScroll() {
+    markReached();
     if (S.rafPending) return;
     S.rafPending = true;
-    (window.requestAnimationFrame || ((cb) => setTimeout(cb, 16)))(onScrollFrame);
+    (window.requestAnimationFrame || ((cb) => setTimeout(cb, 16)))(onBookmarkFrame);
   }
 
   function startTracking() {
-    if ("IntersectionObserver" in window) {
-      S.candidates = new Set();
-      S.observer = new IntersectionObserver((entries) => {
-        entries.forEach((entry) => {
-          const i = S.elements.indexOf(entry.target);
-          if (i < 0) return;
-          if (entry.isIntersecting) S.candidates.add(i);
-          else S.candidates.delete(i);
-        });
-        evaluateViewed(Array.from(S.candidates));
-      }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
-      S.elements.forEach((el) => {
-        if (el) S.observer.observe(el);
-      });
-    } else {
-      evaluateViewed(S.ids.map((_, i) => i));
-    }
-    window.addEventListener("scroll", onScroll, { passive: true });
-    window.addEventListener("resize", onScroll, { passive: true });
+    ["scroll", "resize", "hashchange"].forEach((type) => {
+      window.addEventListener(type, onScroll, { passive: true });
+    });
+    // Until the page has loaded, images without a size have none yet and the sections sit
+    // higher than they will: the first look at the viewport waits for the load event.
+    if (document.readyState === "complete") markReached();
+    else window.addEventListener("load", onScroll, { once: true });
     S.current = computeCurrent(); // initial position is not a bookmark
   }
 
   function stopTracking() {
-    if (S.observer) S.observer.disconnect();
-    S.observer = null;
-    window.removeEventListener("scroll", onScroll);
-    window.removeEventListener("resize", onScroll);
+    ["scroll", "resize", "hashchange", "load"].forEach((type) => {
+      window.removeEventListener(type, onScroll);
+    });
   }
 
   /* ------------------------------------------------------------------ bookmark */
