@@ -17,7 +17,6 @@ from coursec.plan import BuildPlan
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import CompletionRule, Packaging
 from coursec.site import (
-    PRINT_CSS,
     Edition,
     OutputFile,
     PageMode,
@@ -178,7 +177,7 @@ class _ScormExporter:
                     _mastery_score(course, modules),
                 )
             )
-        shared = site_shared_files(plan, leave_out={PRINT_CSS})
+        shared = site_shared_files(plan)
         spec = ManifestSpec(
             edition=self.edition,
             course_id=course.id,

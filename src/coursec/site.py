@@ -147,7 +147,6 @@ def render_index_pages(
 
 
 SCORM_RUNTIME = "static/coursec-scorm.js"  # only SCORM pages load it
-PRINT_CSS = "static/print.css"  # only a printed site page uses it
 
 
 def shared_files(plan: BuildPlan, leave_out: Collection[str] = ()) -> list[OutputFile]:
