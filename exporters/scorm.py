@@ -28,6 +28,7 @@ from coursec.site import shared_files as site_shared_files
 from ._manifest import (
     ManifestItem,
     ManifestSpec,
+    item_identifier,
     manifest_bytes,
     objective_global_id,
 )
@@ -101,6 +102,11 @@ class _ScormExporter:
             "completion": _completion(course, modules),
             "multiSco": multi,
         }
+        if multi and self.edition == "2004":
+            # the activities a mention of another module may ask the LMS for
+            config["activities"] = {
+                m.id: item_identifier(m.id) for m in course.published_modules if m.id != sco
+            }
         if quizzes:
             config["quiz"] = [
                 {

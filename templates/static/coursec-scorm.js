@@ -6,7 +6,7 @@
  * works as a plain web page and says so once in #coursec-status.
  *
  * With the completion rule "viewed-all" a section is viewed once the viewport has reached it
- * (see markReached).
+ * (see markReached).  Moving to another SCO is left to the LMS (see "navigation between SCOs").
  *
  * Knowledge checks (static/coursec-quiz.js, loaded after this script) keep their attempts and
  * answers in suspend_data through window.coursecScorm.quizStore(quizId), and report each checked
@@ -105,10 +105,9 @@
     noConnect: "Progress is not being saved: the learning platform did not accept the connection.",
     restored: "This page was restored from the browser's history; reload it to keep saving " +
       "progress.",
-    useLmsNext: "To go to the next module, use your learning platform's navigation (its Next " +
-      "button or course menu). Your progress here has been saved.",
-    useLmsPrevious: "To go back to the previous module, use your learning platform's navigation " +
-      "(its Previous button or course menu). Your progress here has been saved.",
+    useLms: "Your learning platform did not accept that move: use its own navigation (its " +
+      "Next or Previous button, or its course menu).",
+    leaving: "Your progress is saved. Your learning platform is opening the module you chose.",
     welcome: "Welcome back. You were last reading: ",
     resume: "Resume",
     restart: "Start from the beginning",
@@ -734,6 +733,7 @@
     S.statusWritten = getValue(S.dm.status) || "completed";
     setObjectiveStatuses(true);
     commitNow();
+    offerNavigation(); // the LMS's sequencing may allow more moves now
   }
 
   function checkCompletion() {
@@ -955,36 +955,99 @@
     box.appendChild(wrap);
   }
 
-  /* ------------------------------------------------------------------ navigation links */
+  /* ------------------------------------------------------------------ navigation between SCOs */
+  /*
+   * A SCO never loads another SCO's page itself: the LMS would lose track of the learner, and
+   * the next page would call Initialize on an API that was already terminated.  So the page
+   * names the previous and next modules in words that send the learner to the LMS's own
+   * navigation ([data-coursec-nav] holds the words, [data-coursec-words], and a hidden button,
+   * [data-coursec-go]), and mentions other modules in its body as plain text
+   * ([data-coursec-choice] = the module id; config.activities maps it to the LMS activity).
+   *
+   * Under SCORM 2004, where the LMS answers "true" to adl.nav.request_valid.<request>, the button
+   * replaces the words and a mention becomes a button: activating either sets adl.nav.request
+   * ("continue", "previous" or "{target=<activity>}choice") and terminates, and the LMS delivers
+   * the SCO asked for.  "unknown" and "false" leave the words.
+   */
 
-  function onNavClick(ev) {
-    const link = ev.currentTarget;
-    const dir = link.getAttribute("data-coursec-nav");
-    if (!live() || !S.config.multiSco || (dir !== "continue" && dir !== "previous")) return;
-    if (S.edition === "2004") {
-      const valid = getValue("adl.nav.request_valid." + dir);
-      if (valid === "true") {
-        ev.preventDefault();
-        if (setValue("adl.nav.request", dir)) {
-          finish(); // the LMS delivers the next SCO
-          return;
-        }
-      } else if (valid !== "false") {
-        return; // "unknown": an LMS that does not sequence, so the plain link works
-      }
-    }
-    // 1.2, or a 2004 LMS that refuses the request: moving the frame to another SCO's file would
-    // bypass the LMS, so point the learner at the LMS navigation instead.  The link stays a
-    // focusable link; the message goes to the polite live region.
-    ev.preventDefault();
-    writeSuspend();
-    commitNow();
-    setNotice(dir === "previous" ? TEXT.useLmsPrevious : TEXT.useLmsNext);
+  function navRequest(kind, target) {
+    return kind === "choice" ? "{target=" + target + "}choice" : kind;
   }
 
-  function wireNavLinks() {
-    const links = document.querySelectorAll("[data-coursec-nav]");
-    for (let i = 0; i < links.length; i += 1) links[i].addEventListener("click", onNavClick);
+  function navValid(kind, target) {
+    if (S.edition !== "2004" || !S.config.multiSco || !live() || S.finishing) return false;
+    const element = kind === "choice"
+      ? "adl.nav.request_valid.choice.{target=" + target + "}"
+      : "adl.nav.request_valid." + kind;
+    return getValue(element) === "true";
+  }
+
+  function choiceTarget(el) {
+    const choices = S.config.activities || {};
+    const id = el.getAttribute("data-coursec-choice");
+    return Object.prototype.hasOwnProperty.call(choices, id) ? String(choices[id]) : "";
+  }
+
+  /** Show a pager step's button (offer) or its words (withdraw). */
+  function showStep(step, offer) {
+    const go = step.querySelector("[data-coursec-go]");
+    const words = step.querySelector("[data-coursec-words]");
+    if (!go || !words) return;
+    go.hidden = !offer;
+    words.hidden = offer;
+  }
+
+  /** Make a mention of another module a button that asks the LMS for it (or a mention again). */
+  function showChoice(mention, offer) {
+    const go = mention.querySelector("[data-coursec-go]");
+    if (offer && !go) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "cs-xref__go";
+      button.setAttribute("data-coursec-go", "");
+      while (mention.firstChild) button.appendChild(mention.firstChild);
+      button.addEventListener("click", () => navigate("choice", choiceTarget(mention), mention));
+      mention.appendChild(button);
+    } else if (!offer && go) {
+      while (go.firstChild) mention.insertBefore(go.firstChild, go);
+      mention.removeChild(go);
+    }
+  }
+
+  function navigate(kind, target, origin) {
+    if (!live()) return;
+    if (navValid(kind, target) && setValue("adl.nav.request", navRequest(kind, target))) {
+      setNotice(TEXT.leaving);
+      document.querySelectorAll("[data-coursec-go]").forEach((go) => {
+        go.disabled = true;
+      });
+      finish(); // Terminate: the LMS now delivers the SCO asked for
+      return;
+    }
+    // the LMS changed its mind since the button was offered: back to words
+    if (kind === "choice") showChoice(origin, false);
+    else showStep(origin, false);
+    const focusable = origin.querySelector("[data-coursec-words]") || origin;
+    focusQuietly(focusable);
+    setNotice(TEXT.useLms);
+  }
+
+  /** Offer the LMS navigation requests the LMS says are valid now (SCORM 2004 only). */
+  function offerNavigation() {
+    document.querySelectorAll("[data-coursec-nav]").forEach((step) => {
+      const kind = step.getAttribute("data-coursec-nav");
+      const go = step.querySelector("[data-coursec-go]");
+      if (!go || (kind !== "continue" && kind !== "previous")) return;
+      if (!go.hasAttribute("data-coursec-wired")) {
+        go.setAttribute("data-coursec-wired", "");
+        go.addEventListener("click", () => navigate(kind, "", step));
+      }
+      showStep(step, navValid(kind, ""));
+    });
+    document.querySelectorAll("[data-coursec-choice]").forEach((mention) => {
+      const target = choiceTarget(mention);
+      showChoice(mention, !!target && navValid("choice", target));
+    });
   }
 
   /* ------------------------------------------------------------------ lifecycle */
@@ -1142,7 +1205,7 @@
       window.addEventListener("pageshow", (ev) => {
         if (ev.persisted && S.finished) setNotice(TEXT.restored);
       });
-      wireNavLinks();
+      offerNavigation();
     }
     document.addEventListener("visibilitychange", onVisibility);
     startTracking();
