@@ -18,6 +18,7 @@ from playwright.sync_api import Frame, Page
 
 from coursec.exporters._manifest import item_identifier
 from coursec.schema import Packaging
+from support.browser import axe_violations, format_violations
 from support.builds import Builds, Edition
 from support.lms import LmsServer, LmsSession, Sequencing
 from support.outputs import sco_pages
@@ -68,6 +69,13 @@ def other_sco_links(frame: Frame, scos: list[str], here: str) -> list[str]:
     return [h for h in hrefs if any(h.split("#")[0].endswith("/" + s) for s in scos if s != here)]
 
 
+def navigation_violations(frame: Frame) -> list[dict[str, Any]]:
+    """axe-core on the pager and the mentions of other modules, as the learner now sees them."""
+    if not frame.evaluate("() => !!document.querySelector('.cs-pager, [data-coursec-choice]')"):
+        return []
+    return axe_violations(frame, context=".cs-pager, [data-coursec-choice]")
+
+
 def neighbours(scos: list[str], sco: str) -> dict[str, bool]:
     index = scos.index(sco)
     return {"previous": index > 0, "continue": index + 1 < len(scos)}
@@ -101,6 +109,8 @@ def test_every_sco_offers_the_moves_a_sequencing_lms_allows(
             }
             assert shown == expected, sco
             assert all(m["button"] for m in mentions(frame)), sco
+            violations = navigation_violations(frame)
+            assert violations == [], format_violations(violations)
             assert {m["module"] for m in mentions(frame)} <= set(
                 sco_config(root, sco)["activities"]
             )
@@ -219,6 +229,8 @@ def test_without_navigation_requests_every_sco_points_at_the_lms(
                 assert step == {**step, "button": False, "words": True}, (sco, request)
                 assert "using your learning platform's navigation" in step["text"]
             assert not any(m["button"] for m in mentions(frame)), sco
+            violations = navigation_violations(frame)
+            assert violations == [], format_violations(violations)
             assert other_sco_links(frame, scos, sco) == []
             # a click on the words does nothing
             for request in shown:
