@@ -21,7 +21,7 @@ from support.lms import LmsServer, LmsSession
 from support.outputs import sco_pages
 from support.scorm_package import sco_config
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 EDITIONS = pytest.mark.parametrize("edition", ["1.2", "2004"])
 PACKAGINGS = pytest.mark.parametrize(
     "packaging", [Packaging.MULTI_SCO, Packaging.SINGLE_SCO], ids=lambda p: p.value
