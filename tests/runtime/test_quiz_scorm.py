@@ -370,7 +370,8 @@ def test_fail_then_pass_ends_passed(
             str(top),
             "1",
         )
-        assert completion == "incomplete"  # viewed-all: the sections were not all read
+        # viewed-all: the check follows the last section, so reaching it reached every section
+        assert completion == "completed"
         score_at = index_of(sets, "cmi.score.scaled", "1")
         assert score_at < index_of(sets, "cmi.success_status", "passed")
 
