@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -513,7 +513,8 @@ class PdfExporter:
             per_module = plan.course.spec.pdf.per_module
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
-        layouts = Layouts.for_build(BuildFetcher(build_files(plan)), ctx.parts)
+        files = build_files(plan)
+        layouts = Layouts.for_build(BuildFetcher(files), ctx.parts)
         review, answers = options.review, not options.learner
         printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
         parts = handout_parts(plan, printed)
@@ -539,11 +540,13 @@ class PdfExporter:
             filename = f"{course_id}-{rendered.module.id}.pdf"
             (ctx.out_dir / filename).write_bytes(got.laid.pdf)
             artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
-        self._report(plan, ctx, laid)
+        self._report(plan, ctx, laid, files)
         return artifacts
 
     @staticmethod
-    def _report(plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid]) -> None:
+    def _report(
+        plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid], files: Mapping[str, Path | bytes]
+    ) -> None:
         """The renderer's warnings, the same whether a layout was made or reused."""
         written = _written_at(plan)
         refused = list(dict.fromkeys(url for one in laid for url in one.refused))
@@ -563,6 +566,15 @@ class PdfExporter:
         for message in messages:
             if not any(url in message for url in refused):
                 ctx.report.warning("CS506", f"PDF renderer: {message}")
+        for key, what in dict.fromkeys(item for one in laid for item in one.unprintable):
+            source = files.get(key)
+            ctx.report.warning(
+                "CS506",
+                f"PDF: {PurePosixPath(key).name}: {what}",
+                Span(source, 0, 0) if isinstance(source, Path) else None,
+                "WeasyPrint, which lays out the PDF, cannot draw this part of an SVG; the HTML "
+                "and SCORM outputs show it as written",
+            )
 
 
 def _written_at(plan: BuildPlan) -> dict[str, Span]:

@@ -206,12 +206,23 @@ def test_reused_parts_report_the_same_diagnostics(
 ) -> None:
     css = '@import url("/etc/theme.css");\nbody { frobnicate: 3 }\n'
     base = (Path(__file__).resolve().parents[2] / "templates" / "print" / "handout.css").read_text()
-    course_dir = make_course(files={"templates/print/handout.css": css + base})
+    underlined = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 90 20">'
+        '<text y="15" text-decoration="underline">key</text></svg>'
+    )
+    one = "---\nid: one\ntitle: One\nsummary: S.\n---\n![A key](../assets/u.svg)\n"
+    course_dir = make_course(
+        modules={"modules/one.md": one},
+        files={"templates/print/handout.css": css + base, "assets/u.svg": underlined},
+    )
     store = DictStore()
     _, cold = export(course_dir, tmp_path / "a", store)
     codes = [(d.code, d.message) for d in cold]
     assert ("CS505", 'PDF: refused to load "https://coursec.invalid/etc/theme.css"') in codes
     assert any(code == "CS506" and "frobnicate" in message for code, message in codes)
+    assert ("CS506", 'PDF: u.svg: text with text-decoration "underline" is printed without it') in (
+        codes
+    )
     layouts.clear()
     _, warm = export(course_dir, tmp_path / "b", store)
     assert layouts == []
