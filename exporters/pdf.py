@@ -33,6 +33,7 @@ from ._pdf_fetch import ORIGIN, BuildFetcher, build_files
 from ._pdf_fetch import RefusedURL as RefusedURL
 from ._pdf_layout import Laid, Margins
 from ._pdf_parts import Layouts, Part, build_handout
+from ._pdf_tables import fit_tables
 
 TEMPLATE = "print/handout.html.j2"
 STYLESHEET = "print/handout.css"
@@ -94,7 +95,8 @@ def prepare_body(
 
     Links between site pages become links inside the PDF (or plain text when their target is
     not in it); ids that are not already module-scoped (footnotes) get the module id as a
-    prefix, since every module shares one document. In review mode each section starts with
+    prefix, since every module shares one document; tables are marked with the room they need
+    (`_pdf_tables`). In review mode each section starts with
     its source `file:line`, and code blocks get their source line numbers.
     """
     module = rendered.module
@@ -110,6 +112,7 @@ def prepare_body(
             element.set("id", links.renamed[old])
     for anchor in list(root.iter("a")):
         _rewrite_link(anchor, links)
+    fit_tables(root, review)
 
     headings: list[Heading] = []
     lines = {s.id: s.line for s in module.sections}
