@@ -59,6 +59,7 @@ class Heading:
 class PrintModule:
     """One module as the print template sees it."""
 
+    teaser: ClassVar[bool] = False
     module: Module
     number: int
     body: str  # safe HTML
@@ -221,6 +222,19 @@ def _number_code_lines(root: _Element, module: Module) -> None:
         pre.set("style", f"counter-reset: cs-line {start - 1}")
 
 
+@dataclass(frozen=True, slots=True)
+class PrintTeaser:
+    """A coming-soon module in the course handout: a page of its own at its place in the
+    course, with its title and summary, so the contents and the bookmarks list it like the
+    others."""
+
+    teaser: ClassVar[bool] = True
+    module: Module
+    number: int
+    source: str
+    source_line: int
+
+
 # --- knowledge checks ------------------------------------------------------------------------
 
 _INSTRUCTIONS = {
@@ -365,7 +379,8 @@ class Show:
 class PrintCourse:
     """What the print template needs about the modules of one PDF, prepared once."""
 
-    modules: tuple[PrintModule, ...]
+    modules: tuple[PrintModule, ...]  # the modules printed in full
+    articles: tuple[PrintModule | PrintTeaser, ...]  # and the teasers, in course order
     whole: bool
     review: bool
     answers: bool
@@ -381,7 +396,14 @@ def print_course(
 ) -> PrintCourse:
     course = plan.course
     in_pdf = [r.module for r in modules]
-    in_pdf_ids = {m.id for m in in_pdf}
+    teasers = {
+        m.id: PrintTeaser(
+            m, course.number(m), relative_source(course, m.path), m.sourcemap.value(("id",)).line
+        )
+        for m in course.listed_modules
+        if whole and not m.published
+    }
+    in_pdf_ids = {m.id for m in in_pdf} | set(teasers)
     print_modules: list[PrintModule] = []
     for rendered in modules:
         module = rendered.module
@@ -400,7 +422,12 @@ def print_course(
                 quiz=print_quiz(module, module.spec.quiz) if module.spec.quiz else None,
             )
         )
-    return PrintCourse(tuple(print_modules), whole, review, answers)
+    articles: dict[str, PrintModule | PrintTeaser] = {pm.module.id: pm for pm in print_modules}
+    articles.update(teasers)
+    order = [m.id for m in course.listed_modules if m.id in articles]
+    return PrintCourse(
+        tuple(print_modules), tuple(articles[i] for i in order), whole, review, answers
+    )
 
 
 def render_handout(
@@ -441,13 +468,13 @@ def render_handout(
     else:
         only = print_modules[0]
         title = f"{course.spec.code} · Module {only.number}: {only.module.title}"
-    articles = print_modules
+    articles = printed.articles
     show = Show()
     if part is not None:
-        articles = tuple(pm for pm in print_modules if part == f"module:{pm.module.id}")
+        articles = tuple(a for a in articles if part == f"module:{a.module.id}")
         names = ("cover", "contents", "glossary", "objectives", "answers")
         show = Show(*(part == name for name in names))
-    in_pdf = {pm.module.id for pm in print_modules}
+    in_pdf = {a.module.id for a in printed.articles}
     return plan.theme.render(
         TEMPLATE,
         course=course,
@@ -498,7 +525,7 @@ def handout_parts(plan: BuildPlan, printed: PrintCourse) -> list[Part] | None:
     if "articles" not in jinja2_meta.find_undeclared_variables(env.parse(source)):
         return None
     parts = [Part("cover", numbered=False), Part("contents", numbered=True)]
-    parts += [Part(f"module:{pm.module.id}", numbered=False) for pm in printed.modules]
+    parts += [Part(f"module:{a.module.id}", numbered=False) for a in printed.articles]
     parts += [Part("glossary", numbered=True), Part("objectives", numbered=True)]
     if printed.answers and any(pm.quiz for pm in printed.modules):
         parts.append(Part("answers", numbered=False))
