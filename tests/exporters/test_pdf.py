@@ -479,6 +479,64 @@ def test_svg_images_are_drawn(rich_course: Path, tmp_path: Path) -> None:
     )
 
 
+FIGURE_MODULE = """\
+---
+id: one
+title: Figures
+summary: A figure with a caption.
+---
+## Charts
+
+{filler}
+
+<figure class="cs-figure"><img src="../assets/chart.png" alt="A bar chart of sales by month">\
+<figcaption>Figure 1: Sales rose every month.</figcaption></figure>
+
+The text after the figure.
+"""
+
+
+def structure_elements(node: Any, parent: Any = None) -> Iterator[tuple[Any, Any]]:
+    """(element, parent element) of every element of a structure tree, depth first."""
+    node = node.get_object()
+    if not isinstance(node, dict):
+        return
+    if "/S" in node:
+        yield node, parent
+        parent = node
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+        yield from structure_elements(kid, parent)
+
+
+@POPPLER
+# with 44 to 50 lines before it, the figure comes near the end of a page
+@pytest.mark.parametrize("filler_lines", [0, *range(44, 51)])
+def test_a_figure_keeps_its_caption_and_is_tagged(
+    make_course: MakeCourse, tmp_path: Path, filler_lines: int
+) -> None:
+    """A figure's image and caption share a page (even when the figure comes near a page's
+    end), and the tagged PDF has the image as a Figure with its alt text and the caption as
+    a Caption beside it."""
+    filler = "\n\n".join(f"Line {n} of text before the figure." for n in range(filler_lines))
+    course = make_course(
+        course=COURSE_YML + "allow_raw_html: true\n",
+        modules={"modules/one.md": FIGURE_MODULE.format(filler=filler)},
+        files={"assets/chart.png": png_bytes(800, 500)},
+    )
+    build_pdf(course, tmp_path / "dist")
+    pdf = tmp_path / "dist" / "demo.pdf"
+    reader = PdfReader(pdf)
+    pages = {ref.idnum: n for n, ref in enumerate(p.indirect_reference for p in reader.pages)}
+    found = list(structure_elements(reader.trailer["/Root"]["/StructTreeRoot"]))
+    [(figure, parent)] = [(e, p) for e, p in found if e["/S"] == "/Figure"]
+    assert figure["/Alt"] == "A bar chart of sales by month"
+    [caption] = [e for e, p in found if e["/S"] == "/Caption" and p is parent]
+    page = pages[figure.raw_get("/Pg").idnum]
+    assert pages[caption.raw_get("/Pg").idnum] == page
+    assert "Figure 1: Sales rose every month." in flat(pdftotext(pdf, page + 1))
+
+
 def test_one_pdf_per_module_from_option_or_course_yml(
     make_course: MakeCourse, tmp_path: Path
 ) -> None:
