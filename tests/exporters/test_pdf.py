@@ -801,6 +801,20 @@ def test_every_sentence_of_the_course_is_in_the_pdf(course: Course, handout: Pat
     assert missing == []
 
 
+def test_every_id_of_the_handout_is_unique(course: Course) -> None:
+    """Footnotes, headings, objectives and questions of all modules share one document."""
+    plan = render(course)
+    documents = [
+        handout_html(plan, plan.modules, whole=True),
+        handout_html(plan, plan.modules, whole=True, review=True),
+        *(handout_html(plan, (one,), whole=False) for one in plan.modules),
+    ]
+    for document in documents:
+        ids = lxml_html.document_fromstring(document).xpath("//@id")
+        assert len(ids) > 10
+        assert [i for i in set(ids) if ids.count(i) > 1] == []
+
+
 @pytest.mark.slow
 @POPPLER
 def test_svg_text_is_in_the_pdf(course: Course, handout: Path) -> None:
