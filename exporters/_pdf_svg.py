@@ -5,7 +5,8 @@ and text is what suffers:
 - the `font` shorthand only as "<size> <family>": `font: bold 14px sans-serif` takes "bold"
   for the size, and the text is not drawn;
 - font sizes it cannot read (`large`, `smaller`, `initial`, `calc()`) as 0: invisible text;
-- `font-weight: bolder` and `lighter` as normal; `font-style: oblique 10deg` stops the layout;
+- `font-weight: bolder` and `lighter` as normal; with `font-style: oblique 10deg` the whole
+  image is left out;
 - no rule inside `@media`, no custom property (`var()`), no `initial` or `unset`.
 
 `printable_svg` resolves the cascade at build time the way a browser does (presentation

@@ -74,9 +74,9 @@ def test_an_invalid_font_shorthand_is_ignored_as_a_browser_does() -> None:
 def test_style_rules_become_attributes_in_cascade_order() -> None:
     body = """
     <style>
+      #t { font-size: 20px }
       text { fill: #111; font-size: 10px }
       .big { font-size: 30px; fill: #222 !important }
-      #t { font-size: 20px }
       text:hover { fill: red }
       @media print { .p { fill: #0a0 } }
       @media screen { .p { display: none } }
