@@ -87,6 +87,21 @@ def _longest_word_em(cell: _Element) -> float:
     return longest
 
 
+# What a table's containers take from the text block's width (handout.css): a callout's border
+# and padding, a list's or a definition's indent, a block quote's rule and padding.
+_INDENT_MM = {"li": 5.0, "dd": 5.0, "blockquote": 4.8}
+_CALLOUT_MM = 1.4 + 2 * 4.0
+
+
+def _indent_mm(table: _Element) -> float:
+    indent = 0.0
+    for parent in table.iterancestors():
+        indent += _INDENT_MM.get(str(parent.tag), 0.0)
+        if "cs-callout" in (parent.get("class") or "").split():
+            indent += _CALLOUT_MM
+    return indent
+
+
 def _needed_mm(columns: list[float], size: _Size) -> float:
     return sum(em * size.points * _PT_MM + size.padding_mm for em in columns) + 0.3
 
@@ -114,7 +129,8 @@ def fit_tables(root: _Element, review: bool) -> None:
             widths += [0.0] * (column - len(widths))
         if not widths:
             continue
-        portrait, landscape = _PORTRAIT_MM[review], _LANDSCAPE_MM[review]
+        indent = _indent_mm(table)
+        portrait, landscape = _PORTRAIT_MM[review] - indent, _LANDSCAPE_MM[review] - indent
         if len(widths) >= WIDE_COLUMNS or _needed_mm(widths, _NORMAL) > portrait:
             _add_class(table, "cs-table--wide")
             small = _needed_mm(widths, _SMALL)

@@ -183,6 +183,11 @@ def test_tables_are_marked_with_the_room_they_need() -> None:
     assert classes(seven) == {"cs-table--wide", "cs-table--landscape"}
     # a review copy's margin for the source lines leaves less room
     assert classes(five, review=True) == {"cs-table--wide", "cs-table--landscape"}
+    # a callout's border and padding leave less room
+    assert classes(f'<div class="cs-callout">{five}</div>') == classes(five)
+    wider = table_html(["a"] * 5, [[c + "x" for c in codes[:5]]])  # one letter more a column
+    assert "cs-table--landscape" not in classes(wider)
+    assert "cs-table--landscape" in classes(f'<div class="cs-callout">{wider}</div>')
     # only a word longer than a landscape page may break
     assert "cs-table--squeezed" in classes(table_html(["a"], [["x" * 400]]))
 
