@@ -71,6 +71,19 @@ class PrintModule:
     quiz: PrintQuiz | None
 
 
+@dataclass(frozen=True, slots=True)
+class PrintTeaser:
+    """A coming-soon module in the course handout: a page of its own at its place in the
+    course, with its title and summary, so the contents and the bookmarks list it like the
+    others."""
+
+    teaser: ClassVar[bool] = True
+    module: Module
+    number: int
+    source: str
+    source_line: int
+
+
 @dataclass(slots=True)
 class _Links:
     in_pdf: Mapping[str, Module]  # page name -> module, for modules in this PDF
@@ -97,8 +110,8 @@ def prepare_body(
     Links between site pages become links inside the PDF (or plain text when their target is
     not in it); ids that are not already module-scoped (footnotes) get the module id as a
     prefix, since every module shares one document; tables are marked with the room they need
-    (`_pdf_tables`). In review mode each section starts with
-    its source `file:line`, and code blocks get their source line numbers.
+    (`_pdf_tables`). In review mode each section starts with its source `file:line`, and code
+    blocks get their source line numbers.
     """
     module = rendered.module
     if not rendered.html.strip():
@@ -220,19 +233,6 @@ def _number_code_lines(root: _Element, module: Module) -> None:
             holder.append(span)
         pre.set("class", ((pre.get("class") or "") + " cs-numbered").strip())
         pre.set("style", f"counter-reset: cs-line {start - 1}")
-
-
-@dataclass(frozen=True, slots=True)
-class PrintTeaser:
-    """A coming-soon module in the course handout: a page of its own at its place in the
-    course, with its title and summary, so the contents and the bookmarks list it like the
-    others."""
-
-    teaser: ClassVar[bool] = True
-    module: Module
-    number: int
-    source: str
-    source_line: int
 
 
 # --- knowledge checks ------------------------------------------------------------------------
