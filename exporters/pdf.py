@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -36,6 +36,7 @@ from ._pdf_fetch import ORIGIN, BuildFetcher, build_files
 from ._pdf_fetch import RefusedURL as RefusedURL
 from ._pdf_layout import Laid, Margins
 from ._pdf_parts import Layouts, Part, build_handout
+from ._pdf_tables import fit_tables
 
 TEMPLATE = "print/handout.html.j2"
 STYLESHEET = "print/handout.css"
@@ -61,6 +62,7 @@ class Heading:
 class PrintModule:
     """One module as the print template sees it."""
 
+    teaser: ClassVar[bool] = False
     module: Module
     number: int
     body: str  # safe HTML
@@ -70,6 +72,19 @@ class PrintModule:
     source: str  # module file relative to the course folder
     source_line: int  # the module's first line of front matter
     quiz: PrintQuiz | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrintTeaser:
+    """A coming-soon module in the course handout: a page of its own at its place in the
+    course, with its title and summary, so the contents and the bookmarks list it like the
+    others."""
+
+    teaser: ClassVar[bool] = True
+    module: Module
+    number: int
+    source: str
+    source_line: int
 
 
 @dataclass(slots=True)
@@ -97,8 +112,9 @@ def prepare_body(
 
     Links between site pages become links inside the PDF (or plain text when their target is
     not in it); ids that are not already module-scoped (footnotes) get the module id as a
-    prefix, since every module shares one document. In review mode each section starts with
-    its source `file:line`, and code blocks get their source line numbers.
+    prefix, since every module shares one document; tables are marked with the room they need
+    (`_pdf_tables`). In review mode each section starts with its source `file:line`, and code
+    blocks get their source line numbers.
     """
     module = rendered.module
     if not rendered.html.strip():
@@ -113,6 +129,7 @@ def prepare_body(
             element.set("id", links.renamed[old])
     for anchor in list(root.iter("a")):
         _rewrite_link(anchor, links)
+    fit_tables(root, review)
 
     headings: list[Heading] = []
     lines = {s.id: s.line for s in module.sections}
@@ -378,7 +395,8 @@ class Show:
 class PrintCourse:
     """What the print template needs about the modules of one PDF, prepared once."""
 
-    modules: tuple[PrintModule, ...]
+    modules: tuple[PrintModule, ...]  # the modules printed in full
+    articles: tuple[PrintModule | PrintTeaser, ...]  # and the teasers, in course order
     whole: bool
     review: bool
     answers: bool
@@ -394,7 +412,14 @@ def print_course(
 ) -> PrintCourse:
     course = plan.course
     in_pdf = [r.module for r in modules]
-    in_pdf_ids = {m.id for m in in_pdf}
+    teasers = {
+        m.id: PrintTeaser(
+            m, course.number(m), relative_source(course, m.path), m.sourcemap.value(("id",)).line
+        )
+        for m in course.listed_modules
+        if whole and not m.published
+    }
+    in_pdf_ids = {m.id for m in in_pdf} | set(teasers)
     print_modules: list[PrintModule] = []
     for rendered in modules:
         module = rendered.module
@@ -417,7 +442,12 @@ def print_course(
                 ),
             )
         )
-    return PrintCourse(tuple(print_modules), whole, review, answers)
+    articles: dict[str, PrintModule | PrintTeaser] = {pm.module.id: pm for pm in print_modules}
+    articles.update(teasers)
+    order = [m.id for m in course.listed_modules if m.id in articles]
+    return PrintCourse(
+        tuple(print_modules), tuple(articles[i] for i in order), whole, review, answers
+    )
 
 
 def render_handout(
@@ -458,13 +488,13 @@ def render_handout(
     else:
         only = print_modules[0]
         title = f"{course.spec.code} · Module {only.number}: {only.module.title}"
-    articles = print_modules
+    articles = printed.articles
     show = Show()
     if part is not None:
-        articles = tuple(pm for pm in print_modules if part == f"module:{pm.module.id}")
+        articles = tuple(a for a in articles if part == f"module:{a.module.id}")
         names = ("cover", "contents", "glossary", "objectives", "answers")
         show = Show(*(part == name for name in names))
-    in_pdf = {pm.module.id for pm in print_modules}
+    in_pdf = {a.module.id for a in printed.articles}
     return plan.theme.render(
         TEMPLATE,
         course=course,
@@ -515,7 +545,7 @@ def handout_parts(plan: BuildPlan, printed: PrintCourse) -> list[Part] | None:
     if "articles" not in jinja2_meta.find_undeclared_variables(env.parse(source)):
         return None
     parts = [Part("cover", numbered=False), Part("contents", numbered=True)]
-    parts += [Part(f"module:{pm.module.id}", numbered=False) for pm in printed.modules]
+    parts += [Part(f"module:{a.module.id}", numbered=False) for a in printed.articles]
     parts += [Part("glossary", numbered=True), Part("objectives", numbered=True)]
     if printed.answers and any(pm.quiz for pm in printed.modules):
         parts.append(Part("answers", numbered=False))
@@ -533,7 +563,8 @@ class PdfExporter:
             per_module = plan.course.spec.pdf.per_module
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
-        layouts = Layouts.for_build(BuildFetcher(build_files(plan)), ctx.parts)
+        files = build_files(plan)
+        layouts = Layouts.for_build(BuildFetcher(files), ctx.parts)
         review, answers = options.review, not options.learner
         printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
         parts = handout_parts(plan, printed)
@@ -559,11 +590,13 @@ class PdfExporter:
             filename = f"{course_id}-{rendered.module.id}.pdf"
             (ctx.out_dir / filename).write_bytes(got.laid.pdf)
             artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
-        self._report(plan, ctx, laid)
+        self._report(plan, ctx, laid, files)
         return artifacts
 
     @staticmethod
-    def _report(plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid]) -> None:
+    def _report(
+        plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid], files: Mapping[str, Path | bytes]
+    ) -> None:
         """The renderer's warnings, the same whether a layout was made or reused."""
         written = _written_at(plan)
         refused = list(dict.fromkeys(url for one in laid for url in one.refused))
@@ -583,6 +616,15 @@ class PdfExporter:
         for message in messages:
             if not any(url in message for url in refused):
                 ctx.report.warning("CS506", f"PDF renderer: {message}")
+        for key, what in dict.fromkeys(item for one in laid for item in one.unprintable):
+            source = files.get(key)
+            ctx.report.warning(
+                "CS506",
+                f"PDF: {PurePosixPath(key).name}: {what}",
+                Span(source, 0, 0) if isinstance(source, Path) else None,
+                "WeasyPrint, which lays out the PDF, cannot draw this part of an SVG; the HTML "
+                "and SCORM outputs show it as written",
+            )
 
 
 def _written_at(plan: BuildPlan) -> dict[str, Span]:
