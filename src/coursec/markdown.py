@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from html import unescape
 from typing import Any, Literal
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -82,12 +83,13 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """A link or image URL as written, with its body line (1-based)."""
+    """A link or image URL as written, with the body line and column (1-based) of its URL."""
 
     kind: Literal["link", "image"]
     url: str
     line: int
     alt: str = ""
+    col: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +225,7 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
     md = _parser(allow_html)
     tokens = md.parse(text, {"section_prefix": section_prefix})
     lines = text.split("\n")
+    finder = _UrlFinder(lines)
     open_callouts: list[tuple[int, int]] = []  # (index in callouts, closing line)
     sections: list[Section] = []
     references: list[Reference] = []
@@ -251,6 +254,8 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
             )
             continue
         current.append(token)
+        last_line = token.map[1] if token.map else len(lines)
+        found: list[Reference] = []
         if token.type == "container_callout_open":
             end = (token.map or [0, 0])[1]
             closed = end < len(lines) and lines[end].strip().startswith(":::")
@@ -266,23 +271,49 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
         if token.type == "html_block":
             raw_html.append(block_line)
             if allow_html:
-                references += _raw_images(token.content, block_line)
+                found += _raw_images(token.content, block_line)
         line = block_line  # the line of each inline token: a line break moves it on
         for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
             elif child.type == "link_open":
-                references.append(Reference("link", str(child.attrs.get("href", "")), line))
+                found.append(Reference("link", str(child.attrs.get("href", "")), line))
             elif child.type == "image":
                 alt = "".join(c.content for c in child.children or [])
-                references.append(Reference("image", str(child.attrs.get("src", "")), line, alt))
+                found.append(Reference("image", str(child.attrs.get("src", "")), line, alt))
             elif child.type == "html_inline" or (
                 child.type == "text" and not allow_html and _HTML_TAG.search(child.content)
             ):
                 raw_html.append(line)
                 if allow_html and child.type == "html_inline":
-                    references += _raw_images(child.content, line)
+                    found += _raw_images(child.content, line)
+        references += (finder.place(reference, last_line) for reference in found)
     return ParsedBody(tokens, tuple(sections), tuple(references), tuple(callouts), tuple(raw_html))
+
+
+class _UrlFinder:
+    """Where each reference's URL is written: diagnostics about a link point at its URL.
+
+    Tokens know their block's first line; a URL is looked for from the line its link starts
+    on to the end of the block, past URLs already found (the same URL twice on one line).
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.taken: dict[int, int] = {}  # line → column just after the last URL found on it
+
+    def place(self, reference: Reference, last_line: int) -> Reference:
+        for written in dict.fromkeys((reference.url, unquote(reference.url))):
+            if not written:
+                continue
+            # after `(`, `<`, a quote, `=`, `:` or a space: not the same text in the link's words
+            pattern = re.compile(r"(?:^|(?<=[(<\"'=:\s]))" + re.escape(written))
+            for number in range(reference.line, min(last_line, len(self.lines)) + 1):
+                found = pattern.search(self.lines[number - 1], self.taken.get(number, 0))
+                if found is not None:
+                    self.taken[number] = found.end()
+                    return replace(reference, line=number, col=found.start() + 1)
+        return reference
 
 
 def _attribute(pattern: re.Pattern[str], tag: str) -> str | None:
