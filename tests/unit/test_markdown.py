@@ -1,8 +1,9 @@
-"""Module bodies: where each link's and image's URL is written, so diagnostics point at it."""
+"""Module bodies: where each link's and image's URL is written, so diagnostics point at it;
+the colours of code."""
 
 from __future__ import annotations
 
-from coursec.markdown import parse_body
+from coursec.markdown import highlight_css, parse_body
 
 # --- where each URL is written ---------------------------------------------------------------
 
@@ -33,3 +34,13 @@ def test_raw_html_images_are_located_too() -> None:
     text = 'Look: <img src="pic.png" alt="A picture"> here.\n'
     [ref] = parse_body(text, "m-", True).references
     assert (ref.url, ref.line, ref.col) == ("pic.png", 1, 17)
+
+
+# --- code colours ----------------------------------------------------------------------------
+
+
+def test_dark_code_colours_first_undo_the_light_ones() -> None:
+    light, dark = highlight_css(), highlight_css(dark=True)
+    assert light != dark
+    assert dark.splitlines()[0].startswith(".cs-code [class] { color: inherit;")
+    assert ".cs-code {" not in light and ".cs-code {" not in dark  # the theme sets the background
