@@ -3,12 +3,17 @@
 CommonMark + tables, strikethrough, definition lists, footnotes, fenced code highlighted by
 Pygments, and `::: kind [title]` callouts. The body is cut into `<section>`s at its top
 heading level; those sections are what SCORM bookmarks and objective coverage refer to.
+
+A body may share its page with other modules (the single-SCO page, the PDF handout), so every
+id it makes is scoped by its module: sections are `<module-id>-<slug>`, and what coursec numbers
+(footnotes, tables, code blocks) is `<module-id>--<name>`: a slug never holds `--`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -29,6 +34,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
+from pygments.lexers.special import TextLexer
 from pygments.util import ClassNotFound
 
 CALLOUT_TITLES: dict[str, str] = {
@@ -57,12 +63,15 @@ _ALLOWED_TAGS = {
 _ALLOWED_STYLES = {"text-align"}  # what table cells' alignment (`:---:`) needs
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title", "dir"},
-    "a": {"href"},
+    "a": {"href", "aria-label"},
+    "div": {"aria-label", "aria-labelledby"},
     "img": {"src", "alt", "width", "height", "loading"},
     "td": {"style", "colspan", "rowspan"},
     "th": {"style", "colspan", "rowspan", "scope"},
     "ol": {"start", "reversed"},
 }
+# the role coursec gives scrolling regions, and nothing else
+_ALLOWED_VALUES = {"div": {"role": {"region"}, "tabindex": {"0"}}}
 
 
 def slugify(text: str) -> str:
@@ -149,6 +158,122 @@ def parse_callout_info(info: str) -> tuple[str, str]:
     return kind, title.strip() or CALLOUT_TITLES.get(kind, kind.capitalize())
 
 
+def _region(token: Token, kind: str) -> str:
+    """The opening of the focusable, named region a table or code block scrolls in."""
+    rid, label = token.meta["cs_id"], token.meta["cs_label"]
+    return (
+        f'<div class="cs-scroll cs-scroll--{kind}" id="{rid}" role="region" tabindex="0"'
+        f' aria-label="{escapeHtml(label)}">\n'
+    )
+
+
+def on_shared_page(html: str, module_id: str) -> str:
+    """A rendered body as shown on a page of several modules (the single-SCO page): the name
+    of each table and code region adds its module's title (`<module-id>-title`), so that no
+    two regions of the page share a name ("Code 1: SQL" is in nearly every module)."""
+    region = re.compile(
+        rf'(<div class="cs-scroll [^"]*" id="({re.escape(module_id)}--(?:table|code)-\d+)"[^>]*)>'
+    )
+    return region.sub(rf'\1 aria-labelledby="\2 {module_id}-title">', html)
+
+
+def _render_table(
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    token = tokens[idx]
+    return _region(token, "table") + "<table>\n" if token.nesting == 1 else "</table>\n</div>\n"
+
+
+def _render_code(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    plain = RendererHTML.fence if token.type == "fence" else RendererHTML.code_block
+    return _region(token, "code") + plain(renderer, tokens, idx, options, env) + "</div>\n"
+
+
+def _render_footnote_ref(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    scope, number, sub = token.meta["cs_scope"], token.meta["id"] + 1, token.meta.get("subId", -1)
+    ref_id = f"{scope}fnref{number}" + (f"-{sub}" if sub > 0 else "")
+    caption = renderer.rules["footnote_caption"](tokens, idx, options, env)
+    return (
+        f'<sup class="footnote-ref"><a href="#{scope}fn{number}" id="{ref_id}">{caption}</a></sup>'
+    )
+
+
+def _render_footnote_open(
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    token = tokens[idx]
+    return f'<li id="{token.meta["cs_scope"]}fn{token.meta["id"] + 1}" class="footnote-item">'
+
+
+def _render_footnote_anchor(
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    token = tokens[idx]
+    number, sub = token.meta["id"] + 1, token.meta["subId"]
+    ref_id = f"{token.meta['cs_scope']}fnref{number}" + (f"-{sub}" if sub > 0 else "")
+    # U+FE0E: the arrow as text, not as an emoji (iOS)
+    return (
+        f' <a href="#{ref_id}" class="footnote-backref"'
+        f' aria-label="Back to reference {number}">\u21a9\ufe0e</a>'
+    )
+
+
+def _scoped(prefix: str, name: str) -> str:
+    """`<module-id>--<name>`, from the section prefix `<module-id>-`."""
+    return f"{prefix}-{name}" if prefix else name
+
+
+def _language(lang: str) -> str:
+    """The name of a code block's language ("SQL", "Python"), or "" for plain text."""
+    lexer = _lexer(lang) if lang else None
+    if lexer is None:
+        return lang
+    return "" if isinstance(lexer, TextLexer) else str(lexer.name)
+
+
+def _table_label(tokens: Sequence[Token], start: int, number: int) -> str:
+    """The table's name: its number and first column headers ("Table 2: Type, Family, …")."""
+    heads: list[str] = []
+    for token in tokens[start:]:
+        if token.type in ("thead_close", "table_close"):
+            break
+        if token.type == "inline" and (text := " ".join(inline_text(token).split())):
+            heads.append(text)
+    label = f"Table {number}"
+    if len(heads) > 3:
+        return f"{label}: {', '.join(heads[:3])} and {len(heads) - 3} more columns"
+    return f"{label}: {', '.join(heads)}" if heads else label
+
+
+def _scope_ids(state: StateCore) -> None:
+    """Number the body's tables, code blocks and footnotes, with module-scoped ids."""
+    prefix: str = state.env.get("section_prefix", "")
+    counts: Counter[str] = Counter()
+
+    def number(token: Token, kind: str) -> int:
+        counts[kind] += 1
+        token.meta = {**token.meta, "cs_id": _scoped(prefix, f"{kind}-{counts[kind]}")}
+        return counts[kind]
+
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            token.meta["cs_label"] = _table_label(tokens, index, number(token, "table"))
+        elif token.type in ("fence", "code_block"):
+            language = _language(token.info.strip().split(" ")[0]) if token.info.strip() else ""
+            label = f"Code {number(token, 'code')}"
+            token.meta["cs_label"] = f"{label}: {language}" if language else label
+        for footnote in (token, *(token.children or ())):
+            if footnote.type in ("footnote_ref", "footnote_open", "footnote_anchor"):
+                footnote.meta["cs_scope"] = _scoped(prefix, "")
+
+
 def _wrap_sections(state: StateCore) -> None:
     """Cut the body into <section>s at its top heading level, demoting headings so it is h2."""
     tokens = state.tokens
@@ -195,9 +320,20 @@ def _parser(allow_html: bool) -> MarkdownIt:
     )
     md.enable(["table", "strikethrough"])
     md.use(deflist_plugin).use(footnote_plugin)
+    # the container plugin names its tokens after `name`; our `::: kind` syntax has any kind
     md.use(container_plugin, name="callout", validate=lambda _p, _m: True, render=_render_callout)
     md.core.ruler.push("coursec_sections", _wrap_sections)
-    # the container plugin names its tokens after `name`; our `::: kind` syntax has any kind
+    md.core.ruler.push("coursec_ids", _scope_ids)
+    for rule, render in (
+        ("table_open", _render_table),
+        ("table_close", _render_table),
+        ("fence", _render_code),
+        ("code_block", _render_code),
+        ("footnote_ref", _render_footnote_ref),
+        ("footnote_open", _render_footnote_open),
+        ("footnote_anchor", _render_footnote_anchor),
+    ):
+        md.add_render_rule(rule, render)
     return md
 
 
@@ -417,6 +553,7 @@ def sanitize(html: str) -> str:
         link_rel=None,
         strip_comments=True,
         filter_style_properties=_ALLOWED_STYLES,  # no url(), expression() ... in a style
+        tag_attribute_values=_ALLOWED_VALUES,
     )
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
 from coursec.active_content import shipped_bytes
+from coursec.markdown import on_shared_page
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
 
@@ -118,7 +119,10 @@ def render_course_page(
         lambda: plan.theme.render(
             "course.html.j2",
             **_common(plan, mode),
-            modules=[module_context(plan, r) for r in plan.modules],
+            modules=[
+                {**module_context(plan, r), "body": on_shared_page(r.html, r.module.id)}
+                for r in plan.modules
+            ],
             sco_json=sco_json,
         ),
     )

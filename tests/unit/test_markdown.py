@@ -1,9 +1,147 @@
-"""Module bodies: where each link's and image's URL is written, so diagnostics point at it;
-the colours of code."""
+"""Module bodies as HTML: module-scoped ids, named scrolling regions, where each link's URL is
+written, and the colours of code."""
 
 from __future__ import annotations
 
-from coursec.markdown import highlight_css, parse_body
+import re
+
+from lxml import html as lxml_html
+
+from coursec.markdown import (
+    highlight_css,
+    on_shared_page,
+    parse_body,
+    render_body,
+)
+
+
+def render(text: str, module_id: str = "mod", allow_html: bool = False) -> str:
+    return render_body(parse_body(text, f"{module_id}-", allow_html), {}, allow_html)
+
+
+def ids(html: str) -> list[str]:
+    return re.findall(r'\sid="([^"]+)"', html)
+
+
+# --- ids -------------------------------------------------------------------------------------
+
+FOOTNOTES = """\
+## Notes
+
+Once[^a], twice[^a] and another[^b].
+
+[^a]: The first note.
+[^b]: The second note.
+"""
+
+
+def test_footnote_ids_are_scoped_by_the_module() -> None:
+    html = render(FOOTNOTES, "joins")
+    assert ids(html) == [
+        "joins-notes",
+        "joins--fnref1",
+        "joins--fnref1-1",
+        "joins--fnref2",
+        "joins--fn1",
+        "joins--fn2",
+    ]
+    refs = ["joins--fn1", "joins--fn1", "joins--fn2"]
+    backrefs = ["joins--fnref1", "joins--fnref1-1", "joins--fnref2"]
+    assert re.findall(r'href="#([^"]+)"', html) == [*refs, *backrefs]
+    assert 'aria-label="Back to reference 1"' in html
+
+
+def test_two_modules_on_one_page_share_no_id() -> None:
+    body = FOOTNOTES + "\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```sql\nSELECT 1;\n```\n"
+    body += "\n::: tip\nHi\n:::\n"
+    first, second = render(body, "one"), render(body, "two")
+    assert not set(ids(first)) & set(ids(second))
+    assert len(ids(first + second)) == len(set(ids(first + second)))
+
+
+def test_numbered_ids_never_clash_with_a_heading_slug() -> None:
+    html = render("## Fn1\n\nText[^1].\n\n## Code 1\n\n```\nx\n```\n\n[^1]: Note.\n", "m")
+    assert len(ids(html)) == len(set(ids(html)))
+    assert {"m-fn1", "m--fn1", "m-code-1", "m--code-1"} <= set(ids(html))
+
+
+# --- tables and code scroll in named, focusable regions ---------------------------------------
+
+WIDE = """\
+## Data
+
+| order_id | line_no | ordered_at | customer_email | customer_name |
+| --- | --- | --- | --- | --- |
+| 100 | 1 | 2024-04-01 | ada@example.org | Ada Lovelace |
+
+| Key | Value |
+| --- | --- |
+| a | 1 |
+
+```sql
+SELECT 1;
+```
+
+```python
+print("hi")
+```
+
+```text
+plain words
+```
+
+    indented code
+
+```nosuchlanguage
+whatever
+```
+"""
+
+
+def regions(html: str) -> list[tuple[str, str, str]]:
+    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    found = []
+    for div in root.iter("div"):
+        if div.get("role") == "region":
+            assert div.get("tabindex") == "0"
+            inner = div[0].tag
+            found.append((str(div.get("id")), str(div.get("aria-label")), inner))
+    return found
+
+
+def test_tables_and_code_blocks_scroll_in_named_focusable_regions() -> None:
+    assert regions(render(WIDE, "orders")) == [
+        ("orders--table-1", "Table 1: order_id, line_no, ordered_at and 2 more columns", "table"),
+        ("orders--table-2", "Table 2: Key, Value", "table"),
+        ("orders--code-1", "Code 1: SQL", "pre"),
+        ("orders--code-2", "Code 2: Python", "pre"),
+        ("orders--code-3", "Code 3", "pre"),
+        ("orders--code-4", "Code 4", "pre"),
+        ("orders--code-5", "Code 5: nosuchlanguage", "pre"),
+    ]
+
+
+def test_on_a_shared_page_a_region_is_also_named_by_its_module() -> None:
+    html = render(WIDE, "orders") + render(WIDE, "customers")
+    shared = on_shared_page(on_shared_page(html, "orders"), "customers")
+    labelled = re.findall(r'id="([^"]+)" role="region"[^>]*aria-labelledby="([^"]+)"', shared)
+    assert len(labelled) == 14
+    for rid, names in labelled:
+        module = rid.partition("--")[0]
+        assert names == f"{rid} {module}-title"  # its own label, then its module's title
+    assert on_shared_page(html, "other") == html
+
+
+def test_sanitizer_keeps_coursecs_roles_and_nothing_else() -> None:
+    raw = (
+        '<div role="banner" tabindex="3" aria-label="x">a</div>\n\n'
+        '<div role="region" tabindex="0">b</div>\n\n<aside role="alert">c</aside>\n'
+    )
+    html = render(raw, allow_html=True)
+    assert 'role="banner"' not in html and 'tabindex="3"' not in html
+    assert 'role="alert"' not in html
+    assert '<div role="region" tabindex="0">b</div>' in html
+
 
 # --- where each URL is written ---------------------------------------------------------------
 
