@@ -6,7 +6,7 @@ heading level; those sections are what SCORM bookmarks and objective coverage re
 
 A body may share its page with other modules (the single-SCO page, the PDF handout), so every
 id it makes is scoped by its module: sections are `<module-id>-<slug>`, and what coursec numbers
-(footnotes, tables, code blocks) is `<module-id>--<name>`: a slug never holds `--`.
+(footnotes, callouts, tables, code blocks) is `<module-id>--<name>`: a slug never holds `--`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,18 @@ CALLOUT_TITLES: dict[str, str] = {
     "flow": "Flow",
     "definition": "Definition",
 }
+# The kind's own word: it leads the accessible name of a callout with a title of its own
+# ("Warning: Cascading deletes"); every default title already holds it.
+CALLOUT_LABELS: dict[str, str] = {
+    "note": "Note",
+    "tip": "Tip",
+    "warning": "Warning",
+    "example": "Example",
+    "phrase": "Phrase",
+    "takeaway": "Takeaway",
+    "flow": "Flow",
+    "definition": "Definition",
+}
 INTRO_TITLE = "Introduction"
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 _RAW_IMG = re.compile(r"<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.IGNORECASE)
@@ -64,14 +76,15 @@ _ALLOWED_STYLES = {"text-align"}  # what table cells' alignment (`:---:`) needs
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title", "dir"},
     "a": {"href", "aria-label"},
+    "aside": {"aria-labelledby"},
     "div": {"aria-label", "aria-labelledby"},
     "img": {"src", "alt", "width", "height", "loading"},
     "td": {"style", "colspan", "rowspan"},
     "th": {"style", "colspan", "rowspan", "scope"},
     "ol": {"start", "reversed"},
 }
-# the role coursec gives scrolling regions, and nothing else
-_ALLOWED_VALUES = {"div": {"role": {"region"}, "tabindex": {"0"}}}
+# the roles coursec gives callouts and scrolling regions, and nothing else
+_ALLOWED_VALUES = {"aside": {"role": {"note"}}, "div": {"role": {"region"}, "tabindex": {"0"}}}
 
 
 def slugify(text: str) -> str:
@@ -139,15 +152,23 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
 def _render_callout(
     _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
 ) -> str:
+    """A callout: a note named by its title, which starts with the kind's word when the author
+    gave a title of their own ("Warning: Cascading deletes")."""
     token = tokens[idx]
     if token.nesting != 1:
         return "</aside>\n"
     kind, title = parse_callout_info(token.info)
     css_kind = kind if kind in CALLOUT_TITLES else "note"
-    heading = escapeHtml(title)
+    title_id = token.meta["cs_id"]
+    if title == CALLOUT_TITLES.get(kind):
+        heading = escapeHtml(title)
+    else:
+        label = CALLOUT_LABELS.get(kind, CALLOUT_LABELS["note"])
+        heading = f'<span class="cs-callout__kind">{label}:</span> {escapeHtml(title)}'
     return (
-        f'<aside class="cs-callout cs-callout--{css_kind}">\n'
-        f'<p class="cs-callout__title">{heading}</p>\n'
+        f'<aside class="cs-callout cs-callout--{css_kind}" role="note"'
+        f' aria-labelledby="{title_id}">\n'
+        f'<p class="cs-callout__title" id="{title_id}">{heading}</p>\n'
     )
 
 
@@ -252,7 +273,7 @@ def _table_label(tokens: Sequence[Token], start: int, number: int) -> str:
 
 
 def _scope_ids(state: StateCore) -> None:
-    """Number the body's tables, code blocks and footnotes, with module-scoped ids."""
+    """Number the body's tables, code blocks, callouts and footnotes, with module-scoped ids."""
     prefix: str = state.env.get("section_prefix", "")
     counts: Counter[str] = Counter()
 
@@ -269,6 +290,8 @@ def _scope_ids(state: StateCore) -> None:
             language = _language(token.info.strip().split(" ")[0]) if token.info.strip() else ""
             label = f"Code {number(token, 'code')}"
             token.meta["cs_label"] = f"{label}: {language}" if language else label
+        elif token.type == "container_callout_open":
+            number(token, "callout")
         for footnote in (token, *(token.children or ())):
             if footnote.type in ("footnote_ref", "footnote_open", "footnote_anchor"):
                 footnote.meta["cs_scope"] = _scoped(prefix, "")

@@ -1,5 +1,5 @@
 """The HTML pages of every course in courses/, site and SCORM, checked in headless Chromium:
-axe in light and dark, a 320 px screen, wide tables and code."""
+axe in light and dark, a 320 px screen, wide tables and code, callouts."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page
 
-from conftest import REFERENCE_COURSE
+from conftest import MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import build
 from coursec.course import Course, load_course
+from coursec.markdown import CALLOUT_LABELS, CALLOUT_TITLES, parse_callout_info
 from coursec.options import BuildOptions
 from coursec.schema import Packaging
 from support.browser import (
@@ -237,6 +238,25 @@ def test_wide_content_scrolls_in_its_region_by_keyboard(
         assert scrolled >= 5  # its wide tables and long code lines
 
 
+def test_callouts_are_named_with_their_kind(
+    site: Path, course: Course, page: Page, http_server: Serve
+) -> None:
+    base = http_server(site)
+    for module in course.published_modules:
+        page.goto(f"{base}/{module.page}")
+        expected = []
+        for token in module.body.tokens:
+            if token.type == "container_callout_open":
+                kind, title = parse_callout_info(token.info)
+                custom = title != CALLOUT_TITLES[kind]
+                expected.append(f"{CALLOUT_LABELS[kind]}: {title}" if custom else title)
+        names = [role_name(c, "note") for c in page.locator(".cs-body aside.cs-callout").all()]
+        assert names == expected
+        for callout in page.locator(".cs-body aside.cs-callout").all():
+            kind = str(callout.get_attribute("class")).rpartition("--")[2]
+            assert CALLOUT_LABELS[kind].lower() in role_name(callout, "note").lower()
+
+
 def test_landmarks_headings_and_language(
     site: Path, course: Course, page: Page, http_server: Serve
 ) -> None:
@@ -262,6 +282,35 @@ def test_focus_is_visible(site: Path, page: Page) -> None:
     )
     assert focused[0] == "cs-skip"
     assert focused[1] != "none" and focused[2] != "0px"
+
+
+# --- callout kinds look different --------------------------------------------------------------
+
+CALLOUT_LOOK = """() => [...document.querySelectorAll('aside.cs-callout')].map(a => {
+  const s = getComputedStyle(a);
+  const icon = getComputedStyle(a.querySelector('.cs-callout__title'), '::before');
+  return [a.className, icon.content,
+          [s.borderTopStyle, s.borderRightStyle, s.borderBottomStyle, s.borderLeftStyle,
+           s.borderTopWidth, s.borderLeftWidth, s.borderTopRightRadius].join(' ')];
+})"""
+
+
+@pytest.mark.parametrize("media", ["screen light", "screen dark", "print light"])
+def test_each_callout_kind_has_its_own_icon_and_border(
+    make_course: MakeCourse, outputs: Build, new_page: Callable[..., Page], media: str
+) -> None:
+    body = "".join(f"\n::: {kind}\nA {kind}.\n:::\n" for kind in CALLOUT_TITLES)
+    site = outputs(make_course(modules={"modules/one.md": MODULE_MD + body}))
+    kind_of_media, scheme = media.split()
+    page = new_page(color_scheme=scheme)
+    page.emulate_media(media=kind_of_media)
+    page.goto((site / "one.html").as_uri())
+    looks = page.evaluate(CALLOUT_LOOK)
+    assert [cls.rpartition("--")[2] for cls, _, _ in looks] == list(CALLOUT_TITLES)
+    icons = [icon for _, icon, _ in looks]
+    assert all(icon not in ("none", "normal", '""') for icon in icons), icons
+    assert len(set(icons)) == len(icons)  # not colour alone: an icon of its own
+    assert len({border for _, _, border in looks}) == len(looks)  # and a border of its own
 
 
 # --- the reference course's own content -------------------------------------------------------

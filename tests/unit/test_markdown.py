@@ -1,13 +1,16 @@
-"""Module bodies as HTML: module-scoped ids, named scrolling regions, where each link's URL is
-written, and the colours of code."""
+"""Module bodies as HTML: module-scoped ids, named scrolling regions, callouts, where each
+link's URL is written, and the colours of code."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from lxml import html as lxml_html
 
 from coursec.markdown import (
+    CALLOUT_LABELS,
+    CALLOUT_TITLES,
     highlight_css,
     on_shared_page,
     parse_body,
@@ -141,6 +144,40 @@ def test_sanitizer_keeps_coursecs_roles_and_nothing_else() -> None:
     assert 'role="banner"' not in html and 'tabindex="3"' not in html
     assert 'role="alert"' not in html
     assert '<div role="region" tabindex="0">b</div>' in html
+
+
+# --- callouts --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", sorted(CALLOUT_TITLES))
+def test_a_callout_is_a_note_named_with_its_kind(kind: str) -> None:
+    html = render(f"::: {kind}\nBody.\n:::\n\n::: {kind} Own title\nBody.\n:::\n", "m")
+    root = lxml_html.fragment_fromstring(html, create_parent="div")
+    default, titled = root.findall(".//aside")
+    for aside, name in (
+        (default, CALLOUT_TITLES[kind]),
+        (titled, f"{CALLOUT_LABELS[kind]}: Own title"),
+    ):
+        assert aside.get("role") == "note"
+        assert aside.get("class") == f"cs-callout cs-callout--{kind}"
+        [title] = root.xpath(f'//*[@id="{aside.get("aria-labelledby")}"]')
+        assert title.getparent() is aside
+        text = " ".join(title.text_content().split())
+        assert text == name
+        assert CALLOUT_LABELS[kind].lower() in text.lower()
+    assert default.get("aria-labelledby") == "m--callout-1"
+    assert titled.get("aria-labelledby") == "m--callout-2"
+
+
+def test_an_unknown_callout_kind_still_renders_as_a_note() -> None:
+    html = render("::: caution Mind the gap\nBody.\n:::\n")
+    assert 'class="cs-callout cs-callout--note"' in html
+    assert "Note:</span> Mind the gap" in html
+
+
+def test_a_callout_title_is_text_not_markup() -> None:
+    html = render("::: warning <b>Bold</b> & co\nBody.\n:::\n")
+    assert "Warning:</span> &lt;b&gt;Bold&lt;/b&gt; &amp; co</p>" in html
 
 
 # --- where each URL is written ---------------------------------------------------------------
