@@ -1,8 +1,9 @@
 """Module bodies: Markdown → tokens (with source lines) → HTML.
 
 CommonMark + tables, strikethrough, definition lists, footnotes, fenced code highlighted by
-Pygments, and `::: kind [title]` callouts. The body is cut into `<section>`s at its top
-heading level; those sections are what SCORM bookmarks and objective coverage refer to.
+Pygments, `::: kind [title]` callouts and captioned figures. The body is cut into `<section>`s
+at its top heading level; those sections are what SCORM bookmarks and objective coverage refer
+to.
 
 A body may share its page with other modules (the single-SCO page, the PDF handout), so every
 id it makes is scoped by its module: sections are `<module-id>-<slug>`, and what coursec numbers
@@ -297,6 +298,52 @@ def _scope_ids(state: StateCore) -> None:
                 footnote.meta["cs_scope"] = _scoped(prefix, "")
 
 
+def _figures(state: StateCore) -> None:
+    """An image alone in its paragraph, with a title, becomes a figure captioned by the title."""
+    tokens = state.tokens
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        opening = tokens[index]
+        image = _lone_image(tokens, index)
+        if image is None:
+            out.append(opening)
+            index += 1
+            continue
+        caption = str(image.attrs.pop("title"))
+        inline = tokens[index + 1]
+        inline.children = [image]
+        opening.type, opening.tag, opening.attrs = "figure_open", "figure", {"class": "cs-figure"}
+        level = opening.level + 1
+        text = Token("text", "", 0, content=caption)
+        out += [
+            opening,
+            inline,
+            Token("figcaption_open", "figcaption", 1, level=level, block=True),
+            Token("inline", "", 0, content=caption, children=[text], level=level + 1),
+            Token("figcaption_close", "figcaption", -1, level=level, block=True),
+            Token("figure_close", "figure", -1, level=opening.level, block=True),
+        ]
+        index += 3
+    state.tokens = out
+
+
+def _lone_image(tokens: Sequence[Token], index: int) -> Token | None:
+    """The titled image that is all of the paragraph opened at `index`, if it is one."""
+    if index + 2 >= len(tokens) or tokens[index].type != "paragraph_open" or tokens[index].hidden:
+        return None
+    if tokens[index + 2].type != "paragraph_close":
+        return None
+    content = [
+        c
+        for c in tokens[index + 1].children or []
+        if c.type != "softbreak" and not (c.type == "text" and not c.content.strip())
+    ]
+    if len(content) != 1 or content[0].type != "image" or not content[0].attrs.get("title"):
+        return None
+    return content[0]
+
+
 def _wrap_sections(state: StateCore) -> None:
     """Cut the body into <section>s at its top heading level, demoting headings so it is h2."""
     tokens = state.tokens
@@ -345,6 +392,7 @@ def _parser(allow_html: bool) -> MarkdownIt:
     md.use(deflist_plugin).use(footnote_plugin)
     # the container plugin names its tokens after `name`; our `::: kind` syntax has any kind
     md.use(container_plugin, name="callout", validate=lambda _p, _m: True, render=_render_callout)
+    md.core.ruler.push("coursec_figures", _figures)
     md.core.ruler.push("coursec_sections", _wrap_sections)
     md.core.ruler.push("coursec_ids", _scope_ids)
     for rule, render in (

@@ -257,6 +257,27 @@ def test_callouts_are_named_with_their_kind(
             assert CALLOUT_LABELS[kind].lower() in role_name(callout, "note").lower()
 
 
+def test_figures_show_their_image_and_caption(
+    site: Path, course: Course, page: Page, http_server: Serve
+) -> None:
+    base = http_server(site)
+    shown = 0
+    for module in course.published_modules:
+        tokens = list(module.body.tokens)
+        captions = [
+            tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "figcaption_open"
+        ]
+        page.goto(f"{base}/{module.page}", wait_until="load")
+        figures = page.locator(".cs-body figure.cs-figure").all()
+        assert len(figures) == len(captions), module.page
+        for figure, caption in zip(figures, captions, strict=True):
+            assert figure.locator("img").evaluate("i => i.complete && i.naturalWidth > 0")
+            assert figure.locator("figcaption").inner_text() == caption
+        shown += len(figures)
+    if course.id == "sql-201":
+        assert shown == 3  # a PNG and two SVGs
+
+
 def test_landmarks_headings_and_language(
     site: Path, course: Course, page: Page, http_server: Serve
 ) -> None:

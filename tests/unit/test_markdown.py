@@ -1,5 +1,5 @@
-"""Module bodies as HTML: module-scoped ids, named scrolling regions, callouts, where each
-link's URL is written, and the colours of code."""
+"""Module bodies as HTML: module-scoped ids, named scrolling regions, callouts, figures, where
+each link's URL is written, and the colours of code."""
 
 from __future__ import annotations
 
@@ -178,6 +178,50 @@ def test_an_unknown_callout_kind_still_renders_as_a_note() -> None:
 def test_a_callout_title_is_text_not_markup() -> None:
     html = render("::: warning <b>Bold</b> & co\nBody.\n:::\n")
     assert "Warning:</span> &lt;b&gt;Bold&lt;/b&gt; &amp; co</p>" in html
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def test_a_titled_image_alone_in_its_paragraph_is_a_captioned_figure() -> None:
+    html = render('Text.\n\n![A diagram](d.svg "Figure 1: How it works.")\n\nMore.\n')
+    assert (
+        '<figure class="cs-figure"><img src="d.svg" alt="A diagram">'
+        "<figcaption>Figure 1: How it works.</figcaption>\n</figure>"
+    ) in html
+    assert 'title="' not in html  # the caption is said once, not again as a tooltip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![A diagram](d.svg)\n",  # no title: no caption
+        'See ![A diagram](d.svg "Caption") here.\n',  # not alone in its paragraph
+        '- ![A diagram](d.svg "Caption")\n',  # a list item
+    ],
+)
+def test_other_images_stay_images(text: str) -> None:
+    html = render(text)
+    assert "<figure" not in html and "<img" in html
+
+
+def test_a_figure_caption_is_escaped_text() -> None:
+    html = render('![A](d.svg "<script>x</script> & *not emphasis*")\n')
+    assert "<figcaption>&lt;script&gt;x&lt;/script&gt; &amp; *not emphasis*</figcaption>" in html
+
+
+def test_a_figures_image_is_still_a_reference() -> None:
+    body = parse_body('## S\n\n![A diagram](../assets/d.svg "Caption")\n', "m-", False)
+    [ref] = body.references
+    assert (ref.kind, ref.url, ref.alt, ref.line, ref.col) == (
+        "image",
+        "../assets/d.svg",
+        "A diagram",
+        3,
+        14,
+    )
+    rendered = render_body(body, {"../assets/d.svg": "media/assets/d.svg"}, False)
+    assert '<img src="media/assets/d.svg" alt="A diagram"><figcaption>Caption' in rendered
 
 
 # --- where each URL is written ---------------------------------------------------------------
