@@ -141,7 +141,7 @@ def test_every_page_has_no_axe_violations(
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("fmt", "packaging"), SCORM, ids=[f"{f}-{p.value}" for f, p in SCORM])
-def test_scorm_pages_have_no_axe_violations(
+def test_scorm_pages_have_no_axe_violations_and_fit_320px(
     course_dir: Path,
     outputs: Build,
     new_page: Callable[..., Page],
@@ -162,6 +162,11 @@ def test_scorm_pages_have_no_axe_violations(
             others = [v for v in violations if v not in clash]
             if others:
                 reports.append(f"{name} ({scheme}): {format_violations(others)}")
+    narrow = new_page(width=320, height=640)
+    for name in pages(folder):
+        narrow.goto(f"{base}/{name}")
+        if has_horizontal_scroll(narrow):
+            reports.append(f"{name} scrolls sideways at 320 px")
     assert reports == [], "\n".join(reports)
     if quiz_clashes:
         # The knowledge-check template (_quiz.html.j2, not the body) names each check's region
