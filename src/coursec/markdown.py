@@ -636,17 +636,18 @@ _CODE_STYLES = {False: "xcode", True: "lightbulb"}
 def highlight_css(dark: bool = False) -> str:
     """The code colours: the light style (pages and the PDF), or the dark one, which pages load
     only in dark mode (`media="(prefers-color-scheme: dark)"`; the PDF renderer reads no media
-    queries)."""
-    formatter: Any = HtmlFormatter(cssclass="cs-code", style=_CODE_STYLES[dark])
-    rules = str(formatter.get_style_defs(".cs-code")).splitlines()
+    queries). The dark rules are the more specific, whichever stylesheet comes first."""
+    scope = ":root .cs-code" if dark else ".cs-code"
+    formatter: Any = HtmlFormatter(style=_CODE_STYLES[dark])
+    rules = str(formatter.get_style_defs(scope)).splitlines()
     # the background is the theme's (course.css); only the colours of the code come from here
-    rules = [r for r in rules if not r.startswith(".cs-code {")]
+    rules = [r for r in rules if not r.startswith(f"{scope} {{")]
     if dark:  # first undo the light style's colours: the dark one leaves some tokens plain
-        rules.insert(0, _PLAIN_TOKENS)
+        rules.insert(0, f"{scope} [class] {_PLAIN_TOKEN}")
     return "\n".join(rules) + "\n"
 
 
-_PLAIN_TOKENS = (
-    ".cs-code [class] { color: inherit; background-color: transparent; font-style: inherit;"
-    " font-weight: inherit; border: 0; }"
+_PLAIN_TOKEN = (
+    "{ color: inherit; background-color: transparent; font-style: inherit; font-weight: inherit;"
+    " border: 0; }"
 )

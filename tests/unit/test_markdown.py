@@ -260,6 +260,10 @@ def test_raw_html_images_are_located_too() -> None:
 
 def test_dark_code_colours_first_undo_the_light_ones() -> None:
     light, dark = highlight_css(), highlight_css(dark=True)
-    assert light != dark
-    assert dark.splitlines()[0].startswith(".cs-code [class] { color: inherit;")
-    assert ".cs-code {" not in light and ".cs-code {" not in dark  # the theme sets the background
+    assert ".cs-code .k { color:" in light
+    first, *others = dark.splitlines()
+    assert first.startswith(":root .cs-code [class] { color: inherit;")
+    # more specific than the light rules, wherever the two stylesheets are linked
+    assert ":root .cs-code .k { color:" in dark
+    assert not any(line.startswith(".cs-code") for line in others)
+    assert ".cs-code {" not in light and ":root .cs-code {" not in dark  # the theme's background
