@@ -6,7 +6,7 @@ import contextlib
 import difflib
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,31 @@ class Module:
     def line_of(self, body_line: int) -> int:
         """A body line (1-based) as a line of the module file."""
         return self.body_line + body_line - 1
+
+    def anchor(self, fragment: str) -> str | None:
+        """The id of what `#fragment` names on this module's page, if anything."""
+        return find_anchor(self.spec, self.sections, fragment)
+
+
+def page_anchors(spec: ModuleSpec, sections: Sequence[Section]) -> list[str]:
+    """The ids a link may name on a module's page: its sections, each objective
+    (`objective-<id>`) and the key-terms and objectives boxes."""
+    anchors = [s.id for s in sections]
+    anchors += [f"objective-{o.id}" for o in spec.objectives]
+    if spec.key_terms:
+        anchors.append(f"{spec.id}-terms")
+    if spec.objectives:
+        anchors.append(f"{spec.id}-objectives")
+    return anchors
+
+
+def find_anchor(spec: ModuleSpec, sections: Sequence[Section], fragment: str) -> str | None:
+    """The id a link's `#fragment` names on a module's page: an id of `page_anchors`, or a
+    section by its heading slug (`#mitigations` → `<module-id>-mitigations`)."""
+    if fragment in page_anchors(spec, sections):
+        return fragment
+    by_slug = f"{spec.id}-{slugify(fragment)}"
+    return by_slug if any(s.id == by_slug for s in sections) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,17 +484,14 @@ class CourseLoader:
             if hero is not None:
                 assets[hero.dest] = hero
         urls: dict[str, str] = {}
-        section_ids = {s.id for s in body.sections}
-        page_ids = section_ids | {f"{spec.id}-terms", f"{spec.id}-objectives"}
-        page_ids |= {f"objective-{o.id}" for o in spec.objectives}
         for reference in body.references:
-            where = Span(resolved, source.body_line + reference.line - 1, 1)
+            where = Span(resolved, source.body_line + reference.line - 1, reference.col)
             if reference.url.startswith("#"):
-                anchor = f"{spec.id}-{slugify(reference.url[1:])}"
-                if anchor in section_ids:
+                anchor = find_anchor(spec, body.sections, reference.url[1:])
+                if anchor is None:
+                    self._missing_anchor(reference.url, spec, body.sections, where)
+                elif anchor != reference.url[1:]:
                     urls[reference.url] = f"#{anchor}"  # [see](#mitigations) → the real id
-                elif reference.url[1:] not in page_ids:
-                    self._missing_anchor(reference.url, spec.id, body.sections, where)
                 continue
             if reference.kind == "image" and not reference.alt.strip():
                 self.sink.warning(
@@ -616,11 +638,12 @@ class CourseLoader:
                 )
 
     def _missing_anchor(
-        self, url: str, module_id: str, module_sections: tuple[Section, ...], span: Span
+        self, url: str, spec: ModuleSpec, module_sections: tuple[Section, ...], span: Span
     ) -> None:
-        slugs = [s.id.removeprefix(f"{module_id}-") for s in module_sections]
+        slugs = [s.id.removeprefix(f"{spec.id}-") for s in module_sections]
         wanted = url.partition("#")[2]
-        close = difflib.get_close_matches(slugify(wanted), slugs, n=1)
+        objectives = [f"objective-{o.id}" for o in spec.objectives]
+        close = difflib.get_close_matches(slugify(wanted), slugs + objectives, n=1)
         self.sink.warning(
             "CS309",
             f'link "{url}" points at a heading that does not exist',
@@ -634,11 +657,8 @@ class CourseLoader:
             module = by_path.get(target)
             if module is None or not module.published:
                 continue  # a file not in the course, or with no page: reported elsewhere / moot
-            wanted = f"{module.id}-{slugify(fragment)}"
-            if wanted not in {s.id for s in module.sections} and fragment not in {
-                s.id for s in module.sections
-            }:
-                self._missing_anchor(url, module.id, module.sections, span)
+            if module.anchor(fragment) is None:
+                self._missing_anchor(url, module.spec, module.sections, span)
 
     def _check_ids(self, modules: list[Module]) -> None:
         seen: dict[str, Module] = {}
@@ -743,6 +763,5 @@ def module_url(course: Course, marker: str) -> str:
         return "index.html"
     if not fragment:
         return module.page
-    ids = {sec.id for sec in module.sections}
-    anchor = fragment if fragment in ids else f"{module.id}-{slugify(fragment)}"
+    anchor = module.anchor(fragment) or f"{module.id}-{slugify(fragment)}"  # CS309 said so
     return f"{module.page}#{anchor}"

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
 from coursec.active_content import shipped_bytes
+from coursec.markdown import on_shared_page
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
 from coursec.render import MODULE_ATTRIBUTE
@@ -101,6 +102,16 @@ def module_context(
     }
 
 
+def _shared_page_context(
+    plan: BuildPlan, rendered: RenderedModule, mode: PageMode
+) -> dict[str, Any]:
+    """`module_context` for the one page that holds every module (the single SCO): the body's
+    region names say which module they belong to."""
+    context = module_context(plan, rendered, mode)
+    context["body"] = on_shared_page(context["body"], rendered.module.id)
+    return context
+
+
 def _page(
     parts: PartStore | None, path: str, key: list[Any], render: Callable[[], str]
 ) -> OutputFile:
@@ -155,7 +166,7 @@ def render_course_page(
         lambda: plan.theme.render(
             "course.html.j2",
             **_common(plan, mode),
-            modules=[module_context(plan, r, mode) for r in plan.modules],
+            modules=[_shared_page_context(plan, r, mode) for r in plan.modules],
             sco_json=sco_json,
         ),
     )
