@@ -906,7 +906,9 @@
     removePrompt();
     const el = S.elements[i];
     if (!el) return;
-    el.scrollIntoView({ block: "start" });
+    // A jump, not the stylesheet's smooth scroll: an animation over a long page can be cut
+    // short (a layout change, another scroll) and leave the learner part of the way there.
+    el.scrollIntoView({ block: "start", behavior: "instant" });
     focusQuietly(headingOf(el));
     onScroll();
   }
@@ -918,7 +920,7 @@
 
   function restartFromTop() {
     removePrompt();
-    window.scrollTo(0, 0);
+    window.scrollTo({ top: 0, behavior: "instant" });
     focusPageHeading();
     onScroll();
   }
