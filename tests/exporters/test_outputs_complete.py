@@ -26,7 +26,7 @@ PACKAGES: list[tuple[Edition, Packaging]] = [
 ]
 PACKAGE_IDS = [f"{e}-{p.value}" for e, p in PACKAGES]
 # Fragments (`page.html#id`) are left to the id checks of the pages themselves: here, files.
-FILES_ONLY = {"fragments": False}
+FILES_ONLY: dict[str, bool] = {}
 
 
 def test_site_references_only_its_own_files(course_dir: Path, built: Builds) -> None:

@@ -763,6 +763,9 @@ def squash(text: str) -> str:
     return "".join(text.split()).replace("-", "")
 
 
+BLOCKS = ("p", "pre", "li", "dt", "dd", "h2", "h3", "h4", "h5", "h6", "figcaption", "aside", "div")
+
+
 def body_chunks(html: str) -> list[str]:
     """A module body's text as the handout prints it: its sentences, and the words of its
     tables (the PDF's text runs across a table row line by line, not cell by cell)."""
@@ -775,6 +778,9 @@ def body_chunks(html: str) -> list[str]:
         marker = lxml_html.Element("p")
         marker.text, marker.tail = "\u2029", table.tail
         table.getparent().replace(table, marker)
+    for block in root.iter(*BLOCKS):  # text never runs on across blocks (a code block's last
+        block.text = "\u2029" + (block.text or "")  # line, the callout title that follows)
+        block.tail = "\u2029" + (block.tail or "")
     for part in root.text_content().split("\u2029"):
         chunks += sentences(part)
     return chunks
