@@ -27,6 +27,7 @@ __all__ = [
     "ManifestItem",
     "ManifestSpec",
     "build_manifest",
+    "item_identifier",
     "manifest_bytes",
     "module_objective_id",
     "objective_global_id",
@@ -116,6 +117,11 @@ def module_objective_id(course_id: str, module_id: str) -> str:
 def _xml_id(prefix: str, raw: str) -> str:
     """A valid xs:ID (and LMS-safe, letter first) made from an arbitrary module id."""
     return prefix + _NOT_ID_CHAR.sub("_", raw)
+
+
+def item_identifier(module_identifier: str) -> str:
+    """The identifier of a module's item: the activity a 2004 `{target=...}choice` names."""
+    return _xml_id("ITEM-", module_identifier)
 
 
 def _href(path: str) -> str:
@@ -208,7 +214,7 @@ def build_manifest(spec: ManifestSpec) -> etree._ElementTree:
         }
     ids = _Ids()
     item_ids = [
-        ids.new(_xml_id("ITEM-", it.identifier), f"item {it.identifier!r}") for it in spec.items
+        ids.new(item_identifier(it.identifier), f"item {it.identifier!r}") for it in spec.items
     ]
     res_ids = [
         ids.new(_xml_id("RES-", it.identifier), f"item {it.identifier!r}") for it in spec.items

@@ -2,7 +2,9 @@
 
 WeasyPrint never reaches the network or the file system by itself: every resource goes through
 the fetcher, which serves only the build's own files (the course's media, the theme's static
-and print files) from a virtual origin and refuses everything else.
+and print files) from a virtual origin and refuses everything else. It serves them as every
+output ships them (`shipped_bytes`), SVG in the form WeasyPrint draws as a browser does
+(`_pdf_svg`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from coursec.active_content import shipped_bytes
 from coursec.plan import BuildPlan
+
+from ._pdf_svg import printable_svg
 
 PRINT_DIR = "print"
 # Every resource URL of a handout lives under this origin (a reserved, unresolvable name:
@@ -33,24 +37,35 @@ class BuildFetcher:
     """A WeasyPrint URL fetcher that serves a fixed set of files and refuses everything else.
 
     No http(s), no `file:` URL, no `data:` URL: only `ORIGIN/<path>` for a path in `files`.
-    Refused URLs are remembered (in order, once each) so the exporter can report them.
+    Refused URLs are remembered (in order, once each) so the exporter can report them, and so
+    is what an SVG it served cannot show in print (`unprintable`: file, then what).
     """
 
     files: Mapping[str, Path | bytes]
     refused: list[str] = field(default_factory=list)
+    unprintable: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # WeasyPrint reads this on its fetcher: a refusal is logged, and must not stop the rendering.
     _fail_on_errors: ClassVar[bool] = False
 
     def resolve(self, url: str) -> tuple[bytes, str]:
         """The bytes and MIME type served for `url`; raises `RefusedURL` for anything else."""
         key = self._key(url)
-        source = self.files.get(key) if key is not None else None
-        if source is None:
+        if key is None or key not in self.files:
             if url not in self.refused:
                 self.refused.append(url)
             raise RefusedURL(f"coursec serves only the course's own files to the PDF: {url}")
+        return self.served(key), _mime_type(url)
+
+    def served(self, key: str) -> bytes:
+        """The bytes served for the build's file `key`."""
+        source = self.files[key]
         data = source if isinstance(source, bytes) else shipped_bytes(source)
-        return data, _mime_type(url)
+        if _mime_type(key) != "image/svg+xml":
+            return data
+        printable = printable_svg(data)
+        if printable.lost:
+            self.unprintable.setdefault(key, printable.lost)
+        return printable.data
 
     def __call__(self, url: str) -> Any:
         """WeasyPrint's fetcher protocol: a response, or an exception it logs and skips."""

@@ -48,6 +48,7 @@ class Laid:
     numbered: tuple[bool, ...]  # which pages have a margin box showing a page number
     refused: tuple[str, ...]  # URLs the fetcher refused, in order
     messages: tuple[str, ...]  # the renderer's warnings, one line each
+    unprintable: tuple[tuple[str, str], ...]  # (file, what of it the PDF cannot draw), in order
 
     def to_bytes(self) -> bytes:
         header = {
@@ -55,6 +56,7 @@ class Laid:
             "numbered": self.numbered,
             "refused": self.refused,
             "messages": self.messages,
+            "unprintable": self.unprintable,
         }
         return json.dumps(header, separators=(",", ":")).encode() + b"\n" + self.pdf
 
@@ -70,6 +72,7 @@ class Laid:
                 tuple(bool(n) for n in header["numbered"]),
                 tuple(str(u) for u in header["refused"]),
                 tuple(str(m) for m in header["messages"]),
+                tuple((str(f), str(w)) for f, w in header["unprintable"]),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -164,6 +167,7 @@ def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
         tuple(numbered),
         tuple(fetcher.refused),
         tuple(" ".join(record.getMessage().split()) for record in records),
+        tuple((key, what) for key, lost in fetcher.unprintable.items() for what in lost),
     )
 
 

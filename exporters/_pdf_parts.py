@@ -29,7 +29,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 
-from coursec.active_content import shipped_bytes
 from coursec.export import PartStore
 
 from . import _pdf_layout as layout
@@ -37,7 +36,7 @@ from ._pdf_assemble import LINK_ORIGIN, assemble
 from ._pdf_fetch import BuildFetcher
 from ._pdf_syntax import PdfFile, PdfSyntaxError, Ref, read_pdf
 
-FORMAT = "coursec-pdf-part/1"
+FORMAT = "coursec-pdf-part/2"
 _ROUNDS = 4  # numbered layouts agree after one or two rounds; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')
@@ -74,8 +73,7 @@ class Layouts:
     def for_build(cls, files: BuildFetcher, store: PartStore) -> Layouts:
         digest = hashlib.sha256()
         for name in sorted(files.files):
-            source = files.files[name]
-            data = source if isinstance(source, bytes) else shipped_bytes(source)
+            data = files.served(name)
             digest.update(b"%d:%s%d:" % (len(name), name.encode(), len(data)) + data)
         salt = json.dumps([FORMAT, version("weasyprint"), version("pydyf"), digest.hexdigest()])
         return cls(files, store, salt)

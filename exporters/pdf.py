@@ -14,18 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
 from jinja2 import meta as jinja2_meta
 from lxml import html as lxml_html
 from lxml.etree import _Element
+from markupsafe import Markup
 
 from coursec import __version__
+from coursec.anchors import page_anchors
 from coursec.coverage import addressing_sections
 from coursec.diagnostics import Span
 from coursec.export import Artifact, ExportContext
+from coursec.inline import InlineMarkdown
 from coursec.model import Course, Module
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.schema import KeyTerm, Objective, Question, QuestionType, Quiz
@@ -34,6 +37,7 @@ from ._pdf_fetch import ORIGIN, BuildFetcher, build_files
 from ._pdf_fetch import RefusedURL as RefusedURL
 from ._pdf_layout import Laid, Margins
 from ._pdf_parts import Layouts, Part, build_handout
+from ._pdf_tables import fit_tables
 
 TEMPLATE = "print/handout.html.j2"
 STYLESHEET = "print/handout.css"
@@ -59,6 +63,7 @@ class Heading:
 class PrintModule:
     """One module as the print template sees it."""
 
+    teaser: ClassVar[bool] = False
     module: Module
     number: int
     body: str  # safe HTML
@@ -68,6 +73,19 @@ class PrintModule:
     source: str  # module file relative to the course folder
     source_line: int  # the module's first line of front matter
     quiz: PrintQuiz | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrintTeaser:
+    """A coming-soon module in the course handout: a page of its own at its place in the
+    course, with its title and summary, so the contents and the bookmarks list it like the
+    others."""
+
+    teaser: ClassVar[bool] = True
+    module: Module
+    number: int
+    source: str
+    source_line: int
 
 
 @dataclass(slots=True)
@@ -95,8 +113,9 @@ def prepare_body(
 
     Links between site pages become links inside the PDF (or plain text when their target is
     not in it); ids that are not already module-scoped (footnotes) get the module id as a
-    prefix, since every module shares one document. In review mode each section starts with
-    its source `file:line`, and code blocks get their source line numbers.
+    prefix, since every module shares one document; tables are marked with the room they need
+    (`_pdf_tables`). In review mode each section starts with its source `file:line`, and code
+    blocks get their source line numbers.
     """
     module = rendered.module
     if not rendered.html.strip():
@@ -111,6 +130,7 @@ def prepare_body(
             element.set("id", links.renamed[old])
     for anchor in list(root.iter("a")):
         _rewrite_link(anchor, links)
+    fit_tables(root, review)
 
     headings: list[Heading] = []
     lines = {s.id: s.line for s in module.sections}
@@ -233,18 +253,20 @@ _INSTRUCTIONS = {
 
 @dataclass(frozen=True, slots=True)
 class PrintQuestion:
-    """A question as printed: options labelled a, b, c... and, for reviewers, its answer key."""
+    """A question as printed: options labelled a, b, c... and, for reviewers, its answer key.
+
+    Texts are sanitized HTML from the author's inline Markdown (`coursec.inline`)."""
 
     id: str
     number: int
     type: str
-    prompt: str
+    prompt: Markup
     instruction: str
-    options: tuple[tuple[str, str], ...]  # (label, text): choices, true/false, items to order
-    left: tuple[tuple[str, str], ...]  # matching: (number, item)
-    answer: tuple[str, ...]  # the answer key, one line each
+    options: tuple[tuple[str, Markup], ...]  # (label, text): choices, true/false, items to order
+    left: tuple[tuple[str, Markup], ...]  # matching: (number, item)
+    answer: tuple[Markup, ...]  # the answer key, one line each
     answer_ordered: bool  # the answer lines are a sequence (ordering questions)
-    notes: tuple[str, ...]  # feedback a learner would see
+    notes: tuple[Markup, ...]  # feedback a learner would see
     objectives: tuple[str, ...]
     line: int  # where the question starts in the module file
 
@@ -260,52 +282,61 @@ def _label(index: int) -> str:
     return chr(97 + index) if index < 26 else f"z{index - 25}"
 
 
-def print_question(question: Question, number: int, line: int = 0) -> PrintQuestion:
+def print_question(
+    question: Question, number: int, line: int = 0, inline: InlineMarkdown | None = None
+) -> PrintQuestion:
     """Lay a question out for paper; shuffled or scrambled parts use a fixed (sorted) order."""
+    inline = inline or InlineMarkdown()
+    html = inline.html
+
+    def shown_order(texts: list[str]) -> list[str]:
+        """Alphabetical as printed, never the order given (that would give the answer away)."""
+        ordered = sorted(texts, key=lambda t: (inline.plain(t).casefold(), t))
+        return ordered[::-1] if ordered == texts else ordered
+
     kind = question.type
-    options: list[tuple[str, str]] = []
-    left: list[tuple[str, str]] = []
-    answer: list[str] = []
-    notes: list[str] = []
+    options: list[tuple[str, Markup]] = []
+    left: list[tuple[str, Markup]] = []
+    answer: list[Markup] = []
+    notes: list[Markup] = []
     if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         for i, choice in enumerate(question.choices):
-            options.append((_label(i), choice.text))
+            options.append((_label(i), html(choice.text)))
             if choice.correct:
-                answer.append(f"{_label(i)}. {choice.text}")
+                answer.append(Markup("{}. {}").format(_label(i), html(choice.text)))
             if choice.feedback:
-                notes.append(f"{_label(i)}: {choice.feedback}")
+                notes.append(Markup("{}: {}").format(_label(i), html(choice.feedback)))
     elif kind is QuestionType.TRUE_FALSE:
-        options = [("a", "True"), ("b", "False")]
-        answer.append("True" if question.answer else "False")
+        options = [("a", Markup("True")), ("b", Markup("False"))]
+        answer.append(Markup("True" if question.answer else "False"))
     elif kind is QuestionType.MATCHING:
-        rights = sorted({p.right for p in question.pairs}, key=str.casefold)
-        if rights == [p.right for p in question.pairs]:
-            rights.reverse()
+        rights = shown_order(list(dict.fromkeys(p.right for p in question.pairs)))
         letter = {text: _label(i) for i, text in enumerate(rights)}
-        options = [(letter[text], text) for text in rights]
+        options = [(letter[text], html(text)) for text in rights]
         for i, pair in enumerate(question.pairs, start=1):
-            left.append((str(i), pair.left))
-            answer.append(f"{i}. {pair.left} → {letter[pair.right]}. {pair.right}")
+            left.append((str(i), html(pair.left)))
+            answer.append(
+                Markup("{}. {} → {}. {}").format(
+                    i, html(pair.left), letter[pair.right], html(pair.right)
+                )
+            )
     elif kind is QuestionType.ORDERING:
-        shown = sorted(question.items, key=str.casefold)
-        if shown == question.items:
-            shown.reverse()
         labels: dict[str, str] = {}
-        for i, item in enumerate(shown):
-            options.append((_label(i), item))
+        for i, item in enumerate(shown_order(list(question.items))):
+            options.append((_label(i), html(item)))
             labels.setdefault(item, _label(i))
-        answer += [f"{labels[item]}. {item}" for item in question.items]
-    else:
-        answer.append("Accepted: " + "; ".join(question.accept))
+        answer += [Markup("{}. {}").format(labels[item], html(item)) for item in question.items]
+    else:  # accepted answers are what learners type: plain text
+        answer.append(Markup("Accepted: {}").format("; ".join(question.accept)))
     if question.feedback.correct:
-        notes.append(f"If right: {question.feedback.correct}")
+        notes.append(Markup("If right: {}").format(html(question.feedback.correct)))
     if question.feedback.incorrect:
-        notes.append(f"If wrong: {question.feedback.incorrect}")
+        notes.append(Markup("If wrong: {}").format(html(question.feedback.incorrect)))
     return PrintQuestion(
         id=question.id,
         number=number,
         type=kind.value,
-        prompt=question.prompt,
+        prompt=html(question.prompt),
         instruction=_INSTRUCTIONS[kind],
         options=tuple(options),
         left=tuple(left),
@@ -317,7 +348,8 @@ def print_question(question: Question, number: int, line: int = 0) -> PrintQuest
     )
 
 
-def print_quiz(module: Module, quiz: Quiz) -> PrintQuiz:
+def print_quiz(module: Module, quiz: Quiz, allow_html: bool) -> PrintQuiz:
+    """The module's knowledge check for paper; its texts follow the course's `allow_raw_html`."""
     count = len(quiz.questions)
     rules = [f"{count} question{'s' if count != 1 else ''}"]
     if quiz.draw is not None and quiz.draw < count:
@@ -325,8 +357,9 @@ def print_quiz(module: Module, quiz: Quiz) -> PrintQuiz:
     rules.append(f"pass mark {quiz.passing_score}%")
     if quiz.attempts:
         rules.append(f"{quiz.attempts} attempt{'s' if quiz.attempts != 1 else ''}")
+    inline = InlineMarkdown(allow_html, page_anchors(module.spec, module.sections))
     questions = tuple(
-        print_question(q, i + 1, module.sourcemap.value(("quiz", "questions", i)).line)
+        print_question(q, i + 1, module.sourcemap.value(("quiz", "questions", i)).line, inline)
         for i, q in enumerate(quiz.questions)
     )
     return PrintQuiz(quiz.title, " · ".join(rules), questions)
@@ -363,7 +396,8 @@ class Show:
 class PrintCourse:
     """What the print template needs about the modules of one PDF, prepared once."""
 
-    modules: tuple[PrintModule, ...]
+    modules: tuple[PrintModule, ...]  # the modules printed in full
+    articles: tuple[PrintModule | PrintTeaser, ...]  # and the teasers, in course order
     whole: bool
     review: bool
     answers: bool
@@ -379,7 +413,14 @@ def print_course(
 ) -> PrintCourse:
     course = plan.course
     in_pdf = [r.module for r in modules]
-    in_pdf_ids = {m.id for m in in_pdf}
+    teasers = {
+        m.id: PrintTeaser(
+            m, course.number(m), relative_source(course, m.path), m.sourcemap.value(("id",)).line
+        )
+        for m in course.listed_modules
+        if whole and not m.published
+    }
+    in_pdf_ids = {m.id for m in in_pdf} | set(teasers)
     print_modules: list[PrintModule] = []
     for rendered in modules:
         module = rendered.module
@@ -395,10 +436,19 @@ def print_course(
                 next_in_pdf=nxt is not None and nxt.id in in_pdf_ids,
                 source=relative_source(course, module.path),
                 source_line=module.sourcemap.value(("id",)).line,
-                quiz=print_quiz(module, module.spec.quiz) if module.spec.quiz else None,
+                quiz=(
+                    print_quiz(module, module.spec.quiz, course.spec.allow_raw_html)
+                    if module.spec.quiz
+                    else None
+                ),
             )
         )
-    return PrintCourse(tuple(print_modules), whole, review, answers)
+    articles: dict[str, PrintModule | PrintTeaser] = {pm.module.id: pm for pm in print_modules}
+    articles.update(teasers)
+    order = [m.id for m in course.listed_modules if m.id in articles]
+    return PrintCourse(
+        tuple(print_modules), tuple(articles[i] for i in order), whole, review, answers
+    )
 
 
 def render_handout(
@@ -439,13 +489,13 @@ def render_handout(
     else:
         only = print_modules[0]
         title = f"{course.spec.code} · Module {only.number}: {only.module.title}"
-    articles = print_modules
+    articles = printed.articles
     show = Show()
     if part is not None:
-        articles = tuple(pm for pm in print_modules if part == f"module:{pm.module.id}")
+        articles = tuple(a for a in articles if part == f"module:{a.module.id}")
         names = ("cover", "contents", "glossary", "objectives", "answers")
         show = Show(*(part == name for name in names))
-    in_pdf = {pm.module.id for pm in print_modules}
+    in_pdf = {a.module.id for a in printed.articles}
     return plan.theme.render(
         TEMPLATE,
         course=course,
@@ -496,7 +546,7 @@ def handout_parts(plan: BuildPlan, printed: PrintCourse) -> list[Part] | None:
     if "articles" not in jinja2_meta.find_undeclared_variables(env.parse(source)):
         return None
     parts = [Part("cover", numbered=False), Part("contents", numbered=True)]
-    parts += [Part(f"module:{pm.module.id}", numbered=False) for pm in printed.modules]
+    parts += [Part(f"module:{a.module.id}", numbered=False) for a in printed.articles]
     parts += [Part("glossary", numbered=True), Part("objectives", numbered=True)]
     if printed.answers and any(pm.quiz for pm in printed.modules):
         parts.append(Part("answers", numbered=False))
@@ -514,7 +564,8 @@ class PdfExporter:
             per_module = plan.course.spec.pdf.per_module
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
-        layouts = Layouts.for_build(BuildFetcher(build_files(plan)), ctx.parts)
+        files = build_files(plan)
+        layouts = Layouts.for_build(BuildFetcher(files), ctx.parts)
         review, answers = options.review, not options.learner
         printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
         parts = handout_parts(plan, printed)
@@ -540,11 +591,13 @@ class PdfExporter:
             filename = f"{course_id}-{rendered.module.id}.pdf"
             (ctx.out_dir / filename).write_bytes(got.laid.pdf)
             artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
-        self._report(plan, ctx, laid)
+        self._report(plan, ctx, laid, files)
         return artifacts
 
     @staticmethod
-    def _report(plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid]) -> None:
+    def _report(
+        plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid], files: Mapping[str, Path | bytes]
+    ) -> None:
         """The renderer's warnings, the same whether a layout was made or reused."""
         written = _written_at(plan)
         refused = list(dict.fromkeys(url for one in laid for url in one.refused))
@@ -564,6 +617,15 @@ class PdfExporter:
         for message in messages:
             if not any(url in message for url in refused):
                 ctx.report.warning("CS506", f"PDF renderer: {message}")
+        for key, what in dict.fromkeys(item for one in laid for item in one.unprintable):
+            source = files.get(key)
+            ctx.report.warning(
+                "CS506",
+                f"PDF: {PurePosixPath(key).name}: {what}",
+                Span(source, 0, 0) if isinstance(source, Path) else None,
+                "WeasyPrint, which lays out the PDF, cannot draw this part of an SVG; the HTML "
+                "and SCORM outputs show it as written",
+            )
 
 
 def _written_at(plan: BuildPlan) -> dict[str, Span]:

@@ -17,7 +17,6 @@ from coursec.plan import BuildPlan
 from coursec.quiz import QuizView, quiz_view
 from coursec.schema import CompletionRule, Packaging
 from coursec.site import (
-    PRINT_CSS,
     Edition,
     PageMode,
     render_course_page,
@@ -28,6 +27,7 @@ from coursec.site import shared_files as site_shared_files
 from ._manifest import (
     ManifestItem,
     ManifestSpec,
+    item_identifier,
     manifest_bytes,
     objective_global_id,
 )
@@ -62,7 +62,7 @@ def _completion(course: Course, modules: list[Module]) -> dict[str, Any]:
 
 
 def _quizzes(course: Course, modules: list[Module]) -> list[QuizView]:
-    return [v for m in modules if (v := quiz_view(course.id, m)) is not None]
+    return [v for m in modules if (v := quiz_view(course, m)) is not None]
 
 
 def _mastery_score(course: Course, modules: list[Module]) -> int | None:
@@ -101,6 +101,11 @@ class _ScormExporter:
             "completion": _completion(course, modules),
             "multiSco": multi,
         }
+        if multi and self.edition == "2004":
+            # the activities a mention of another module may ask the LMS for
+            config["activities"] = {
+                m.id: item_identifier(m.id) for m in course.published_modules if m.id != sco
+            }
         if quizzes:
             config["quiz"] = [
                 {
@@ -177,7 +182,7 @@ class _ScormExporter:
                     _mastery_score(course, modules),
                 )
             )
-        shared = site_shared_files(plan, leave_out={PRINT_CSS})
+        shared = site_shared_files(plan)
         spec = ManifestSpec(
             edition=self.edition,
             course_id=course.id,

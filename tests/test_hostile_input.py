@@ -117,12 +117,13 @@ def test_yaml_bombs_end_quickly_with_a_diagnostic(
     course.mkdir()
     (course / "course.yml").write_text(text)
     probe = (
-        "import resource, sys, time\n"
+        "import sys, time\n"
         "from coursec.cli import main\n"
         "start = time.perf_counter()\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
-        "print(f'RESULT {code} {time.perf_counter() - start:.3f} "
-        "{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr)\n"
+        # VmHWM: this process's own peak (ru_maxrss would keep the forking parent's)
+        "peak = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
+        "print(f'RESULT {code} {time.perf_counter() - start:.3f} {peak}', file=sys.stderr)\n"
     )
     for command in ("check", "build"):
         run = subprocess.run(
@@ -138,7 +139,7 @@ def test_yaml_bombs_end_quickly_with_a_diagnostic(
         assert code == 1, run.stderr
         assert message in run.stderr and "error[CS1" in run.stderr
         assert "Traceback" not in run.stderr
-        assert seconds < 2.0, f"{command} took {seconds} s"
+        assert seconds < 5.0, f"{command} took {seconds} s"  # ~0.3 s idle: a hang detector
         assert peak_kib < 300 * 1024, f"{command} peaked at {peak_kib} KiB"
 
 

@@ -236,7 +236,7 @@ def check_files(
             dest = module.urls.get(reference.url, "")
             if not dest.startswith("media/"):
                 continue
-            span = Span(module.path, module.line_of(reference.line), 1)
+            span = Span(module.path, module.line_of(reference.line), reference.col)
             if is_scripted(dest.partition("#")[0]):
                 found.append(_scripted(reference.url, span, allow_scripted))
         for asset in (*module.assets, *([module.hero] if module.hero else [])):

@@ -42,6 +42,7 @@ CODES: dict[str, str] = {
     "CS406": "objective is not assessed by any question",
     "CS407": "callout is never closed",
     "CS408": "heading appears twice in a module",
+    "CS409": "knowledge-check text cannot show this link or image",
     "CS501": "exporter failed",
     "CS502": "SCORM suspend_data budget exceeded",
     "CS503": "template error",

@@ -11,6 +11,8 @@ from coursec.coverage import addressing_sections, assessing_questions
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.markdown import CALLOUT_TITLES, Section, slugify
 from coursec.model import Module
+from coursec.quiz_text import check_quiz_texts
+from coursec.schema import ModuleSpec
 
 
 def check_module(module: Module, allow_html: bool) -> list[Diagnostic]:
@@ -62,6 +64,7 @@ def check_module(module: Module, allow_html: bool) -> list[Diagnostic]:
                     if close
                     else "objectives here: " + ", ".join(known),
                 )
+    sink.extend(check_quiz_texts(spec, module.sections, smap, allow_html))
     if not module.published:
         return sink.items
     if not spec.objectives:
@@ -99,12 +102,13 @@ def check_module(module: Module, allow_html: bool) -> list[Diagnostic]:
 
 
 def missing_anchor(
-    url: str, module_id: str, module_sections: tuple[Section, ...], span: Span
+    url: str, spec: ModuleSpec, module_sections: tuple[Section, ...], span: Span
 ) -> Diagnostic:
     """CS309 for a link to a heading `module_sections` lack, with a did-you-mean."""
-    slugs = [s.id.removeprefix(f"{module_id}-") for s in module_sections]
+    slugs = [s.id.removeprefix(f"{spec.id}-") for s in module_sections]
     wanted = url.partition("#")[2]
-    close = difflib.get_close_matches(slugify(wanted), slugs, n=1)
+    objectives = [f"objective-{o.id}" for o in spec.objectives]
+    close = difflib.get_close_matches(slugify(wanted), slugs + objectives, n=1)
     return Diagnostic(
         Severity.WARNING,
         "CS309",
@@ -124,11 +128,8 @@ def check_cross_anchors(
         module = by_path.get(target)
         if module is None or not module.published:
             continue  # a file not in the course, or with no page: reported elsewhere / moot
-        wanted = f"{module.id}-{slugify(fragment)}"
-        if wanted not in {s.id for s in module.sections} and fragment not in {
-            s.id for s in module.sections
-        }:
-            found.append(missing_anchor(url, module.id, module.sections, span))
+        if module.anchor(fragment) is None:
+            found.append(missing_anchor(url, module.spec, module.sections, span))
     return found
 
 

@@ -21,11 +21,12 @@ from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from coursec.active_content import check_files
+from coursec.anchors import page_anchors
 from coursec.crosscheck import check_cross_anchors, check_ids, check_module, missing_anchor
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.files import NotRegularFile, is_regular, kind_of
 from coursec.incremental.fingerprint import file_sha256
-from coursec.markdown import is_remote, parse_body, slugify
+from coursec.markdown import is_remote, parse_body
 from coursec.model import MODULE_LINK, Asset, Course, Module
 from coursec.paths import Resolver
 from coursec.schema import CourseSpec, ModuleSpec
@@ -285,17 +286,15 @@ class CourseLoader:
             if hero is not None:
                 assets[hero.dest] = hero
         urls: dict[str, str] = {}
-        section_ids = {s.id for s in body.sections}
-        page_ids = section_ids | {f"{spec.id}-terms", f"{spec.id}-objectives"}
-        page_ids |= {f"objective-{o.id}" for o in spec.objectives}
+        anchors = page_anchors(spec, body.sections)
         for reference in body.references:
-            where = Span(resolved, source.body_line + reference.line - 1, 1)
+            where = Span(resolved, source.body_line + reference.line - 1, reference.col)
             if reference.url.startswith("#"):
-                anchor = f"{spec.id}-{slugify(reference.url[1:])}"
-                if anchor in section_ids:
+                anchor = anchors.resolve(reference.url[1:])
+                if anchor is None:
+                    self.sink.add(missing_anchor(reference.url, spec, body.sections, where))
+                elif anchor != reference.url[1:]:
                     urls[reference.url] = f"#{anchor}"  # [see](#mitigations) → the real id
-                elif reference.url[1:] not in page_ids:
-                    self.sink.add(missing_anchor(reference.url, spec.id, body.sections, where))
                 continue
             if reference.kind == "image" and not reference.alt.strip():
                 self.sink.warning(

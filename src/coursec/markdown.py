@@ -1,19 +1,26 @@
 """Module bodies: Markdown → tokens (with source lines) → HTML.
 
 CommonMark + tables, strikethrough, definition lists, footnotes, fenced code highlighted by
-Pygments, and `::: kind [title]` callouts. The body is cut into `<section>`s at its top
-heading level; those sections are what SCORM bookmarks and objective coverage refer to.
+Pygments, `::: kind [title]` callouts and captioned figures. The body is cut into `<section>`s
+at its top heading level; those sections are what SCORM bookmarks and objective coverage refer
+to.
+
+A body may share its page with other modules (the single-SCO page, the PDF handout), so every
+id it makes is scoped by its module: sections are `<module-id>-<slug>`, and what coursec numbers
+(footnotes, callouts, tables, code blocks) is `<module-id>--<name>`: a slug never holds `--`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from html import unescape
 from typing import Any, Literal
+from urllib.parse import unquote
 
 import nh3
 from markdown_it import MarkdownIt
@@ -28,6 +35,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
+from pygments.lexers.special import TextLexer
 from pygments.util import ClassNotFound
 
 CALLOUT_TITLES: dict[str, str] = {
@@ -37,6 +45,18 @@ CALLOUT_TITLES: dict[str, str] = {
     "example": "Example",
     "phrase": "A simplified phrase",
     "takeaway": "Practical takeaway",
+    "flow": "Flow",
+    "definition": "Definition",
+}
+# The kind's own word: it leads the accessible name of a callout with a title of its own
+# ("Warning: Cascading deletes"); every default title already holds it.
+CALLOUT_LABELS: dict[str, str] = {
+    "note": "Note",
+    "tip": "Tip",
+    "warning": "Warning",
+    "example": "Example",
+    "phrase": "Phrase",
+    "takeaway": "Takeaway",
     "flow": "Flow",
     "definition": "Definition",
 }
@@ -56,12 +76,16 @@ _ALLOWED_TAGS = {
 _ALLOWED_STYLES = {"text-align"}  # what table cells' alignment (`:---:`) needs
 _ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "lang", "title", "dir"},
-    "a": {"href"},
+    "a": {"href", "aria-label"},
+    "aside": {"aria-labelledby"},
+    "div": {"aria-label", "aria-labelledby"},
     "img": {"src", "alt", "width", "height", "loading"},
     "td": {"style", "colspan", "rowspan"},
     "th": {"style", "colspan", "rowspan", "scope"},
     "ol": {"start", "reversed"},
 }
+# the roles coursec gives callouts and scrolling regions, and nothing else
+_ALLOWED_VALUES = {"aside": {"role": {"note"}}, "div": {"role": {"region"}, "tabindex": {"0"}}}
 
 
 def slugify(text: str) -> str:
@@ -82,12 +106,13 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """A link or image URL as written, with its body line (1-based)."""
+    """A link or image URL as written, with the body line and column (1-based) of its URL."""
 
     kind: Literal["link", "image"]
     url: str
     line: int
     alt: str = ""
+    col: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,15 +153,23 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
 def _render_callout(
     _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
 ) -> str:
+    """A callout: a note named by its title, which starts with the kind's word when the author
+    gave a title of their own ("Warning: Cascading deletes")."""
     token = tokens[idx]
     if token.nesting != 1:
         return "</aside>\n"
     kind, title = parse_callout_info(token.info)
     css_kind = kind if kind in CALLOUT_TITLES else "note"
-    heading = escapeHtml(title)
+    title_id = token.meta["cs_id"]
+    if title == CALLOUT_TITLES.get(kind):
+        heading = escapeHtml(title)
+    else:
+        label = CALLOUT_LABELS.get(kind, CALLOUT_LABELS["note"])
+        heading = f'<span class="cs-callout__kind">{label}:</span> {escapeHtml(title)}'
     return (
-        f'<aside class="cs-callout cs-callout--{css_kind}">\n'
-        f'<p class="cs-callout__title">{heading}</p>\n'
+        f'<aside class="cs-callout cs-callout--{css_kind}" role="note"'
+        f' aria-labelledby="{title_id}">\n'
+        f'<p class="cs-callout__title" id="{title_id}">{heading}</p>\n'
     )
 
 
@@ -145,6 +178,170 @@ def parse_callout_info(info: str) -> tuple[str, str]:
     kind, _, title = info.strip().partition(" ")
     kind = kind.lower()
     return kind, title.strip() or CALLOUT_TITLES.get(kind, kind.capitalize())
+
+
+def _region(token: Token, kind: str) -> str:
+    """The opening of the focusable, named region a table or code block scrolls in."""
+    rid, label = token.meta["cs_id"], token.meta["cs_label"]
+    return (
+        f'<div class="cs-scroll cs-scroll--{kind}" id="{rid}" role="region" tabindex="0"'
+        f' aria-label="{escapeHtml(label)}">\n'
+    )
+
+
+def on_shared_page(html: str, module_id: str) -> str:
+    """A rendered body as shown on a page of several modules (the single-SCO page): the name
+    of each table and code region adds its module's title (`<module-id>-title`), so that no
+    two regions of the page share a name ("Code 1: SQL" is in nearly every module)."""
+    region = re.compile(
+        rf'(<div class="cs-scroll [^"]*" id="({re.escape(module_id)}--(?:table|code)-\d+)"[^>]*)>'
+    )
+    return region.sub(rf'\1 aria-labelledby="\2 {module_id}-title">', html)
+
+
+def _render_table(
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    token = tokens[idx]
+    return _region(token, "table") + "<table>\n" if token.nesting == 1 else "</table>\n</div>\n"
+
+
+def _render_code(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    plain = RendererHTML.fence if token.type == "fence" else RendererHTML.code_block
+    return _region(token, "code") + plain(renderer, tokens, idx, options, env) + "</div>\n"
+
+
+def _render_footnote_ref(
+    renderer: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    token = tokens[idx]
+    scope, number, sub = token.meta["cs_scope"], token.meta["id"] + 1, token.meta.get("subId", -1)
+    ref_id = f"{scope}fnref{number}" + (f"-{sub}" if sub > 0 else "")
+    caption = renderer.rules["footnote_caption"](tokens, idx, options, env)
+    return (
+        f'<sup class="footnote-ref"><a href="#{scope}fn{number}" id="{ref_id}">{caption}</a></sup>'
+    )
+
+
+def _render_footnote_open(
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    token = tokens[idx]
+    return f'<li id="{token.meta["cs_scope"]}fn{token.meta["id"] + 1}" class="footnote-item">'
+
+
+def _render_footnote_anchor(
+    _renderer: RendererHTML, tokens: Sequence[Token], idx: int, _options: OptionsDict, _env: EnvType
+) -> str:
+    token = tokens[idx]
+    number, sub = token.meta["id"] + 1, token.meta["subId"]
+    ref_id = f"{token.meta['cs_scope']}fnref{number}" + (f"-{sub}" if sub > 0 else "")
+    # U+FE0E: the arrow as text, not as an emoji (iOS)
+    return (
+        f' <a href="#{ref_id}" class="footnote-backref"'
+        f' aria-label="Back to reference {number}">\u21a9\ufe0e</a>'
+    )
+
+
+def _scoped(prefix: str, name: str) -> str:
+    """`<module-id>--<name>`, from the section prefix `<module-id>-`."""
+    return f"{prefix}-{name}" if prefix else name
+
+
+def _language(lang: str) -> str:
+    """The name of a code block's language ("SQL", "Python"), or "" for plain text."""
+    lexer = _lexer(lang) if lang else None
+    if lexer is None:
+        return lang
+    return "" if isinstance(lexer, TextLexer) else str(lexer.name)
+
+
+def _table_label(tokens: Sequence[Token], start: int, number: int) -> str:
+    """The table's name: its number and first column headers ("Table 2: Type, Family, …")."""
+    heads: list[str] = []
+    for token in tokens[start:]:
+        if token.type in ("thead_close", "table_close"):
+            break
+        if token.type == "inline" and (text := " ".join(inline_text(token).split())):
+            heads.append(text)
+    label = f"Table {number}"
+    if len(heads) > 3:
+        return f"{label}: {', '.join(heads[:3])} and {len(heads) - 3} more columns"
+    return f"{label}: {', '.join(heads)}" if heads else label
+
+
+def _scope_ids(state: StateCore) -> None:
+    """Number the body's tables, code blocks, callouts and footnotes, with module-scoped ids."""
+    prefix: str = state.env.get("section_prefix", "")
+    counts: Counter[str] = Counter()
+
+    def number(token: Token, kind: str) -> int:
+        counts[kind] += 1
+        token.meta = {**token.meta, "cs_id": _scoped(prefix, f"{kind}-{counts[kind]}")}
+        return counts[kind]
+
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            token.meta["cs_label"] = _table_label(tokens, index, number(token, "table"))
+        elif token.type in ("fence", "code_block"):
+            language = _language(token.info.strip().split(" ")[0]) if token.info.strip() else ""
+            label = f"Code {number(token, 'code')}"
+            token.meta["cs_label"] = f"{label}: {language}" if language else label
+        elif token.type == "container_callout_open":
+            number(token, "callout")
+        for footnote in (token, *(token.children or ())):
+            if footnote.type in ("footnote_ref", "footnote_open", "footnote_anchor"):
+                footnote.meta["cs_scope"] = _scoped(prefix, "")
+
+
+def _figures(state: StateCore) -> None:
+    """An image alone in its paragraph, with a title, becomes a figure captioned by the title."""
+    tokens = state.tokens
+    out: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        opening = tokens[index]
+        image = _lone_image(tokens, index)
+        if image is None:
+            out.append(opening)
+            index += 1
+            continue
+        caption = str(image.attrs.pop("title"))
+        inline = tokens[index + 1]
+        inline.children = [image]
+        opening.type, opening.tag, opening.attrs = "figure_open", "figure", {"class": "cs-figure"}
+        level = opening.level + 1
+        text = Token("text", "", 0, content=caption)
+        out += [
+            opening,
+            inline,
+            Token("figcaption_open", "figcaption", 1, level=level, block=True),
+            Token("inline", "", 0, content=caption, children=[text], level=level + 1),
+            Token("figcaption_close", "figcaption", -1, level=level, block=True),
+            Token("figure_close", "figure", -1, level=opening.level, block=True),
+        ]
+        index += 3
+    state.tokens = out
+
+
+def _lone_image(tokens: Sequence[Token], index: int) -> Token | None:
+    """The titled image that is all of the paragraph opened at `index`, if it is one."""
+    if index + 2 >= len(tokens) or tokens[index].type != "paragraph_open" or tokens[index].hidden:
+        return None
+    if tokens[index + 2].type != "paragraph_close":
+        return None
+    content = [
+        c
+        for c in tokens[index + 1].children or []
+        if c.type != "softbreak" and not (c.type == "text" and not c.content.strip())
+    ]
+    if len(content) != 1 or content[0].type != "image" or not content[0].attrs.get("title"):
+        return None
+    return content[0]
 
 
 def _wrap_sections(state: StateCore) -> None:
@@ -193,9 +390,21 @@ def _parser(allow_html: bool) -> MarkdownIt:
     )
     md.enable(["table", "strikethrough"])
     md.use(deflist_plugin).use(footnote_plugin)
-    md.use(container_plugin, name="callout", validate=lambda _p, _m: True, render=_render_callout)
-    md.core.ruler.push("coursec_sections", _wrap_sections)
     # the container plugin names its tokens after `name`; our `::: kind` syntax has any kind
+    md.use(container_plugin, name="callout", validate=lambda _p, _m: True, render=_render_callout)
+    md.core.ruler.push("coursec_figures", _figures)
+    md.core.ruler.push("coursec_sections", _wrap_sections)
+    md.core.ruler.push("coursec_ids", _scope_ids)
+    for rule, render in (
+        ("table_open", _render_table),
+        ("table_close", _render_table),
+        ("fence", _render_code),
+        ("code_block", _render_code),
+        ("footnote_ref", _render_footnote_ref),
+        ("footnote_open", _render_footnote_open),
+        ("footnote_anchor", _render_footnote_anchor),
+    ):
+        md.add_render_rule(rule, render)
     return md
 
 
@@ -223,6 +432,7 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
     md = _parser(allow_html)
     tokens = md.parse(text, {"section_prefix": section_prefix})
     lines = text.split("\n")
+    finder = _UrlFinder(lines)
     open_callouts: list[tuple[int, int]] = []  # (index in callouts, closing line)
     sections: list[Section] = []
     references: list[Reference] = []
@@ -251,6 +461,8 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
             )
             continue
         current.append(token)
+        last_line = token.map[1] if token.map else len(lines)
+        found: list[Reference] = []
         if token.type == "container_callout_open":
             end = (token.map or [0, 0])[1]
             closed = end < len(lines) and lines[end].strip().startswith(":::")
@@ -266,23 +478,49 @@ def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
         if token.type == "html_block":
             raw_html.append(block_line)
             if allow_html:
-                references += _raw_images(token.content, block_line)
+                found += _raw_images(token.content, block_line)
         line = block_line  # the line of each inline token: a line break moves it on
         for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
             elif child.type == "link_open":
-                references.append(Reference("link", str(child.attrs.get("href", "")), line))
+                found.append(Reference("link", str(child.attrs.get("href", "")), line))
             elif child.type == "image":
                 alt = "".join(c.content for c in child.children or [])
-                references.append(Reference("image", str(child.attrs.get("src", "")), line, alt))
+                found.append(Reference("image", str(child.attrs.get("src", "")), line, alt))
             elif child.type == "html_inline" or (
                 child.type == "text" and not allow_html and _HTML_TAG.search(child.content)
             ):
                 raw_html.append(line)
                 if allow_html and child.type == "html_inline":
-                    references += _raw_images(child.content, line)
+                    found += _raw_images(child.content, line)
+        references += (finder.place(reference, last_line) for reference in found)
     return ParsedBody(tokens, tuple(sections), tuple(references), tuple(callouts), tuple(raw_html))
+
+
+class _UrlFinder:
+    """Where each reference's URL is written: diagnostics about a link point at its URL.
+
+    Tokens know their block's first line; a URL is looked for from the line its link starts
+    on to the end of the block, past URLs already found (the same URL twice on one line).
+    """
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.taken: dict[int, int] = {}  # line → column just after the last URL found on it
+
+    def place(self, reference: Reference, last_line: int) -> Reference:
+        for written in dict.fromkeys((reference.url, unquote(reference.url))):
+            if not written:
+                continue
+            # after `(`, `<`, a quote, `=`, `:` or a space: not the same text in the link's words
+            pattern = re.compile(r"(?:^|(?<=[(<\"'=:\s]))" + re.escape(written))
+            for number in range(reference.line, min(last_line, len(self.lines)) + 1):
+                found = pattern.search(self.lines[number - 1], self.taken.get(number, 0))
+                if found is not None:
+                    self.taken[number] = found.end()
+                    return replace(reference, line=number, col=found.start() + 1)
+        return reference
 
 
 def _attribute(pattern: re.Pattern[str], tag: str) -> str | None:
@@ -386,9 +624,30 @@ def sanitize(html: str) -> str:
         link_rel=None,
         strip_comments=True,
         filter_style_properties=_ALLOWED_STYLES,  # no url(), expression() ... in a style
+        tag_attribute_values=_ALLOWED_VALUES,
     )
 
 
-def highlight_css() -> str:
-    formatter: Any = HtmlFormatter(cssclass="cs-code")
-    return str(formatter.get_style_defs(".cs-code"))
+# Pygments styles whose every colour has a contrast of at least 4.5:1 on the theme's code
+# background, light (#f3f6fa) and dark (#1b222b): no colour-contrast failure, whatever the language
+_CODE_STYLES = {False: "xcode", True: "lightbulb"}
+
+
+def highlight_css(dark: bool = False) -> str:
+    """The code colours: the light style (pages and the PDF), or the dark one, which pages load
+    only in dark mode (`media="(prefers-color-scheme: dark)"`; the PDF renderer reads no media
+    queries). The dark rules are the more specific, whichever stylesheet comes first."""
+    scope = ":root .cs-code" if dark else ".cs-code"
+    formatter: Any = HtmlFormatter(style=_CODE_STYLES[dark])
+    rules = str(formatter.get_style_defs(scope)).splitlines()
+    # the background is the theme's (course.css); only the colours of the code come from here
+    rules = [r for r in rules if not r.startswith(f"{scope} {{")]
+    if dark:  # first undo the light style's colours: the dark one leaves some tokens plain
+        rules.insert(0, f"{scope} [class] {_PLAIN_TOKEN}")
+    return "\n".join(rules) + "\n"
+
+
+_PLAIN_TOKEN = (
+    "{ color: inherit; background-color: transparent; font-style: inherit; font-weight: inherit;"
+    " border: 0; }"
+)

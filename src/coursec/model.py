@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursec.anchors import page_anchors
 from coursec.markdown import ParsedBody, Section, slugify
 from coursec.schema import CompletionRule, CourseSpec, KeyTerm, ModuleSpec, ModuleStatus, Objective
 from coursec.sourcemap import SourceMap
@@ -68,6 +69,10 @@ class Module:
     def line_of(self, body_line: int) -> int:
         """A body line (1-based) as a line of the module file."""
         return self.body_line + body_line - 1
+
+    def anchor(self, fragment: str) -> str | None:
+        """The id of what `#fragment` names on this module's page, if anything."""
+        return page_anchors(self.spec, self.sections).resolve(fragment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,5 @@ def module_url(course: Course, marker: str) -> str:
         return "index.html"
     if not fragment:
         return module.page
-    ids = {sec.id for sec in module.sections}
-    anchor = fragment if fragment in ids else f"{module.id}-{slugify(fragment)}"
+    anchor = module.anchor(fragment) or f"{module.id}-{slugify(fragment)}"  # CS309 said so
     return f"{module.page}#{anchor}"

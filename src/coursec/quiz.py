@@ -14,6 +14,9 @@ site, the SCORM pages and the SCORM exporter's budget agree on ids, orders and s
   targets ``a``-``z``, ``0``-``9`` in display order; ordering items ``a``-``z``, ``0``-``9`` in
   display order.
 * **Correct-response patterns** of each edition (``cmi.interactions.n.correct_responses``).
+* **Texts** in two forms (``coursec.inline``): prompts, choices, items and feedback as sanitized
+  HTML for the page, and as plain text where no markup can go: ``<option>``s, the sort order of
+  matches, and the ``cmi.interactions.n.description`` the runtime reports.
 
 The learner's own answers are turned into responses by the runtime, with the same ids.
 """
@@ -24,10 +27,17 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
+from coursec.anchors import page_anchors
+from coursec.inline import InlineMarkdown
 from coursec.model import Module
 from coursec.schema import Question, QuestionType, Quiz
+
+if TYPE_CHECKING:
+    from coursec.model import Course, Module
 
 __all__ = [
     "LONG_FILL_IN",
@@ -115,16 +125,19 @@ def _truncate(text: str, limit: int) -> str:
 @dataclass(frozen=True, slots=True)
 class Option:
     id: str
-    text: str
+    source: str  # as the author wrote it (Markdown)
+    text: str  # as plain text, e.g. for an <option>
+    html: Markup
 
 
 @dataclass(frozen=True, slots=True)
 class ChoiceView:
     id: str
     key12: str  # the id in SCORM 1.2 responses
-    text: str
+    text: str  # plain
+    html: Markup
     correct: bool
-    feedback: str | None
+    feedback: Markup | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +145,7 @@ class QuestionView:
     question: Question
     quiz_id: str
     number: int
+    inline: InlineMarkdown = field(default_factory=InlineMarkdown)
 
     @property
     def id(self) -> str:
@@ -146,8 +160,20 @@ class QuestionView:
         return f"{self.quiz_id}__{self.question.id}"
 
     @property
-    def prompt(self) -> str:
-        return self.question.prompt
+    def prompt(self) -> Markup:
+        return self.inline.html(self.question.prompt)
+
+    @property
+    def description(self) -> str:
+        """The prompt as plain text: the interaction's description in an LMS."""
+        return self.inline.plain(self.question.prompt)
+
+    @property
+    def feedback(self) -> list[tuple[str, Markup]]:
+        """The question's own feedback: ``("correct", html)`` and ``("incorrect", html)``."""
+        given = self.question.feedback
+        pairs = (("correct", given.correct), ("incorrect", given.incorrect))
+        return [(result, self.inline.html(text)) for result, text in pairs if text]
 
     @property
     def points(self) -> int:
@@ -159,29 +185,41 @@ class QuestionView:
 
     @property
     def choices(self) -> list[ChoiceView]:
-        q = self.question
+        q, inline = self.question, self.inline
         return [
-            ChoiceView(cid, position_id(i), c.text, c.correct, c.feedback)
+            ChoiceView(
+                cid,
+                position_id(i),
+                inline.plain(c.text),
+                inline.html(c.text),
+                c.correct,
+                inline.html(c.feedback) if c.feedback else None,
+            )
             for i, (cid, c) in enumerate(zip(q.choice_ids(), q.choices, strict=True))
         ]
+
+    def _option(self, option_id: str, source: str) -> Option:
+        return Option(option_id, source, self.inline.plain(source), self.inline.html(source))
 
     @property
     def lefts(self) -> list[Option]:
         """The items to match, in the author's order."""
         return [
-            Option(position_id(i, SOURCE_IDS), p.left) for i, p in enumerate(self.question.pairs)
+            self._option(position_id(i, SOURCE_IDS), p.left)
+            for i, p in enumerate(self.question.pairs)
         ]
 
     @property
     def rights(self) -> list[Option]:
-        """The matches to choose from: each distinct one once, alphabetically."""
-        texts = sorted(_unique([p.right for p in self.question.pairs]), key=str.casefold)
-        return [Option(position_id(i), t) for i, t in enumerate(texts)]
+        """The matches to choose from: each distinct one once, alphabetically as shown."""
+        texts = _unique([p.right for p in self.question.pairs])
+        texts.sort(key=lambda t: (self.inline.plain(t).casefold(), t))
+        return [self._option(position_id(i), t) for i, t in enumerate(texts)]
 
     @property
     def matches(self) -> dict[str, str]:
         """Left id → the right id that matches it."""
-        right_ids = {o.text: o.id for o in self.rights}
+        right_ids = {o.source: o.id for o in self.rights}
         return {
             left.id: right_ids[pair.right]
             for left, pair in zip(self.lefts, self.question.pairs, strict=True)
@@ -191,12 +229,12 @@ class QuestionView:
     def steps(self) -> list[Option]:
         """An ordering question's items to choose from, each distinct one once, scrambled."""
         texts = _scrambled(self.question.id, _unique(self.question.items))
-        return [Option(position_id(i), t) for i, t in enumerate(texts)]
+        return [self._option(position_id(i), t) for i, t in enumerate(texts)]
 
     @property
     def order(self) -> list[str]:
         """The ids of the items in their correct order."""
-        ids = {o.text: o.id for o in self.steps}
+        ids = {o.source: o.id for o in self.steps}
         return [ids[item] for item in self.question.items]
 
     @property
@@ -236,9 +274,8 @@ class QuestionView:
             "id": q.id,
             "type": q.type.value,
             "points": q.points,
-            "prompt": q.prompt,
+            "description": self.description,
             "objectives": [f"{course_id}.{o}" for o in q.objectives],
-            "feedback": {"correct": q.feedback.correct, "incorrect": q.feedback.incorrect},
             "scorm": {
                 "type": self.scorm_types,
                 "correct": {e: self.correct_patterns(e) for e in ("1.2", "2004")},
@@ -246,8 +283,7 @@ class QuestionView:
         }
         if q.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
             out["choices"] = [
-                {"id": c.id, "key12": c.key12, "correct": c.correct, "feedback": c.feedback}
-                for c in self.choices
+                {"id": c.id, "key12": c.key12, "correct": c.correct} for c in self.choices
             ]
         elif q.type is QuestionType.TRUE_FALSE:
             out["answer"] = bool(q.answer)
@@ -387,11 +423,14 @@ class QuizView:
         return header + answers + len(self.questions) - 1
 
 
-def quiz_view(course_id: str, module: Module) -> QuizView | None:
-    """The view of a module's knowledge check, or None when it has none."""
+def quiz_view(course: Course, module: Module) -> QuizView | None:
+    """The view of a module's knowledge check, or None when it has none. Its texts follow the
+    course's `allow_raw_html`, as the body does."""
     quiz = module.spec.quiz
     if quiz is None:
         return None
     dom_id = quiz_dom_id(module.id)
-    questions = [QuestionView(q, dom_id, i + 1) for i, q in enumerate(quiz.questions)]
-    return QuizView(quiz, module.id, course_id, questions)
+    anchors = page_anchors(module.spec, module.sections)
+    inline = InlineMarkdown(course.spec.allow_raw_html, anchors)
+    questions = [QuestionView(q, dom_id, i + 1, inline) for i, q in enumerate(quiz.questions)]
+    return QuizView(quiz, module.id, course.id, questions)

@@ -4,6 +4,10 @@
 only the modules its cache does not hold, possibly in worker processes, and assembles the plan
 with `make_plan()`. Either way a body comes from `render_module()` (looked up at call time, so
 tests can count calls to `coursec.render.render_body`).
+
+A link to another module is marked with `data-cs-module="<module id>"` (empty when that module
+is not published), added after sanitizing so that no author can forge it: each output rewrites
+the marked links for its packaging (coursec.site).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from html import escape
 
 from coursec.markdown import render_body
 from coursec.model import MODULE_LINK, Course, Module, module_url
@@ -18,6 +23,8 @@ from coursec.plan import BuildPlan, RenderedModule
 from coursec.source_date import source_date_at
 from coursec.theme import Theme
 from coursec.theme_dirs import course_theme_dir
+
+MODULE_ATTRIBUTE = "data-cs-module"
 
 
 def resolved_urls(course: Course, module: Module) -> dict[str, str]:
@@ -44,16 +51,20 @@ def render_provisional(module: Module, allow_html: bool) -> str:
 
 
 def finish_provisional(course: Course, module: Module, html: str) -> str:
-    """= `render_module(course, module).html`, from `render_provisional`'s output."""
+    """= `render_module(course, module).html`, from `render_provisional`'s output: each link
+    to another module gets its URL and is marked with the linked module's id."""
     for dest in module.urls.values():
         if dest.startswith(MODULE_LINK):
-            html = html.replace(link_placeholder(dest), module_url(course, dest))
+            target = course.published_at(dest.removeprefix(MODULE_LINK).partition("#")[0])
+            url = escape(module_url(course, dest))
+            marked = f'href="{url}" {MODULE_ATTRIBUTE}="{target.id if target else ""}"'
+            html = html.replace(f'href="{link_placeholder(dest)}"', marked)
     return html
 
 
 def render_module(course: Course, module: Module) -> RenderedModule:
-    urls = resolved_urls(course, module)
-    return RenderedModule(module, render_body(module.body, urls, course.spec.allow_raw_html))
+    html = render_provisional(module, course.spec.allow_raw_html)
+    return RenderedModule(module, finish_provisional(course, module, html))
 
 
 def source_date(course: Course) -> datetime:

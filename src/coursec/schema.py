@@ -174,21 +174,26 @@ class QuestionType(StrEnum):
     SHORT_TEXT = "short-text"
 
 
+INLINE = "Inline Markdown: `code`, *emphasis*, **strong**, ~~strikethrough~~, links."
+
+
 class Choice(Spec):
     id: Slug | None = Field(None, description="Stable id; defaults to a, b, c... by position.")
-    text: Text
+    text: Text = Field(description=INLINE)
     correct: bool = False
-    feedback: str | None = Field(None, description="Shown when the learner picks this choice.")
+    feedback: str | None = Field(
+        None, description=f"Shown when the learner picks this choice. {INLINE}"
+    )
 
 
 class Pair(Spec):
-    left: Text
-    right: Text
+    left: Text = Field(description=INLINE)
+    right: Text = Field(description=INLINE)
 
 
 class Feedback(Spec):
-    correct: str | None = None
-    incorrect: str | None = None
+    correct: str | None = Field(None, description=f"Shown when the answer is right. {INLINE}")
+    incorrect: str | None = Field(None, description=f"Shown when the answer is wrong. {INLINE}")
 
 
 class Question(Spec):
@@ -196,14 +201,18 @@ class Question(Spec):
 
     id: Slug
     type: QuestionType
-    prompt: Text
+    prompt: Text = Field(description=INLINE)
     objectives: list[Slug] = Field(
         min_length=1, description="Objective ids this question assesses."
     )
     choices: list[Choice] = Field([], description="single-choice and multiple-response.")
     answer: bool | None = Field(None, description="true-false: the correct answer.")
-    pairs: list[Pair] = Field([], description="matching: each left item with its right match.")
-    items: list[Text] = Field([], description="ordering: the items in their correct order.")
+    pairs: list[Pair] = Field(
+        [], description=f"matching: each left item with its right match. {INLINE}"
+    )
+    items: list[Text] = Field(
+        [], description=f"ordering: the items in their correct order. {INLINE}"
+    )
     accept: list[Text] = Field(
         [], description="short-text: accepted answers (case and spacing are ignored)."
     )

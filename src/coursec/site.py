@@ -1,22 +1,26 @@
 """Course pages from the theme: shared by the HTML site and the SCORM packages.
 
 Every page sits at the output root (`index.html`, `<module-id>.html`, ...), beside `static/`
-and `media/`, so one rendering of a module body is valid in every output.
+and `media/`, so one rendering of a module body is valid in every output, except for its links
+to other modules, which `packaged_body` rewrites for the page's packaging.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
 from coursec.active_content import shipped_bytes
+from coursec.markdown import on_shared_page
 from coursec.output import OutputFile
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
+from coursec.render import MODULE_ATTRIBUTE
 
 if TYPE_CHECKING:
     from coursec.export import PartStore
@@ -45,16 +49,60 @@ def _common(plan: BuildPlan, mode: PageMode) -> dict[str, Any]:
     }
 
 
-def module_context(plan: BuildPlan, rendered: RenderedModule) -> dict[str, Any]:
+# A marked link to another module (coursec.render): the attributes before the marker are
+# markdown-it's href alone, those after it (a title) are kept.
+_MODULE_LINK = re.compile(
+    rf'<a href="([^"]*)" {MODULE_ATTRIBUTE}="([^"]*)"([^>]*)>(.*?)</a>', re.DOTALL
+)
+CHOICE_ATTRIBUTE = "data-coursec-choice"  # a mention the SCORM 2004 runtime may make a choice
+
+
+def packaged_body(html: str, mode: PageMode, here: str | None) -> str:
+    """The body with its links to other modules rewritten for where the page is shown.
+
+    The site keeps page links. The single page of a single-SCO package links to the module's
+    place on that page. A SCO of a multi-SCO package never links to another SCO (the frame
+    would leave the LMS's control): such a link becomes a plain mention, which the SCORM 2004
+    runtime turns into an LMS navigation request where the LMS allows it. A link to a module
+    that is not published leads to the course home on the site and is a mention in a package.
+    `here` is the module a multi-SCO page shows.
+    """
+
+    def rewrite(match: re.Match[str]) -> str:
+        href, target, rest, inner = match.groups()
+        if not mode.scorm:
+            return f'<a href="{href}"{rest}>{inner}</a>'
+        if target and (not mode.multi_sco or target == here):
+            fragment = href.partition("#")[2] or f"{target}-title"
+            return f'<a href="#{fragment}"{rest}>{inner}</a>'
+        choice = f' {CHOICE_ATTRIBUTE}="{target}"' if target and mode.edition == "2004" else ""
+        return f'<span class="cs-xref"{choice}{rest}>{inner}</span>'
+
+    return _MODULE_LINK.sub(rewrite, html)
+
+
+def module_context(
+    plan: BuildPlan, rendered: RenderedModule, mode: PageMode, here: str | None = None
+) -> dict[str, Any]:
     course, module = plan.course, rendered.module
     return {
         "module": module,
-        "body": rendered.html,
+        "body": packaged_body(rendered.html, mode, here),
         "number": course.number(module),
         "next_module": course.next_module(module),
         "previous_module": course.previous_module(module),
-        "quiz": quiz_view(course.id, module),
+        "quiz": quiz_view(course, module),
     }
+
+
+def _shared_page_context(
+    plan: BuildPlan, rendered: RenderedModule, mode: PageMode
+) -> dict[str, Any]:
+    """`module_context` for the one page that holds every module (the single SCO): the body's
+    region names say which module they belong to."""
+    context = module_context(plan, rendered, mode)
+    context["body"] = on_shared_page(context["body"], rendered.module.id)
+    return context
 
 
 def _page(
@@ -92,7 +140,7 @@ def render_module_page(
         lambda: plan.theme.render(
             "module.html.j2",
             **_common(plan, mode),
-            **module_context(plan, rendered),
+            **module_context(plan, rendered, mode, rendered.module.id),
             sco_json=sco_json,
         ),
     )
@@ -111,7 +159,7 @@ def render_course_page(
         lambda: plan.theme.render(
             "course.html.j2",
             **_common(plan, mode),
-            modules=[module_context(plan, r) for r in plan.modules],
+            modules=[_shared_page_context(plan, r, mode) for r in plan.modules],
             sco_json=sco_json,
         ),
     )
@@ -140,7 +188,6 @@ def render_index_pages(
 
 
 SCORM_RUNTIME = "static/coursec-scorm.js"  # only SCORM pages load it
-PRINT_CSS = "static/print.css"  # only a printed site page uses it
 
 
 def shared_files(plan: BuildPlan, leave_out: Collection[str] = ()) -> list[OutputFile]:

@@ -150,6 +150,7 @@ class Theme:
                 rel = path.relative_to(directory).as_posix()
                 if not any(part.startswith(".") for part in rel.split("/")):
                     found[rel] = StaticFile(rel, path)
-        highlight = f"{STATIC}/highlight.css"
-        found.setdefault(highlight, StaticFile(highlight, None, highlight_css().encode()))
+        for name, dark in (("highlight.css", False), ("highlight-dark.css", True)):
+            dest = f"{STATIC}/{name}"
+            found.setdefault(dest, StaticFile(dest, None, highlight_css(dark=dark).encode()))
         return [found[k] for k in sorted(found)]

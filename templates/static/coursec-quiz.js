@@ -2,6 +2,9 @@
 /*
  * Enhances every <section class="cs-quiz"> of the page (rendered by templates/_quiz.html.j2, with
  * its data in <script type="application/json" class="cs-quiz-data">, made by coursec/quiz.py).
+ * The author's feedback is in each question's <template data-feedback-result="correct|incorrect">
+ * and <template data-feedback-choice="<choice id>">, as HTML sanitized at build time: it is
+ * shown by copying those nodes, and no HTML is ever parsed from a string here.
  *
  * Attempts.  Each attempt has a number (1, 2, ...).  Shuffled questions and choices, and the
  * questions drawn from the pool, come from a seed = hash(quiz seed + attempt number): a reload
@@ -427,6 +430,20 @@
     return root.querySelector('fieldset[data-question="' + q.id + '"]');
   }
 
+  /** A copy of the feedback the author wrote for `value` (a template of the field), or null. */
+  function authored(field, attribute, value) {
+    const source = field.querySelector("template[" + attribute + '="' + value + '"]');
+    return source && source.content ? source.content.cloneNode(true) : null;
+  }
+
+  /** Append " " and the question's feedback for its result, when the author wrote one. */
+  function appendGeneral(node, field, correct) {
+    const copy = authored(field, "data-feedback-result", correct ? "correct" : "incorrect");
+    if (!copy) return;
+    node.appendChild(document.createTextNode(" "));
+    node.appendChild(copy);
+  }
+
   function readAnswer(field, q) {
     switch (q.type) {
       case "single-choice":
@@ -702,14 +719,15 @@
       verdict.lastChild.setAttribute("aria-hidden", "true");
       verdict.appendChild(document.createTextNode(" "));
       verdict.appendChild(el("strong", "", r.correct ? TEXT.correct : TEXT.incorrect));
-      const general = r.correct ? r.q.feedback.correct : r.q.feedback.incorrect;
-      const extra = [r.answered ? "" : TEXT.noAnswer, general || ""].filter(Boolean).join(" ");
-      if (extra) verdict.appendChild(document.createTextNode(" " + extra));
+      if (!r.answered) verdict.appendChild(document.createTextNode(" " + TEXT.noAnswer));
+      appendGeneral(verdict, field, r.correct);
       box.appendChild(verdict);
-      const notes = picked(r.q, r.value).filter((c) => c.feedback);
+      const notes = picked(r.q, r.value)
+        .map((c) => authored(field, "data-feedback-choice", c.id))
+        .filter(Boolean);
       if (notes.length) {
         const list = el("ul", "cs-question__notes");
-        notes.forEach((c) => list.appendChild(el("li", "", c.feedback)));
+        notes.forEach((note) => list.appendChild(el("li")).appendChild(note));
         box.appendChild(list);
       }
       box.hidden = false;
@@ -740,15 +758,12 @@
     const outcomes = el("ul", "cs-quiz__outcomes");
     graded.questions.forEach((r) => {
       const item = el("li");
+      const field = fieldOf(this.root, r.q);
       const link = el("a", "", TEXT.outcome(r.number));
-      link.href = "#" + fieldOf(this.root, r.q).id;
+      link.href = "#" + field.id;
       item.appendChild(link);
-      const general = r.correct ? r.q.feedback.correct : r.q.feedback.incorrect;
-      item.appendChild(
-        document.createTextNode(
-          ": " + (r.correct ? TEXT.correct : TEXT.incorrect) + (general ? " " + general : ""),
-        ),
-      );
+      item.appendChild(document.createTextNode(": " + (r.correct ? TEXT.correct : TEXT.incorrect)));
+      appendGeneral(item, field, r.correct);
       outcomes.appendChild(item);
     });
     this.result.appendChild(outcomes);
@@ -789,7 +804,7 @@
         return {
           id: r.q.id,
           type: r.q.type,
-          description: r.q.prompt,
+          description: r.q.description,
           objectives: r.q.objectives.slice(),
           interactionType: { "1.2": r.q.scorm.type["1.2"], "2004": r.q.scorm.type["2004"] },
           response: responses(r.q, r.value),

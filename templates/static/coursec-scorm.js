@@ -5,6 +5,9 @@
  * completion, objectives, a bookmark, resume state and session time.  Without an LMS the page
  * works as a plain web page and says so once in #coursec-status.
  *
+ * With the completion rule "viewed-all" a section is viewed once the viewport has reached it
+ * (see markReached).  Moving to another SCO is left to the LMS (see "navigation between SCOs").
+ *
  * Knowledge checks (static/coursec-quiz.js, loaded after this script) keep their attempts and
  * answers in suspend_data through window.coursecScorm.quizStore(quizId), and report each checked
  * attempt with a bubbling "coursec:quiz-submitted" event, which this runtime records: the score
@@ -102,10 +105,9 @@
     noConnect: "Progress is not being saved: the learning platform did not accept the connection.",
     restored: "This page was restored from the browser's history; reload it to keep saving " +
       "progress.",
-    useLmsNext: "To go to the next module, use your learning platform's navigation (its Next " +
-      "button or course menu). Your progress here has been saved.",
-    useLmsPrevious: "To go back to the previous module, use your learning platform's navigation " +
-      "(its Previous button or course menu). Your progress here has been saved.",
+    useLms: "Your learning platform did not accept that move: use its own navigation (its " +
+      "Next or Previous button, or its course menu).",
+    leaving: "Your progress is saved. Your learning platform is opening the module you chose.",
     welcome: "Welcome back. You were last reading: ",
     resume: "Resume",
     restart: "Start from the beginning",
@@ -368,8 +370,7 @@
     commitTimer: null,
     heartbeat: null,
     ticker: null,
-    observer: null,
-    candidates: null,
+    reached: -1,
     rafPending: false,
     errors: [],
     calls: 0,
@@ -501,27 +502,32 @@
     return window.innerHeight || document.documentElement.clientHeight || 0;
   }
 
-  function isInView(el, vh) {
-    const r = el.getBoundingClientRect();
-    if (r.height <= 0) return r.top >= 0 && r.top <= vh;
-    const visible = Math.min(r.bottom, vh) - Math.max(r.top, 0);
-    return visible > 0 && visible >= Math.min(r.height, vh) * 0.5;
-  }
-
   function viewedCount() {
     return S.viewed.filter(Boolean).length;
   }
 
-  function evaluateViewed(indices) {
+  /**
+   * Count as viewed every section the learner's viewport has reached: those whose top has come
+   * above the viewport's bottom edge, however the page got there (scrolling at any speed, the End
+   * key, a link to an anchor, resuming).  Sections follow each other down the page, so the
+   * furthest one reached stands for all those before it.  Nothing is sampled or timed: every
+   * scroll, resize, hashchange and the load event look at where the viewport is now.
+   */
+  function markReached() {
+    if (S.finished) return;
     const vh = viewportHeight();
-    let changed = false;
-    indices.forEach((i) => {
+    for (let i = S.reached + 1; i < S.elements.length; i += 1) {
       const el = S.elements[i];
-      if (!S.viewed[i] && el && isInView(el, vh)) {
+      if (el && el.getBoundingClientRect().top >= vh) break;
+      S.reached = i;
+    }
+    let changed = false;
+    for (let i = 0; i <= S.reached; i += 1) {
+      if (!S.viewed[i]) {
         S.viewed[i] = true;
         changed = true;
       }
-    });
+    }
     if (changed) onViewedChanged();
   }
 
@@ -542,11 +548,9 @@
     return current;
   }
 
-  function onScrollFrame() {
+  function onBookmarkFrame() {
     S.rafPending = false;
     if (S.finished) return;
-    if (S.candidates) evaluateViewed(Array.from(S.candidates));
-    else evaluateViewed(S.ids.map((_, i) => i));
     const current = computeCurrent();
     if (current !== S.current) {
       S.current = current;
@@ -555,39 +559,27 @@
   }
 
   function onScroll() {
+    markReached();
     if (S.rafPending) return;
     S.rafPending = true;
-    (window.requestAnimationFrame || ((cb) => setTimeout(cb, 16)))(onScrollFrame);
+    (window.requestAnimationFrame || ((cb) => setTimeout(cb, 16)))(onBookmarkFrame);
   }
 
   function startTracking() {
-    if ("IntersectionObserver" in window) {
-      S.candidates = new Set();
-      S.observer = new IntersectionObserver((entries) => {
-        entries.forEach((entry) => {
-          const i = S.elements.indexOf(entry.target);
-          if (i < 0) return;
-          if (entry.isIntersecting) S.candidates.add(i);
-          else S.candidates.delete(i);
-        });
-        evaluateViewed(Array.from(S.candidates));
-      }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
-      S.elements.forEach((el) => {
-        if (el) S.observer.observe(el);
-      });
-    } else {
-      evaluateViewed(S.ids.map((_, i) => i));
-    }
-    window.addEventListener("scroll", onScroll, { passive: true });
-    window.addEventListener("resize", onScroll, { passive: true });
+    ["scroll", "resize", "hashchange"].forEach((type) => {
+      window.addEventListener(type, onScroll, { passive: true });
+    });
+    // Until the page has loaded, images without a size have none yet and the sections sit
+    // higher than they will: the first look at the viewport waits for the load event.
+    if (document.readyState === "complete") markReached();
+    else window.addEventListener("load", onScroll, { once: true });
     S.current = computeCurrent(); // initial position is not a bookmark
   }
 
   function stopTracking() {
-    if (S.observer) S.observer.disconnect();
-    S.observer = null;
-    window.removeEventListener("scroll", onScroll);
-    window.removeEventListener("resize", onScroll);
+    ["scroll", "resize", "hashchange", "load"].forEach((type) => {
+      window.removeEventListener(type, onScroll);
+    });
   }
 
   /* ------------------------------------------------------------------ bookmark */
@@ -741,6 +733,7 @@
     S.statusWritten = getValue(S.dm.status) || "completed";
     setObjectiveStatuses(true);
     commitNow();
+    offerNavigation(); // the LMS's sequencing may allow more moves now
   }
 
   function checkCompletion() {
@@ -913,7 +906,9 @@
     removePrompt();
     const el = S.elements[i];
     if (!el) return;
-    el.scrollIntoView({ block: "start" });
+    // A jump, not the stylesheet's smooth scroll: an animation over a long page can be cut
+    // short (a layout change, another scroll) and leave the learner part of the way there.
+    el.scrollIntoView({ block: "start", behavior: "instant" });
     focusQuietly(headingOf(el));
     onScroll();
   }
@@ -925,7 +920,7 @@
 
   function restartFromTop() {
     removePrompt();
-    window.scrollTo(0, 0);
+    window.scrollTo({ top: 0, behavior: "instant" });
     focusPageHeading();
     onScroll();
   }
@@ -962,36 +957,99 @@
     box.appendChild(wrap);
   }
 
-  /* ------------------------------------------------------------------ navigation links */
+  /* ------------------------------------------------------------------ navigation between SCOs */
+  /*
+   * A SCO never loads another SCO's page itself: the LMS would lose track of the learner, and
+   * the next page would call Initialize on an API that was already terminated.  So the page
+   * names the previous and next modules in words that send the learner to the LMS's own
+   * navigation ([data-coursec-nav] holds the words, [data-coursec-words], and a hidden button,
+   * [data-coursec-go]), and mentions other modules in its body as plain text
+   * ([data-coursec-choice] = the module id; config.activities maps it to the LMS activity).
+   *
+   * Under SCORM 2004, where the LMS answers "true" to adl.nav.request_valid.<request>, the button
+   * replaces the words and a mention becomes a button: activating either sets adl.nav.request
+   * ("continue", "previous" or "{target=<activity>}choice") and terminates, and the LMS delivers
+   * the SCO asked for.  "unknown" and "false" leave the words.
+   */
 
-  function onNavClick(ev) {
-    const link = ev.currentTarget;
-    const dir = link.getAttribute("data-coursec-nav");
-    if (!live() || !S.config.multiSco || (dir !== "continue" && dir !== "previous")) return;
-    if (S.edition === "2004") {
-      const valid = getValue("adl.nav.request_valid." + dir);
-      if (valid === "true") {
-        ev.preventDefault();
-        if (setValue("adl.nav.request", dir)) {
-          finish(); // the LMS delivers the next SCO
-          return;
-        }
-      } else if (valid !== "false") {
-        return; // "unknown": an LMS that does not sequence, so the plain link works
-      }
-    }
-    // 1.2, or a 2004 LMS that refuses the request: moving the frame to another SCO's file would
-    // bypass the LMS, so point the learner at the LMS navigation instead.  The link stays a
-    // focusable link; the message goes to the polite live region.
-    ev.preventDefault();
-    writeSuspend();
-    commitNow();
-    setNotice(dir === "previous" ? TEXT.useLmsPrevious : TEXT.useLmsNext);
+  function navRequest(kind, target) {
+    return kind === "choice" ? "{target=" + target + "}choice" : kind;
   }
 
-  function wireNavLinks() {
-    const links = document.querySelectorAll("[data-coursec-nav]");
-    for (let i = 0; i < links.length; i += 1) links[i].addEventListener("click", onNavClick);
+  function navValid(kind, target) {
+    if (S.edition !== "2004" || !S.config.multiSco || !live() || S.finishing) return false;
+    const element = kind === "choice"
+      ? "adl.nav.request_valid.choice.{target=" + target + "}"
+      : "adl.nav.request_valid." + kind;
+    return getValue(element) === "true";
+  }
+
+  function choiceTarget(el) {
+    const choices = S.config.activities || {};
+    const id = el.getAttribute("data-coursec-choice");
+    return Object.prototype.hasOwnProperty.call(choices, id) ? String(choices[id]) : "";
+  }
+
+  /** Show a pager step's button (offer) or its words (withdraw). */
+  function showStep(step, offer) {
+    const go = step.querySelector("[data-coursec-go]");
+    const words = step.querySelector("[data-coursec-words]");
+    if (!go || !words) return;
+    go.hidden = !offer;
+    words.hidden = offer;
+  }
+
+  /** Make a mention of another module a button that asks the LMS for it (or a mention again). */
+  function showChoice(mention, offer) {
+    const go = mention.querySelector("[data-coursec-go]");
+    if (offer && !go) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "cs-xref__go";
+      button.setAttribute("data-coursec-go", "");
+      while (mention.firstChild) button.appendChild(mention.firstChild);
+      button.addEventListener("click", () => navigate("choice", choiceTarget(mention), mention));
+      mention.appendChild(button);
+    } else if (!offer && go) {
+      while (go.firstChild) mention.insertBefore(go.firstChild, go);
+      mention.removeChild(go);
+    }
+  }
+
+  function navigate(kind, target, origin) {
+    if (!live()) return;
+    if (navValid(kind, target) && setValue("adl.nav.request", navRequest(kind, target))) {
+      setNotice(TEXT.leaving);
+      document.querySelectorAll("[data-coursec-go]").forEach((go) => {
+        go.disabled = true;
+      });
+      finish(); // Terminate: the LMS now delivers the SCO asked for
+      return;
+    }
+    // the LMS changed its mind since the button was offered: back to words
+    if (kind === "choice") showChoice(origin, false);
+    else showStep(origin, false);
+    const focusable = origin.querySelector("[data-coursec-words]") || origin;
+    focusQuietly(focusable);
+    setNotice(TEXT.useLms);
+  }
+
+  /** Offer the LMS navigation requests the LMS says are valid now (SCORM 2004 only). */
+  function offerNavigation() {
+    document.querySelectorAll("[data-coursec-nav]").forEach((step) => {
+      const kind = step.getAttribute("data-coursec-nav");
+      const go = step.querySelector("[data-coursec-go]");
+      if (!go || (kind !== "continue" && kind !== "previous")) return;
+      if (!go.hasAttribute("data-coursec-wired")) {
+        go.setAttribute("data-coursec-wired", "");
+        go.addEventListener("click", () => navigate(kind, "", step));
+      }
+      showStep(step, navValid(kind, ""));
+    });
+    document.querySelectorAll("[data-coursec-choice]").forEach((mention) => {
+      const target = choiceTarget(mention);
+      showChoice(mention, !!target && navValid("choice", target));
+    });
   }
 
   /* ------------------------------------------------------------------ lifecycle */
@@ -1149,7 +1207,7 @@
       window.addEventListener("pageshow", (ev) => {
         if (ev.persisted && S.finished) setNotice(TEXT.restored);
       });
-      wireNavLinks();
+      offerNavigation();
     }
     document.addEventListener("visibilitychange", onVisibility);
     startTracking();

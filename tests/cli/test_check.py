@@ -138,14 +138,14 @@ def test_empty_course_file(make_course: MakeCourse) -> None:
 def test_missing_image(make_course: MakeCourse) -> None:
     module = MODULE_MD + "\n![A chart](../assets/chart.png)\n"
     diag = only(diagnostics(make_course(modules={"modules/one.md": module})), "CS303")
-    assert where(diag) == ("one.md", 13, 1)
+    assert where(diag) == ("one.md", 13, 12)  # the URL itself
 
 
 @pytest.mark.parametrize("ref", ["../../etc/passwd", "/etc/passwd", "../../../../../etc/hosts"])
 def test_image_escaping_the_course(make_course: MakeCourse, ref: str) -> None:
     module = MODULE_MD + f"\n![secret]({ref})\n"
     diag = only(diagnostics(make_course(modules={"modules/one.md": module})), "CS304")
-    assert where(diag) == ("one.md", 13, 1)
+    assert where(diag) == ("one.md", 13, 11)  # the URL itself
 
 
 def test_hero_symlink_pointing_outside(make_course: MakeCourse, tmp_path: Path) -> None:

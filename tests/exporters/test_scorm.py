@@ -1,9 +1,8 @@
-"""The reference course's SCORM packages: valid manifests, and real tracking in scorm-again."""
+"""Each course's SCORM packages: valid manifests, and real tracking in scorm-again."""
 
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -12,38 +11,23 @@ from playwright.sync_api import Frame, Page
 
 from conftest import REFERENCE_COURSE, MakeCourse
 from coursec.build import build
+from coursec.exporters._manifest import objective_global_id
 from coursec.exporters._scorm_state import SUSPEND_LIMITS
+from coursec.loading import load_course
 from coursec.options import BuildOptions
 from coursec.schema import Packaging
+from support.builds import Builds, Edition
 from support.lms import LmsServer, LmsSession
 from support.scorm_package import check_package, sco_config, suspend_budget
 from support.seed import seed_sentences
 
-CASES = [
+CASES: list[tuple[Edition, str, Packaging]] = [
     ("1.2", "scorm12", Packaging.MULTI_SCO),
     ("1.2", "scorm12", Packaging.SINGLE_SCO),
     ("2004", "scorm2004", Packaging.MULTI_SCO),
     ("2004", "scorm2004", Packaging.SINGLE_SCO),
 ]
 IDS = [f"{c[1]}-{c[2].value}" for c in CASES]
-
-
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, Packaging], Path]:
-    """Every edition x packaging of the reference course, extracted."""
-    out: dict[tuple[str, Packaging], Path] = {}
-    for _edition, fmt, packaging in CASES:
-        root = tmp_path_factory.mktemp(f"{fmt}-{packaging.value}")
-        result = build(
-            REFERENCE_COURSE,
-            BuildOptions(formats=(fmt,), out_dir=root / "dist", packaging=packaging),
-        )
-        assert result.ok, result.diagnostics
-        archive = root / "dist" / f"agai-302-{fmt}.zip"
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(root / "pkg")
-        out[(fmt, packaging)] = archive
-    return out
 
 
 def launch_href(pkg_dir: Path) -> str:
@@ -57,19 +41,31 @@ def launch_href(pkg_dir: Path) -> str:
 
 @pytest.mark.parametrize(("edition", "fmt", "packaging"), CASES, ids=IDS)
 def test_package_is_valid(
-    packages: dict[tuple[str, Packaging], Path], edition: str, fmt: str, packaging: Packaging
+    course_dir: Path, built: Builds, edition: Edition, fmt: str, packaging: Packaging
 ) -> None:
-    assert check_package(packages[(fmt, packaging)], edition) == []
+    assert check_package(built.archive(course_dir, edition, packaging), edition) == []
+
+
+def sco_objectives(course_dir: Path, packaging: Packaging) -> list[str]:
+    """The objective ids the first SCO reports: its module's, or the whole course's."""
+    course = load_course(course_dir).course
+    assert course is not None
+    modules = course.published_modules
+    if packaging is Packaging.MULTI_SCO:
+        modules = modules[:1]
+    return [objective_global_id(course.id, o.id) for m in modules for o in m.objectives]
 
 
 @pytest.mark.parametrize(("edition", "fmt", "packaging"), CASES, ids=IDS)
 def test_objective_ids_match_the_manifest(
-    packages: dict[tuple[str, Packaging], Path], edition: str, fmt: str, packaging: Packaging
+    course_dir: Path, built: Builds, edition: Edition, fmt: str, packaging: Packaging
 ) -> None:
-    pkg_dir = packages[(fmt, packaging)].parent.parent / "pkg"
+    pkg_dir = built.package(course_dir, edition, packaging)
     config = sco_config(pkg_dir, launch_href(pkg_dir))
     assert config["edition"] == edition
-    assert len(config["objectives"]) == 4
+    assert config["objectives"] == sco_objectives(course_dir, packaging)
+    if course_dir == REFERENCE_COURSE:
+        assert len(config["objectives"]) == 4
     if edition == "2004":
         manifest = (pkg_dir / "imsmanifest.xml").read_text()
         for objective in config["objectives"]:
@@ -89,27 +85,43 @@ def status_of(edition: str, cmi: dict[str, Any]) -> str:
     return str(cmi["core"]["lesson_status"] if edition == "1.2" else cmi["completion_status"])
 
 
+def expected_text(course_dir: Path, packaging: Packaging) -> list[str]:
+    """What the first SCO must show: the reference course's whole seed text; for every course,
+    the title and section headings of each module on the SCO."""
+    course = load_course(course_dir).course
+    assert course is not None
+    modules = course.published_modules
+    if packaging is Packaging.MULTI_SCO:
+        modules = modules[:1]
+    text = [m.title for m in modules]
+    text += [s.title for m in modules for s in m.sections if not s.id.endswith("-intro")]
+    if course_dir == REFERENCE_COURSE:
+        text += [s for s in seed_sentences() if s != "Up next"]
+    return text
+
+
 @pytest.mark.parametrize(("edition", "fmt", "packaging"), CASES, ids=IDS)
 def test_learner_completes_and_resumes(
-    packages: dict[tuple[str, Packaging], Path],
+    course_dir: Path,
+    built: Builds,
     page: Page,
-    edition: str,
+    edition: Edition,
     fmt: str,
     packaging: Packaging,
 ) -> None:
-    pkg_dir = packages[(fmt, packaging)].parent.parent / "pkg"
+    pkg_dir = built.package(course_dir, edition, packaging)
     launch = launch_href(pkg_dir)
     config = sco_config(pkg_dir, launch)
     sections: list[str] = config["sections"]
     with LmsServer(pkg_dir) as server:
-        first = LmsSession(page, server.base_url, edition, launch)  # type: ignore[arg-type]
+        first = LmsSession(page, server.base_url, edition, launch)
         frame = first.launch()
         methods = [c["method"] for c in first.calls()]
         assert methods[0] == first.init_method
         status = "cmi.core.lesson_status" if edition == "1.2" else "cmi.completion_status"
         assert first.set_values().get(status) == "incomplete"
         text = " ".join(frame.inner_text("body").split())
-        assert [s for s in seed_sentences() if s not in text and s != "Up next"] == []
+        assert [s for s in expected_text(course_dir, packaging) if s not in text] == []
         scroll_through(frame, sections[: len(sections) // 2])
         middle = sections[len(sections) // 2 - 1]
         frame.wait_for_function("id => window.coursecScorm.state().current === id", arg=middle)
@@ -121,7 +133,7 @@ def test_learner_completes_and_resumes(
         assert [c["method"] for c in first.calls()].count(first.finish_method) == 1
         assert first.errors() == []
 
-        second = LmsSession(page, server.base_url, edition, launch, cmi=first.next_launch_cmi())  # type: ignore[arg-type]
+        second = LmsSession(page, server.base_url, edition, launch, cmi=first.next_launch_cmi())
         frame = second.launch()
         prompt = frame.locator("#coursec-status .cs-resume")
         prompt.wait_for()

@@ -1,8 +1,9 @@
-"""Knowledge checks inside an LMS: the reference course's real packages in scorm-again.
+"""Knowledge checks inside an LMS: every course's real packages in scorm-again.
 
 Score before status, passed/failed, one interaction per question and attempt in each edition's
-own formats, objective statuses, the `quiz` completion rule, and attempts and answers kept in
-suspend_data across launches within the computed worst case.
+own formats (its description the prompt as plain text), objective statuses, the `quiz`
+completion rule, and attempts and answers kept in suspend_data across launches within the
+computed worst case.
 """
 
 from __future__ import annotations
@@ -10,31 +11,31 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from playwright.sync_api import Frame, Page
 
-from conftest import COURSE_YML, REFERENCE_COURSE, MakeCourse
+from conftest import COURSE_YML, MakeCourse
 from coursec.build import build
 from coursec.exporters._scorm_state import SUSPEND_LIMITS
 from coursec.loading import load_course
+from coursec.model import Course
 from coursec.options import BuildOptions
-from coursec.quiz import QuizView, quiz_view
+from coursec.quiz import QuestionView, QuizView
 from coursec.schema import Packaging, QuestionType
 from support.lms import LmsServer, LmsSession
-from support.quiz import answer, live_text, quiz_state, wait_for_quiz
+from support.quiz import answer, quiz_state, quiz_views, score_text, shown, wait_for_quiz
+from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
 from support.scorm_package import check_package, sco_config, suspend_budget
 
 Edition = Literal["1.2", "2004"]
 EDITIONS = pytest.mark.parametrize("edition", ["1.2", "2004"])
 FORMAT = {"1.2": "scorm12", "2004": "scorm2004"}
-MODULE = "instrumental-convergence"
-COURSE = "agai-302"
-# Questions answered wrong in a failing first attempt: 5 of 8 (62%) is under the 75% pass mark.
-WRONG = ("ic-shortcuts", "key-terms-matching", "checkpoint-flow")
 
 # Each edition's formats (SCORM 1.2 RTE 3.4.2.7; SCORM 2004 RTE 4.1.6), checked more strictly
 # than scorm-again does.
@@ -67,6 +68,8 @@ SPAN_2004 = re.compile(r"^P(?=.)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d{1,2})?S)?
 
 # --------------------------------------------------------------------------- packages
 
+Packages = Callable[..., Path]
+
 
 def _extract(archive: Path, into: Path) -> Path:
     with zipfile.ZipFile(archive) as zf:
@@ -77,27 +80,18 @@ def _extract(archive: Path, into: Path) -> Path:
 def _build(course_dir: Path, out: Path, fmt: str, packaging: Packaging) -> Path:
     result = build(course_dir, BuildOptions(formats=(fmt,), out_dir=out, packaging=packaging))
     assert result.ok, result.diagnostics
-    archive = out / f"{COURSE}-{fmt}.zip"
-    assert archive.is_file()
-    return archive
+    archives = list(out.glob(f"*-{fmt}.zip"))
+    assert len(archives) == 1, archives
+    return archives[0]
 
 
-@pytest.fixture(scope="module")
-def quiz() -> QuizView:
-    course = load_course(REFERENCE_COURSE).course
-    assert course is not None
-    view = quiz_view(course.id, next(m for m in course.modules if m.id == MODULE))
-    assert view is not None
-    return view
-
-
-@pytest.fixture(scope="module")
-def quiz_rule_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The reference course with `scorm.completion: quiz`."""
-    root = tmp_path_factory.mktemp("quiz-rule") / COURSE
-    shutil.copytree(REFERENCE_COURSE, root)
+def _with_quiz_rule(course_dir: Path, into: Path) -> Path:
+    """A copy of the course with `scorm.completion: quiz`."""
+    root = into / course_dir.name
+    shutil.copytree(course_dir, root)
     course_yml = root / "course.yml"
     text = course_yml.read_text(encoding="utf-8")
+    assert "completion: viewed-all" in text
     course_yml.write_text(
         text.replace("completion: viewed-all", "completion: quiz"), encoding="utf-8"
     )
@@ -105,38 +99,47 @@ def quiz_rule_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def packages(
-    tmp_path_factory: pytest.TempPathFactory, quiz_rule_course: Path
-) -> dict[tuple[str, str, str], Path]:
-    """(edition, packaging, rule) -> extracted package folder."""
-    out: dict[tuple[str, str, str], Path] = {}
-    for edition, fmt in FORMAT.items():
-        for packaging in Packaging:
-            for rule, course in (("viewed-all", REFERENCE_COURSE), ("quiz", quiz_rule_course)):
-                if rule == "quiz" and packaging is Packaging.SINGLE_SCO:
-                    continue
-                root = tmp_path_factory.mktemp(f"{fmt}-{packaging.value}-{rule}")
-                archive = _build(course, root / "dist", fmt, packaging)
-                assert check_package(archive, edition) == []
-                out[(edition, packaging.value, rule)] = _extract(archive, root / "pkg")
-    return out
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Packages:
+    """`packages(course_dir, edition, packaging, rule)` -> the extracted package folder, built
+    once for this file."""
+    made: dict[tuple[Path, str, str, str], Path] = {}
 
+    def get(
+        course_dir: Path, edition: str, packaging: str = "multi-sco", rule: str = "viewed-all"
+    ) -> Path:
+        key = (course_dir, edition, packaging, rule)
+        if key not in made:
+            fmt = FORMAT[edition]
+            root = tmp_path_factory.mktemp(f"{course_dir.name}-{fmt}-{packaging}-{rule}")
+            source = course_dir if rule == "viewed-all" else _with_quiz_rule(course_dir, root)
+            archive = _build(source, root / "dist", fmt, Packaging(packaging))
+            assert check_package(archive, edition) == []
+            made[key] = _extract(archive, root / "pkg")
+        return made[key]
 
-def package(
-    packages: dict[tuple[str, str, str], Path],
-    edition: str,
-    packaging: str = "multi-sco",
-    rule: str = "viewed-all",
-) -> Path:
-    return packages[(edition, packaging, rule)]
-
-
-def launch_of(packaging: str) -> str:
-    return f"{MODULE}.html" if packaging == "multi-sco" else "course.html"
+    return get
 
 
 @pytest.fixture
-def lms(packages: dict[tuple[str, str, str], Path]) -> Iterator[dict[Path, LmsServer]]:
+def course(course_dir: Path) -> Course:
+    loaded = load_course(course_dir).course
+    assert loaded is not None
+    return loaded
+
+
+@pytest.fixture
+def quizzes(course: Course) -> list[QuizView]:
+    return quiz_views(course)
+
+
+@pytest.fixture
+def quiz(quizzes: list[QuizView]) -> QuizView:
+    """The course's first knowledge check with limited attempts and no draw."""
+    return next(q for q in quizzes if q.quiz.attempts and q.count == len(q.questions))
+
+
+@pytest.fixture
+def lms() -> Iterator[dict[Path, LmsServer]]:
     servers: dict[Path, LmsServer] = {}
     yield servers
     for server in servers.values():
@@ -152,23 +155,48 @@ def server_for(servers: dict[Path, LmsServer], pkg: Path) -> LmsServer:
 # --------------------------------------------------------------------------- helpers
 
 
-def launch_quiz(session: LmsSession) -> Frame:
-    """Launch the SCO and wait until its knowledge check is on the page."""
+def launch_quiz(session: LmsSession, count: int = 1) -> Frame:
+    """Launch the SCO and wait until its `count` knowledge checks are on the page."""
     frame = session.launch()
     wait_for_quiz(frame)
+    frame.wait_for_function("n => window.coursecQuiz.quizzes().length === n", arg=count)
     return frame
 
 
-def take_attempt(frame: Frame, quiz: QuizView, wrong: tuple[str, ...] = ()) -> None:
-    for view in quiz.questions:
-        answer(frame, view, right=view.id not in wrong)
-    frame.click("button.cs-quiz__check")
-    frame.wait_for_selector(".cs-quiz__result .cs-quiz__score")
+def result_text(frame: Frame, quiz: QuizView) -> str:
+    return " ".join(frame.inner_text(f"#{quiz.dom_id} .cs-quiz__result").split())
 
 
-def retry(frame: Frame) -> None:
-    frame.click("button.cs-quiz__retry")
-    frame.wait_for_function("() => !window.coursecQuiz.quizzes()[0].submitted")
+def take_attempt(
+    frame: Frame, quiz: QuizView, index: int = 0, right: int | None = None
+) -> list[QuestionView]:
+    """Answer the shown questions (only the first `right` right when given) and check; the
+    questions asked, in order."""
+    asked = shown(frame, quiz, index)
+    for number, view in enumerate(asked):
+        answer(frame, view, right=right is None or number < right)
+    frame.click(f"#{quiz.dom_id} button.cs-quiz__check")
+    frame.wait_for_selector(f"#{quiz.dom_id} .cs-quiz__result .cs-quiz__score")
+    return asked
+
+
+def retry(frame: Frame, quiz: QuizView, index: int = 0) -> None:
+    frame.click(f"#{quiz.dom_id} button.cs-quiz__retry")
+    frame.wait_for_function("i => !window.coursecQuiz.quizzes()[i].submitted", arg=index)
+
+
+def percent12(raw: int, top: int) -> str:
+    """raw/top as the runtime writes a SCORM 1.2 score: a percentage, 2 decimals, rounded down."""
+    return format(Decimal(raw * 10000 // top) / Decimal(100), "f")
+
+
+def measure(raw: int, top: int) -> str:
+    """raw/top as the runtime writes a SCORM 2004 scaled score: 4 decimals, rounded down."""
+    return f"{raw * 10000 // top / 10000:.4f}".rstrip("0").rstrip(".") or "0"
+
+
+def points(views: list[QuestionView]) -> int:
+    return sum(v.points for v in views)
 
 
 def cmi_status(edition: str, cmi: dict[str, Any]) -> tuple[str, str]:
@@ -241,53 +269,95 @@ def recorded_interactions(session: LmsSession) -> list[dict[str, str]]:
     return [records[i] for i in sorted(records)]
 
 
+def expected_objectives(
+    quiz: QuizView, asked: list[QuestionView], right: list[QuestionView], course_id: str
+) -> dict[str, bool]:
+    """Each objective the asked questions assess: passed or not, as the runtime judges it."""
+    raw: dict[str, int] = {}
+    top: dict[str, int] = {}
+    for view in asked:
+        for objective in view.question.objectives:
+            key = f"{course_id}.{objective}"
+            top[key] = top.get(key, 0) + view.points
+            raw[key] = raw.get(key, 0) + (view.points if view in right else 0)
+    return {k: raw[k] * 100 >= quiz.quiz.passing_score * top[k] for k in top}
+
+
+def description(view: QuestionView) -> str:
+    """The interaction description the runtime sets (SCORM 2004: at most 250 characters)."""
+    return " ".join(view.description.split()).lstrip("{ ")[:250]
+
+
 # --------------------------------------------------------------------------- tests
 
 
-def test_manifest_carries_the_pass_mark(packages: dict[tuple[str, str, str], Path]) -> None:
-    manifest12 = (package(packages, "1.2") / "imsmanifest.xml").read_text(encoding="utf-8")
-    assert "<adlcp:masteryscore>75</adlcp:masteryscore>" in manifest12
-    manifest04 = (package(packages, "2004") / "imsmanifest.xml").read_text(encoding="utf-8")
-    assert 'satisfiedByMeasure="true"' in manifest04
-    assert "<imsss:minNormalizedMeasure>0.75</imsss:minNormalizedMeasure>" in manifest04
+def test_manifest_carries_the_pass_mark(
+    packages: Packages, course_dir: Path, quizzes: list[QuizView]
+) -> None:
+    """Each SCO with one knowledge check carries its pass mark (multi-SCO: one per module)."""
+    marks = sorted(q.quiz.passing_score for q in quizzes)
+    manifest12 = (packages(course_dir, "1.2") / "imsmanifest.xml").read_text(encoding="utf-8")
+    found12 = re.findall(r"<adlcp:masteryscore>(\d+)</adlcp:masteryscore>", manifest12)
+    assert sorted(int(m) for m in found12) == marks
+    manifest04 = (packages(course_dir, "2004") / "imsmanifest.xml").read_text(encoding="utf-8")
+    assert manifest04.count('satisfiedByMeasure="true"') == len(quizzes)
+    found04 = re.findall(
+        r"<imsss:minNormalizedMeasure>([0-9.]+)</imsss:minNormalizedMeasure>", manifest04
+    )
+    assert sorted(found04) == sorted(format(Decimal(m) / Decimal(100), "f") for m in marks)
 
 
 @EDITIONS
 @pytest.mark.parametrize("packaging", ["multi-sco", "single-sco"])
 def test_fail_then_pass_ends_passed(
-    packages: dict[tuple[str, str, str], Path],
+    packages: Packages,
     lms: dict[Path, LmsServer],
     page: Page,
+    course: Course,
+    course_dir: Path,
+    quizzes: list[QuizView],
     quiz: QuizView,
     edition: Edition,
     packaging: str,
 ) -> None:
-    pkg = package(packages, edition, packaging)
-    launch = launch_of(packaging)
+    pkg = packages(course_dir, edition, packaging)
+    on_sco = [quiz] if packaging == "multi-sco" else quizzes
+    launch = f"{quiz.id}.html" if packaging == "multi-sco" else "course.html"
     config = sco_config(pkg, launch)
-    assert [q["id"] for q in config["quiz"]] == [MODULE]
+    assert [q["id"] for q in config["quiz"]] == [q.id for q in on_sco]
     session = LmsSession(page, server_for(lms, pkg).base_url, edition, launch)
-    frame = launch_quiz(session)
-    assert quiz_state(frame)["store"] == "lms"
+    frame = launch_quiz(session, len(on_sco))
+    index = {q.id: i for i, q in enumerate(on_sco)}
+    assert {quiz_state(frame, i)["store"] for i in index.values()} == {"lms"}
 
-    take_attempt(frame, quiz, WRONG)
-    assert "You scored 5 of 8 (62%). Not passed" in live_text(frame)
+    # a first attempt at each check, with only the first question right: not passed
+    rounds: list[list[tuple[QuizView, list[QuestionView]]]] = [[], []]
+    for check in on_sco:
+        asked = take_attempt(frame, check, index[check.id], right=1)
+        assert score_text(check, asked, asked[:1]) in result_text(frame, check)
+        assert "Not passed" in result_text(frame, check)
+        rounds[0].append((check, asked))
     after_fail = session.set_values()
+    raw = sum(asked[0].points for _, asked in rounds[0])
+    top = sum(points(asked) for _, asked in rounds[0])
     if edition == "1.2":
         assert after_fail["cmi.core.lesson_status"] == "failed"
-        assert after_fail["cmi.core.score.raw"] == "62.5"
+        assert after_fail["cmi.core.score.raw"] == percent12(raw, top)
     else:
         assert after_fail["cmi.success_status"] == "failed"
-        assert after_fail["cmi.score.scaled"] == "0.625"
+        assert after_fail["cmi.score.scaled"] == measure(raw, top)
 
-    retry(frame)
-    take_attempt(frame, quiz)
-    assert "You scored 8 of 8 (100%). Passed" in live_text(frame)
+    for check in on_sco:
+        retry(frame, check, index[check.id])
+        asked = take_attempt(frame, check, index[check.id])
+        assert score_text(check, asked, asked) in result_text(frame, check)
+        rounds[1].append((check, asked))
     sets = sets_in_order(session)
     cmi = session.unload()
 
     completion, success = cmi_status(edition, cmi)
     assert success == "passed"
+    top = sum(points(asked) for _, asked in rounds[1])
     if edition == "1.2":
         score = cmi["core"]["score"]
         assert (score["raw"], score["min"], score["max"]) == ("100", "0", "100")
@@ -295,42 +365,64 @@ def test_fail_then_pass_ends_passed(
         assert score_at < index_of(sets, "cmi.core.lesson_status", "passed")
     else:
         score = cmi["score"]
-        assert (score["raw"], score["min"], score["max"], score["scaled"]) == ("8", "0", "8", "1")
-        assert completion == "incomplete"  # viewed-all: the sections were not all read
+        assert (score["raw"], score["min"], score["max"], score["scaled"]) == (
+            str(top),
+            "0",
+            str(top),
+            "1",
+        )
+        # viewed-all: the check follows the last section, so reaching it reached every section
+        assert completion == "completed"
         score_at = index_of(sets, "cmi.score.scaled", "1")
         assert score_at < index_of(sets, "cmi.success_status", "passed")
 
     # one interaction per question and attempt, in valid formats
     records = recorded_interactions(session)
-    assert len(records) == 2 * len(quiz.questions)
-    assert [r["id"] for r in records] == [v.id for v in quiz.questions] * 2
+    first = [v for _, asked in rounds[0] for v in asked]
+    second = [v for _, asked in rounds[1] for v in asked]
+    assert [r["id"] for r in records] == [v.id for v in first + second]
     problems = {r["id"]: check_interaction(edition, r) for r in records}
     assert {k: v for k, v in problems.items() if v} == {}
     wrong = "wrong" if edition == "1.2" else "incorrect"
-    first, second = records[: len(quiz.questions)], records[len(quiz.questions) :]
-    assert [r["result"] for r in first] == [
-        wrong if v.id in WRONG else "correct" for v in quiz.questions
+    right = {asked[0].id for _, asked in rounds[0]}
+    assert [r["result"] for r in records[: len(first)]] == [
+        "correct" if v.id in right else wrong for v in first
     ]
-    assert {r["result"] for r in second} == {"correct"}
-    for record, view in zip(second, quiz.questions, strict=True):
-        assert record["objectives.0.id"] == f"{COURSE}.{view.question.objectives[0]}"
-        assert record["weighting"] == "1"
-        assert record["correct_responses.0.pattern"] == view.correct_patterns(edition)[0]
-    by_id = {r["id"]: r for r in second}
+    assert {r["result"] for r in records[len(first) :]} == {"correct"}
     response = "student_response" if edition == "1.2" else "learner_response"
-    assert by_id["corrigibility-in-practice"][response] == ("t" if edition == "1.2" else "true")
-    assert by_id["key-terms-matching"]["type"] == "matching"
-    assert by_id["checkpoint-flow"]["type"] == "sequencing"
-    assert by_id["corrigibility-definition"]["type"] == "fill-in"
-    assert by_id["corrigibility-definition"][response].strip().lower() == "corrigible"
-    if edition == "2004":
-        assert by_id["ic-definition"]["description"] == quiz.questions[0].prompt
-    assert len(interactions(cmi)) == 2 * len(quiz.questions)
+    for record, view in zip(records[len(first) :], second, strict=True):
+        assert record["objectives.0.id"] == f"{course.id}.{view.question.objectives[0]}"
+        assert record["weighting"] == str(view.points)
+        assert record["type"] == view.scorm_types[edition]
+        assert record["correct_responses.0.pattern"] == view.correct_patterns(edition)[0]
+        if view.question.type is QuestionType.TRUE_FALSE:
+            value = bool(view.question.answer)
+            assert (
+                record[response]
+                == (
+                    {True: "t", False: "f"}
+                    if edition == "1.2"
+                    else {
+                        True: "true",
+                        False: "false",
+                    }
+                )[value]
+            )
+        if view.question.type is QuestionType.SHORT_TEXT:
+            assert record[response].strip().lower() == view.question.accept[0].lower()
+        if edition == "2004":
+            assert record["description"] == description(view)  # the prompt, as plain text
+            assert "`" not in record["description"]
+        else:
+            assert "description" not in record
+    assert len(interactions(cmi)) == len(first) + len(second)
 
     # each objective: passed, from the questions that assess it
     objectives = {o["id"]: o for o in cmi["objectives"].values()}
     assert set(objectives) == set(config["objectives"])
-    for objective in objectives.values():
+    assessed = {f"{course.id}.{o}" for v in second for o in v.question.objectives}
+    for objective_id in assessed:
+        objective = objectives[objective_id]
         if edition == "1.2":
             assert objective["status"] == "passed"
             assert objective["score"]["raw"] == "100"
@@ -343,50 +435,66 @@ def test_fail_then_pass_ends_passed(
 
 @EDITIONS
 def test_objectives_follow_their_own_questions(
-    packages: dict[tuple[str, str, str], Path],
+    packages: Packages,
     lms: dict[Path, LmsServer],
     page: Page,
+    course: Course,
+    course_dir: Path,
     quiz: QuizView,
     edition: Edition,
 ) -> None:
-    pkg = package(packages, edition)
-    session = LmsSession(page, server_for(lms, pkg).base_url, edition, f"{MODULE}.html")
+    pkg = packages(course_dir, edition)
+    session = LmsSession(page, server_for(lms, pkg).base_url, edition, f"{quiz.id}.html")
     frame = launch_quiz(session)
-    # both apply-mitigations questions wrong: 6 of 8 passes the check, not that objective
-    take_attempt(frame, quiz, ("checkpoint-flow", "mitigations-choice"))
+    asked = shown(frame, quiz)
+    # the questions of the objective that the fewest assess (the last such one) are wrong
+    assessing = Counter(o for v in asked for o in v.question.objectives)
+    target = min(reversed(assessing), key=assessing.__getitem__)
+    wrong = [v for v in asked if target in v.question.objectives]
+    right = [v for v in asked if v not in wrong]
+    for view in asked:
+        answer(frame, view, right=view in right)
+    frame.click("button.cs-quiz__check")
+    frame.wait_for_selector(".cs-quiz__result .cs-quiz__score")
     cmi = session.unload()
-    assert cmi_status(edition, cmi)[1] == "passed"
+    passed = points(right) * 100 >= quiz.quiz.passing_score * points(asked)
+    assert cmi_status(edition, cmi)[1] == ("passed" if passed else "failed")
     status = "status" if edition == "1.2" else "success_status"
     got = {o["id"]: o[status] for o in cmi["objectives"].values()}
-    assert got == {
-        f"{COURSE}.explain-instrumental-convergence": "passed",
-        f"{COURSE}.define-corrigibility": "passed",
-        f"{COURSE}.describe-goal-misgeneralization": "passed",
-        f"{COURSE}.apply-mitigations": "failed",
+    expected = expected_objectives(quiz, asked, right, course.id)
+    assert expected[f"{course.id}.{target}"] is False
+    assert {k: got[k] for k in expected} == {
+        k: "passed" if ok else "failed" for k, ok in expected.items()
     }
     assert session.errors() == []
 
 
 @EDITIONS
 def test_relaunch_restores_attempts_and_answers(
-    packages: dict[tuple[str, str, str], Path],
+    packages: Packages,
     lms: dict[Path, LmsServer],
     page: Page,
+    course_dir: Path,
     quiz: QuizView,
     edition: Edition,
 ) -> None:
-    pkg = package(packages, edition)
-    launch = f"{MODULE}.html"
+    pkg = packages(course_dir, edition)
+    launch = f"{quiz.id}.html"
     config = sco_config(pkg, launch)
     base = server_for(lms, pkg).base_url
     first = LmsSession(page, base, edition, launch)
     frame = launch_quiz(first)
-    take_attempt(frame, quiz, WRONG)
-    retry(frame)
-    for view in quiz.questions[:5]:  # half-way through attempt 2
+    take_attempt(frame, quiz, right=1)
+    retry(frame, quiz)
+    asked = shown(frame, quiz)
+    half = (len(asked) + 1) // 2 + 1
+    now = [v for i, v in enumerate(asked) if i < half or v.question.type is QuestionType.SHORT_TEXT]
+    later = [v for v in asked if v not in now]
+    assert later, "the check is too short to stop half-way"
+    for view in now:  # half-way through attempt 2
         answer(frame, view, right=True)
     before = quiz_state(frame)
-    assert (before["attempt"], before["submitted"], len(before["answers"])) == (2, False, 5)
+    assert (before["attempt"], before["submitted"], len(before["answers"])) == (2, False, len(now))
     cmi = first.unload()
     assert len(cmi["suspend_data"]) <= suspend_budget(config)
     assert first.errors() == []
@@ -398,13 +506,14 @@ def test_relaunch_restores_attempts_and_answers(
     for key in ("attempt", "submitted", "attemptsUsed", "answers", "order", "choices"):
         assert after[key] == before[key], key
     # the page shows the restored answers
-    text_q = next(v for v in quiz.questions if v.question.type is QuestionType.SHORT_TEXT)
-    assert frame.input_value(f"#{text_q.dom_id}__text").strip().lower() == "corrigible"
-    for view in quiz.questions[5:]:
+    text_q = next(v for v in now if v.question.type is QuestionType.SHORT_TEXT)
+    restored = frame.input_value(f"#{text_q.dom_id}__text").strip().lower()
+    assert restored == text_q.question.accept[0].lower()
+    for view in later:
         answer(frame, view, right=True)
     frame.click("button.cs-quiz__check")
     frame.wait_for_selector(".cs-quiz__result .cs-quiz__score")
-    assert "You scored 8 of 8 (100%). Passed" in live_text(frame)
+    assert score_text(quiz, asked, asked) in result_text(frame, quiz)
     cmi = second.unload()
     assert cmi_status(edition, cmi)[1] == "passed"
     assert len(cmi["suspend_data"]) <= suspend_budget(config)
@@ -416,62 +525,65 @@ def test_relaunch_restores_attempts_and_answers(
     state = quiz_state(frame)
     assert (state["attempt"], state["submitted"]) == (2, True)
     assert state["result"]["passed"] is True
-    assert "You scored 8 of 8 (100%). Passed" in live_text(frame)
+    assert score_text(quiz, asked, asked) in result_text(frame, quiz)
     assert frame.locator("button.cs-quiz__retry").is_hidden()
     final = third.unload()
-    assert len(interactions(final)) == 2 * len(quiz.questions)
+    assert len(interactions(final)) == 2 * len(asked)
     assert not [e for e, _ in sets_in_order(third) if e.startswith("cmi.interactions.")]
     assert third.errors() == []
 
 
 @EDITIONS
 def test_attempts_run_out_across_launches(
-    packages: dict[tuple[str, str, str], Path],
+    packages: Packages,
     lms: dict[Path, LmsServer],
     page: Page,
+    course_dir: Path,
     quiz: QuizView,
     edition: Edition,
 ) -> None:
-    pkg = package(packages, edition, rule="quiz")
-    launch = f"{MODULE}.html"
+    pkg = packages(course_dir, edition, rule="quiz")
+    launch = f"{quiz.id}.html"
     config = sco_config(pkg, launch)
     assert config["completion"]["rule"] == "quiz"
     base = server_for(lms, pkg).base_url
+    limit = quiz.quiz.attempts
     seed: dict[str, Any] | None = None
-    for attempt in (1, 2, 3):
+    for attempt in range(1, limit + 1):
         session = LmsSession(page, base, edition, launch, cmi=seed)
         frame = launch_quiz(session)
         state = quiz_state(frame)
         if attempt > 1:
             assert (state["attempt"], state["submitted"]) == (attempt - 1, True)
-            retry(frame)
-        take_attempt(frame, quiz, WRONG)
+            retry(frame, quiz)
+        take_attempt(frame, quiz, right=1)
         cmi = session.unload()
         completion, success = cmi_status(edition, cmi)
         assert success == "failed"
         if edition == "2004":
             # the `quiz` rule: complete once no attempt is left
-            assert completion == ("completed" if attempt == 3 else "incomplete")
+            assert completion == ("completed" if attempt == limit else "incomplete")
         assert len(cmi["suspend_data"]) <= suspend_budget(config)
         assert session.errors() == []
         seed = session.next_launch_cmi()
     session = LmsSession(page, base, edition, launch, cmi=seed)
     frame = launch_quiz(session)
-    assert "You have used all 3 attempts." in live_text(frame)
+    assert f"You have used all {limit} attempts." in result_text(frame, quiz)
     assert frame.locator("button.cs-quiz__retry").is_hidden()
     session.unload()
 
 
 @EDITIONS
 def test_quiz_rule_completes_when_passed(
-    packages: dict[tuple[str, str, str], Path],
+    packages: Packages,
     lms: dict[Path, LmsServer],
     page: Page,
+    course_dir: Path,
     quiz: QuizView,
     edition: Edition,
 ) -> None:
-    pkg = package(packages, edition, rule="quiz")
-    session = LmsSession(page, server_for(lms, pkg).base_url, edition, f"{MODULE}.html")
+    pkg = packages(course_dir, edition, rule="quiz")
+    session = LmsSession(page, server_for(lms, pkg).base_url, edition, f"{quiz.id}.html")
     frame = launch_quiz(session)
     take_attempt(frame, quiz)
     frame.wait_for_function("() => window.coursecScorm.state().completed")
@@ -487,15 +599,16 @@ def test_quiz_rule_completes_when_passed(
 
 @EDITIONS
 def test_suspend_data_stays_within_the_worst_case(
-    packages: dict[tuple[str, str, str], Path],
+    packages: Packages,
     lms: dict[Path, LmsServer],
     page: Page,
+    course_dir: Path,
     quiz: QuizView,
     edition: Edition,
 ) -> None:
     """Every answer at its longest: a full text answer of characters that are all escaped."""
-    pkg = package(packages, edition)
-    launch = f"{MODULE}.html"
+    pkg = packages(course_dir, edition)
+    launch = f"{quiz.id}.html"
     config = sco_config(pkg, launch)
     session = LmsSession(page, server_for(lms, pkg).base_url, edition, launch)
     frame = launch_quiz(session)
@@ -517,6 +630,45 @@ def test_suspend_data_stays_within_the_worst_case(
     segment = saved.split("~")[4]
     assert len(segment) > text_q.max_length * 5
     assert session.errors() == []
+
+
+@EDITIONS
+def test_markdown_texts_are_plain_in_interactions_and_formatted_on_the_page(
+    make_course: MakeCourse, tmp_path: Path, page: Page, edition: Edition
+) -> None:
+    root = make_course(
+        modules={"modules/one.md": MARKDOWN_QUIZ_MODULE},
+        files={"assets/handout.pdf": b"%PDF-1.4\n"},
+    )
+    archive = _build(root, tmp_path / "dist", FORMAT[edition], Packaging.MULTI_SCO)
+    assert check_package(archive, edition) == []
+    pkg = _extract(archive, tmp_path / "pkg")
+    course = load_course(root).course
+    assert course is not None
+    (quiz,) = quiz_views(course)
+    with LmsServer(pkg) as server:
+        session = LmsSession(page, server.base_url, edition, "one.html")
+        frame = launch_quiz(session)
+        asked = take_attempt(frame, quiz, right=0)
+        feedback = frame.locator("#one__quiz__md-short-text__feedback")
+        assert feedback.locator("code").inner_text() == "CASCADE"
+        records = recorded_interactions(session)
+        assert [r["id"] for r in records] == [v.id for v in asked]
+        problems = {r["id"]: check_interaction(edition, r) for r in records}
+        assert {k: v for k, v in problems.items() if v} == {}
+        if edition == "2004":
+            assert {r["id"]: r["description"] for r in records} == {
+                "md-single": "Which type is exact? See Widgets and the docs.",
+                "md-multiple": "Which are keys of order_line?",
+                "md-true-false": "NULL = NULL is true.",
+                "md-matching": "Match each JOIN with what it keeps.",
+                "md-ordering": "Put the clauses of a SELECT in the order they are written.",
+                "md-short-text": "Which keyword completes ON DELETE ____?",
+            }
+        else:
+            assert not any("description" in r for r in records)
+        session.unload()
+        assert session.errors() == []
 
 
 TWO_QUIZ_MODULE = """\

@@ -816,9 +816,11 @@ def test_without_lms_page_works_and_says_so(
     assert page.locator(".cs-resume").count() == 0
     scroll_through(page.main_frame, SECTIONS)
     page.wait_for_function("() => window.coursecScorm.state().completed")
-    # the pager is a plain link
-    page.click("[data-coursec-nav=continue]")
-    page.wait_for_url("**/orthogonality/index.html")
+    # the pager names the next module and leaves the move to the LMS: there is none to ask
+    step = page.locator("[data-coursec-nav=continue]")
+    assert step.locator("[data-coursec-words]").is_visible()
+    assert step.locator("[data-coursec-go]").is_hidden()
+    assert page.evaluate("() => document.links.length") == 0
     assert "Progress is not being saved" in status.inner_text()
     assert rt_page.problems() == []
 
@@ -842,6 +844,15 @@ def test_cross_origin_parent_is_not_an_error(
 # --------------------------------------------------------------------------- navigation links
 
 
+def words_shown(frame: Frame, request: str) -> bool:
+    """Whether the pager step shows its words (the LMS's navigation moves on), not its button."""
+    step = frame.locator(f"[data-coursec-nav={request}]")
+    return (
+        step.locator("[data-coursec-words]").is_visible()
+        and step.locator("[data-coursec-go]").is_hidden()
+    )
+
+
 @in_browser
 def test_2004_continue_asks_the_lms_when_valid(
     rt_page: RecordedPage, make_package: MakePackage, lms_server: Any
@@ -849,68 +860,46 @@ def test_2004_continue_asks_the_lms_when_valid(
     server = lms_server(make_package("scorm2004"))
     session = session_for(rt_page, server, "2004", nav_valid={"continue": "true"})
     frame = session.launch()
-    frame.click("[data-coursec-nav=continue]")
+    assert not words_shown(frame, "continue")
+    frame.click("[data-coursec-nav=continue] [data-coursec-go]")
     session.wait_for_call("Terminate")
     calls = session.calls()
     names = [c["method"] for c in calls]
     request = [c for c in calls if c["method"] == "SetValue" and c["args"][0] == "adl.nav.request"]
     assert [c["args"][1] for c in request] == ["continue"]
     assert calls.index(request[0]) < names.index("Terminate")
+    assert names[-1] == "Terminate"  # nothing after it
     assert any(e["event"] == "SequenceNext" for e in session.events())
-    assert frame.url.endswith(LAUNCH)  # the LMS, not the link, moves on
+    assert frame.url.endswith(LAUNCH)  # the LMS, not the page, moves on
     session.unload()
     rt_page.page.wait_for_timeout(300)
     assert_clean(session, rt_page, finished=True)
 
 
 @in_browser
-def test_2004_link_kept_when_lms_does_not_sequence(
-    rt_page: RecordedPage, make_package: MakePackage, lms_server: Any
+@pytest.mark.parametrize(
+    ("edition", "nav_valid"),
+    [("2004", {}), ("2004", {"continue": "false"}), ("1.2", {})],
+    ids=["2004-unknown", "2004-false", "1.2"],
+)
+def test_pager_points_to_lms_navigation_without_requests(
+    edition: str,
+    nav_valid: dict[str, str],
+    rt_page: RecordedPage,
+    make_package: MakePackage,
+    lms_server: Any,
 ) -> None:
-    server = lms_server(make_package("scorm2004"))
-    session = session_for(rt_page, server, "2004")  # request_valid stays "unknown"
+    server = lms_server(make_package(PACKAGE[edition]))
+    session = session_for(rt_page, server, edition, nav_valid=nav_valid)
     frame = session.launch()
-    frame.click("[data-coursec-nav=continue]")
-    session.wait_for_call("Terminate")  # pagehide of the first SCO
-    rt_page.page.wait_for_function(
-        "() => document.getElementById('sco').contentWindow.location.href"
-        ".endsWith('orthogonality/index.html')"
-    )
-    assert "adl.nav.request" not in session.set_values()
-
-
-@in_browser
-def test_2004_refused_request_points_to_lms_navigation(
-    rt_page: RecordedPage, make_package: MakePackage, lms_server: Any
-) -> None:
-    server = lms_server(make_package("scorm2004"))
-    session = session_for(rt_page, server, "2004", nav_valid={"continue": "false"})
-    frame = session.launch()
-    frame.click("[data-coursec-nav=continue]")
-    assert "learning platform's navigation" in frame.locator("#coursec-status").inner_text()
-    assert frame.url.endswith(LAUNCH)
-    assert_clean(session, rt_page)
-
-
-@in_browser
-def test_12_pager_points_to_lms_navigation(
-    rt_page: RecordedPage, make_package: MakePackage, lms_server: Any
-) -> None:
-    server = lms_server(make_package("scorm12"))
-    session = session_for(rt_page, server, "1.2")
-    frame = session.launch()
-    link = frame.locator("[data-coursec-nav=continue]")
-    link.focus()
     frame.wait_for_function("() => window.coursecScorm.state().current !== null")
+    assert words_shown(frame, "continue")
+    words = frame.locator("[data-coursec-nav=continue] [data-coursec-words]")
+    assert "using your learning platform's navigation" in words.inner_text()
+    words.click()
     rt_page.page.wait_for_timeout(200)
-    before = len(session.calls())
-    rt_page.page.keyboard.press("Enter")
-    status = frame.locator("#coursec-status")
-    assert "Next button" in status.inner_text()
-    assert frame.url.endswith(LAUNCH)
-    assert link.get_attribute("href")  # still a real, focusable link
-    # the click also saved progress
-    assert "LMSCommit" in methods(session)[before:]
+    assert frame.url.endswith(LAUNCH)  # the frame never goes to another SCO's page
+    assert "adl.nav.request" not in session.set_values()
     session.unload()
     assert_clean(session, rt_page, finished=True)
 
@@ -931,8 +920,8 @@ def test_single_sco_course(
     assert frame.locator("article[data-coursec-module]").count() == 2
     assert [o["id"] for o in objectives_of(session.cmi())] == config["objectives"]
     scroll_through(frame, config["sections"][:-1])
-    # the in-page pager link is left alone in single-SCO packaging
-    frame.click("[data-coursec-nav=continue]")
+    # a link to another module is a link to its place on the page
+    frame.click("a[href='#orthogonality-intro']")
     frame.wait_for_function("() => location.hash === '#orthogonality-intro'")
     scroll_to(frame, config["sections"][-1])
     frame.wait_for_function("() => window.coursecScorm.state().completed")

@@ -55,6 +55,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Frame,
     Page,
     Playwright,
     Request,
@@ -164,9 +165,10 @@ def has_horizontal_scroll(page: Page) -> bool:
 
 
 def axe_violations(
-    page: Page, *, context: str | None = None, options: dict[str, Any] | None = None
+    page: Page | Frame, *, context: str | None = None, options: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    """Run axe-core on the current document (or the ``context`` selector) and return violations.
+    """Run axe-core on the current document of a page or frame (or the elements the ``context``
+    selector matches there) and return violations.
 
     axe is injected by evaluating ``axe.min.js`` through the DevTools protocol rather than with a
     ``<script>`` tag, so it also works on pages whose Content-Security-Policy forbids inline

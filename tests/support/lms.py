@@ -26,6 +26,13 @@ methods themselves), records scorm-again events (``Sequence*``, ``Commit*``) in
 ``window.__events`` and its log in ``window.__log``, then loads the SCO in
 ``<iframe id="sco">`` (or, with ``popup=True``, in a window opened with ``window.open`` so the SCO
 must find the API through ``top.opener``).
+
+A SCORM 2004 session may play a *sequencing* LMS: ``sequencing=Sequencing.of(package_dir,
+launch)`` hands scorm-again the package's activity tree (items and control modes from
+``imsmanifest.xml``), starts the course and delivers the SCO's activity, so that
+``adl.nav.request_valid.*`` and ``adl.nav.request`` are answered by scorm-again's sequencing engine.
+Without it, ``adl.nav.request_valid.continue``/``previous`` answer "unknown" (or what ``nav_valid``
+pre-sets).
 """
 
 from __future__ import annotations
@@ -37,16 +44,19 @@ import posixpath
 import threading
 import urllib.parse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal, Self
 
+from lxml import etree
 from playwright.sync_api import Frame, Page
 
 __all__ = [
     "SCORM_AGAIN_DIST",
     "LmsServer",
     "LmsSession",
+    "Sequencing",
     "next_launch_cmi",
     "serve_lms",
 ]
@@ -97,6 +107,14 @@ LMS_PAGE = """<!doctype html>
       }
     }, cfg.settings || {});
     var api = is2004 ? new window.Scorm2004API(settings) : new window.Scorm12API(settings);
+    if (cfg.deliver) {
+      // a sequencing LMS: start the course, then deliver the SCO under test
+      api.processNavigationRequest("start");
+      var current = (api.getSequencingState() || {}).currentActivity;
+      if (!current || current.id !== cfg.deliver) {
+        api.processNavigationRequest("choice", cfg.deliver);
+      }
+    }
     if (cfg.cmi) api.loadFromJSON(cfg.cmi);
     if (cfg.entry !== null) {
       if (is2004) api.cmi.entry = cfg.entry; else api.cmi.core.entry = cfg.entry;
@@ -143,6 +161,10 @@ LMS_PAGE = """<!doctype html>
   window.__cmi = function () {
     var out = window.__api.renderCMIToJSONObject();
     return out && out.cmi ? out.cmi : out;
+  };
+  window.__currentActivity = function () {
+    var state = window.__api.getSequencingState ? window.__api.getSequencingState() : null;
+    return state && state.currentActivity ? state.currentActivity.id : null;
   };
   window.__totalTime = function () {
     try { return window.__api.getCurrentTotalTime(); } catch (e) { return null; }
@@ -287,13 +309,65 @@ def next_launch_cmi(edition: Edition, final_cmi: Mapping[str, Any]) -> dict[str,
     return cmi
 
 
+# imsss:controlMode attribute -> scorm-again sequencingControls key, with the IMS SS default
+_CONTROL_MODE = {"choice": True, "choiceExit": True, "flow": False, "forwardOnly": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Sequencing:
+    """What a sequencing LMS reads from a SCORM 2004 manifest to deliver one of its SCOs."""
+
+    activity_tree: dict[str, Any]  # scorm-again's settings.sequencing.activityTree
+    deliver: str  # the identifier of the item whose SCO is launched
+
+    @classmethod
+    def of(cls, package_dir: Path, launch: str) -> Sequencing:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        manifest = etree.parse(str(package_dir / "imsmanifest.xml"), parser).getroot()
+        launches = {
+            r.get("identifier"): r.get("href")
+            for r in manifest.iterfind("{*}resources/{*}resource")
+        }
+        organizations = manifest.find("{*}organizations")
+        assert organizations is not None
+        default = organizations.get("default")
+        [organization] = [
+            o for o in organizations.iterfind("{*}organization") if o.get("identifier") == default
+        ]
+        deliver = [
+            str(item.get("identifier"))
+            for item in organization.iter("{*}item")
+            if launches.get(item.get("identifierref")) == launch
+        ]
+        assert len(deliver) == 1, f"no single item launches {launch}"
+        return cls(_activity(organization), deliver[0])
+
+
+def _activity(element: etree._Element) -> dict[str, Any]:
+    mode = element.find("{*}sequencing/{*}controlMode")
+    controls = {
+        key: (mode.get(key, str(default)).lower() == "true") if mode is not None else default
+        for key, default in _CONTROL_MODE.items()
+    }
+    activity: dict[str, Any] = {
+        "id": element.get("identifier"),
+        "title": element.findtext("{*}title") or "",
+        "sequencingControls": controls,
+    }
+    children = [_activity(child) for child in element.iterfind("{*}item")]
+    if children:
+        activity["children"] = children
+    return activity
+
+
 class LmsSession:
     """One launch of one SCO in the test LMS page, driven through a Playwright ``page``.
 
     ``cmi`` seeds the API before ``Initialize`` (a previous session's CMI, usually from
     :func:`next_launch_cmi`; its ``entry`` is honoured). Without it the launch is a first one
     (``entry`` = ``ab-initio``). ``nav_valid`` pre-sets ``adl.nav.request_valid.*`` (2004),
-    e.g. ``{"continue": "true"}``, as a sequencing LMS would.
+    e.g. ``{"continue": "true"}``, as a sequencing LMS would; ``sequencing`` makes scorm-again's
+    own sequencing engine answer them (see the module docstring).
     """
 
     def __init__(
@@ -308,6 +382,7 @@ class LmsSession:
         log_level: int = 4,
         settings: Mapping[str, Any] | None = None,
         popup: bool = False,
+        sequencing: Sequencing | None = None,
     ) -> None:
         if edition not in ("1.2", "2004"):
             raise ValueError(f"unknown SCORM edition {edition!r}")
@@ -319,6 +394,9 @@ class LmsSession:
         self.nav_valid = dict(nav_valid or {})
         self.log_level = log_level
         self.settings = dict(settings or {})
+        self.sequencing = sequencing
+        if sequencing is not None:
+            self.settings["sequencing"] = {"activityTree": sequencing.activity_tree}
         self.popup = popup
         self._popup_page: Page | None = None
         self.final_cmi: dict[str, Any] | None = None
@@ -360,6 +438,7 @@ class LmsSession:
             "logLevel": self.log_level,
             "settings": self.settings,
             "popup": self.popup,
+            "deliver": self.sequencing.deliver if self.sequencing is not None else None,
         }
         if self.popup:
             with self.page.context.expect_page(timeout=timeout) as info:
@@ -424,6 +503,28 @@ class LmsSession:
     def cmi(self) -> dict[str, Any]:
         """The API's CMI (``renderCMIToJSONObject()["cmi"]``) as nested dicts."""
         result: dict[str, Any] = self.page.evaluate("() => window.__cmi()")
+        return result
+
+    def lifecycle_problems(self) -> list[str]:
+        """What breaks the SCO's lifecycle: anything before the one Initialize/LMSInitialize, a
+        second one, more than one Terminate/LMSFinish, or any call after it."""
+        names = [c["method"] for c in self.calls()]
+        problems = []
+        if not names or names[0] != self.init_method:
+            problems.append(f"the first call is {names[:1]}, not {self.init_method}")
+        if names.count(self.init_method) > 1:
+            problems.append(f"{self.init_method} called {names.count(self.init_method)} times")
+        if names.count(self.finish_method) > 1:
+            problems.append(f"{self.finish_method} called {names.count(self.finish_method)} times")
+        if self.finish_method in names:
+            after = names[names.index(self.finish_method) + 1 :]
+            if after:
+                problems.append(f"called after {self.finish_method}: {after}")
+        return problems
+
+    def current_activity(self) -> str | None:
+        """The item a sequencing LMS has delivered (it moves on a navigation request)."""
+        result: str | None = self.page.evaluate("() => window.__currentActivity()")
         return result
 
     def wait_for_call(self, method: str, *, count: int = 1, timeout: float = 10_000) -> None:

@@ -6,13 +6,41 @@ from typing import Any
 
 from playwright.sync_api import Frame, Page
 
-from coursec.quiz import QuestionView
+from coursec.model import Course
+from coursec.quiz import QuestionView, QuizView, quiz_view
 from coursec.schema import QuestionType
 
-__all__ = ["answer", "feedback", "live_text", "picks", "quiz_state", "wait_for_quiz"]
+__all__ = [
+    "answer",
+    "feedback",
+    "live_text",
+    "picks",
+    "quiz_state",
+    "quiz_views",
+    "score_text",
+    "shown",
+    "wait_for_quiz",
+]
 
 Target = Page | Frame
 RESULT = ".cs-quiz__result"
+
+
+def quiz_views(course: Course) -> list[QuizView]:
+    """The knowledge check of each published module that has one, in course order."""
+    views = [quiz_view(course, m) for m in course.published_modules]
+    return [v for v in views if v is not None]
+
+
+def score_text(quiz: QuizView, asked: list[QuestionView], right: list[QuestionView]) -> str:
+    """What the live region says of an attempt that asked `asked` and got `right` right."""
+    raw, top = sum(v.points for v in right), sum(v.points for v in asked)
+    passed = raw * 100 >= quiz.quiz.passing_score * top
+    verdict = "Passed" if passed else "Not passed"
+    return (
+        f"You scored {raw} of {top} ({raw * 100 // top}%). "
+        f"{verdict} — the pass mark is {quiz.quiz.passing_score}%."
+    )
 
 
 def picks(view: QuestionView, right: bool) -> list[str]:
@@ -36,15 +64,17 @@ def answer(target: Target, view: QuestionView, right: bool) -> None:
         value = q.answer if right else not q.answer
         target.check(f"{dom}__{'true' if value else 'false'}")
     elif q.type is QuestionType.MATCHING:
+        shown = {o.source: o.text for o in view.rights}  # an <option> holds plain text
         rights = [p.right for p in q.pairs]
         if not right:
             rights = rights[1:] + rights[:1]
         for left, text in zip(view.lefts, rights, strict=True):
-            target.select_option(f"{dom}__{left.id}", label=text)
+            target.select_option(f"{dom}__{left.id}", label=shown[text])
     elif q.type is QuestionType.ORDERING:
+        shown = {o.source: o.text for o in view.steps}
         items = list(q.items) if right else list(reversed(q.items))
         for step, text in enumerate(items, start=1):
-            target.select_option(f"{dom}__step-{step}", label=text)
+            target.select_option(f"{dom}__step-{step}", label=shown[text])
     else:
         # case and spacing are ignored
         target.fill(f"{dom}__text", f"  {q.accept[0].upper()} " if right else "incorrigible")
@@ -65,6 +95,12 @@ def wait_for_quiz(target: Target) -> None:
 def quiz_state(target: Target, index: int = 0) -> dict[str, Any]:
     result: dict[str, Any] = target.evaluate("i => window.coursecQuiz.quizzes()[i]", index)
     return result
+
+
+def shown(target: Target, quiz: QuizView, index: int = 0) -> list[QuestionView]:
+    """The questions of the current attempt, in the order shown (a draw shows some only)."""
+    by_id = {v.id: v for v in quiz.questions}
+    return [by_id[i] for i in quiz_state(target, index)["order"]]
 
 
 def guess_and_check(target: Target) -> None:

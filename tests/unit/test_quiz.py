@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conftest import REFERENCE_COURSE
 from coursec.exporters._scorm_state import encode_state, worst_case_suspend_length
+from coursec.inline import InlineMarkdown
 from coursec.loading import load_course
+from coursec.model import Course
 from coursec.quiz import QuestionView, QuizView, quiz_view
-from coursec.schema import Question
+from coursec.quiz_text import question_texts
+from coursec.schema import Question, QuestionType
+from support.quiz import quiz_views
 
 
 @pytest.fixture(scope="module")
 def quiz() -> QuizView:
     course = load_course(REFERENCE_COURSE).course
     assert course is not None
-    view = quiz_view(course.id, course.published_modules[0])
+    view = quiz_view(course, course.published_modules[0])
     assert view is not None
     return view
 
@@ -25,6 +32,13 @@ def quiz() -> QuizView:
 def question(**fields: Any) -> QuestionView:
     q = Question.model_validate({"id": "q", "prompt": "P?", "objectives": ["o"], **fields})
     return QuestionView(q, "m__quiz", 1)
+
+
+@pytest.fixture
+def course(course_dir: Path) -> Course:
+    loaded = load_course(course_dir).course
+    assert loaded is not None
+    return loaded
 
 
 def test_reference_patterns_in_both_editions(quiz: QuizView) -> None:
@@ -92,3 +106,63 @@ def test_budget_counts_every_check(quiz: QuizView) -> None:
     assert len(state) == two
     with pytest.raises(ValueError):
         encode_state("0123abcd", [], 0, ["bad|segment"])
+
+
+def test_every_course_check_fits_both_editions(course: Course) -> None:
+    """Each question of every course has a pattern per edition and plain texts for the LMS."""
+    for quiz in quiz_views(course):
+        assert quiz.worst_case_state_length() > 0
+        for view in quiz.questions:
+            for edition in ("1.2", "2004"):
+                assert view.correct_patterns(edition), (view.id, edition)
+            data = view.data(course.id)
+            assert data["description"] == view.description
+            assert "prompt" not in data and "feedback" not in data
+            if view.question.type is QuestionType.MATCHING:
+                assert len(view.matches) == len(view.question.pairs)
+            if view.question.type is QuestionType.ORDERING:
+                assert len(view.order) == len(view.question.items)
+
+
+def test_plain_forms_carry_no_markdown_syntax(course: Course) -> None:
+    """Where text must be plain (descriptions, options) no backtick or asterisk leaks, and what
+    the author marked as code is code in the HTML."""
+    for quiz in quiz_views(course):
+        for view in quiz.questions:
+            shown = [(view.description, view.prompt)]
+            shown += [(c.text, c.html) for c in view.choices]
+            shown += [(o.text, o.html) for o in (*view.lefts, *view.rights, *view.steps)]
+            for text, html in shown:
+                code = "".join(unescape(c) for c in re.findall(r"<code>(.*?)</code>", html))
+                assert "`" not in text, (view.id, text)
+                assert text.count("*") == code.count("*"), (view.id, text)  # `SELECT *` stays
+            for _, source in question_texts(view.question):
+                assert view.inline.html(source).count("<code>") == source.count("`") // 2
+
+
+def test_matches_sort_and_pair_by_the_text_shown() -> None:
+    view = question(
+        type="matching",
+        pairs=[
+            {"left": "`b`", "right": "*second*"},
+            {"left": "a", "right": "`first`"},
+        ],
+    )
+    assert [o.text for o in view.rights] == ["first", "second"]  # not by the backtick
+    assert [str(o.html) for o in view.rights] == ["<code>first</code>", "<em>second</em>"]
+    assert view.matches == {"1": "b", "2": "a"}
+    assert [str(o.html) for o in view.lefts] == ["<code>b</code>", "a"]
+
+
+def test_ordering_keeps_its_ids_for_items_with_markup() -> None:
+    view = question(type="ordering", items=["`SELECT`", "`FROM`", "*then* `WHERE`"])
+    texts = {o.id: o.text for o in view.steps}
+    assert [texts[i] for i in view.order] == ["SELECT", "FROM", "then WHERE"]
+
+
+def test_description_is_the_plain_prompt() -> None:
+    view = question(type="true-false", answer=False, prompt="`NULL = NULL` is *true*.")
+    assert view.description == "NULL = NULL is true."
+    assert str(view.prompt) == "<code>NULL = NULL</code> is <em>true</em>."
+    escaped = QuestionView(view.question, "m__quiz", 1, InlineMarkdown(allow_html=False))
+    assert escaped.description == view.description

@@ -100,7 +100,7 @@ def to_record(
         ],
         "body_line": module.body_line,
         "sections": [[s.id, s.title, s.line, s.text, s.repeated] for s in body.sections],
-        "references": [[r.kind, r.url, r.line, r.alt] for r in body.references],
+        "references": [[r.kind, r.url, r.line, r.alt, r.col] for r in body.references],
         "callouts": [[c.kind, c.line, c.closed] for c in body.callouts],
         "raw_html": list(body.raw_html_lines),
         "urls": {src: link(dest) for src, dest in module.urls.items()},
@@ -145,7 +145,7 @@ def restore(
         body = ParsedBody(
             LazyTokens(path, f"{spec.id}-", allow_html),
             tuple(Section(i, t, line, text, rep) for i, t, line, text, rep in record["sections"]),
-            tuple(Reference(k, u, line, alt) for k, u, line, alt in record["references"]),
+            tuple(Reference(k, u, line, alt, col) for k, u, line, alt, col in record["references"]),
             tuple(Callout(k, line, closed) for k, line, closed in record["callouts"]),
             tuple(int(line) for line in record["raw_html"]),
         )
