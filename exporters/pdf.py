@@ -22,6 +22,7 @@ from jinja2 import meta as jinja2_meta
 from lxml import html as lxml_html
 from lxml.etree import _Element
 from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field
 
 from coursec import __version__
 from coursec.anchors import page_anchors
@@ -553,15 +554,27 @@ def handout_parts(plan: BuildPlan, printed: PrintCourse) -> list[Part] | None:
     return parts
 
 
+class PdfOptions(BaseModel):
+    """`pdf:` in course.yml, or `--set pdf.OPTION=VALUE` (`--review`, `--learner` and
+    `--pdf-per-module` are shortcuts)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_module: bool = Field(False, description="Also write one PDF per module.")
+    review: bool = Field(
+        False, description="A reviewer's copy: DRAFT watermark, source lines in the margin."
+    )
+    learner: bool = Field(False, description="A learner's copy: no answer key.")
+
+
 class PdfExporter:
     name: ClassVar[str] = "pdf"
     description: ClassVar[str] = "PDF handout for reviewers (print layout by WeasyPrint)"
+    options_model: ClassVar[type[BaseModel]] = PdfOptions
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
-        options = ctx.options
-        per_module = options.pdf_per_module
-        if per_module is None:
-            per_module = plan.course.spec.pdf.per_module
+        options = ctx.options if isinstance(ctx.options, PdfOptions) else PdfOptions()
+        per_module = options.per_module
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         files = build_files(plan)

@@ -6,8 +6,11 @@ one page (`course.html`), which LMSs with weak multi-SCO support handle best.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.export import Artifact, ExportContext
@@ -15,7 +18,7 @@ from coursec.model import Course, Module
 from coursec.output import OutputFile, write_zip
 from coursec.plan import BuildPlan
 from coursec.quiz import QuizView, quiz_view
-from coursec.schema import CompletionRule, Packaging
+from coursec.schema import CompletionRule
 from coursec.site import (
     Edition,
     PageMode,
@@ -24,22 +27,30 @@ from coursec.site import (
 )
 from coursec.site import shared_files as site_shared_files
 
-from ._manifest import (
-    ManifestItem,
-    ManifestSpec,
-    item_identifier,
-    manifest_bytes,
-    objective_global_id,
-)
 from ._scorm_state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
 
 
-def packaging_for(edition: Edition, course: Course, override: Packaging | None) -> Packaging:
-    """CLI flag, else course.yml, else the edition's default (2004: multi-SCO; 1.2: single)."""
-    if override is not None:
-        return override
-    if course.spec.scorm.packaging is not None:
-        return course.spec.scorm.packaging
+class Packaging(StrEnum):
+    MULTI_SCO = "multi-sco"
+    SINGLE_SCO = "single-sco"
+
+
+class ScormOptions(BaseModel):
+    """`scorm:` in course.yml (both editions read it), or `--set scorm.OPTION=VALUE`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    packaging: Packaging | None = Field(
+        None,
+        description="multi-sco (one SCO per module) or single-sco (one for the course); "
+        "by default SCORM 2004 is multi-sco and SCORM 1.2 single-sco.",
+    )
+
+
+def packaging_for(edition: Edition, options: ScormOptions) -> Packaging:
+    """The packaging chosen (course.yml or the command line), else the edition's default."""
+    if options.packaging is not None:
+        return options.packaging
     return Packaging.MULTI_SCO if edition == "2004" else Packaging.SINGLE_SCO
 
 
@@ -55,9 +66,7 @@ def _completion(course: Course, modules: list[Module]) -> dict[str, Any]:
         rule = CompletionRule.TIME
     elif rules == {CompletionRule.QUIZ} and any(m.spec.quiz for m in modules):
         rule = CompletionRule.QUIZ
-    seconds = course.spec.scorm.completion_seconds * (
-        len(modules) if rule is CompletionRule.TIME else 0
-    )
+    seconds = course.spec.completion_seconds * (len(modules) if rule is CompletionRule.TIME else 0)
     return {"rule": rule.value, "seconds": seconds}
 
 
@@ -83,8 +92,12 @@ class _ScormExporter:
     edition: ClassVar[Edition]
     name: ClassVar[str]
     description: ClassVar[str]
+    options_model: ClassVar[type[BaseModel]] = ScormOptions
+    options_key: ClassVar[str] = "scorm"  # both editions read the same options
 
     def _sco(self, course: Course, sco: str, modules: list[Module], multi: bool) -> dict[str, Any]:
+        from ._manifest import item_identifier, objective_global_id
+
         sections = [s.id for m in modules for s in m.sections]
         quizzes = _quizzes(course, modules)
         self._check_budget(course, modules, len(sections), quizzes)
@@ -144,10 +157,11 @@ class _ScormExporter:
             )
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
+        from ._manifest import ManifestItem, ManifestSpec, manifest_bytes  # lxml: only here
+
         course = plan.course
-        mode_multi = (
-            packaging_for(self.edition, course, ctx.options.packaging) is Packaging.MULTI_SCO
-        )
+        options = ctx.options if isinstance(ctx.options, ScormOptions) else ScormOptions()
+        mode_multi = packaging_for(self.edition, options) is Packaging.MULTI_SCO
         mode = PageMode(self.edition, mode_multi)
         pages: list[OutputFile] = []
         items: list[ManifestItem] = []

@@ -24,9 +24,10 @@ import coursec.theme
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildEvent, BuildResult, build
 from coursec.cli import cli
+from coursec.exporters.scorm import Packaging
 from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 from coursec.options import BuildOptions
-from coursec.schema import Packaging
+from support import settings
 
 FAST = ("html", "scorm12")
 EPOCH = "1767225600"
@@ -334,17 +335,17 @@ def test_option_and_theme_changes_rebuild_but_reuse_bodies(
 ) -> None:
     root, out = make_course(), tmp_path / "out"
     run_build(root, out)
-    packaged = run_build(root, out, packaging=Packaging.MULTI_SCO)
+    packaged = run_build(root, out, settings=settings.scorm(Packaging.MULTI_SCO))
     assert not packaged.up_to_date and packaged.cache == "the build options changed"
     assert packaged.rendered == [] and packaged.reused == ["one"]
 
     css = root / "templates" / "static" / "course.css"
     css.parent.mkdir(parents=True)
     css.write_text("body { color: rebeccapurple }\n")
-    themed = run_build(root, out, packaging=Packaging.MULTI_SCO)
+    themed = run_build(root, out, settings=settings.scorm(Packaging.MULTI_SCO))
     assert not themed.up_to_date and themed.rendered == []
     assert "rebeccapurple" in (out / "html" / "static" / "course.css").read_text()
-    assert run_build(root, out, packaging=Packaging.MULTI_SCO).up_to_date
+    assert run_build(root, out, settings=settings.scorm(Packaging.MULTI_SCO)).up_to_date
 
 
 RED_SVG = '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="red" width="1" height="1"/></svg>'

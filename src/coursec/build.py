@@ -186,9 +186,15 @@ def _load(
 
 
 def _exporters(options: BuildOptions, run: _Run) -> list[Exporter]:
+    """The exporters of the chosen formats; what is wrong with them or with `--set` values is
+    reported."""
     from coursec.export import select_exporters
+    from coursec.exporter_options import check_settings, installed_models
 
-    return select_exporters(options.formats, run.sink)
+    chosen = select_exporters(options.formats, run.sink)
+    if options.settings:
+        run.sink.extend(check_settings(options.settings, installed_models()))
+    return chosen
 
 
 def _render(
@@ -256,7 +262,10 @@ def _export(
             )
         )
 
-    outcomes = executor.export(plan, exporters, staging, run.options, cache.parts, done)
+    from coursec.exporter_options import resolve
+
+    own = {e.name: resolve(e, plan.course.options, run.options.settings) for e in exporters}
+    outcomes = executor.export(plan, exporters, staging, own, cache.parts, done)
     for outcome in outcomes:
         run.sink.extend(outcome.diagnostics)
     return outcomes

@@ -127,13 +127,20 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
-    "--packaging",
-    type=click.Choice(["multi-sco", "single-sco"]),
-    help="SCORM: one SCO per module or one for the course (overrides course.yml).",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY.OPTION=VALUE",
+    help="An exporter's option, over course.yml's (e.g. pdf.review=true); repeatable.",
 )
-@click.option("--pdf-per-module", is_flag=True, default=None, help="Also write a PDF per module.")
-@click.option("--review", is_flag=True, help="PDF: DRAFT watermark and source lines in the margin.")
-@click.option("--learner", is_flag=True, help="PDF: a learner's copy, without the answer key.")
+@click.option(
+    "--packaging",
+    metavar="multi-sco|single-sco",
+    help="= --set scorm.packaging=…: one SCO per module or one for the course.",
+)
+@click.option("--pdf-per-module", is_flag=True, help="= --set pdf.per_module=true.")
+@click.option("--review", is_flag=True, help="= --set pdf.review=true: DRAFT, source lines.")
+@click.option("--learner", is_flag=True, help="= --set pdf.learner=true: no answer key.")
 @click.option(
     "-j",
     "--jobs",
@@ -157,8 +164,9 @@ def build_cmd(
     formats: str,
     out_dir: Path | None,
     strict: bool,
+    settings: tuple[str, ...],
     packaging: str | None,
-    pdf_per_module: bool | None,
+    pdf_per_module: bool,
     review: bool,
     learner: bool,
     jobs: int | None,
@@ -174,21 +182,27 @@ def build_cmd(
     running and rebuilds after every change, until Ctrl-C.
     """
     from coursec.build import build
-    from coursec.options import BuildOptions
+    from coursec.options import BuildOptions, parse_settings
 
-    chosen = None
-    if packaging:
-        from coursec.schema import Packaging
-
-        chosen = Packaging(packaging)
+    shortcuts = [
+        setting
+        for flag, setting in (
+            (packaging, f"scorm.packaging={packaging}"),
+            (pdf_per_module, "pdf.per_module=true"),
+            (review, "pdf.review=true"),
+            (learner, "pdf.learner=true"),
+        )
+        if flag
+    ]
+    try:
+        chosen = parse_settings([*shortcuts, *settings])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from exc
     options = BuildOptions(
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         out_dir=out_dir,
         strict=strict,
-        packaging=chosen,
-        pdf_per_module=pdf_per_module,
-        review=review,
-        learner=learner,
+        settings=chosen,
         jobs=jobs,
         clean=clean,
         force=force,
@@ -371,13 +385,13 @@ def _build_summary(result: BuildResult) -> None:
 @click.argument("which", type=click.Choice(["course", "module"]), default="course")
 def schema_cmd(which: str) -> None:
     """Print the JSON Schema (draft 2020-12) of course.yml or of module front matter."""
-    from coursec.schema import CourseSpec, ModuleSpec
+    from coursec.exporter_options import course_json_schema
+    from coursec.schema import ModuleSpec
 
-    model = CourseSpec if which == "course" else ModuleSpec
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://coursec.dev/schema/{which}.json",
-        **model.model_json_schema(),
+        **(course_json_schema() if which == "course" else ModuleSpec.model_json_schema()),
     }
     click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 

@@ -22,14 +22,13 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink
-from coursec.options import BuildOptions
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -68,9 +67,10 @@ def run_exporter(
     exporter: Exporter,
     plan: BuildPlan,
     out_dir: Path,
-    options: BuildOptions,
+    options: Any,
     parts: PartSource | None,
 ) -> Outcome:
+    """Run one exporter into `out_dir` with its own `options` (coursec.exporter_options)."""
     from coursec.export import ExportContext, NoParts
     from coursec.incremental.parts import KeptParts, parts_dir
 
@@ -161,7 +161,7 @@ def render_task(indexes: tuple[int, ...]) -> list[str]:
 def export_task(
     fmt: str,
     out_dir: Path,
-    options: BuildOptions,
+    options: Any,
     bodies: tuple[str, ...],
     parts: PartSource | None,
 ) -> Outcome:
@@ -346,23 +346,25 @@ class Executor:
         plan: BuildPlan,
         exporters: Sequence[Exporter],
         out_dir: Path,
-        options: BuildOptions,
+        options: Mapping[str, Any],
         parts: Callable[[str], PartSource | None],
         done: Callable[[int, Outcome], None],
     ) -> list[Outcome]:
-        """Run each exporter into `out_dir`; `done(index, outcome)` as each finishes."""
+        """Run each exporter into `out_dir` with its options (by exporter name); `done(index,
+        outcome)` as each finishes."""
         pool = self.pool
         if pool is None or len(exporters) < 2:
             outcomes = []
             for index, exporter in enumerate(exporters):
-                outcomes.append(
-                    run_exporter(exporter, plan, out_dir, options, parts(exporter.name))
-                )
+                own = options.get(exporter.name)
+                outcomes.append(run_exporter(exporter, plan, out_dir, own, parts(exporter.name)))
                 done(index, outcomes[-1])
             return outcomes
         bodies = tuple(r.html for r in plan.modules)
         futures = [
-            pool.executor.submit(export_task, e.name, out_dir, options, bodies, parts(e.name))
+            pool.executor.submit(
+                export_task, e.name, out_dir, options.get(e.name), bodies, parts(e.name)
+            )
             for e in exporters
         ]
         return pool.gather(futures, done)

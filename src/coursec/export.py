@@ -16,11 +16,10 @@ from functools import cache
 from importlib import metadata
 from importlib.metadata import EntryPoint
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from coursec.diagnostics import DiagnosticSink
-    from coursec.options import BuildOptions
     from coursec.plan import BuildPlan
 
 EXPORTER_GROUP = "coursec.exporters"  # the entry-point group third-party exporters join
@@ -66,7 +65,7 @@ class NoParts:
 @dataclass(frozen=True, slots=True)
 class ExportContext:
     out_dir: Path  # where this build writes (a staging folder, swapped in when all succeed)
-    options: BuildOptions
+    options: Any  # the exporter's own options (an instance of its `options_model`), or None
     report: DiagnosticSink
     parts: PartStore = field(default_factory=NoParts)
     # the previous build's output folder (read only), to hard-link files that did not change

@@ -20,10 +20,13 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
+from pydantic import BaseModel
+
 from coursec.active_content import check_files
 from coursec.anchors import page_anchors
 from coursec.crosscheck import check_cross_anchors, check_ids, check_module, missing_anchor
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
+from coursec.exporter_options import installed_models
 from coursec.files import NotRegularFile, is_regular, kind_of
 from coursec.incremental.fingerprint import file_sha256
 from coursec.markdown import is_remote, parse_body
@@ -117,6 +120,7 @@ class CourseLoader:
         self.anchors: list[Anchor] = []  # links to headings of other modules
         self.deps: list[tuple[Path, Path]] = []  # files the module being parsed refers to
         self.resolver = Resolver()
+        self.options: dict[str, BaseModel] = {}  # the exporters' options in course.yml, by key
 
     def load(self) -> LoadResult:
         course_file = self.root / COURSE_FILE
@@ -154,7 +158,7 @@ class CourseLoader:
         diagnostics = self.sink.sorted()
         if spec is None or any(d.severity is Severity.ERROR for d in diagnostics):
             return LoadResult(None, diagnostics)
-        return LoadResult(Course(spec, self.root, tuple(modules)), diagnostics)
+        return LoadResult(Course(spec, self.root, tuple(modules), self.options), diagnostics)
 
     def load_file(self, ref: str, allow_html: bool) -> Module | None:
         """Load (and record) one module file on its own: a worker process does this ahead of
@@ -165,15 +169,24 @@ class CourseLoader:
     def _load_course_file(
         self, path: Path
     ) -> tuple[CourseSpec | None, dict[str, Any], SourceMap | None]:
+        """course.yml: its own fields (CourseSpec) and, under their keys, the exporters'."""
         try:
             doc = parse_yaml(read_text(path), path)
         except SourceError as exc:
             self.sink.add(exc.diagnostic)
             return None, {}, None
+        data = doc.data if isinstance(doc.data, dict) else {}
+        models = installed_models()
         found: list[Diagnostic] = []
-        spec = validate(CourseSpec, doc.data, doc.sourcemap, found)
+        for key, model in models.items():
+            if key in data:
+                block = validate(model, data[key], doc.sourcemap, found, at=(key,))
+                if block is not None:
+                    self.options[key] = block
+        own = {k: v for k, v in data.items() if k not in models} if doc.data is data else doc.data
+        spec = validate(CourseSpec, own, doc.sourcemap, found, also_known=sorted(models))
         self.sink.extend(found)
-        return spec, doc.data if isinstance(doc.data, dict) else {}, doc.sourcemap
+        return spec, data, doc.sourcemap
 
     def _load_module(
         self, allow_html: bool, ref: str, span: Span, seen: dict[Path, int]

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from coursec.anchors import page_anchors
 from coursec.markdown import ParsedBody, Section, slugify
 from coursec.schema import CompletionRule, CourseSpec, KeyTerm, ModuleSpec, ModuleStatus, Objective
@@ -80,6 +82,8 @@ class Course:
     spec: CourseSpec
     root: Path
     modules: tuple[Module, ...]
+    # the exporters' options in course.yml, validated, by key (coursec.exporter_options)
+    options: Mapping[str, BaseModel] = field(default_factory=dict)
     # derived once (pages ask for them for every module)
     _published: tuple[Module, ...] = field(init=False, repr=False, compare=False)
     _listed: tuple[Module, ...] = field(init=False, repr=False, compare=False)
@@ -123,7 +127,7 @@ class Course:
         return tuple(unique[k] for k in sorted(unique))
 
     def completion_rule(self, module: Module) -> CompletionRule:
-        return module.spec.completion or self.spec.scorm.completion
+        return module.spec.completion or self.spec.completion
 
     def number(self, module: Module) -> int:
         """The module's number as learners see it (published and coming-soon modules count)."""

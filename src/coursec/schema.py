@@ -11,9 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
+    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
     Field(
         description="Lower-case letters, digits and hyphens; stable: used in URLs and SCORM ids."
     ),
@@ -32,31 +33,10 @@ class Author(Spec):
     role: str | None = None
 
 
-class Packaging(StrEnum):
-    MULTI_SCO = "multi-sco"
-    SINGLE_SCO = "single-sco"
-
-
 class CompletionRule(StrEnum):
     VIEWED_ALL = "viewed-all"
     TIME = "time"
     QUIZ = "quiz"
-
-
-class ScormOptions(Spec):
-    """`scorm:` in course.yml: how packages are shaped and when a module counts as complete."""
-
-    packaging: Packaging | None = Field(
-        None, description="multi-sco (one SCO per module) or single-sco (one for the course)."
-    )
-    completion: CompletionRule = CompletionRule.VIEWED_ALL
-    completion_seconds: int = Field(
-        60, ge=1, le=86400, description="Time on a module for the `time` completion rule."
-    )
-
-
-class PdfOptions(Spec):
-    per_module: bool = Field(False, description="Also write one PDF per module.")
 
 
 class CourseSpec(Spec):
@@ -83,8 +63,14 @@ class CourseSpec(Spec):
         description="Let modules link to files a browser runs as a page or script (.html, .js"
         ", ...); they run in the LMS with the learner's session. Off by default.",
     )
-    scorm: ScormOptions = ScormOptions()
-    pdf: PdfOptions = PdfOptions()
+    completion: CompletionRule = Field(
+        CompletionRule.VIEWED_ALL,
+        description="When a module counts as complete: viewed-all, time or quiz (a module's "
+        "own `completion` overrides it). LMS packages report it.",
+    )
+    completion_seconds: int = Field(
+        60, ge=1, le=86400, description="Seconds on a module for the `time` completion rule."
+    )
 
     @model_validator(mode="after")
     def _language_is_bcp47(self) -> CourseSpec:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from coursec.diagnostics import Diagnostic, Severity
+from coursec.schema import SLUG_PATTERN
 from coursec.sourcemap import SourceMap
 
 M = TypeVar("M", bound=BaseModel)
@@ -84,8 +85,14 @@ def loc_text(loc: Sequence[str | int]) -> str:
     return out
 
 
-def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) -> Diagnostic:
-    loc = tuple(error["loc"])
+def _diagnostic(
+    error: ErrorDetails,
+    model: type[BaseModel],
+    smap: SourceMap,
+    at: tuple[str | int, ...],
+    also_known: Sequence[str],
+) -> Diagnostic:
+    loc = (*at, *error["loc"])
     kind = error["type"]
     where = loc_text(loc)
     if kind == "missing":
@@ -100,8 +107,10 @@ def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) ->
         )
     if kind == "extra_forbidden":
         name = str(loc[-1])
-        owner = _model_at(model, loc[:-1])
+        owner = _model_at(model, loc[len(at) : -1])
         known = list(owner.model_fields) if owner else []
+        if len(loc) == len(at) + 1:
+            known += also_known
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         hint = f'did you mean "{close[0]}"?' if close else None
         if hint is None and known:
@@ -136,9 +145,13 @@ def _diagnostic(error: ErrorDetails, model: type[BaseModel], smap: SourceMap) ->
         message = f"needs at least {count} item{'s' if count != 1 else ''}, got {got}"
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         message = f"{got} is out of range ({error['msg'].lower()})"
-    if kind == "string_pattern_mismatch":
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == SLUG_PATTERN:
         message = f"{got} is not a valid id"
         hint = "use lower-case letters, digits and hyphens, starting with a letter or digit"
+        return Diagnostic(Severity.ERROR, "CS205", f"{where}: {message}", span, hint)
+    if kind == "string_pattern_mismatch":
+        message = f"{got} does not have the form this field needs"
+        hint = f"it must match the pattern {ctx.get('pattern')}"
         return Diagnostic(Severity.ERROR, "CS205", f"{where}: {message}", span, hint)
     prefix = f"{where}: " if where else ""
     return Diagnostic(Severity.ERROR, "CS205", f"{prefix}{message}", span)
@@ -159,9 +172,18 @@ def _without_misspelt_missing(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     return [e for e in errors if not (e["type"] == "missing" and misspelt(e))]
 
 
-def validate(model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagnostic]) -> M | None:
-    """Validate `data`; append every problem (with its position) to `diagnostics`."""
-    for loc, span in smap.duplicate_keys:
+def validate(
+    model: type[M],
+    data: Any,
+    smap: SourceMap,
+    diagnostics: list[Diagnostic],
+    at: tuple[str | int, ...] = (),
+    also_known: Sequence[str] = (),
+) -> M | None:
+    """Validate `data`, the value at `at` in the document `smap` maps; append every problem
+    (with its position) to `diagnostics`. `also_known`: more field names a misspelt top-level
+    field may have meant (the exporters' option keys)."""
+    for loc, span in smap.duplicate_keys if not at else ():
         diagnostics.append(
             Diagnostic(
                 Severity.ERROR,
@@ -177,7 +199,7 @@ def validate(model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagn
                 Severity.ERROR,
                 "CS106",
                 f"expected a mapping of fields, got {describe(data)}",
-                smap.value(()),
+                smap.value(at),
                 "write one `field: value` per line",
             )
         )
@@ -186,5 +208,5 @@ def validate(model: type[M], data: Any, smap: SourceMap, diagnostics: list[Diagn
         return model.model_validate(data)
     except ValidationError as exc:
         errors = _without_misspelt_missing(exc.errors())
-        diagnostics.extend(_diagnostic(e, model, smap) for e in errors)
+        diagnostics.extend(_diagnostic(e, model, smap, at, also_known) for e in errors)
         return None

@@ -43,6 +43,7 @@ from coursec.model import Course, Module
 from coursec.options import BuildOptions
 from coursec.render import render
 from coursec.schema import Question
+from support import settings
 from support.pdf import outline
 
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
@@ -53,8 +54,10 @@ POPPLER = pytest.mark.skipif(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def build_pdf(course_dir: Path, out: Path, **options: Any) -> BuildResult:
-    result = build(course_dir, BuildOptions(formats=("pdf",), out_dir=out, **options))
+def build_pdf(course_dir: Path, out: Path, **options: bool) -> BuildResult:
+    result = build(
+        course_dir, BuildOptions(formats=("pdf",), out_dir=out, settings=settings.pdf(**options))
+    )
     assert result.ok, [d.format() for d in result.diagnostics]
     return result
 
@@ -544,10 +547,10 @@ def test_one_pdf_per_module_from_option_or_course_yml(
     course = make_course(course=COURSE_YML + "pdf:\n  per_module: true\n")
     result = build_pdf(course, tmp_path / "a")
     assert sorted(str(a.path) for a in result.artifacts) == ["demo-one.pdf", "demo.pdf"]
-    result = build_pdf(course, tmp_path / "b", pdf_per_module=False)
+    result = build_pdf(course, tmp_path / "b", per_module=False)
     assert [str(a.path) for a in result.artifacts] == ["demo.pdf"]
     plain = make_course(course=COURSE_YML)
-    result = build_pdf(plain, tmp_path / "c", pdf_per_module=True)
+    result = build_pdf(plain, tmp_path / "c", per_module=True)
     assert sorted(p.name for p in (tmp_path / "c").glob("*.pdf")) == ["demo-one.pdf", "demo.pdf"]
     single = PdfReader(tmp_path / "c" / "demo-one.pdf")
     assert (
@@ -568,7 +571,7 @@ def test_module_without_a_body_and_a_teaser_first(make_course: MakeCourse, tmp_p
             "modules/one.md": "---\nid: one\ntitle: Bodiless\nsummary: Only a summary.\n---\n",
         },
     )
-    build_pdf(course, tmp_path / "dist", pdf_per_module=True)
+    build_pdf(course, tmp_path / "dist", per_module=True)
     text = flat(pdftotext(tmp_path / "dist" / "demo.pdf"))
     assert "Module 1 Soon Coming soon" in text and "Module 2 Bodiless" in text
     assert "No key terms are given in this handout." in text

@@ -33,9 +33,14 @@ from coursec.exporters._pdf_syntax import (
     read_pdf,
     renumber,
 )
-from coursec.exporters.pdf import BuildFetcher, PdfExporter, build_files, handout_html
+from coursec.exporters.pdf import (
+    BuildFetcher,
+    PdfExporter,
+    PdfOptions,
+    build_files,
+    handout_html,
+)
 from coursec.loading import load_course
-from coursec.options import BuildOptions
 from coursec.render import render
 from support.pdf import outline
 
@@ -134,8 +139,9 @@ def export(
     assert loaded.course is not None, loaded.diagnostics
     plan = render(loaded.course)
     sink = DiagnosticSink()
-    build = BuildOptions(formats=("pdf",), out_dir=out, **options)
-    ctx = ExportContext(out, build, sink, store if store is not None else DictStore())
+    ctx = ExportContext(
+        out, PdfOptions(**options), sink, store if store is not None else DictStore()
+    )
     PdfExporter().export(plan, ctx)
     return (out / f"{loaded.course.id}.pdf").read_bytes(), sink.items
 

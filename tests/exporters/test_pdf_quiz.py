@@ -21,6 +21,7 @@ from coursec.options import BuildOptions
 from coursec.quiz import QuestionView, QuizView
 from coursec.quiz_text import question_texts
 from coursec.render import render
+from support import settings
 from support.quiz import quiz_views
 from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
 
@@ -77,7 +78,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], dict[str
             result = build(
                 course_dir,
                 BuildOptions(
-                    formats=("pdf",), out_dir=root / "dist", learner=learner, pdf_per_module=True
+                    formats=("pdf",),
+                    out_dir=root / "dist",
+                    settings=settings.pdf(learner=learner, per_module=True),
                 ),
             )
             assert result.ok, [d.format() for d in result.diagnostics]
