@@ -38,6 +38,8 @@ def check_choice_ids(question: Question) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ChoiceView:
+    """A choice as a page shows it and the runtime scores it."""
+
     id: str
     key12: str  # the id in SCORM 1.2 responses
     text: str  # plain
