@@ -9,9 +9,10 @@ comment describes the same thing, so change both together::
     Format version. A runtime drops state of any other version silently (clean start).
 ``stateKey``
     :func:`state_key` of the SCO's section ids, then (on a SCO with knowledge checks) one
-    ``quiz:<module>:<question>:<type>:<size>`` part per question: 8 lower-case hex chars. The
-    page carries it in its ``coursec-sco`` JSON; saved state with another key comes from a
-    different build of the SCO and is dropped silently. The runtime only compares it.
+    ``quiz:<module>:<question>:<type>:<size>`` part per question (``size`` is its kind's, see
+    ``coursec.questions``): 8 lower-case hex chars. The page carries it in its ``coursec-sco``
+    JSON; saved state with another key comes from a different build of the SCO and is dropped
+    silently. The runtime only compares it.
 ``viewed``
     Bitset of viewed sections, lower-case hex, exactly ``ceil(n / 4)`` digits for ``n``
     sections: section ``i`` is bit ``i % 4`` (value ``1 << (i % 4)``) of digit ``i // 4``, digits
@@ -23,10 +24,12 @@ comment describes the same thing, so change both together::
     Only on a SCO with knowledge checks (the ``quiz`` list of its ``coursec-sco`` JSON): one
     segment per knowledge check, in that list's order, joined with ``|``. The segments are
     written and read by the quiz runtime (``templates/static/coursec-quiz.js``, whose header
-    describes them: ``<attempt><o|s>:<answer>;<answer>;...``); the SCORM runtime only stores
-    them. A segment never holds ``~`` or ``|``. Its longest form is
-    :meth:`coursec.quiz.QuizView.worst_case_state_length`, which the exporter passes to
-    :func:`worst_case_suspend_length`.
+    describes them: ``<attempt><o|s>:<answer>;<answer>;...``, each answer as its kind's
+    ``KINDS`` object encodes it); the SCORM runtime only stores them. A segment never holds
+    ``~`` or ``|``. Its longest form is
+    :meth:`coursec.quiz.QuizView.worst_case_state_length`: a header, and for each question
+    the widest answer its kind saves (``saved_answer_width`` of the kind's module in
+    ``coursec.questions``). The exporter passes it to :func:`worst_case_suspend_length`.
 ``later fields``
     Reserved; kept verbatim by the runtime.
 

@@ -32,7 +32,9 @@ from coursec.export import Artifact, ExportContext
 from coursec.inline import InlineMarkdown
 from coursec.model import Course, Module
 from coursec.plan import BuildPlan, RenderedModule
-from coursec.schema import KeyTerm, Objective, Question, QuestionType, Quiz
+from coursec.questions import QuestionView, question_view
+from coursec.quiz import quiz_dom_id
+from coursec.schema import KeyTerm, Objective, Quiz
 
 from ._pdf_fetch import ORIGIN, BuildFetcher, build_files
 from ._pdf_fetch import RefusedURL as RefusedURL
@@ -242,19 +244,11 @@ def _number_code_lines(root: _Element, module: Module) -> None:
 
 # --- knowledge checks ------------------------------------------------------------------------
 
-_INSTRUCTIONS = {
-    QuestionType.SINGLE: "Choose one answer.",
-    QuestionType.MULTIPLE: "Choose every answer that applies.",
-    QuestionType.TRUE_FALSE: "True or false?",
-    QuestionType.MATCHING: "Match each item on the left with one on the right.",
-    QuestionType.ORDERING: "Put the items in order.",
-    QuestionType.SHORT_TEXT: "Answer in a word or a short phrase.",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class PrintQuestion:
-    """A question as printed: options labelled a, b, c... and, for reviewers, its answer key.
+    """A question as printed: its options lettered a, b, c ... (laid out by its kind's partial,
+    ``print/questions/<type>.html.j2``) and, for reviewers, its answer key.
 
     Texts are sanitized HTML from the author's inline Markdown (`coursec.inline`)."""
 
@@ -279,70 +273,25 @@ class PrintQuiz:
     questions: tuple[PrintQuestion, ...]
 
 
-def _label(index: int) -> str:
-    return chr(97 + index) if index < 26 else f"z{index - 25}"
-
-
-def print_question(
-    question: Question, number: int, line: int = 0, inline: InlineMarkdown | None = None
-) -> PrintQuestion:
-    """Lay a question out for paper; shuffled or scrambled parts use a fixed (sorted) order."""
-    inline = inline or InlineMarkdown()
-    html = inline.html
-
-    def shown_order(texts: list[str]) -> list[str]:
-        """Alphabetical as printed, never the order given (that would give the answer away)."""
-        ordered = sorted(texts, key=lambda t: (inline.plain(t).casefold(), t))
-        return ordered[::-1] if ordered == texts else ordered
-
-    kind = question.type
-    options: list[tuple[str, Markup]] = []
-    left: list[tuple[str, Markup]] = []
-    answer: list[Markup] = []
-    notes: list[Markup] = []
-    if kind in (QuestionType.SINGLE, QuestionType.MULTIPLE):
-        for i, choice in enumerate(question.choices):
-            options.append((_label(i), html(choice.text)))
-            if choice.correct:
-                answer.append(Markup("{}. {}").format(_label(i), html(choice.text)))
-            if choice.feedback:
-                notes.append(Markup("{}: {}").format(_label(i), html(choice.feedback)))
-    elif kind is QuestionType.TRUE_FALSE:
-        options = [("a", Markup("True")), ("b", Markup("False"))]
-        answer.append(Markup("True" if question.answer else "False"))
-    elif kind is QuestionType.MATCHING:
-        rights = shown_order(list(dict.fromkeys(p.right for p in question.pairs)))
-        letter = {text: _label(i) for i, text in enumerate(rights)}
-        options = [(letter[text], html(text)) for text in rights]
-        for i, pair in enumerate(question.pairs, start=1):
-            left.append((str(i), html(pair.left)))
-            answer.append(
-                Markup("{}. {} → {}. {}").format(
-                    i, html(pair.left), letter[pair.right], html(pair.right)
-                )
-            )
-    elif kind is QuestionType.ORDERING:
-        labels: dict[str, str] = {}
-        for i, item in enumerate(shown_order(list(question.items))):
-            options.append((_label(i), html(item)))
-            labels.setdefault(item, _label(i))
-        answer += [Markup("{}. {}").format(labels[item], html(item)) for item in question.items]
-    else:  # accepted answers are what learners type: plain text
-        answer.append(Markup("Accepted: {}").format("; ".join(question.accept)))
+def print_question(view: QuestionView, line: int = 0) -> PrintQuestion:
+    """Lay a question out for paper, as its kind does, with the feedback learners see."""
+    question, html = view.question, view.inline.html
+    paper = view.paper()
+    notes = list(paper.notes)
     if question.feedback.correct:
         notes.append(Markup("If right: {}").format(html(question.feedback.correct)))
     if question.feedback.incorrect:
         notes.append(Markup("If wrong: {}").format(html(question.feedback.incorrect)))
     return PrintQuestion(
         id=question.id,
-        number=number,
-        type=kind.value,
-        prompt=html(question.prompt),
-        instruction=_INSTRUCTIONS[kind],
-        options=tuple(options),
-        left=tuple(left),
-        answer=tuple(answer),
-        answer_ordered=kind is QuestionType.ORDERING,
+        number=view.number,
+        type=view.type,
+        prompt=view.prompt,
+        instruction=view.paper_instruction,
+        options=paper.options,
+        left=paper.left,
+        answer=paper.answer,
+        answer_ordered=paper.answer_ordered,
         notes=tuple(notes),
         objectives=tuple(question.objectives),
         line=line,
@@ -360,7 +309,10 @@ def print_quiz(module: Module, quiz: Quiz, allow_html: bool) -> PrintQuiz:
         rules.append(f"{quiz.attempts} attempt{'s' if quiz.attempts != 1 else ''}")
     inline = InlineMarkdown(allow_html, page_anchors(module.spec, module.sections))
     questions = tuple(
-        print_question(q, i + 1, module.sourcemap.value(("quiz", "questions", i)).line, inline)
+        print_question(
+            question_view(q, quiz_dom_id(module.id), i + 1, inline),
+            module.sourcemap.value(("quiz", "questions", i)).line,
+        )
         for i, q in enumerate(quiz.questions)
     )
     return PrintQuiz(quiz.title, " · ".join(rules), questions)

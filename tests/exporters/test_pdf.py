@@ -38,9 +38,11 @@ from coursec.exporters.pdf import (
     prepare_body,
     print_question,
 )
+from coursec.inline import InlineMarkdown
 from coursec.loading import load_course
 from coursec.model import Course, Module
 from coursec.options import BuildOptions
+from coursec.questions import question_view
 from coursec.render import render
 from coursec.schema import Question
 from support import settings
@@ -393,7 +395,7 @@ def test_questions_never_print_their_answer_as_the_layout() -> None:
     ordering = Question.model_validate(
         {"id": "o", "type": "ordering", "prompt": "Order", "objectives": ["x"], "items": ["a", "b"]}
     )
-    printed = print_question(ordering, 1)
+    printed = print_question(question_view(ordering, "m__quiz", 1, InlineMarkdown()))
     assert [text for _, text in printed.options] == ["b", "a"]
     assert printed.answer == ("b. a", "a. b")
     matching = Question.model_validate(
@@ -405,7 +407,7 @@ def test_questions_never_print_their_answer_as_the_layout() -> None:
             "pairs": [{"left": "one", "right": "A"}, {"left": "two", "right": "B"}],
         }
     )
-    printed = print_question(matching, 2)
+    printed = print_question(question_view(matching, "m__quiz", 2, InlineMarkdown()))
     assert [text for _, text in printed.options] == ["B", "A"]
     assert printed.answer == ("1. one → b. A", "2. two → a. B")
 
