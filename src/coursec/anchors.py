@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from coursec.markdown import Section, slugify
+from coursec.markdown import Section
+from coursec.markdown_rules import slugify
 from coursec.schema import ModuleSpec
 
 

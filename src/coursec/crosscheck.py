@@ -9,7 +9,8 @@ from pathlib import Path
 
 from coursec.coverage import addressing_sections, assessing_questions
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
-from coursec.markdown import CALLOUT_TITLES, Section, slugify
+from coursec.markdown import Section
+from coursec.markdown_rules import CALLOUT_TITLES, slugify
 from coursec.model import Module
 from coursec.quiz_text import check_quiz_texts
 from coursec.schema import ModuleSpec

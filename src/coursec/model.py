@@ -14,7 +14,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from coursec.anchors import page_anchors
-from coursec.markdown import ParsedBody, Section, slugify
+from coursec.markdown import ParsedBody, Section
+from coursec.markdown_rules import slugify
 from coursec.schema import CompletionRule, CourseSpec, KeyTerm, ModuleSpec, ModuleStatus, Objective
 from coursec.sourcemap import SourceMap
 

@@ -15,7 +15,8 @@ from collections.abc import Iterator, Sequence
 from coursec.anchors import PageAnchors, page_anchors
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.inline import InlineReference, inline_references
-from coursec.markdown import Section, is_remote, slugify
+from coursec.markdown import Section, is_remote
+from coursec.markdown_rules import slugify
 from coursec.questions import KINDS
 from coursec.schema import ModuleSpec, Question
 from coursec.sourcemap import Loc, SourceMap

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from coursec import __version__
 from coursec.active_content import shipped_bytes
-from coursec.markdown import on_shared_page
+from coursec.markdown_rules import on_shared_page
 from coursec.output import OutputFile
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view

@@ -26,7 +26,7 @@ import jinja2.sandbox
 from coursec.active_content import shipped_bytes
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.incremental.fingerprint import tree_digest
-from coursec.markdown import highlight_css
+from coursec.markdown_rules import highlight_css
 
 STATIC = "static"
 

@@ -17,7 +17,7 @@ from conftest import MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import build
 from coursec.exporters.scorm import Packaging
 from coursec.loading import load_course
-from coursec.markdown import CALLOUT_LABELS, CALLOUT_TITLES, parse_callout_info
+from coursec.markdown_rules import CALLOUT_LABELS, CALLOUT_TITLES, parse_callout_info
 from coursec.model import Course
 from coursec.options import BuildOptions
 from support import settings

@@ -8,7 +8,7 @@ import pytest
 
 from coursec.diagnostics import Diagnostic
 from coursec.loading import load_course
-from coursec.markdown import parse_callout_info
+from coursec.markdown_rules import parse_callout_info
 from coursec.model import Course, Module
 from coursec.schema import ModuleStatus
 from support.seed import (
