@@ -30,7 +30,15 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from ._pdf_objects import PdfJoinError, items, number_tree, open_pdf, save_pdf, structure
+from ._pdf_objects import (
+    PdfJoinError,
+    items,
+    name_tree,
+    number_tree,
+    open_pdf,
+    save_pdf,
+    structure,
+)
 from ._pdf_prepare import UNLISTED
 
 _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+")
@@ -58,7 +66,7 @@ def join(parts: Sequence[bytes], stamp: Stamp | None, identifier: bytes) -> byte
 @dataclass(frozen=True, slots=True)
 class _OutlineItem:
     title: pikepdf.Object
-    dest: pikepdf.Object
+    target: dict[Name, pikepdf.Object]  # its /Dest or /A, copied into the whole
     children: tuple[_OutlineItem, ...]
     closed: bool
 
@@ -96,7 +104,6 @@ class _Whole:
         first_page = len(self.out.pages)
         self.unique_fonts(source)
         found = structure(source)
-        entries = list(number_tree(found[0].get(Name.ParentTree))) if found else []
         kids = items(found[1].get(Name.K)) if found else []
         children = [kid for kid in kids if isinstance(kid, Dictionary)]
         if found is not None:
@@ -117,11 +124,13 @@ class _Whole:
                     at = annotation.get(Name.StructParent)
                     if isinstance(at, int):
                         annotations[at] = annotation
-        for key, value in entries:
+        # copied whole (its entries with it), then read
+        parent_tree = self.adopt(source, found[0].ParentTree) if found else None
+        for key, value in number_tree(parent_tree):
             if key < len(source.pages):
-                self.page_nums += [first_page + key, self.adopt(source, value)]
+                self.page_nums += [first_page + key, value]
             else:
-                self.annotations.append((annotations.get(key), self.adopt(source, value)))
+                self.annotations.append((annotations.get(key), value))
         if found is not None:
             if self.document is None:
                 self.document = self.out.make_indirect(
@@ -136,8 +145,8 @@ class _Whole:
         names = source.Root.get(Name.Names)
         for tree, value in names.items() if isinstance(names, Dictionary) else ():
             known = self.names.setdefault(tree, {})
-            for name, target in pikepdf.NameTree(value).items():
-                known.setdefault(bytes(String(name)), self.adopt(source, target))
+            for name, target in name_tree(self.adopt(source, value)):
+                known.setdefault(name, target)
 
     def unique_fonts(self, source: Pdf) -> None:
         """Each font subset's tag made from its own and its source's, and unique in the whole."""
@@ -171,10 +180,11 @@ class _Whole:
         found: list[_OutlineItem] = []
         while isinstance(first, Dictionary):
             count = first.get(Name.Count)
+            target = {k: self.adopt(source, first[k]) for k in (Name.Dest, Name.A) if k in first}
             found.append(
                 _OutlineItem(
                     first.Title,
-                    self.adopt(source, first.Dest),
+                    target,
                     tuple(self.read_outline(source, first.get(Name.First))),
                     isinstance(count, int) and count < 0,
                 )
@@ -259,7 +269,9 @@ class _Whole:
         visible = len(entries)
         for i, item in enumerate(entries):
             entry = refs[i]
-            entry.Title, entry.Dest, entry.Parent = item.title, item.dest, parent
+            entry.Title, entry.Parent = item.title, parent
+            for key, value in item.target.items():
+                entry[key] = value
             kids, count = self.write_outline(item.children, entry)
             entry.Count = -count if item.closed else count
             if not item.closed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf
@@ -58,10 +59,20 @@ def structure(pdf: Pdf) -> tuple[Dictionary, Dictionary] | None:
 
 def number_tree(node: object) -> Iterator[tuple[int, pikepdf.Object]]:
     """The entries of a number tree (WeasyPrint writes one flat node), in key order."""
+    for key, value in _tree(node, Name.Nums):
+        yield int(key), value
+
+
+def name_tree(node: object) -> Iterator[tuple[bytes, pikepdf.Object]]:
+    """The entries of a name tree (WeasyPrint writes one flat node), in key order."""
+    for key, value in _tree(node, Name.Names):
+        yield bytes(key), value
+
+
+def _tree(node: object, entries: Name) -> Iterator[tuple[Any, pikepdf.Object]]:
     if not isinstance(node, Dictionary):
         return
-    nums = items(node.get(Name.Nums))
-    for key, value in zip(nums[0::2], nums[1::2], strict=True):
-        yield int(key), value
+    pairs = items(node.get(entries))
+    yield from zip(pairs[0::2], pairs[1::2], strict=True)
     for kid in items(node.get(Name.Kids)):
-        yield from number_tree(kid)
+        yield from _tree(kid, entries)
