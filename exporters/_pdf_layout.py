@@ -3,8 +3,9 @@
 A document is laid out whole (a per-module PDF), as a part of the handout (without the margin
 boxes that show page numbers: the numbers of the whole are not known yet), or as the stamp that
 holds only those margin boxes, one page per page of the handout. A `Laid` result is also what the
-part store keeps: the PDF plus a one-line JSON header with the page names and the renderer's
-warnings, so a part reused from the store reports the same diagnostics as one laid out afresh.
+part store keeps: the PDF plus a one-line JSON header with the page names, the page each anchor
+is on and the renderer's warnings, so a part reused from the store reports the same diagnostics
+as one laid out afresh, and its anchors' page numbers are known without reading the PDF.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -46,6 +47,7 @@ class Laid:
     pdf: bytes
     page_names: tuple[str, ...]
     numbered: tuple[bool, ...]  # which pages have a margin box showing a page number
+    anchors: Mapping[str, int]  # each anchor (element id) -> the page index it is first on
     refused: tuple[str, ...]  # URLs the fetcher refused, in order
     messages: tuple[str, ...]  # the renderer's warnings, one line each
     unprintable: tuple[tuple[str, str], ...]  # (file, what of it the PDF cannot draw), in order
@@ -54,6 +56,7 @@ class Laid:
         header = {
             "page_names": self.page_names,
             "numbered": self.numbered,
+            "anchors": self.anchors,
             "refused": self.refused,
             "messages": self.messages,
             "unprintable": self.unprintable,
@@ -70,11 +73,12 @@ class Laid:
                 pdf,
                 tuple(str(n) for n in header["page_names"]),
                 tuple(bool(n) for n in header["numbered"]),
+                {str(a): int(i) for a, i in header["anchors"].items()},
                 tuple(str(u) for u in header["refused"]),
                 tuple(str(m) for m in header["messages"]),
                 tuple((str(f), str(w)) for f, w in header["unprintable"]),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
 
@@ -161,10 +165,15 @@ def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
                 box.background = None
                 box.canvas_background = None
         data: bytes = document.write_pdf(**options)
+    anchors: dict[str, int] = {}
+    for i, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, i)
     return Laid(
         data,
         tuple(page._page_box.page_type.name for page in document.pages),
         tuple(numbered),
+        anchors,
         tuple(fetcher.refused),
         tuple(" ".join(record.getMessage().split()) for record in records),
         tuple((key, what) for key, lost in fetcher.unprintable.items() for what in lost),

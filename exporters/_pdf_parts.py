@@ -16,8 +16,9 @@ come later:
   and the page counts agree; the contents' pages are counted first (laid out with placeholder
   numbers, not written), before the rest is numbered.
 
-Every layout is keyed by the digest of its HTML, the files it may load and the renderer's
-version: the output is the same whatever came from the store.
+Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
+renderer and of pikepdf: the output is the same whatever came from the store. A part is kept as
+made ready to join (`_pdf_prepare`); the join (`_pdf_join`) runs at every build.
 """
 
 from __future__ import annotations
@@ -26,17 +27,17 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 
 from coursec.export import PartStore
 
 from . import _pdf_layout as layout
-from ._pdf_assemble import LINK_ORIGIN, assemble
 from ._pdf_fetch import BuildFetcher
-from ._pdf_syntax import PdfFile, PdfSyntaxError, Ref, read_pdf
+from ._pdf_join import Stamp, join
+from ._pdf_prepare import LINK_ORIGIN, prepare
 
-FORMAT = "coursec-pdf-part/2"
+FORMAT = "coursec-pdf-part/3"
 _ROUNDS = 4  # numbered layouts agree after one or two rounds; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')
@@ -52,12 +53,10 @@ class Part:
 Render = Callable[[str, Mapping[str, str]], str]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Got:
     html: str
     laid: layout.Laid
-    pdf: PdfFile
-    anchors: dict[str, int]  # anchor -> page index within the part
 
 
 @dataclass(slots=True)
@@ -75,21 +74,23 @@ class Layouts:
         for name in sorted(files.files):
             data = files.served(name)
             digest.update(b"%d:%s%d:" % (len(name), name.encode(), len(data)) + data)
-        salt = json.dumps([FORMAT, version("weasyprint"), version("pydyf"), digest.hexdigest()])
+        versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
+        salt = json.dumps([FORMAT, *versions, digest.hexdigest()])
         return cls(files, store, salt)
 
     def get(self, html: str, margins: layout.Margins) -> _Got:
+        """`html` laid out; a part of the handout (`Margins.TEXT`) is made ready to join."""
         key = hashlib.sha256(json.dumps([self.salt, margins.value, html]).encode()).hexdigest()
         if key in self._seen:
             return self._seen[key]
         stored = self.store.get(key)
-        got = self._parse(html, layout.Laid.from_bytes(stored)) if stored is not None else None
-        if got is None:
-            got = self._parse(html, layout.lay_out(html, self.files, margins))
-            if got is None:
-                raise PdfSyntaxError("WeasyPrint wrote a PDF that coursec cannot read back")
-        self.store.put(key, got.laid.to_bytes())
-        self._seen[key] = got
+        laid = layout.Laid.from_bytes(stored) if stored is not None else None
+        if laid is None:
+            laid = layout.lay_out(html, self.files, margins)
+            if margins is layout.Margins.TEXT:
+                laid = replace(laid, pdf=prepare(laid.pdf, key))
+        self.store.put(key, laid.to_bytes())
+        got = self._seen[key] = _Got(html, laid)
         return got
 
     def count(self, html: str) -> int:
@@ -102,27 +103,6 @@ class Layouts:
             pages = layout.count_pages(html, self.files)
         self.store.put(key, b"%d" % pages)
         return pages
-
-    @staticmethod
-    def _parse(html: str, laid: layout.Laid | None) -> _Got | None:
-        if laid is None:
-            return None
-        try:
-            pdf = read_pdf(laid.pdf)
-            catalog = pdf.get(pdf.root)
-            pages = [kid.num for kid in pdf.get(catalog["Pages"].num)["Kids"]]
-            index = {num: i for i, num in enumerate(pages)}
-            dests = pdf.resolve(catalog.get("Names", {}).get("Dests", {})).get("Names", [])
-            anchors = {
-                name.text(): index[dest[0].num]
-                for name, dest in zip(dests[0::2], dests[1::2], strict=True)
-                if isinstance(dest, list) and isinstance(dest[0], Ref)
-            }
-        except (PdfSyntaxError, KeyError, ValueError, TypeError, IndexError):
-            return None
-        if len(pages) != len(laid.page_names):
-            return None
-        return _Got(html, laid, pdf, anchors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +148,8 @@ def build_handout(parts: Sequence[Part], render: Render, layouts: Layouts) -> Ha
             for anchor in by_part[p.name]:
                 if unknown or here is None:
                     numbers[anchor] = placeholder
-                elif anchor in here.anchors:
-                    numbers[anchor] = str(start + here.anchors[anchor])
+                elif anchor in here.laid.anchors:
+                    numbers[anchor] = str(start + here.laid.anchors[anchor])
             unknown = unknown or p.name not in counts
             start += counts.get(p.name, 0)
         return numbers
@@ -199,10 +179,9 @@ def build_handout(parts: Sequence[Part], render: Render, layouts: Layouts) -> Ha
     identifier = hashlib.sha256(layouts.salt.encode())
     for g in (*ordered, stamp):
         identifier.update(hashlib.sha256(g.html.encode()).digest())
-    pdf = assemble(
-        [g.pdf for g in ordered],
-        stamp.pdf,
-        stamp.laid.numbered,
+    pdf = join(
+        [g.laid.pdf for g in ordered],
+        Stamp(stamp.laid.pdf, stamp.laid.numbered),
         identifier.hexdigest()[:32].encode(),
     )
     return Handout(pdf, (*(g.laid for g in ordered), stamp.laid))

@@ -22,17 +22,8 @@ from conftest import COURSE_YML, COURSES, MakeCourse
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters import _pdf_layout
-from coursec.exporters._pdf_assemble import _Writer, assemble
-from coursec.exporters._pdf_syntax import (
-    Name,
-    PdfSyntaxError,
-    Ref,
-    Token,
-    dumps,
-    parse,
-    read_pdf,
-    renumber,
-)
+from coursec.exporters._pdf_join import join
+from coursec.exporters._pdf_prepare import prepare
 from coursec.exporters.pdf import (
     BuildFetcher,
     PdfExporter,
@@ -403,43 +394,7 @@ def test_review_copy_joins_the_watermarked_pages(course: Path, tmp_path: Path) -
     assert f"Page {total} of {total}" in reader.pages[-1].extract_text()
 
 
-# --- the PDF syntax the assembler relies on -------------------------------------------------
-
-
-def test_objects_parse_and_write_back() -> None:
-    raw = b"<</Type /Page/Kids [3 0 R 4 0 R]/N 12/X 0.5/T (a \\(b\\) 7 0 R)/H <feff0041>/B true>>"
-    value, end = parse(raw)
-    assert end == len(raw)
-    assert value["Type"] == Name("Page") and value["Kids"] == [Ref(3), Ref(4)]
-    assert value["N"] == 12 and value["X"] == Token(b"0.5") and value["B"] == Token(b"true")
-    assert value["T"].text() == "a (b) 7 0 R" and value["H"].text() == "A"
-    assert parse(dumps(value))[0] == value
-    # references are renumbered, the look-alike inside a string is not
-    renumbered = renumber(raw, lambda n: n + 100)
-    assert b"[103 0 R 104 0 R]" in renumbered and b"(a \\(b\\) 7 0 R)" in renumbered
-    with pytest.raises(PdfSyntaxError):
-        parse(b"<</Type>>")
-
-
-def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
-    """A 200-module handout's structure tree alone holds over 100,000 objects."""
-    writer = _Writer()
-    catalog = writer.put({"Type": Name("Catalog")})
-    for n in range(70_000):
-        writer.put([n])
-    back = read_pdf(writer.write(catalog, None, b"0" * 32))
-    assert len(back.objects) == 70_001
-    assert parse(back.objects[70_001])[0] == [69_999]
-    assert parse(back.objects[catalog.num])[0] == {"Type": Name("Catalog")}
-
-
-def test_only_pdfs_written_like_weasyprints_are_read() -> None:
-    plain = (
-        b"%PDF-1.4\n1 0 obj\n<</Type /Catalog>>\nendobj\nxref\n0 2\n"
-        b"trailer\n<</Root 1 0 R>>\nstartxref\n9\n%%EOF\n"
-    )
-    with pytest.raises(PdfSyntaxError):
-        read_pdf(plain)
+# --- joining WeasyPrint's own PDFs ---------------------------------------------------------
 
 
 def test_joining_is_deterministic_and_keeps_every_page(course: Path, tmp_path: Path) -> None:
@@ -451,9 +406,9 @@ def test_joining_is_deterministic_and_keeps_every_page(course: Path, tmp_path: P
     two = _pdf_layout.lay_out(
         handout_html(plan, plan.modules[1:2], whole=False), files, _pdf_layout.Margins.ALL
     )
-    parts = [read_pdf(one.pdf), read_pdf(two.pdf)]
-    joined = assemble(parts, None, [], b"0" * 32)
-    assert joined == assemble([read_pdf(one.pdf), read_pdf(two.pdf)], None, [], b"0" * 32)
+    parts = [prepare(one.pdf, "1" * 64), prepare(two.pdf, "2" * 64)]
+    joined = join(parts, None, b"0" * 32)
+    assert joined == join([prepare(one.pdf, "1" * 64), prepare(two.pdf, "2" * 64)], None, b"0" * 32)
     reader = PdfReader(io.BytesIO(joined))
     assert len(reader.pages) == len(one.page_names) + len(two.page_names)
     assert reader.trailer["/ID"][0] == "0" * 32
