@@ -53,8 +53,10 @@ def imports(path: Path, name: str, known: set[str]) -> set[str]:
                 if child.level:
                     base = ".".join(package.split(".")[: len(package.split(".")) - child.level + 1])
                     base = f"{base}.{child.module}" if child.module else base
-                found.add(base)
-                found.update(f"{base}.{a.name}" for a in child.names)
+                submodules = {f"{base}.{a.name}" for a in child.names} & known
+                if len(submodules) < len(child.names):  # names from the module itself
+                    found.add(base)
+                found.update(submodules)
             visit(child)
 
     visit(ast.parse(path.read_text(encoding="utf-8")))

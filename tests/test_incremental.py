@@ -709,7 +709,7 @@ try:
     cli.main(args=sys.argv[1:], prog_name="coursec")
 except SystemExit:
     pass
-heavy = ("weasyprint", "lxml", "rich", "pydyf", "coursec.exporters.pdf")
+heavy = ("weasyprint", "lxml", "rich", "pydyf", "pikepdf", "coursec.exporters.pdf.handout")
 print("HEAVY=" + ",".join(m for m in heavy if m in sys.modules))
 print("CORE=" + ",".join(m for m in ("coursec.loading", "pydantic", "jinja2") if m in sys.modules))
 """

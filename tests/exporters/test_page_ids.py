@@ -16,7 +16,7 @@ from lxml import html as lxml_html
 from lxml.etree import _Element
 
 from coursec.build import build
-from coursec.exporters.pdf import handout_html
+from coursec.exporters.pdf.handout import handout_html
 from coursec.exporters.scorm import Packaging
 from coursec.loading import load_course
 from coursec.options import BuildOptions

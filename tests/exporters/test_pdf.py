@@ -29,15 +29,9 @@ from pypdf import PdfReader
 from conftest import COURSE_YML, COURSES, MakeCourse
 from coursec.build import BuildResult, build
 from coursec.diagnostics import Diagnostic
-from coursec.exporters.pdf import (
-    ORIGIN,
-    BuildFetcher,
-    RefusedURL,
-    build_files,
-    handout_html,
-    prepare_body,
-    print_question,
-)
+from coursec.exporters.pdf.body import prepare_body
+from coursec.exporters.pdf.fetch import ORIGIN, BuildFetcher, RefusedURL, build_files
+from coursec.exporters.pdf.handout import handout_html, print_question
 from coursec.inline import InlineMarkdown
 from coursec.loading import load_course
 from coursec.model import Course, Module
@@ -98,7 +92,7 @@ def sentences(text: str) -> list[str]:
 def watermarked_pages(pdf: Path, folder: Path) -> list[bool]:
     """Whether each page shows the DRAFT watermark: light red pixels, drawn behind the text.
 
-    The watermark is a page background (tagged as an artifact, so it is not part of the text a
+    The watermark is a page background (tagged as an artifact, so it is not chapter of the text a
     screen reader or pdftotext reads); it is found on the rendered page instead.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -787,8 +781,8 @@ def body_chunks(html: str) -> list[str]:
     for block in root.iter(*BLOCKS):  # text never runs on across blocks (a code block's last
         block.text = "\u2029" + (block.text or "")  # line, the callout title that follows)
         block.tail = "\u2029" + (block.tail or "")
-    for part in root.text_content().split("\u2029"):
-        chunks += sentences(part)
+    for chapter in root.text_content().split("\u2029"):
+        chunks += sentences(chapter)
     return chunks
 
 

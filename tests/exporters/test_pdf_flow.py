@@ -17,9 +17,10 @@ from lxml import html as lxml_html
 from weasyprint.formatting_structure import boxes
 
 from conftest import COURSES
-from coursec.exporters import _pdf_layout
-from coursec.exporters._pdf_tables import fit_tables
-from coursec.exporters.pdf import BuildFetcher, build_files, handout_html
+from coursec.exporters.pdf import layout as _pdf_layout
+from coursec.exporters.pdf.fetch import BuildFetcher, build_files
+from coursec.exporters.pdf.handout import handout_html
+from coursec.exporters.pdf.tables import fit_tables
 from coursec.loading import load_course
 from coursec.render import render
 
@@ -55,7 +56,7 @@ class Page:
 
 @pytest.fixture(scope="module", params=sorted(COURSES))
 def pages(request: pytest.FixtureRequest) -> list[Page]:
-    """The whole handout of each course, laid out as one document (as the parts are: each
+    """The whole handout of each course, laid out as one document (as the chapters are: each
     module starts on a page of its own either way)."""
     course = load_course(COURSES[request.param]).course
     assert course is not None

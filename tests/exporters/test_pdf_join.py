@@ -1,7 +1,7 @@
-"""Preparing parts and joining them into one tagged PDF, on small parts made here with pikepdf
+"""Preparing chapters and joining them into one tagged PDF, on small chapters made here with pikepdf
 in the shape WeasyPrint writes (no layout: these tests take well under a second).
 
-Each part is a tagged PDF: a `Document` element listing one `P` element per page (marked
+Each chapter is a tagged PDF: a `Document` element listing one `P` element per page (marked
 content 0), a margin-box element it does not list (marked content 1 on the first page), a link
 on the first page, a table whose header cell has an id made from an object number, a font
 subset, bookmarks and named destinations. What is joined is read back with pypdf.
@@ -19,8 +19,8 @@ from pikepdf import Array, Dictionary, Name, String
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from coursec.exporters._pdf_join import PdfJoinError, Stamp, join
-from coursec.exporters._pdf_prepare import LINK_ORIGIN, prepare
+from coursec.exporters.pdf.join import PdfJoinError, Stamp, join
+from coursec.exporters.pdf.prepare import LINK_ORIGIN, prepare
 from support.pdf import outline
 
 XMP = (
@@ -32,8 +32,8 @@ XMP = (
 IDENTIFIER = b"0123456789abcdef0123456789abcdef"
 
 
-def part(name: str, pages: int, link_to: str = "", lang: str = "en") -> bytes:
-    """A tagged part of `pages` pages, each `100 + i` points wide (to tell them apart)."""
+def chapter(name: str, pages: int, link_to: str = "", lang: str = "en") -> bytes:
+    """A tagged chapter of `pages` pages, each `100 + i` points wide (to tell them apart)."""
     pdf = pikepdf.new()
     tree = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     document = pdf.make_indirect(
@@ -137,11 +137,11 @@ def stamp(pages: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def joined() -> PdfReader:
-    parts = [
-        prepare(part("a", 2), "a" * 64),
-        prepare(part("b", 1, link_to="a-1", lang="de"), "b" * 64),
+    chapters = [
+        prepare(chapter("a", 2), "a" * 64),
+        prepare(chapter("b", 1, link_to="a-1", lang="de"), "b" * 64),
     ]
-    data = join(parts, Stamp(stamp(3), [False, True, True]), IDENTIFIER)
+    data = join(chapters, Stamp(stamp(3), [False, True, True]), IDENTIFIER)
     return PdfReader(io.BytesIO(data))
 
 
@@ -214,7 +214,7 @@ def test_a_link_to_another_part_leads_to_its_destination(joined: PdfReader) -> N
 def test_bookmarks_and_catalog(joined: PdfReader) -> None:
     assert outline(joined) == [(0, "a page 1", 1), (0, "a page 2", 2), (0, "b page 1", 3)]
     root = joined.trailer["/Root"]
-    assert root["/Lang"] == "en" and root["/MarkInfo"]["/Marked"]  # the first part's
+    assert root["/Lang"] == "en" and root["/MarkInfo"]["/Marked"]  # the first chapter's
     assert root["/ViewerPreferences"]["/DisplayDocTitle"]
     assert root["/Metadata"].get_data() == XMP
     assert joined.metadata is not None and joined.metadata.title == "Handout en"
@@ -237,16 +237,16 @@ def test_page_numbers_are_drawn_over_the_pages_as_artifacts(joined: PdfReader) -
 
 
 def test_the_same_parts_give_the_same_bytes() -> None:
-    parts = [prepare(part("a", 2), "a" * 64), prepare(part("b", 1), "b" * 64)]
-    assert prepare(part("a", 2), "a" * 64) == parts[0]
-    one = join(parts, Stamp(stamp(3), [True] * 3), IDENTIFIER)
-    assert one == join(parts, Stamp(stamp(3), [True] * 3), IDENTIFIER)
+    chapters = [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)]
+    assert prepare(chapter("a", 2), "a" * 64) == chapters[0]
+    one = join(chapters, Stamp(stamp(3), [True] * 3), IDENTIFIER)
+    assert one == join(chapters, Stamp(stamp(3), [True] * 3), IDENTIFIER)
     assert PdfReader(io.BytesIO(one)).trailer["/ID"][0] == IDENTIFIER.decode()
 
 
 def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
     """A 200-module handout's structure tree alone holds over 100,000 objects."""
-    pdf = pikepdf.Pdf.open(io.BytesIO(part("big", 1)))
+    pdf = pikepdf.Pdf.open(io.BytesIO(chapter("big", 1)))
     document, page = pdf.Root.StructTreeRoot.K[0], pdf.pages[0].obj
     section = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Sect, P=document))
     section.K = Array(
@@ -270,9 +270,9 @@ def test_what_cannot_be_joined_is_refused() -> None:
     with pytest.raises(PdfJoinError, match="not a readable PDF"):
         join([b"%PDF-1.7 but nothing else"], None, IDENTIFIER)
     with pytest.raises(PdfJoinError, match="not made ready"):
-        join([part("a", 1)], None, IDENTIFIER)  # its margin boxes would be copied with its tree
+        join([chapter("a", 1)], None, IDENTIFIER)  # its margin boxes would be copied with its tree
     with pytest.raises(PdfJoinError, match="one page per page"):
-        join([prepare(part("a", 2), "a" * 64)], Stamp(stamp(3), [True] * 3), IDENTIFIER)
+        join([prepare(chapter("a", 2), "a" * 64)], Stamp(stamp(3), [True] * 3), IDENTIFIER)
 
 
 def test_a_part_that_is_not_tagged_is_joined_as_it_is() -> None:
@@ -280,7 +280,7 @@ def test_a_part_that_is_not_tagged_is_joined_as_it_is() -> None:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(200, 100))
     pdf.save(plain)
-    data = join([plain.getvalue(), prepare(part("a", 1), "a" * 64)], None, IDENTIFIER)
+    data = join([plain.getvalue(), prepare(chapter("a", 1), "a" * 64)], None, IDENTIFIER)
     reader = PdfReader(io.BytesIO(data))
     assert [float(p.mediabox.width) for p in reader.pages] == [200, 100]
     assert isinstance(reader.trailer["/Root"].raw_get("/StructTreeRoot"), IndirectObject)

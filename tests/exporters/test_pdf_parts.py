@@ -1,4 +1,4 @@
-"""The course handout laid out in parts, kept in a part store and joined into one PDF.
+"""The course handout laid out in chapters, kept in a part store and joined into one PDF.
 
 A dict-backed store stands in for the build's; WeasyPrint layouts are counted by wrapping the
 exporter's own layout function. The joined PDF is compared with what WeasyPrint makes of the
@@ -21,16 +21,12 @@ from pypdf.generic import ArrayObject, IndirectObject
 from conftest import COURSE_YML, COURSES, MakeCourse
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
-from coursec.exporters import _pdf_layout
-from coursec.exporters._pdf_join import join
-from coursec.exporters._pdf_prepare import prepare
-from coursec.exporters.pdf import (
-    BuildFetcher,
-    PdfExporter,
-    PdfOptions,
-    build_files,
-    handout_html,
-)
+from coursec.exporters.pdf import PdfExporter, PdfOptions
+from coursec.exporters.pdf import layout as _pdf_layout
+from coursec.exporters.pdf.fetch import BuildFetcher, build_files
+from coursec.exporters.pdf.handout import handout_html
+from coursec.exporters.pdf.join import join
+from coursec.exporters.pdf.prepare import prepare
 from coursec.loading import load_course
 from coursec.render import render
 from support.pdf import outline
@@ -69,7 +65,7 @@ quiz:
 ---
 id: m{n}
 title: Module number {n}
-summary: All about part {n} of the widgets.
+summary: All about chapter {n} of the widgets.
 key_terms:
   - term: widget {n}
     means: gadget number {n}
@@ -163,7 +159,7 @@ def test_editing_one_module_lays_out_only_that_module(
     warm, _ = export(course, tmp_path / "c", store)
     assert layouts == ["m3"]
     assert warm == export(course, tmp_path / "d")[0]  # the same bytes as from an empty store
-    # every piece the handout is made of is put again (9 parts, the contents' page count, the
+    # every piece the handout is made of is put again (9 chapters, the contents' page count, the
     # stamp); only the old layout of module 3 is left for the store to drop
     assert len(store.put_keys) == 11 and len(set(store.kept) - store.put_keys) == 1
     assert b"Paragraph II of" not in warm  # text is in compressed content streams
@@ -183,7 +179,7 @@ def test_a_longer_module_renumbers_what_follows(
     warm, _ = export(course, tmp_path / "b", store)
     reader = PdfReader(tmp_path / "b" / "demo.pdf")
     assert len(reader.pages) > pages
-    # the module, then the parts that print page numbers, and the page numbers themselves;
+    # the module, then the chapters that print page numbers, and the page numbers themselves;
     # the other modules, the cover and the answer key are reused
     assert sorted(layouts) == sorted(["m2", "glossary", "objectives", "contents", "numbers"])
     assert warm == export(course, tmp_path / "c")[0]
@@ -293,7 +289,7 @@ def elements(reader: PdfReader) -> list[Any]:
 
 
 def joined_and_single_pdfs(course_dir: Path, folder: Path) -> tuple[Path, Path]:
-    """The course handout joined from parts, and laid out by WeasyPrint as one document."""
+    """The course handout joined from chapters, and laid out by WeasyPrint as one document."""
     export(course_dir, folder / "joined")
     plan = render(load_course(course_dir).course)  # type: ignore[arg-type]
     html = handout_html(plan, plan.modules, whole=True)
@@ -313,7 +309,7 @@ def assert_like_one_document(joined: PdfReader, single: PdfReader) -> None:
     assert len(joined.pages) == len(single.pages)
     for i, (a, b) in enumerate(zip(joined.pages, single.pages, strict=True)):
         assert a.mediabox == b.mediabox, i
-        # a part cannot print the page of the answer key, which is laid out after it
+        # a chapter cannot print the page of the answer key, which is laid out after it
         expected = re.sub(
             r"(answer key included in the appendix)(,\s+page)?\s+\d+", r"\1", b.extract_text()
         )
@@ -340,7 +336,7 @@ def test_joined_pdf_has_the_pages_text_and_outline_of_one_document(
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(COURSES))
 def test_every_course_joins_like_one_document(name: str, tmp_path: Path) -> None:
-    """Teaser pages, landscape pages and links between modules come through the parts."""
+    """Teaser pages, landscape pages and links between modules come through the chapters."""
     assert_like_one_document(
         *(PdfReader(p) for p in joined_and_single_pdfs(COURSES[name], tmp_path))
     )
@@ -351,22 +347,22 @@ def test_joined_pdf_has_one_structure_tree_like_one_document(
 ) -> None:
     joined, single = (PdfReader(p) for p in joined_and_single)
     ours, theirs = structure(joined), structure(single)
-    # the quiz's reference to the answer key has no page number (the ::after Link) in parts
+    # the quiz's reference to the answer key has no page number (the ::after Link) in chapters
     assert len(theirs) - len(ours) == 1
     extra = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b)
     assert theirs[extra][0] == "/Link" and ours == theirs[:extra] + theirs[extra + 1 :]
-    # table header ids, made from object numbers in each part, are unique in the whole
+    # table header ids, made from object numbers in each chapter, are unique in the whole
     heads = [e for e in elements(joined) if e.get("/S") == "/TH"]
     ids = [str(e["/ID"]) for e in heads]
     assert len(ids) == 8 and len(set(ids)) == 8  # two header cells in each of 4 modules
     cells = [e for e in elements(joined) if e.get("/S") == "/TD"]
     assert {str(h) for e in cells for h in e["/A"]["/Headers"]} == set(ids)
-    # every internal link, within a part or across parts, names a destination of the whole
+    # every internal link, within a chapter or across chapters, names a destination of the whole
     dests = set(joined.named_destinations)
     links = [a.get_object() for page in joined.pages for a in page.get("/Annots", [])]
     internal = [str(a["/Dest"]) for a in links if "/Dest" in a]
     assert internal and set(internal) <= dests
-    assert "m1-title" in internal and "glossary" in internal  # across parts
+    assert "m1-title" in internal and "glossary" in internal  # across chapters
     assert not [a for a in links if "/A" in a and "coursec.invalid" in str(a["/A"]["/URI"])]
 
 
@@ -382,7 +378,7 @@ def test_joined_pdf_fonts_are_embedded_with_distinct_subset_names(
     rows = [row.split() for row in out.stdout.splitlines()[2:]]
     assert rows and all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows)
     names = [row[0] for row in rows]
-    assert len(set(names)) == len(names)  # each part's subset has a name of its own
+    assert len(set(names)) == len(names)  # each chapter's subset has a name of its own
 
 
 def test_review_copy_joins_the_watermarked_pages(course: Path, tmp_path: Path) -> None:
@@ -406,8 +402,8 @@ def test_joining_is_deterministic_and_keeps_every_page(course: Path, tmp_path: P
     two = _pdf_layout.lay_out(
         handout_html(plan, plan.modules[1:2], whole=False), files, _pdf_layout.Margins.ALL
     )
-    parts = [prepare(one.pdf, "1" * 64), prepare(two.pdf, "2" * 64)]
-    joined = join(parts, None, b"0" * 32)
+    chapters = [prepare(one.pdf, "1" * 64), prepare(two.pdf, "2" * 64)]
+    joined = join(chapters, None, b"0" * 32)
     assert joined == join([prepare(one.pdf, "1" * 64), prepare(two.pdf, "2" * 64)], None, b"0" * 32)
     reader = PdfReader(io.BytesIO(joined))
     assert len(reader.pages) == len(one.page_names) + len(two.page_names)

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from conftest import MakeCourse
 from coursec.build import build
-from coursec.exporters.pdf import handout_html
+from coursec.exporters.pdf.handout import handout_html
 from coursec.loading import load_course
 from coursec.model import Course
 from coursec.options import BuildOptions

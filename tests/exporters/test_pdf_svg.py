@@ -15,7 +15,7 @@ from lxml import etree
 
 from conftest import COURSE_YML, MakeCourse
 from coursec.build import build
-from coursec.exporters._pdf_svg import printable_svg
+from coursec.exporters.pdf.svg import printable_svg
 from coursec.options import BuildOptions
 
 NS = "http://www.w3.org/2000/svg"

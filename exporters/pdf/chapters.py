@@ -1,23 +1,23 @@
-"""The course handout laid out in parts, kept in the part store, and joined into one PDF.
+"""The course handout laid out in chapters, kept in the part store, and joined into one PDF.
 
-Parts: the cover, the contents, each module, and each back-matter chapter (glossary, objectives
+Chapters: the cover, the contents, each module, and each back-matter chapter (glossary, objectives
 index, answer key). The cover, a module or the answer key prints no page number of anything, so
 its layout depends on its own HTML only and an edit elsewhere never lays it out again (the build
 date is on the cover alone, and the PDF's dates come from the cover's `<head>`). Page numbers
 come later:
-- "Page X of Y" in the margins: the parts are laid out without the margin boxes that show page
+- "Page X of Y" in the margins: the chapters are laid out without the margin boxes that show page
   numbers, and one *stamp* document of empty pages, named like the handout's, draws just those
   boxes for every page of the whole (see `_pdf_layout`); it changes only when the page count or
   the page names do;
-- the contents, glossary and objectives index print where anchors of other parts land
-  (`numbered` parts): they are laid out once the other parts' page counts are known, with the
+- the contents, glossary and objectives index print where anchors of other chapters land
+  (`numbered` chapters): they are laid out once the other chapters' page counts are known, with the
   numbers written into their HTML (`data-page`). Their own page counts move the anchors after
   them (the contents' move nearly every page), so they are laid out until the numbers they print
   and the page counts agree; the contents' pages are counted first (laid out with placeholder
   numbers, not written), before the rest is numbered.
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
-renderer and of pikepdf: the output is the same whatever came from the store. A part is kept as
+renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
 made ready to join (`_pdf_prepare`); the join (`_pdf_join`) runs at every build.
 """
 
@@ -32,10 +32,10 @@ from importlib.metadata import version
 
 from coursec.export import PartStore
 
-from . import _pdf_layout as layout
-from ._pdf_fetch import BuildFetcher
-from ._pdf_join import Stamp, join
-from ._pdf_prepare import LINK_ORIGIN, prepare
+from . import layout
+from .fetch import BuildFetcher
+from .join import Stamp, join
+from .prepare import LINK_ORIGIN, prepare
 
 FORMAT = "coursec-pdf-part/3"
 _ROUNDS = 4  # numbered layouts agree after one or two rounds; more would mean they never do
@@ -44,12 +44,12 @@ _HREF = re.compile(r'(\shref=")#([^"]*)"')
 
 
 @dataclass(frozen=True, slots=True)
-class Part:
+class Chapter:
     name: str  # "cover", "contents", "module:<id>", "glossary", "objectives", "answers"
-    numbered: bool  # prints page numbers of anchors in other parts
+    numbered: bool  # prints page numbers of anchors in other chapters
 
 
-# Renders a part's HTML, given the page number (or a placeholder) of every anchor elsewhere.
+# Renders a chapter's HTML, given the page number (or a placeholder) of every anchor elsewhere.
 Render = Callable[[str, Mapping[str, str]], str]
 
 
@@ -79,7 +79,7 @@ class Layouts:
         return cls(files, store, salt)
 
     def get(self, html: str, margins: layout.Margins) -> _Got:
-        """`html` laid out; a part of the handout (`Margins.TEXT`) is made ready to join."""
+        """`html` laid out; a chapter of the handout (`Margins.TEXT`) is made ready to join."""
         key = hashlib.sha256(json.dumps([self.salt, margins.value, html]).encode()).hexdigest()
         if key in self._seen:
             return self._seen[key]
@@ -94,7 +94,7 @@ class Layouts:
         return got
 
     def count(self, html: str) -> int:
-        """The page count of `html` laid out as a part (from the store when it has it)."""
+        """The page count of `html` laid out as a chapter (from the store when it has it)."""
         key = hashlib.sha256(json.dumps([self.salt, "count", html]).encode()).hexdigest()
         stored = self.store.get(key)
         if stored is not None and stored.isdigit():
@@ -111,39 +111,39 @@ class Handout:
     laid: tuple[layout.Laid, ...]  # the layouts the handout is made of, in page order
 
 
-def _linked(html: str, part: str, where: Mapping[str, str]) -> str:
-    """`html` with its links to anchors of other parts pointing at `LINK_ORIGIN`."""
+def _linked(html: str, chapter: str, where: Mapping[str, str]) -> str:
+    """`html` with its links to anchors of other chapters pointing at `LINK_ORIGIN`."""
 
     def one(match: re.Match[str]) -> str:
         target = match[2]
-        if where.get(target, part) == part:
+        if where.get(target, chapter) == chapter:
             return match[0]
         return f'{match[1]}{LINK_ORIGIN}#{target}"'
 
     return _HREF.sub(one, html)
 
 
-def build_handout(parts: Sequence[Part], render: Render, layouts: Layouts) -> Handout:
-    """Lay out (or reuse) every part, number them, stamp the page numbers and join them."""
-    drafts = {p.name: render(p.name, {}) for p in parts}
+def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts) -> Handout:
+    """Lay out (or reuse) every chapter, number them, stamp the page numbers and join them."""
+    drafts = {p.name: render(p.name, {}) for p in chapters}
     where: dict[str, str] = {}
-    for p in parts:
+    for p in chapters:
         for anchor in _ID.findall(drafts[p.name]):
             where.setdefault(anchor, p.name)
     got: dict[str, _Got] = {}
-    for p in parts:
+    for p in chapters:
         if not p.numbered:
             got[p.name] = layouts.get(_linked(drafts[p.name], p.name, where), layout.Margins.TEXT)
 
-    by_part: dict[str, list[str]] = {p.name: [] for p in parts}
-    for anchor, part in where.items():
-        by_part[part].append(anchor)
+    by_part: dict[str, list[str]] = {p.name: [] for p in chapters}
+    for anchor, chapter in where.items():
+        by_part[chapter].append(anchor)
 
     def pages(counts: Mapping[str, int]) -> dict[str, str]:
         """Each anchor's page number; a placeholder as wide while a page count is unknown."""
-        placeholder = "8" * len(str(sum(counts.values()) + len(parts)))
+        placeholder = "8" * len(str(sum(counts.values()) + len(chapters)))
         start, numbers, unknown = 1, {}, False
-        for p in parts:
+        for p in chapters:
             here = got.get(p.name)
             for anchor in by_part[p.name]:
                 if unknown or here is None:
@@ -155,9 +155,9 @@ def build_handout(parts: Sequence[Part], render: Render, layouts: Layouts) -> Ha
         return numbers
 
     counts = {name: len(g.laid.page_names) for name, g in got.items()}
-    numbered = [p for p in parts if p.numbered]
-    if (numbered and not parts[-1].numbered) or len(numbered) > 1:
-        # the first numbered part's page count moves the anchors after it: count it first,
+    numbered = [p for p in chapters if p.numbered]
+    if (numbered and not chapters[-1].numbered) or len(numbered) > 1:
+        # the first numbered chapter's page count moves the anchors after it: count it first,
         # with placeholder numbers, and lay it out last, once the others are counted
         lead = numbered.pop(0)
         counts[lead.name] = layouts.count(_linked(render(lead.name, pages({})), lead.name, where))
@@ -172,7 +172,7 @@ def build_handout(parts: Sequence[Part], render: Render, layouts: Layouts) -> Ha
                 changed = True
         if not changed:
             break
-    ordered = [got[p.name] for p in parts]
+    ordered = [got[p.name] for p in chapters]
     names = [name for g in ordered for name in g.laid.page_names]
     head = ordered[-1].html.split("<body", 1)[0]  # not the cover's: it has the build date
     stamp = layouts.get(layout.stamp_html(head, names), layout.Margins.NUMBERS)

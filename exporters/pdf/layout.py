@@ -1,10 +1,10 @@
 """WeasyPrint: lay out one HTML document, and keep what the build must report about it.
 
-A document is laid out whole (a per-module PDF), as a part of the handout (without the margin
+A document is laid out whole (a per-module PDF), as a chapter of the handout (without the margin
 boxes that show page numbers: the numbers of the whole are not known yet), or as the stamp that
 holds only those margin boxes, one page per page of the handout. A `Laid` result is also what the
 part store keeps: the PDF plus a one-line JSON header with the page names, the page each anchor
-is on and the renderer's warnings, so a part reused from the store reports the same diagnostics
+is on and the renderer's warnings, so a chapter reused from the store reports the same diagnostics
 as one laid out afresh, and its anchors' page numbers are known without reading the PDF.
 """
 
@@ -21,7 +21,7 @@ from enum import Enum
 from html import escape
 from typing import Any
 
-from ._pdf_fetch import BASE_URL, BuildFetcher
+from .fetch import BASE_URL, BuildFetcher
 
 # PDF/UA-1 (WeasyPrint's pdf_variant, tested with WeasyPrint 70) gives a tagged PDF: a structure
 # tree from the HTML (H1/H2, P, L/LI, Table/TH/TD, Link, Figure with the image's alt as /Alt),
@@ -36,7 +36,7 @@ _PAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 class Margins(Enum):
     ALL = "all"  # a document on its own
-    TEXT = "text"  # a part: margin boxes without page numbers
+    TEXT = "text"  # a chapter: margin boxes without page numbers
     NUMBERS = "numbers"  # the stamp: only the margin boxes with page numbers
 
 
@@ -199,7 +199,7 @@ def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) 
 def stamp_html(head: str, page_names: Sequence[str]) -> str:
     """A document of empty pages named like the handout's: its margin boxes are the stamp.
 
-    `head` is a part's markup up to its `<body>` (its stylesheets define the margin boxes).
+    `head` is a chapter's markup up to its `<body>` (its stylesheets define the margin boxes).
     """
     pages = []
     for i, name in enumerate(page_names):

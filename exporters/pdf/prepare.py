@@ -1,14 +1,14 @@
-"""Make a part of the handout ready to join, once, when it is laid out (the store keeps it so).
+"""Make a chapter of the handout ready to join, once, when it is laid out (the store keeps it so).
 
-What needs only the part itself is done here rather than at every join:
+What needs only the chapter itself is done here rather than at every join:
 - structure element ids (`/ID`, and the `/Headers` of table cells that name them; WeasyPrint
-  makes them from the part's object numbers) get a prefix from the part's digest, so they are
+  makes them from the chapter's object numbers) get a prefix from the chapter's digest, so they are
   unique in the whole;
-- a link to another part's anchor, which the part cannot hold, is laid out as a link to
+- a link to another chapter's anchor, which the chapter cannot hold, is laid out as a link to
   `LINK_ORIGIN#anchor`; it becomes a link to the named destination `anchor`;
 - the elements whose parent is the `Document` element without being listed in it (WeasyPrint
   tags the margin boxes that way) are listed under `UNLISTED` in the structure tree root, so
-  the join gives them the whole's `Document` as parent without searching the part for them.
+  the join gives them the whole's `Document` as parent without searching the chapter for them.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ from urllib.parse import unquote
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-from ._pdf_objects import items, number_tree, open_pdf, save_pdf, structure
+from .objects import items, number_tree, open_pdf, save_pdf, structure
 
-# A link to another part: WeasyPrint keeps it as a URI action, joined into an internal link here.
+# A link to another chapter: WeasyPrint keeps it as a URI action, joined into an internal link here.
 LINK_ORIGIN = "https://coursec.invalid/part-link"
-UNLISTED = Name("/CsUnlisted")  # in a prepared part's structure tree root (never in the whole)
+UNLISTED = Name("/CsUnlisted")  # in a prepared chapter's structure tree root (never in the whole)
 
 
 def prepare(data: bytes, digest: str) -> bytes:
-    """A part as WeasyPrint wrote it, made ready to join; `digest` names what the part holds."""
+    """A chapter as WeasyPrint wrote it, made ready to join; `digest` names what it holds."""
     pdf = open_pdf(data)
     found = structure(pdf)
     if found is not None:
@@ -80,7 +80,7 @@ def _unlisted(document: Dictionary, entries: Sequence[pikepdf.Object]) -> list[D
 
 
 def _link(annotation: Dictionary) -> None:
-    """A link to another part's anchor turned into a link to the named destination."""
+    """A link to another chapter's anchor turned into a link to the named destination."""
     action = annotation.get(Name.A)
     uri = action.get(Name.URI) if isinstance(action, Dictionary) else None
     if not isinstance(uri, String) or not str(uri).startswith(LINK_ORIGIN + "#"):

@@ -1,19 +1,19 @@
-"""Join the parts of the handout, each made ready by `_pdf_prepare`, into one tagged PDF, and
+"""Join the chapters of the handout, each made ready by `_pdf_prepare`, into one tagged PDF, and
 stamp the page numbers on it.
 
-pikepdf (qpdf) copies each part's pages, and what they and the kept structure refer to, into
+pikepdf (qpdf) copies each chapter's pages, and what they and the kept structure refer to, into
 the whole with references renumbered, and writes the whole with object streams. The join takes
-the parts in page order and lets each go once copied. It keeps what makes the whole a tagged PDF:
-- one structure tree: the elements whose parent is a part's `Document` element (those it lists,
+the chapters in page order and lets each go once copied. It keeps what makes the whole a tagged PDF:
+- one structure tree: the elements whose parent is a chapter's `Document` element (those it lists,
   in page order, and the unlisted ones) get the whole's `Document` as parent;
 - one parent tree: page *i* of the whole has `/StructParents i`, and the link annotations get
   the keys after the last page, in order, each with its `/StructParent` changed to match;
 - font subset names unique in the whole: WeasyPrint makes the six capitals from the font alone,
-  so two parts' different subsets of a font would share a name (every font passes here, so a
+  so two chapters' different subsets of a font would share a name (every font passes here, so a
   later join could also keep one copy of identical font programs);
-- the outline (bookmarks) and the named destinations of all parts;
+- the outline (bookmarks) and the named destinations of all chapters;
 - catalog entries (`/Lang`, `/MarkInfo`, `/ViewerPreferences`), the XMP metadata (PDF/UA
-  identification) and the document information of the first part, whose `<head>` all parts
+  identification) and the document information of the first chapter, whose `<head>` all chapters
   share.
 
 The stamp is a PDF with one page per page of the whole, holding only the page numbers; each of
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from ._pdf_objects import (
+from .objects import (
     PdfJoinError,
     items,
     name_tree,
@@ -39,7 +39,7 @@ from ._pdf_objects import (
     save_pdf,
     structure,
 )
-from ._pdf_prepare import UNLISTED
+from .prepare import UNLISTED
 
 _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+")
 
@@ -52,11 +52,11 @@ class Stamp:
     stamped: Sequence[bool]
 
 
-def join(parts: Sequence[bytes], stamp: Stamp | None, identifier: bytes) -> bytes:
-    """One PDF of all pages of `parts` in order, with the page numbers of `stamp` drawn over
+def join(chapters: Sequence[bytes], stamp: Stamp | None, identifier: bytes) -> bytes:
+    """One PDF of all pages of `chapters` in order, with the page numbers of `stamp` drawn over
     them; the first half of its `/ID` is `identifier`, the second a digest of its bytes."""
     whole = _Whole()
-    for data in parts:
+    for data in chapters:
         whole.add(open_pdf(data))
     if stamp is not None:
         whole.stamp(open_pdf(stamp.pdf), stamp.stamped)
@@ -73,19 +73,19 @@ class _OutlineItem:
 
 @dataclass(slots=True)
 class _Whole:
-    """The PDF being joined: parts are added in page order, then `write` gives the file."""
+    """The PDF being joined: chapters are added in page order, then `write` gives the file."""
 
     out: Pdf = field(default_factory=pikepdf.new)
-    first: Pdf | None = None  # the first part: catalog entries and document information
+    first: Pdf | None = None  # the first chapter: catalog entries and document information
     document: Dictionary | None = None  # the `Document` structure element
     kids: list[pikepdf.Object] = field(default_factory=list)  # what it lists, in page order
     page_nums: list[pikepdf.Object | int] = field(default_factory=list)  # parent tree entries
     # the link annotations (None: not found on a page) with their parent tree entries, in
-    # order: their keys follow the last page's, known once every part is in
+    # order: their keys follow the last page's, known once every chapter is in
     annotations: list[tuple[Dictionary | None, pikepdf.Object]] = field(default_factory=list)
     outline: list[_OutlineItem] = field(default_factory=list)
     names: dict[str, dict[bytes, pikepdf.Object]] = field(default_factory=dict)
-    sources: int = 0  # the PDFs whose fonts came in (parts and the stamp)
+    sources: int = 0  # the PDFs whose fonts came in (chapters and the stamp)
     subset_tags: set[str] = field(default_factory=set)
 
     def adopt(self, source: Pdf, value: pikepdf.Object) -> pikepdf.Object:
@@ -98,7 +98,7 @@ class _Whole:
         return self.out.copy_foreign(source.make_indirect(value)).__copy__()
 
     def add(self, source: Pdf) -> None:
-        """Append the pages of a part, with its structure, outline and destinations."""
+        """Append the pages of a chapter, with its structure, outline and destinations."""
         if self.first is None:
             self.first = source
         first_page = len(self.out.pages)
@@ -109,11 +109,11 @@ class _Whole:
         if found is not None:
             unlisted = found[0].get(UNLISTED)
             if not isinstance(unlisted, Array):
-                raise PdfJoinError("a part was not made ready to join")
+                raise PdfJoinError("a chapter was not made ready to join")
             children += [element for element in unlisted if isinstance(element, Dictionary)]
         for element in children:  # copied without it: the whole's `Document` takes its place
             del element.P
-        annotations: dict[int, Dictionary] = {}  # the part's parent tree key -> one copied
+        annotations: dict[int, Dictionary] = {}  # the chapter's parent tree key -> one copied
         for i, page in enumerate(source.pages):
             if Name.StructParents in page.obj:
                 page.obj.StructParents = first_page + i
@@ -219,7 +219,7 @@ class _Whole:
         """The whole as a file."""
         out, first = self.out, self.first
         if first is None:
-            raise PdfJoinError("no part to join")
+            raise PdfJoinError("no chapter to join")
         catalog = out.Root
         if self.outline:
             outlines = out.make_indirect(Dictionary())

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from coursec.active_content import shipped_bytes
 from coursec.plan import BuildPlan
 
-from ._pdf_svg import printable_svg
+from .svg import printable_svg
 
 PRINT_DIR = "print"
 # Every resource URL of a handout lives under this origin (a reserved, unresolvable name:

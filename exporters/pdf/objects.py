@@ -1,5 +1,5 @@
 """PDF files through pikepdf (qpdf): read and write them the same way every time, and read the
-arrays, number trees and structure tree that preparing and joining parts walk."""
+arrays, number trees and structure tree that preparing and joining chapters walk."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pikepdf import Array, Dictionary, Name, Pdf
 
 
 class PdfJoinError(ValueError):
-    """A part is not a PDF that can be joined, or the parts do not fit together."""
+    """A chapter is not a PDF that can be joined, or the chapters do not fit together."""
 
 
 def open_pdf(data: bytes) -> Pdf:
