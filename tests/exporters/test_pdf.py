@@ -42,6 +42,8 @@ from coursec.schema import Question
 from support import settings
 from support.pdf import outline
 
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
+
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
 POPPLER = pytest.mark.skipif(
     not (shutil.which("pdftotext") and shutil.which("pdffonts")), reason="needs poppler-utils"

@@ -24,6 +24,8 @@ from coursec.exporters.pdf.tables import fit_tables
 from coursec.loading import load_course
 from coursec.render import render
 
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
+
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCKS = HEADINGS | {"p", "li", "tr", "pre", "img", "dt", "dd", "figcaption", "blockquote"}
 MM = 96 / 25.4  # CSS pixels

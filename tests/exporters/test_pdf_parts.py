@@ -31,6 +31,8 @@ from coursec.loading import load_course
 from coursec.render import render
 from support.pdf import outline
 
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
+
 EPOCH = "1700000000"
 WORDS = "Widgets are small gadgets that people keep in drawers and forget about. "
 

@@ -25,6 +25,8 @@ from support import settings
 from support.quiz import quiz_views
 from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
 
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
+
 POPPLER = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 
 
