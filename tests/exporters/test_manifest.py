@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from coursec.exporters._manifest import (
+from coursec.exporters.scorm.manifest import (
     ManifestItem,
     ManifestSpec,
     build_manifest,

@@ -364,7 +364,7 @@ def sco_config(pkg_dir: Path, launch: str) -> dict[str, Any]:
 
 def suspend_budget(config: dict[str, Any]) -> int:
     """The SCO's worst-case suspend_data: its sections and its knowledge checks' answers."""
-    from coursec.exporters._scorm_state import worst_case_suspend_length
+    from coursec.exporters.scorm.state import worst_case_suspend_length
 
     quizzes = [int(q["stateLength"]) for q in config.get("quiz", [])]
     return worst_case_suspend_length(len(config["sections"]), quizzes)

@@ -27,7 +27,7 @@ from coursec.site import (
 )
 from coursec.site import shared_files as site_shared_files
 
-from ._scorm_state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
+from .state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
 
 
 class Packaging(StrEnum):
@@ -96,7 +96,7 @@ class _ScormExporter:
     options_key: ClassVar[str] = "scorm"  # both editions read the same options
 
     def _sco(self, course: Course, sco: str, modules: list[Module], multi: bool) -> dict[str, Any]:
-        from ._manifest import item_identifier, objective_global_id
+        from .manifest import item_identifier, objective_global_id
 
         sections = [s.id for m in modules for s in m.sections]
         quizzes = _quizzes(course, modules)
@@ -157,7 +157,7 @@ class _ScormExporter:
             )
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
-        from ._manifest import ManifestItem, ManifestSpec, manifest_bytes  # lxml: only here
+        from .manifest import ManifestItem, ManifestSpec, manifest_bytes  # lxml: only here
 
         course = plan.course
         options = ctx.options if isinstance(ctx.options, ScormOptions) else ScormOptions()
