@@ -684,7 +684,7 @@ def test_failing_exporter_in_a_worker_keeps_previous_output(
     run_build(root, out)
     before = tree_state(out)
     (root / "modules" / "one.md").write_text(MODULE_MD.replace("Module one", "Changed"))
-    monkeypatch.setattr("coursec.exporters.scorm.write_zip", _explode)
+    monkeypatch.setattr("coursec.exporters.content_package.write_zip", _explode)
     # forked workers inherit the patch; other start methods would re-import the real one (the
     # pool picks forkserver when another test left threads running, e.g. the browser's)
     monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
