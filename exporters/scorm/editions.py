@@ -161,9 +161,7 @@ class Scorm2004(ScormEdition):
         return (_seq("sequencing", None, *sequencing),)
 
 
-SCORM_12 = Scorm12()
-SCORM_2004 = Scorm2004()
-EDITIONS: dict[str, ScormEdition] = {e.name: e for e in (SCORM_12, SCORM_2004)}
+EDITIONS: dict[str, ScormEdition] = {e.name: e for e in (Scorm12(), Scorm2004())}
 
 
 def edition_named(name: str) -> ScormEdition:
