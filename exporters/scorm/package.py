@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from coursec.export import PartStore
+from coursec.model import Course, Module
 from coursec.output import OutputFile
 from coursec.plan import BuildPlan
 from coursec.site import PageMode, render_course_page, render_module_page, shared_files
@@ -22,37 +23,28 @@ def _sco_pages(
     """Multi-SCO: each module's page is a SCO; single-SCO: one page with the whole course."""
     course = plan.course
     mode = PageMode(edition.name, multi)
-    pages: list[OutputFile] = []
-    items: list[ManifestItem] = []
-    if multi:
-        for rendered in plan.modules:
-            module = rendered.module
-            settings = sco_settings(edition, course, module.id, [module], True)
-            page = render_module_page(plan, rendered, mode, settings, parts)
-            score = mastery_score(course, [module])
-            scorm_objectives = objective_ids([module])
-            pages.append(page)
-            items.append(
-                ManifestItem(
-                    module.id, module.title, page.path, (page.path,), scorm_objectives, score
-                )
-            )
-    else:
+    if not multi:
         modules = [r.module for r in plan.modules]
         settings = sco_settings(edition, course, "course", modules, False)
         page = render_course_page(plan, mode, settings, parts)
+        return [page], [_item(course, course.id, course.spec.title, page, modules)]
+    pages: list[OutputFile] = []
+    items: list[ManifestItem] = []
+    for rendered in plan.modules:
+        module = rendered.module
+        settings = sco_settings(edition, course, module.id, [module], True)
+        page = render_module_page(plan, rendered, mode, settings, parts)
         pages.append(page)
-        items.append(
-            ManifestItem(
-                course.id,
-                course.spec.title,
-                page.path,
-                (page.path,),
-                objective_ids(modules),
-                mastery_score(course, modules),
-            )
-        )
+        items.append(_item(course, module.id, module.title, page, [module]))
     return pages, items
+
+
+def _item(
+    course: Course, identifier: str, title: str, page: OutputFile, modules: list[Module]
+) -> ManifestItem:
+    objectives = objective_ids(modules)
+    score = mastery_score(course, modules)
+    return ManifestItem(identifier, title, page.path, (page.path,), objectives, score)
 
 
 def write_scorm_package(
