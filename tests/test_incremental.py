@@ -684,7 +684,7 @@ def test_failing_exporter_in_a_worker_keeps_previous_output(
     run_build(root, out)
     before = tree_state(out)
     (root / "modules" / "one.md").write_text(MODULE_MD.replace("Module one", "Changed"))
-    monkeypatch.setattr("coursec.exporters.scorm.write_zip", _explode)
+    monkeypatch.setattr("coursec.exporters.content_package.write_zip", _explode)
     # forked workers inherit the patch; other start methods would re-import the real one (the
     # pool picks forkserver when another test left threads running, e.g. the browser's)
     monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
@@ -795,3 +795,23 @@ def test_progress_events_cover_every_stage(make_course: MakeCourse, tmp_path: Pa
     assert finished[5:] == [("write", "")]
     render = [e for e in events if e.stage == "render" and e.kind == "advance"]
     assert sum(e.count for e in render) == 1
+
+
+def test_the_code_digest_covers_every_module_of_coursec() -> None:
+    """An edit to any of coursec's own modules (core, subpackages, exporters) is a rebuild."""
+    import coursec.exporters.html
+    import coursec.exporters.pdf.join
+    import coursec.exporters.scorm.package
+    import coursec.incremental.cache
+    import coursec.render
+    from coursec.incremental import fingerprint
+
+    dirs = fingerprint._code_dirs()
+    for module in (
+        coursec.render,
+        coursec.incremental.cache,
+        coursec.exporters.html,
+        coursec.exporters.pdf.join,
+        coursec.exporters.scorm.package,
+    ):
+        assert any(Path(str(module.__file__)).resolve().is_relative_to(d) for d in dirs), module

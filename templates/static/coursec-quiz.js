@@ -15,7 +15,7 @@
  * The attempt, its answers and whether it was checked are saved after every change:
  *
  *   - inside an LMS, through the SCORM runtime (window.coursecScorm.quizStore(quizId), which keeps
- *     the segment in cmi.suspend_data; exporters/_scorm_state.py budgets its worst case);
+ *     the segment in cmi.suspend_data; exporters/scorm/state.py budgets its worst case);
  *   - otherwise in localStorage ("coursec-quiz:<course>:<quiz>"), tied to a hash of the quiz data
  *     so that a changed quiz starts afresh.
  *

@@ -11,9 +11,9 @@ from playwright.sync_api import Frame, Page
 
 from conftest import REFERENCE_COURSE, MakeCourse
 from coursec.build import build
-from coursec.exporters._manifest import objective_global_id
-from coursec.exporters._scorm_state import SUSPEND_LIMITS
 from coursec.exporters.scorm import Packaging
+from coursec.exporters.scorm.identifiers import objective_global_id
+from coursec.exporters.scorm.state import SUSPEND_LIMITS
 from coursec.loading import load_course
 from coursec.options import BuildOptions
 from support import settings

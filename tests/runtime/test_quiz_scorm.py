@@ -22,8 +22,8 @@ from playwright.sync_api import Frame, Page
 
 from conftest import COURSE_YML, MakeCourse
 from coursec.build import build
-from coursec.exporters._scorm_state import SUSPEND_LIMITS
 from coursec.exporters.scorm import Packaging
+from coursec.exporters.scorm.state import SUSPEND_LIMITS
 from coursec.loading import load_course
 from coursec.model import Course
 from coursec.options import BuildOptions

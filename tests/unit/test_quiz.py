@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import REFERENCE_COURSE
-from coursec.exporters._scorm_state import encode_state, worst_case_suspend_length
+from coursec.exporters.scorm.state import encode_state, worst_case_suspend_length
 from coursec.inline import InlineMarkdown
 from coursec.loading import load_course
 from coursec.model import Course

@@ -92,7 +92,8 @@ def tree_digest(directory: Path) -> str | None:
 
 
 def _code_dirs() -> list[Path]:
-    dirs = [Path(__file__).resolve().parent]
+    """coursec's own code: the core package (with every subpackage) and the exporters."""
+    dirs = [Path(__file__).resolve().parents[1]]  # src/coursec, not this incremental/ folder
     try:
         from importlib.util import find_spec
 
