@@ -22,7 +22,7 @@ from coursec.export import Artifact, ExportContext
 
 if TYPE_CHECKING:
     from coursec.plan import BuildPlan
-    from coursec.site import Edition
+    from coursec.questions.interactions import Edition
 
 
 class Packaging(StrEnum):

@@ -17,7 +17,7 @@ from ..content_package import Attributes, Node
 from ..lom import IEEE_LOM, IMS_MD_1_2_1, Described, lom_record
 
 if TYPE_CHECKING:
-    from coursec.site import Edition
+    from coursec.questions.interactions import Edition
 
 ScormType = Literal["sco", "asset"]
 

@@ -36,7 +36,7 @@ from .identifiers import item_identifier, module_objective_id, objective_global_
 if TYPE_CHECKING:
     from lxml import etree
 
-    from coursec.site import Edition
+    from coursec.questions.interactions import Edition
 
 __all__ = [
     "SHARED_RESOURCE_ID",

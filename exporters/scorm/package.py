@@ -22,7 +22,7 @@ def _sco_pages(
 ) -> tuple[list[OutputFile], list[ManifestItem]]:
     """Multi-SCO: each module's page is a SCO; single-SCO: one page with the whole course."""
     course = plan.course
-    mode = PageMode(edition.name, multi)
+    mode = PageMode(packaged=True, one_page=not multi, choice=edition.choice_navigation)
     if not multi:
         modules = [r.module for r in plan.modules]
         settings = sco_settings(edition, course, "course", modules, False)
