@@ -320,7 +320,8 @@ def course_yml(files: list[str], modules: int, seed: int) -> str:
         "keywords": ["benchmark", "AI safety", "alignment"],
         "duration_minutes": 30 * modules,
         "modules": [f"modules/{name}" for name in files],
-        "scorm": {"packaging": "multi-sco", "completion": "viewed-all"},
+        "completion": "viewed-all",
+        "scorm": {"packaging": "multi-sco"},
         "pdf": {"per_module": False},
     }
     return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)

@@ -287,8 +287,8 @@ def dump_print_html(course_dir: Path, dest: Path) -> Path:
     HTML is the very document `coursec build --format pdf` lays out; the resources it references
     go beside it at the same relative paths, where WeasyPrint's default fetcher finds them.
     """
-    from coursec.course import load_course
-    from coursec.exporters import pdf
+    from coursec.exporters.pdf import handout as pdf
+    from coursec.loading import load_course
     from coursec.render import render
 
     loaded = load_course(course_dir)

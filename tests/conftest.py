@@ -48,6 +48,35 @@ Widgets and gadgets are explained here.
 MakeCourse = Callable[..., Path]
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers: a test that uses the browser fixtures is a `browser` test; one that drives
+    Chromium or lays a PDF out with WeasyPrint (`pdf`) is `slow` too, so `-m "not slow"` is the
+    quick tier for an edit loop."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("browser") or item.get_closest_marker("pdf"):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _weasyprint_only_in_pdf_tests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that lays a PDF out in this process must say so (`@pytest.mark.pdf`): every
+    WeasyPrint layout goes through coursec.exporters.pdf.layout, which fails the test if not."""
+    if request.node.get_closest_marker("pdf"):
+        return
+    from coursec.exporters.pdf import layout
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        pytest.fail("this test lays out a PDF: mark it @pytest.mark.pdf", pytrace=False)
+
+    monkeypatch.setattr(layout, "lay_out", refuse)
+    monkeypatch.setattr(layout, "count_pages", refuse)
+
+
 @pytest.fixture(params=sorted(COURSES))
 def course_dir(request: pytest.FixtureRequest) -> Path:
     """Each course of courses/ in turn (tests using it run once per course)."""

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import COURSE_YML, MODULE_MD, MakeCourse
 from coursec.build import build
-from coursec.course import load_course
+from coursec.loading import load_course
 from coursec.options import BuildOptions
 
 FAST = ("html", "scorm12", "scorm2004")

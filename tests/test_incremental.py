@@ -15,18 +15,19 @@ import pytest
 from click.testing import CliRunner
 
 import coursec.build
-import coursec.course
+import coursec.executor
 import coursec.exporters.html
+import coursec.loading
 import coursec.render
 import coursec.site
 import coursec.theme
-import coursec.workers
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildEvent, BuildResult, build
-from coursec.cache import CACHE_DIR, MANIFEST
 from coursec.cli import cli
+from coursec.exporters.scorm import Packaging
+from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 from coursec.options import BuildOptions
-from coursec.schema import Packaging
+from support import settings
 
 FAST = ("html", "scorm12")
 EPOCH = "1767225600"
@@ -167,13 +168,13 @@ def test_one_changed_module_is_the_only_one_rendered(
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The section prefix of every module body the loader parses in this process."""
     calls: list[str] = []
-    real = coursec.course.parse_body
+    real = coursec.loading.parse_body
 
     def counting(text, section_prefix, allow_html):  # type: ignore[no-untyped-def]
         calls.append(section_prefix)
         return real(text, section_prefix, allow_html)
 
-    monkeypatch.setattr(coursec.course, "parse_body", counting)
+    monkeypatch.setattr(coursec.loading, "parse_body", counting)
     return calls
 
 
@@ -299,7 +300,7 @@ def test_a_tampered_piece_is_made_again(
     out = tmp_path / "out"
     run_build(root, out)
     expected = tree_digest(out / "html")
-    pieces = out / CACHE_DIR / "pieces"
+    pieces = out / CACHE_DIR / "parts"
     if tamper:
         for piece in pieces.iterdir():
             piece.write_bytes(piece.read_bytes().replace(b"Widgets", b"TAMPERED"))
@@ -334,17 +335,17 @@ def test_option_and_theme_changes_rebuild_but_reuse_bodies(
 ) -> None:
     root, out = make_course(), tmp_path / "out"
     run_build(root, out)
-    packaged = run_build(root, out, packaging=Packaging.MULTI_SCO)
+    packaged = run_build(root, out, settings=settings.scorm(Packaging.MULTI_SCO))
     assert not packaged.up_to_date and packaged.cache == "the build options changed"
     assert packaged.rendered == [] and packaged.reused == ["one"]
 
     css = root / "templates" / "static" / "course.css"
     css.parent.mkdir(parents=True)
     css.write_text("body { color: rebeccapurple }\n")
-    themed = run_build(root, out, packaging=Packaging.MULTI_SCO)
+    themed = run_build(root, out, settings=settings.scorm(Packaging.MULTI_SCO))
     assert not themed.up_to_date and themed.rendered == []
     assert "rebeccapurple" in (out / "html" / "static" / "course.css").read_text()
-    assert run_build(root, out, packaging=Packaging.MULTI_SCO).up_to_date
+    assert run_build(root, out, settings=settings.scorm(Packaging.MULTI_SCO)).up_to_date
 
 
 RED_SVG = '<svg xmlns="http://www.w3.org/2000/svg"><rect fill="red" width="1" height="1"/></svg>'
@@ -654,8 +655,8 @@ def test_worker_processes_give_the_serial_output(
     parses: list[str],
 ) -> None:
     """Forked workers inherit the course; spawned ones get it pickled, and rebuild the theme."""
-    monkeypatch.setattr(coursec.workers, "START_METHOD", start_method)
-    monkeypatch.setattr(coursec.build, "RENDER_POOL_MIN", 4)  # workers load and render too
+    monkeypatch.setattr(coursec.executor, "START_METHOD", start_method)
+    monkeypatch.setattr(coursec.executor, "POOL_MIN", 4)  # workers load and render too
     serial = run_build(many_modules, tmp_path / "j1", ("html", "scorm12", "scorm2004"))
     assert len(parses) == 12
     parses.clear()
@@ -665,7 +666,7 @@ def test_worker_processes_give_the_serial_output(
     assert tree_digest(tmp_path / "j1") == tree_digest(tmp_path / "j2")
     page_five = page(tmp_path / "j2", "m05.html")
     assert 'href="m04.html"' in page_five and 'href="m04.html#m04-widgets-and-gadgets"' in page_five
-    # incremental rebuilds too: restored modules and kept pieces travel to the workers
+    # incremental rebuilds too: restored modules and kept parts travel to the workers
     m03 = many_modules / "modules" / "m03.md"
     m03.write_text(m03.read_text().replace("part m03", "part three, revised"))
     formats = ("html", "scorm12", "scorm2004")
@@ -683,10 +684,10 @@ def test_failing_exporter_in_a_worker_keeps_previous_output(
     run_build(root, out)
     before = tree_state(out)
     (root / "modules" / "one.md").write_text(MODULE_MD.replace("Module one", "Changed"))
-    monkeypatch.setattr("coursec.exporters.scorm.write_zip", _explode)
+    monkeypatch.setattr("coursec.exporters.content_package.write_zip", _explode)
     # forked workers inherit the patch; other start methods would re-import the real one (the
     # pool picks forkserver when another test left threads running, e.g. the browser's)
-    monkeypatch.setattr(coursec.workers, "START_METHOD", "fork")
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
 
     with pytest.raises(RuntimeError, match="disk on fire"):
         build(root, BuildOptions(formats=FAST, out_dir=out, jobs=2))
@@ -708,9 +709,9 @@ try:
     cli.main(args=sys.argv[1:], prog_name="coursec")
 except SystemExit:
     pass
-heavy = ("weasyprint", "lxml", "rich", "pydyf", "coursec.exporters.pdf")
+heavy = ("weasyprint", "lxml", "rich", "pydyf", "pikepdf", "coursec.exporters.pdf.handout")
 print("HEAVY=" + ",".join(m for m in heavy if m in sys.modules))
-print("CORE=" + ",".join(m for m in ("coursec.course", "pydantic", "jinja2") if m in sys.modules))
+print("CORE=" + ",".join(m for m in ("coursec.loading", "pydantic", "jinja2") if m in sys.modules))
 """
 
 
@@ -737,7 +738,7 @@ def test_up_to_date_build_does_not_load_the_course(tmp_path: Path) -> None:
     args = ("build", str(REFERENCE_COURSE), "--format", "html,scorm12", "--out", str(out), "-q")
     assert os.environ["SOURCE_DATE_EPOCH"] == EPOCH  # inherited: both builds date alike
     first = probe(*args)
-    assert "coursec.course" in first["CORE"]
+    assert "coursec.loading" in first["CORE"]
     second = probe(*args)
     assert second == {"HEAVY": [], "CORE": []}
 
@@ -794,3 +795,23 @@ def test_progress_events_cover_every_stage(make_course: MakeCourse, tmp_path: Pa
     assert finished[5:] == [("write", "")]
     render = [e for e in events if e.stage == "render" and e.kind == "advance"]
     assert sum(e.count for e in render) == 1
+
+
+def test_the_code_digest_covers_every_module_of_coursec() -> None:
+    """An edit to any of coursec's own modules (core, subpackages, exporters) is a rebuild."""
+    import coursec.exporters.html
+    import coursec.exporters.pdf.join
+    import coursec.exporters.scorm.package
+    import coursec.incremental.cache
+    import coursec.render
+    from coursec.incremental import fingerprint
+
+    dirs = fingerprint._code_dirs()
+    for module in (
+        coursec.render,
+        coursec.incremental.cache,
+        coursec.exporters.html,
+        coursec.exporters.pdf.join,
+        coursec.exporters.scorm.package,
+    ):
+        assert any(Path(str(module.__file__)).resolve().is_relative_to(d) for d in dirs), module

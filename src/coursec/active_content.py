@@ -29,7 +29,7 @@ from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.files import read_bytes
 
 if TYPE_CHECKING:
-    from coursec.course import Module
+    from coursec.model import Module
 
 SCRIPTED_SUFFIXES = frozenset(
     {".html", ".htm", ".xhtml", ".xht", ".shtml", ".mht", ".mhtml", ".hta", ".js", ".mjs"}

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from coursec import __version__
+from coursec.cli_progress import BuildReporter, build_summary
 from coursec.diagnostics import Diagnostic, Severity, to_json
 
 if TYPE_CHECKING:
-    from coursec.build import BuildEvent, BuildResult
+    from coursec.build import BuildResult
     from coursec.options import BuildOptions
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
@@ -87,9 +88,9 @@ def cli() -> None:
 @_guard
 def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> None:
     """Validate a course folder and report every problem with its file:line:col."""
-    from coursec.course import load_course
     from coursec.coverage import coverage, coverage_table
     from coursec.diagnostics import promote_warnings
+    from coursec.loading import load_course
 
     loaded = load_course(course_dir)
     diagnostics = promote_warnings(loaded.diagnostics) if strict else loaded.diagnostics
@@ -127,13 +128,20 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option(
-    "--packaging",
-    type=click.Choice(["multi-sco", "single-sco"]),
-    help="SCORM: one SCO per module or one for the course (overrides course.yml).",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="KEY.OPTION=VALUE",
+    help="An exporter's option, over course.yml's (e.g. pdf.review=true); repeatable.",
 )
-@click.option("--pdf-per-module", is_flag=True, default=None, help="Also write a PDF per module.")
-@click.option("--review", is_flag=True, help="PDF: DRAFT watermark and source lines in the margin.")
-@click.option("--learner", is_flag=True, help="PDF: a learner's copy, without the answer key.")
+@click.option(
+    "--packaging",
+    metavar="multi-sco|single-sco",
+    help="= --set scorm.packaging=…: one SCO per module or one for the course.",
+)
+@click.option("--pdf-per-module", is_flag=True, help="= --set pdf.per_module=true.")
+@click.option("--review", is_flag=True, help="= --set pdf.review=true: DRAFT, source lines.")
+@click.option("--learner", is_flag=True, help="= --set pdf.learner=true: no answer key.")
 @click.option(
     "-j",
     "--jobs",
@@ -157,8 +165,9 @@ def build_cmd(
     formats: str,
     out_dir: Path | None,
     strict: bool,
+    settings: tuple[str, ...],
     packaging: str | None,
-    pdf_per_module: bool | None,
+    pdf_per_module: bool,
     review: bool,
     learner: bool,
     jobs: int | None,
@@ -174,21 +183,27 @@ def build_cmd(
     running and rebuilds after every change, until Ctrl-C.
     """
     from coursec.build import build
-    from coursec.options import BuildOptions
+    from coursec.options import BuildOptions, parse_settings
 
-    chosen = None
-    if packaging:
-        from coursec.schema import Packaging
-
-        chosen = Packaging(packaging)
+    shortcuts = [
+        setting
+        for flag, setting in (
+            (packaging, f"scorm.packaging={packaging}"),
+            (pdf_per_module, "pdf.per_module=true"),
+            (review, "pdf.review=true"),
+            (learner, "pdf.learner=true"),
+        )
+        if flag
+    ]
+    try:
+        chosen = parse_settings([*shortcuts, *settings])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from exc
     options = BuildOptions(
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         out_dir=out_dir,
         strict=strict,
-        packaging=chosen,
-        pdf_per_module=pdf_per_module,
-        review=review,
-        learner=learner,
+        settings=chosen,
         jobs=jobs,
         clean=clean,
         force=force,
@@ -196,7 +211,7 @@ def build_cmd(
     if watch:
         _watch(course_dir, options)
         return
-    reporter = _BuildReporter(quiet)
+    reporter = BuildReporter(quiet)
     try:
         result = build(course_dir, options, reporter.event)
     finally:
@@ -206,7 +221,7 @@ def build_cmd(
         click.echo("build failed: nothing was written", err=True)
         sys.exit(EXIT_ERRORS)
     if not quiet:
-        _build_summary(result)
+        build_summary(result)
 
 
 def _watch(course_dir: Path, options: BuildOptions) -> None:
@@ -236,148 +251,17 @@ def _watch(course_dir: Path, options: BuildOptions) -> None:
         click.echo("stopped watching", err=True)
 
 
-_STAGE_TITLES = {
-    "check": "Checking the output",
-    "load": "Loading the course",
-    "render": "Rendering modules",
-    "write": "Writing the output",
-}
-
-
-class _BuildReporter:
-    """Build progress on stderr: a live rich display on a terminal, else plain lines.
-
-    The display is refreshed from the build's own events (no refresh thread), so the build may
-    still fork its worker processes safely.
-    """
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.live: Any = None
-        self.tasks: dict[str, Any] = {}
-        if not quiet and sys.stderr.isatty():
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                SpinnerColumn,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            console = Console(stderr=True)
-            if console.is_terminal and not console.is_dumb_terminal:
-                self.live = Progress(
-                    SpinnerColumn(finished_text="[green]✓"),
-                    TextColumn("{task.description:<24}"),
-                    BarColumn(bar_width=30),
-                    MofNCompleteColumn(),
-                    TextColumn("[dim]{task.fields[detail]}"),
-                    TimeElapsedColumn(),
-                    console=console,
-                    auto_refresh=False,
-                    transient=True,
-                )
-                self.live.start()
-
-    def event(self, event: BuildEvent) -> None:
-        if self.quiet:
-            return
-        if self.live is not None:
-            self._live_event(event)
-        elif event.kind == "finish":
-            self._plain_event(event)
-
-    def _live_event(self, event: BuildEvent) -> None:
-        key = event.name or event.stage
-        if event.kind == "start":
-            title = f"Exporting {event.name}" if event.stage == "export" else _STAGE_TITLES[key]
-            self.tasks[key] = self.live.add_task(title, total=event.total, detail="")
-        elif event.kind == "advance" and key in self.tasks:
-            self.live.advance(self.tasks[key], event.count)
-        elif event.kind == "finish" and key in self.tasks:
-            task = self.tasks[key]
-            total = self.live.tasks[task].total
-            done = total if total is not None else 1
-            self.live.update(task, total=done, completed=done, detail=event.detail)
-        self.live.refresh()
-
-    @staticmethod
-    def _plain_event(event: BuildEvent) -> None:
-        label = event.name or event.stage
-        seconds = f"{event.seconds:.2f}s" if event.seconds else ""
-        line = f"{label:<10} {event.detail or 'done'}"
-        click.echo(f"{line:<60} {seconds}".rstrip(), err=True)
-
-    def close(self) -> None:
-        if self.live is not None:
-            self.live.stop()
-            self.live = None
-
-
-def _size_text(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size / (1024 * 1024):.1f} MiB"
-
-
-def _build_summary(result: BuildResult) -> None:
-    """Each artifact with its size and the time it took, then one line on the build."""
-    out = result.out_dir or Path()
-    rows = [
-        (
-            str(out / report.path),
-            report.exporter,
-            _size_text(report.size),
-            "-" if result.up_to_date else f"{report.seconds:.2f}s",
-        )
-        for report in result.artifacts
-    ]
-    if result.up_to_date:
-        footer = f"{out} is up to date: nothing to do ({result.seconds:.2f}s)"
-    else:
-        modules = len(result.rendered) + len(result.reused)
-        how = f"{result.workers} worker processes" if result.workers else "no worker process"
-        footer = (
-            f"built {out} in {result.seconds:.2f}s ({how}): "
-            f"{len(result.rendered)} of {modules} modules rendered, {len(result.reused)} from cache"
-        )
-    headers = ("artifact", "format", "size", "time")
-    if sys.stdout.isatty():
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(*headers, box=None, header_style="bold", pad_edge=False)
-        table.columns[2].justify = table.columns[3].justify = "right"
-        for row in rows:
-            table.add_row(*row)
-        console = Console()
-        console.print(table)
-        console.print(footer, style="green" if result.up_to_date else None, highlight=False)
-        return
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(4)]
-    for row in [headers, *rows]:
-        click.echo(
-            f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  "
-            f"{row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
-        )
-    click.echo(footer)
-
-
 @cli.command("schema")
 @click.argument("which", type=click.Choice(["course", "module"]), default="course")
 def schema_cmd(which: str) -> None:
     """Print the JSON Schema (draft 2020-12) of course.yml or of module front matter."""
-    from coursec.schema import CourseSpec, ModuleSpec
+    from coursec.exporter_options import course_json_schema
+    from coursec.schema import ModuleSpec
 
-    model = CourseSpec if which == "course" else ModuleSpec
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://coursec.dev/schema/{which}.json",
-        **model.model_json_schema(),
+        **(course_json_schema() if which == "course" else ModuleSpec.model_json_schema()),
     }
     click.echo(json.dumps(schema, indent=2, ensure_ascii=False))
 

@@ -22,6 +22,7 @@ CODES: dict[str, str] = {
     "CS203": "value has the wrong type",
     "CS204": "value is not allowed",
     "CS205": "invalid value",
+    "CS206": "exporter option from the command line is invalid",
     "CS301": "duplicate id",
     "CS302": "module file listed in course.yml does not exist",
     "CS303": "asset does not exist",

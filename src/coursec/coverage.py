@@ -2,9 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from coursec.course import Course, addressing_sections, assessing_questions
+from coursec.markdown import Section
+from coursec.schema import ModuleSpec, Objective, Question
+
+if TYPE_CHECKING:
+    from coursec.model import Course
+
+_STOPWORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "a an and are as at be by for from how in into is it its of on or that the their this to "
+        "what when where which why with terms",
+    )
+)
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def _words(text: str) -> set[str]:
+    return {
+        _stem(w) for w in re.findall(r"[A-Za-z][A-Za-z-]+", text) if w.lower() not in _STOPWORDS
+    }
+
+
+def addressing_sections(
+    objective: Objective, sections: tuple[Section, ...], module_id: str
+) -> list[Section]:
+    """The sections that address an objective: those it names, else those sharing its key words.
+
+    The objective's first word is its verb ("Explain", "Define"), so it does not count.
+    """
+    if objective.sections:
+        wanted = {f"{module_id}-{slug}" for slug in objective.sections}
+        return [s for s in sections if s.id in wanted]
+    key = _words(" ".join(objective.text.split()[1:]))
+    if not key:
+        return []
+    needed = max(1, round(len(key) * 0.6))
+    return [s for s in sections if len(key & _words(s.text)) >= needed]
+
+
+def assessing_questions(objective: Objective, spec: ModuleSpec) -> list[Question]:
+    return [q for q in (spec.quiz.questions if spec.quiz else []) if objective.id in q.objectives]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,19 +2,27 @@
 
 A third-party exporter is any class with `name`, `description` and `export()`, declared as
 `[project.entry-points."coursec.exporters"] myformat = "pkg.module:MyExporter"`.
+
+Light on purpose (standard library only at import): an up-to-date check asks which exporters
+are installed, and by which distribution, without loading the course or the exporters.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
 from importlib.metadata import EntryPoint
 from pathlib import Path
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-from coursec.cache import exporter_entry_points
-from coursec.diagnostics import DiagnosticSink
-from coursec.options import BuildOptions
-from coursec.plan import BuildPlan
+if TYPE_CHECKING:
+    from coursec.diagnostics import DiagnosticSink
+    from coursec.plan import BuildPlan
+
+EXPORTER_GROUP = "coursec.exporters"  # the entry-point group third-party exporters join
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,7 @@ class NoParts:
 @dataclass(frozen=True, slots=True)
 class ExportContext:
     out_dir: Path  # where this build writes (a staging folder, swapped in when all succeed)
-    options: BuildOptions
+    options: Any  # the exporter's own options (an instance of its `options_model`), or None
     report: DiagnosticSink
     parts: PartStore = field(default_factory=NoParts)
     # the previous build's output folder (read only), to hard-link files that did not change
@@ -74,6 +82,33 @@ class Exporter(Protocol):
 
 class ExporterLoadError(Exception):
     pass
+
+
+def exporter_entry_points() -> tuple[EntryPoint, ...]:
+    """The `coursec.exporters` entry points, found once per process and module search path
+    (scanning every installed distribution costs milliseconds, and a build asks three times;
+    an exporter installed while `--watch` runs is seen once it restarts)."""
+    return _entry_points(tuple(sys.path))
+
+
+@cache
+def _entry_points(_search_path: tuple[str, ...]) -> tuple[EntryPoint, ...]:
+    return tuple(metadata.entry_points(group=EXPORTER_GROUP))
+
+
+def exporter_identities(formats: Iterable[str]) -> list[list[str | None]] | None:
+    """Each format's entry point and providing distribution; None if one is not installed."""
+    installed = {ep.name: ep for ep in exporter_entry_points()}
+    found: list[list[str | None]] = []
+    for name in formats:
+        entry = installed.get(name)
+        if entry is None:
+            return None
+        dist = entry.dist
+        found.append(
+            [name, entry.value, dist.name if dist else None, dist.version if dist else None]
+        )
+    return found
 
 
 def available() -> dict[str, EntryPoint]:
@@ -95,3 +130,23 @@ def load(entry: EntryPoint) -> Exporter:
             f'"{entry.value}" is not a coursec exporter (needs name and export())'
         )
     return exporter
+
+
+def select_exporters(formats: Iterable[str], sink: DiagnosticSink) -> list[Exporter]:
+    """The exporters of `formats` (each once, in order); an unknown or broken one is reported."""
+    installed = available()
+    chosen: list[Exporter] = []
+    for name in dict.fromkeys(formats):  # two copies of one exporter would write the same files
+        entry = installed.get(name)
+        if entry is None:
+            sink.error(
+                "CS504",
+                f'unknown output format "{name}"',
+                hint="installed formats: " + ", ".join(installed),
+            )
+            continue
+        try:
+            chosen.append(load(entry))
+        except ExporterLoadError as exc:
+            sink.error("CS901", str(exc), hint="reinstall or remove the plugin that provides it")
+    return chosen

@@ -31,25 +31,10 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from coursec.markdown import is_remote, sanitize, slugify
+from coursec.anchors import PageAnchors
+from coursec.markdown import is_remote, sanitize
 
 __all__ = ["InlineMarkdown", "InlineReference", "PageAnchors", "inline_references"]
-
-
-@dataclass(frozen=True, slots=True)
-class PageAnchors:
-    """The ids that `#fragment` links may point at: those of the page the text is shown on."""
-
-    prefix: str = ""  # `#slug` means `#<prefix><slug>` when that is one of `sections`
-    sections: frozenset[str] = frozenset()
-    ids: frozenset[str] = frozenset()  # other ids on the page, named exactly
-
-    def resolve(self, fragment: str) -> str | None:
-        """The id `#fragment` points at, or None when the page has no such anchor."""
-        section = f"{self.prefix}{slugify(fragment)}"
-        if section in self.sections:
-            return section
-        return fragment if fragment in self.sections or fragment in self.ids else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,12 @@ import stat
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursec import __version__
-from coursec.cache import CACHE_DIR, MANIFEST
 from coursec.diagnostics import CoursecError, Diagnostic, Severity
+from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 
 OUTPUT_MARKER = "output.json"  # inside CACHE_DIR
 STAGING_MARKER = "staging"  # inside CACHE_DIR: outputs never list the cache
@@ -63,12 +64,12 @@ def _listed_files(folder: Path) -> set[str] | None:
     their files; it counts as one.
     """
     cache = folder / CACHE_DIR
-    for name, field in ((OUTPUT_MARKER, "files"), (MANIFEST, "outputs")):
+    for name, key in ((OUTPUT_MARKER, "files"), (MANIFEST, "outputs")):
         try:
             data = json.loads((cache / name).read_bytes())
         except (OSError, ValueError):
             continue
-        listed = data.get(field) if isinstance(data, dict) else None
+        listed = data.get(key) if isinstance(data, dict) else None
         if isinstance(listed, list | dict):
             return {str(item) for item in listed}
     return None
@@ -318,3 +319,46 @@ def swap_into_place(staging: Path, target: Path, course_root: Path, force: bool)
         shutil.rmtree(old)  # what --force asked to replace, whoever wrote it
     else:
         _remove_output(old)  # a file added since the check above stays, in the old folder
+
+
+@dataclass(slots=True)
+class OutputClaims:
+    """The output folders a build holds: each locked, tidied and checked as coursec's to
+    replace, until `stack` closes."""
+
+    course_dir: Path
+    force: bool
+    stack: contextlib.ExitStack[bool | None]
+    held: set[Path] = field(default_factory=set)
+
+    def claim(self, target: Path) -> None:
+        if absolute(target) in self.held:
+            return
+        check_target(target, self.course_dir, self.force)  # first: no lock file beside "/"
+        self.stack.enter_context(locked(target))
+        self.held.add(absolute(target))
+        tidy_leftovers(target)  # what killed builds left: no build of it is running now
+        check_target(target, self.course_dir, self.force)
+
+
+class Staging:
+    """A build's staging folder for `target`: removed on leaving unless `swap()` put it in
+    place (use as a context manager, with the target claimed)."""
+
+    def __init__(self, target: Path, course_root: Path, force: bool) -> None:
+        self.target, self.course_root, self.force = target, course_root, force
+        self.path = staging_dir(target)
+        self.swapped = False
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if not self.swapped:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def swap(self, course_id: str) -> None:
+        """Mark the finished output as coursec's and put it in place of the target."""
+        mark_output(self.path, course_id)
+        swap_into_place(self.path, self.target, self.course_root, self.force)
+        self.swapped = True

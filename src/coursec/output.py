@@ -6,10 +6,16 @@ from __future__ import annotations
 import os
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from coursec.site import OutputFile
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    path: str  # posix, relative to the output root
+    data: bytes
+    same_as: Path | None = None  # a file holding exactly `data` (a kept piece): link, don't copy
 
 
 def write_files(root: Path, files: Iterable[OutputFile], previous: Path | None = None) -> None:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from coursec.course import Course, Module
+from coursec.model import Course, Module
 from coursec.theme import Theme
 
 

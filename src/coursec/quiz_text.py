@@ -1,9 +1,10 @@
 """The Markdown texts of a knowledge check: which fields they are, the anchors their links may
 name, and what in them no output can show (reported to the author as diagnostics).
 
-Prompts, choices, matching and ordering items and feedback are inline Markdown
-(`coursec.inline`); a short-text question's accepted answers are what learners type, so they
-stay plain text, as does the check's title (a heading, like the body's).
+A question's prompt and feedback are inline Markdown (`coursec.inline`), and so are the texts
+of its kind's fields that its kind names (choices, matching and ordering items); a short-text
+question's accepted answers are what learners type, so they stay plain text, as does the
+check's title (a heading, like the body's).
 """
 
 from __future__ import annotations
@@ -11,43 +12,26 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 
+from coursec.anchors import PageAnchors, page_anchors
 from coursec.diagnostics import Diagnostic, Severity, Span
-from coursec.inline import InlineReference, PageAnchors, inline_references
-from coursec.markdown import Section, is_remote, slugify
+from coursec.inline import InlineReference, inline_references
+from coursec.markdown import Section, is_remote
+from coursec.markdown_rules import slugify
+from coursec.questions import KINDS
 from coursec.schema import ModuleSpec, Question
 from coursec.sourcemap import Loc, SourceMap
 
-__all__ = ["check_quiz_texts", "page_anchors", "question_texts"]
+__all__ = ["check_quiz_texts", "question_texts"]
 
 
 def question_texts(question: Question) -> Iterator[tuple[Loc, str]]:
     """Each Markdown text of a question, with its place in the question's front matter."""
     yield ("prompt",), question.prompt
-    for i, choice in enumerate(question.choices):
-        yield ("choices", i, "text"), choice.text
-        if choice.feedback:
-            yield ("choices", i, "feedback"), choice.feedback
-    for i, pair in enumerate(question.pairs):
-        yield ("pairs", i, "left"), pair.left
-        yield ("pairs", i, "right"), pair.right
-    for i, item in enumerate(question.items):
-        yield ("items", i), item
+    yield from KINDS[question.type].texts(question)
     for result in ("correct", "incorrect"):
         text = getattr(question.feedback, result)
         if text:
             yield ("feedback", result), text
-
-
-def page_anchors(spec: ModuleSpec, sections: Sequence[Section]) -> PageAnchors:
-    """The anchors of a module's page that its texts may link to, as its body may."""
-    return PageAnchors(
-        prefix=f"{spec.id}-",
-        sections=frozenset(s.id for s in sections),
-        ids=frozenset(
-            [f"{spec.id}-terms", f"{spec.id}-objectives"]
-            + [f"objective-{o.id}" for o in spec.objectives]
-        ),
-    )
 
 
 def check_quiz_texts(

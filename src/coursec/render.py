@@ -17,12 +17,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from coursec.cache import source_date_at
-from coursec.course import THEME_DIR, Course, Module, module_url
 from coursec.markdown import render_body
+from coursec.model import MODULE_LINK, Course, Module, module_url
 from coursec.plan import BuildPlan, RenderedModule
-from coursec.records import MODULE_LINK
+from coursec.source_date import source_date_at
 from coursec.theme import Theme
+from coursec.theme_dirs import course_theme_dir
 
 MODULE_ATTRIBUTE = "data-cs-module"
 
@@ -30,7 +30,7 @@ MODULE_ATTRIBUTE = "data-cs-module"
 def resolved_urls(course: Course, module: Module) -> dict[str, str]:
     """The module's local link and image URLs as they are written in every output."""
     return {
-        src: module_url(course, dest) if dest.startswith("__module__:") else dest
+        src: module_url(course, dest) if dest.startswith(MODULE_LINK) else dest
         for src, dest in module.urls.items()
     }
 
@@ -76,7 +76,7 @@ def source_date(course: Course) -> datetime:
 
 def make_theme(course: Course) -> Theme:
     """The course's theme: its own `templates/` first, then coursec's default theme."""
-    return Theme(course.root / THEME_DIR)
+    return Theme(course_theme_dir(course.root))
 
 
 def make_plan(course: Course, bodies: Sequence[str], when: datetime) -> BuildPlan:

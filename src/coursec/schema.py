@@ -11,9 +11,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from coursec.questions import QuestionType
+from coursec.questions import check as check_question
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64),
+    StringConstraints(pattern=SLUG_PATTERN, max_length=64),
     Field(
         description="Lower-case letters, digits and hyphens; stable: used in URLs and SCORM ids."
     ),
@@ -32,31 +36,10 @@ class Author(Spec):
     role: str | None = None
 
 
-class Packaging(StrEnum):
-    MULTI_SCO = "multi-sco"
-    SINGLE_SCO = "single-sco"
-
-
 class CompletionRule(StrEnum):
     VIEWED_ALL = "viewed-all"
     TIME = "time"
     QUIZ = "quiz"
-
-
-class ScormOptions(Spec):
-    """`scorm:` in course.yml: how packages are shaped and when a module counts as complete."""
-
-    packaging: Packaging | None = Field(
-        None, description="multi-sco (one SCO per module) or single-sco (one for the course)."
-    )
-    completion: CompletionRule = CompletionRule.VIEWED_ALL
-    completion_seconds: int = Field(
-        60, ge=1, le=86400, description="Time on a module for the `time` completion rule."
-    )
-
-
-class PdfOptions(Spec):
-    per_module: bool = Field(False, description="Also write one PDF per module.")
 
 
 class CourseSpec(Spec):
@@ -83,8 +66,14 @@ class CourseSpec(Spec):
         description="Let modules link to files a browser runs as a page or script (.html, .js"
         ", ...); they run in the LMS with the learner's session. Off by default.",
     )
-    scorm: ScormOptions = ScormOptions()
-    pdf: PdfOptions = PdfOptions()
+    completion: CompletionRule = Field(
+        CompletionRule.VIEWED_ALL,
+        description="When a module counts as complete: viewed-all, time or quiz (a module's "
+        "own `completion` overrides it). LMS packages report it.",
+    )
+    completion_seconds: int = Field(
+        60, ge=1, le=86400, description="Seconds on a module for the `time` completion rule."
+    )
 
     @model_validator(mode="after")
     def _language_is_bcp47(self) -> CourseSpec:
@@ -165,15 +154,6 @@ class Objective(Spec):
     )
 
 
-class QuestionType(StrEnum):
-    SINGLE = "single-choice"
-    MULTIPLE = "multiple-response"
-    TRUE_FALSE = "true-false"
-    MATCHING = "matching"
-    ORDERING = "ordering"
-    SHORT_TEXT = "short-text"
-
-
 INLINE = "Inline Markdown: `code`, *emphasis*, **strong**, ~~strikethrough~~, links."
 
 
@@ -200,7 +180,7 @@ class Question(Spec):
     """One knowledge-check question; which fields it needs depends on `type`."""
 
     id: Slug
-    type: QuestionType
+    type: QuestionType  # its kind (`coursec.questions`) says which answer field it takes
     prompt: Text = Field(description=INLINE)
     objectives: list[Slug] = Field(
         min_length=1, description="Objective ids this question assesses."
@@ -221,44 +201,8 @@ class Question(Spec):
 
     @model_validator(mode="after")
     def _fields_fit_the_type(self) -> Question:
-        kind = self.type
-        needs: dict[QuestionType, str] = {
-            QuestionType.SINGLE: "choices",
-            QuestionType.MULTIPLE: "choices",
-            QuestionType.TRUE_FALSE: "answer",
-            QuestionType.MATCHING: "pairs",
-            QuestionType.ORDERING: "items",
-            QuestionType.SHORT_TEXT: "accept",
-        }
-        for name in ("choices", "pairs", "items", "accept", "answer"):
-            given = getattr(self, name) not in ([], None)
-            if given and needs[kind] != name:
-                raise ValueError(f'a {kind.value} question takes no "{name}"')
-        correct = sum(c.correct for c in self.choices)
-        if kind is QuestionType.SINGLE and (len(self.choices) < 2 or correct != 1):
-            raise ValueError(
-                "a single-choice question needs 2 or more choices, exactly one correct"
-            )
-        if kind is QuestionType.MULTIPLE and (len(self.choices) < 2 or correct < 1):
-            raise ValueError(
-                "a multiple-response question needs 2 or more choices, 1 or more correct"
-            )
-        if kind is QuestionType.TRUE_FALSE and self.answer is None:
-            raise ValueError("a true-false question needs `answer: true` or `answer: false`")
-        if kind is QuestionType.MATCHING and len(self.pairs) < 2:
-            raise ValueError("a matching question needs 2 or more pairs")
-        if kind is QuestionType.ORDERING and len(self.items) < 2:
-            raise ValueError("an ordering question needs 2 or more items")
-        if kind is QuestionType.SHORT_TEXT and not self.accept:
-            raise ValueError("a short-text question needs at least one accepted answer")
-        ids = [c.id for c in self.choices if c.id]
-        if len(ids) != len(set(ids)):
-            raise ValueError("choice ids must be unique within a question")
+        check_question(self)  # the rule of the question's kind
         return self
-
-    def choice_ids(self) -> list[str]:
-        """Each choice's id: its own, else a, b, c... by position."""
-        return [c.id or (chr(97 + i) if i < 26 else f"c{i}") for i, c in enumerate(self.choices)]
 
 
 class Quiz(Spec):

@@ -12,12 +12,12 @@ import json
 import re
 from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from coursec import __version__
 from coursec.active_content import shipped_bytes
-from coursec.markdown import on_shared_page
+from coursec.markdown_rules import on_shared_page
+from coursec.output import OutputFile
 from coursec.plan import BuildPlan, RenderedModule
 from coursec.quiz import quiz_view
 from coursec.render import MODULE_ATTRIBUTE
@@ -25,26 +25,21 @@ from coursec.render import MODULE_ATTRIBUTE
 if TYPE_CHECKING:
     from coursec.export import PartStore
 
-Edition = Literal["1.2", "2004"]
-
-
-@dataclass(frozen=True, slots=True)
-class OutputFile:
-    path: str  # posix, relative to the output root
-    data: bytes
-    same_as: Path | None = None  # a file holding exactly `data` (a kept piece): link, don't copy
-
 
 @dataclass(frozen=True, slots=True)
 class PageMode:
-    """Where pages will be shown: the plain site, or inside an LMS as SCORM content."""
+    """Where pages will be shown: the plain site (the default), or packaged for an LMS.
 
-    edition: Edition | None = None
-    multi_sco: bool = True
+    A packaged page has no course home, glossary or objectives page to link to. `one_page`: the
+    whole course is one page (a single-SCO package); otherwise each module is a page of its
+    own, which never links to another module's (the LMS launches each). `choice`: the package's
+    runtime may ask the LMS to open another module (SCORM 2004's navigation requests), so a
+    mention of another module carries what it needs for that.
+    """
 
-    @property
-    def scorm(self) -> bool:
-        return self.edition is not None
+    packaged: bool = False
+    one_page: bool = False
+    choice: bool = False
 
 
 def _common(plan: BuildPlan, mode: PageMode) -> dict[str, Any]:
@@ -77,12 +72,12 @@ def packaged_body(html: str, mode: PageMode, here: str | None) -> str:
 
     def rewrite(match: re.Match[str]) -> str:
         href, target, rest, inner = match.groups()
-        if not mode.scorm:
+        if not mode.packaged:
             return f'<a href="{href}"{rest}>{inner}</a>'
-        if target and (not mode.multi_sco or target == here):
+        if target and (mode.one_page or target == here):
             fragment = href.partition("#")[2] or f"{target}-title"
             return f'<a href="#{fragment}"{rest}>{inner}</a>'
-        choice = f' {CHOICE_ATTRIBUTE}="{target}"' if target and mode.edition == "2004" else ""
+        choice = f' {CHOICE_ATTRIBUTE}="{target}"' if target and mode.choice else ""
         return f'<span class="cs-xref"{choice}{rest}>{inner}</span>'
 
     return _MODULE_LINK.sub(rewrite, html)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,19 @@ def _loader_for(text: str) -> type[Any]:
     return _Loader if bound < _C_NESTING_LIMIT else yaml.SafeLoader
 
 
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _bracket_depth(text: str) -> int:
+    """How deep `[`/`{` nest in `text`, counting every bracket (quoted ones too): an upper
+    bound of the flow nesting, found without parsing."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [n for pair in node.value for n in pair]
@@ -169,6 +183,16 @@ def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
 
 def _compose_and_construct(text: str, path: Path, line_offset: int) -> tuple[Any, Any]:
     """(root node, data) of one YAML document checked against the bounds above."""
+    if (
+        text.count("[") + text.count("{") > MAX_YAML_DEPTH
+        and _bracket_depth(text) > 10 * MAX_YAML_DEPTH
+    ):
+        raise _fail(  # no need to parse it to know
+            "CS108",
+            f"values are nested more than {MAX_YAML_DEPTH} levels deep",
+            Span(path, 1 + line_offset, 1),
+            "flatten the structure; no field of a course nests this deep",
+        )
     try:
         loader = _loader_for(text)(text)
         try:
@@ -257,3 +281,20 @@ def split_front_matter(text: str, path: Path) -> FrontMatterFile:
         Span(path, 1, 1),
         "add a line '---' after the last front-matter field",
     )
+
+
+def read_course_file(course_root: Path) -> Any:
+    """course.yml's data, read cheaply (no positions, no validation), or None: for the default
+    output folder and the worker processes that load modules ahead of the course."""
+    try:
+        text = read_source(course_root / "course.yml").decode("utf-8-sig")
+        return load_yaml_data(text)
+    except (OSError, ValueError, yaml.YAMLError, SourceError):
+        return None
+
+
+def peek_course_id(course_root: Path) -> str | None:
+    """The `id` in course.yml, read cheaply (for the default output folder), or None."""
+    data = read_course_file(course_root)
+    course_id = data.get("id") if isinstance(data, dict) else None
+    return course_id if isinstance(course_id, str) and course_id else None

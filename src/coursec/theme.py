@@ -24,9 +24,9 @@ import jinja2
 import jinja2.sandbox
 
 from coursec.active_content import shipped_bytes
-from coursec.cache import tree_digest
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
-from coursec.markdown import highlight_css
+from coursec.incremental.fingerprint import tree_digest
+from coursec.markdown_rules import highlight_css
 
 STATIC = "static"
 

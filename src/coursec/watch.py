@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coursec.build import BuildMemory, BuildResult, Progress, build
-from coursec.cache import Snapshot
+from coursec.incremental.inputs import Snapshot
 from coursec.options import BuildOptions
 
 POLL_SECONDS = 0.25

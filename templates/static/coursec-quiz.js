@@ -2,6 +2,9 @@
 /*
  * Enhances every <section class="cs-quiz"> of the page (rendered by templates/_quiz.html.j2, with
  * its data in <script type="application/json" class="cs-quiz-data">, made by coursec/quiz.py).
+ * Each question is handled by its kind, KINDS[type] below, which reads the controls of the
+ * kind's partial (templates/questions/<type>.html.j2) and the data of its module
+ * (coursec/questions/).
  * The author's feedback is in each question's <template data-feedback-result="correct|incorrect">
  * and <template data-feedback-choice="<choice id>">, as HTML sanitized at build time: it is
  * shown by copying those nodes, and no HTML is ever parsed from a string here.
@@ -12,7 +15,7 @@
  * The attempt, its answers and whether it was checked are saved after every change:
  *
  *   - inside an LMS, through the SCORM runtime (window.coursecScorm.quizStore(quizId), which keeps
- *     the segment in cmi.suspend_data; exporters/_scorm_state.py budgets its worst case);
+ *     the segment in cmi.suspend_data; exporters/scorm/state.py budgets its worst case);
  *   - otherwise in localStorage ("coursec-quiz:<course>:<quiz>"), tied to a hash of the quiz data
  *     so that a changed quiz starts afresh.
  *
@@ -21,16 +24,8 @@
  *     <attempt><o|s>:<answer 1>;<answer 2>;...;<answer n>
  *
  *   attempt    base 36, at most 4 digits; "o" open (being answered) or "s" submitted (checked)
- *   answer i   of the i-th question of the pool (source order), empty when not answered:
- *              single-choice      base-36 index of the chosen choice (source order)
- *              multiple-response  bitset of chosen choices, hex, ceil(n/4) digits, choice i is
- *                                 bit i%4 of digit i/4
- *              true-false         "t" or "f"
- *              matching           per left item, the chosen right item's display index + 1
- *                                 (0: none) in base 36, fixed width (digits of the count)
- *              ordering           per step, the chosen item's display index + 1, same encoding
- *              short-text         the text, every char outside printable ASCII and each of
- *                                 "%~|;" written as "%" + 4 hex digits of its UTF-16 unit
+ *   answer i   of the i-th question of the pool (source order), empty when not answered, as
+ *              its kind encodes it (KINDS below)
  *
  * When an attempt is checked the quiz dispatches a bubbling "coursec:quiz-submitted" CustomEvent
  * on its <section> with the score, per-question results and SCORM responses of both editions
@@ -132,55 +127,11 @@
     return { order: order, choices: choices };
   }
 
-  /* ------------------------------------------------------------------ answers */
+  /* ------------------------------------------------------------------ encodings */
 
   function normalize(text) {
     return String(text || "").replace(/\s+/g, "").toLowerCase();
   }
-
-  function isAnswered(q, v) {
-    switch (q.type) {
-      case "single-choice":
-        return typeof v === "string" && v !== "";
-      case "multiple-response":
-        return Array.isArray(v) && v.length > 0;
-      case "true-false":
-        return v === true || v === false;
-      case "matching":
-        return !!v && q.lefts.some((l) => !!v[l]);
-      case "ordering":
-        return Array.isArray(v) && v.some(Boolean);
-      default:
-        return typeof v === "string" && normalize(v) !== "";
-    }
-  }
-
-  function isCorrect(q, v) {
-    if (!isAnswered(q, v)) return false;
-    switch (q.type) {
-      case "single-choice":
-        return q.choices.some((c) => c.correct && c.id === v);
-      case "multiple-response":
-        return q.choices.every((c) => c.correct === (v.indexOf(c.id) >= 0));
-      case "true-false":
-        return v === q.answer;
-      case "matching":
-        return q.lefts.every((l) => v[l] === q.matches[l]);
-      case "ordering":
-        return q.order.length === v.length && q.order.every((id, i) => v[i] === id);
-      default:
-        return q.accept.some((a) => normalize(a) === normalize(v));
-    }
-  }
-
-  /** The choices the learner picked, in source order (single- and multiple-choice). */
-  function picked(q, v) {
-    if (!q.choices) return [];
-    if (q.type === "single-choice") return q.choices.filter((c) => c.id === v);
-    return q.choices.filter((c) => Array.isArray(v) && v.indexOf(c.id) >= 0);
-  }
-
-  /* ------------------------------------------------------------------ SCORM responses */
 
   function truncateUnits(text, limit) {
     let out = String(text).slice(0, limit);
@@ -205,51 +156,6 @@
     if (!v12) t = t.split("[,]").join(",").split("[.]").join(".").replace(/^\{+/, "");
     return truncateUnits(t, limit);
   }
-
-  /**
-   * The learner's response in both editions' formats ("" when nothing was answered): 1.2 uses
-   * "," and "." with one-character ids, 2004 "[,]" and "[.]" with the question's own ids.
-   */
-  function responses(q, v) {
-    const out = { "1.2": "", "2004": "" };
-    if (!isAnswered(q, v)) return out;
-    const type2004 = q.scorm.type["2004"];
-    switch (q.type) {
-      case "single-choice":
-      case "multiple-response": {
-        const chosen = picked(q, v);
-        out["1.2"] = joinWithin(chosen.map((c) => c.key12), ",", LIMITS["1.2"]);
-        out["2004"] = chosen.map((c) => c.id).join("[,]");
-        break;
-      }
-      case "true-false":
-        out["1.2"] = v ? "t" : "f";
-        out["2004"] = v ? "true" : "false";
-        break;
-      case "matching": {
-        const pairs = q.lefts.filter((l) => v[l]);
-        out["1.2"] = joinWithin(pairs.map((l) => l + "." + v[l]), ",", LIMITS["1.2"]);
-        out["2004"] = pairs.map((l) => l + "[.]" + v[l]).join("[,]");
-        break;
-      }
-      case "ordering": {
-        const steps = v.filter(Boolean);
-        out["1.2"] = joinWithin(steps, ",", LIMITS["1.2"]);
-        out["2004"] = steps.join("[,]");
-        break;
-      }
-      default:
-        out["1.2"] = fillInText(v, true, LIMITS["1.2"]);
-        out["2004"] = fillInText(
-          v,
-          false,
-          type2004 === "long-fill-in" ? LIMITS["2004-long"] : LIMITS["2004"],
-        );
-    }
-    return out;
-  }
-
-  /* ------------------------------------------------------------------ saved state */
 
   function fixed(n, width) {
     let s = n.toString(36);
@@ -277,79 +183,263 @@
     return text.replace(/%([0-9a-f]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
   }
 
-  function encodeAnswer(q, v) {
-    if (!isAnswered(q, v)) return "";
-    switch (q.type) {
-      case "single-choice": {
-        const i = q.choices.findIndex((c) => c.id === v);
-        return i < 0 ? "" : i.toString(36);
-      }
-      case "multiple-response": {
-        let out = "";
-        for (let d = 0; d * 4 < q.choices.length; d += 1) {
-          let digit = 0;
-          for (let b = 0; b < 4 && d * 4 + b < q.choices.length; b += 1) {
-            if (v.indexOf(q.choices[d * 4 + b].id) >= 0) digit |= 1 << b;
-          }
-          out += digit.toString(16);
-        }
-        return out;
-      }
-      case "true-false":
-        return v ? "t" : "f";
-      case "matching": {
-        const width = q.rights.length.toString(36).length;
-        return q.lefts.map((l) => fixed(q.rights.indexOf(v[l]) + 1, width)).join("");
-      }
-      case "ordering": {
-        const width = q.options.length.toString(36).length;
-        return q.order.map((_, i) => fixed(q.options.indexOf(v[i] || "") + 1, width)).join("");
-      }
-      default:
-        return escapeUnits(truncateUnits(v, q.maxLength));
+  /** Picks of `values` (one per slot, "" for none) as their index + 1 in base 36, each of the
+   *  width of the largest. */
+  function encodePicks(picks, values) {
+    const width = values.length.toString(36).length;
+    return picks.map((p) => fixed(values.indexOf(p) + 1, width)).join("");
+  }
+
+  /** `count` picks of `values` back from encodePicks; undefined when `s` is not such a list. */
+  function decodePicks(s, count, values) {
+    const width = values.length.toString(36).length;
+    if (!/^[0-9a-z]+$/.test(s) || s.length !== count * width) return undefined;
+    const picks = [];
+    for (let i = 0; i < count; i += 1) {
+      const k = parseInt(s.substr(i * width, width), 36);
+      picks.push(k >= 1 && k <= values.length ? values[k - 1] : "");
     }
+    return picks;
+  }
+
+  /** The responses of picked choices: 1.2 names them by their one-character keys. */
+  function choiceResponse(chosen) {
+    return {
+      "1.2": joinWithin(chosen.map((c) => c.key12), ",", LIMITS["1.2"]),
+      "2004": chosen.map((c) => c.id).join("[,]"),
+    };
+  }
+
+  /* ------------------------------------------------------------------ kinds of question */
+
+  /**
+   * What the runtime does for each kind of question, by its type. A kind's other parts are its
+   * module in coursec/questions/ (its data here, its correct responses, the width its saved
+   * answer is budgeted) and its controls, templates/questions/<type>.html.j2.
+   *
+   *   answered(q, v)   whether v is an answer at all (nothing chosen is none)
+   *   correct(q, v)    whether an answer is right
+   *   picked(q, v)     the choices an answer picks, whose feedback is shown (choice kinds only)
+   *   response(q, v)   an answer as SCORM learner responses: { "1.2": ..., "2004": ... }; 1.2
+   *                    uses "," and "." with one-character ids, 2004 "[,]" and "[.]" with the
+   *                    question's own ids
+   *   encode(q, v)     an answer in the saved segment; decode(q, s) reads it back (undefined
+   *                    when s does not fit the question)
+   *   read(field, q)   the answer the question's controls hold; write(field, q, v) sets them
+   *                    (to nothing when v is undefined)
+   */
+  const KINDS = {};
+
+  /** Saved: the chosen choice's index (source order) in base 36. */
+  KINDS["single-choice"] = {
+    answered: (q, v) => typeof v === "string" && v !== "",
+    correct: (q, v) => q.choices.some((c) => c.correct && c.id === v),
+    picked: (q, v) => q.choices.filter((c) => c.id === v),
+    response: (q, v) => choiceResponse(q.choices.filter((c) => c.id === v)),
+    encode(q, v) {
+      const i = q.choices.findIndex((c) => c.id === v);
+      return i < 0 ? "" : i.toString(36);
+    },
+    decode(q, s) {
+      const i = /^[0-9a-z]+$/.test(s) ? parseInt(s, 36) : -1;
+      return i >= 0 && i < q.choices.length ? q.choices[i].id : undefined;
+    },
+    read(field) {
+      const checked = field.querySelector("input[type=radio]:checked");
+      return checked ? checked.value : undefined;
+    },
+    write(field, q, v) {
+      field.querySelectorAll("input[type=radio]").forEach((i) => {
+        i.checked = v === i.value;
+      });
+    },
+  };
+
+  /** Saved: the ticked choices as a bitset in hex, ceil(n / 4) digits for n choices; choice i
+   *  is bit i % 4 of digit i / 4. */
+  KINDS["multiple-response"] = {
+    answered: (q, v) => Array.isArray(v) && v.length > 0,
+    correct: (q, v) => q.choices.every((c) => c.correct === (v.indexOf(c.id) >= 0)),
+    picked: (q, v) => q.choices.filter((c) => Array.isArray(v) && v.indexOf(c.id) >= 0),
+    response: (q, v) => choiceResponse(q.choices.filter((c) => v.indexOf(c.id) >= 0)),
+    encode(q, v) {
+      let out = "";
+      for (let d = 0; d * 4 < q.choices.length; d += 1) {
+        let digit = 0;
+        for (let b = 0; b < 4 && d * 4 + b < q.choices.length; b += 1) {
+          if (v.indexOf(q.choices[d * 4 + b].id) >= 0) digit |= 1 << b;
+        }
+        out += digit.toString(16);
+      }
+      return out;
+    },
+    decode(q, s) {
+      if (!/^[0-9a-f]+$/.test(s) || s.length !== Math.ceil(q.choices.length / 4)) return undefined;
+      const ids = q.choices
+        .filter((_, i) => (parseInt(s.charAt(Math.floor(i / 4)), 16) & (1 << (i % 4))) !== 0)
+        .map((c) => c.id);
+      return ids.length ? ids : undefined;
+    },
+    read(field, q) {
+      const on = {};
+      field.querySelectorAll("input[type=checkbox]:checked").forEach((i) => {
+        on[i.value] = true;
+      });
+      return q.choices.filter((c) => on[c.id]).map((c) => c.id);
+    },
+    write(field, q, v) {
+      field.querySelectorAll("input[type=checkbox]").forEach((i) => {
+        i.checked = Array.isArray(v) && v.indexOf(i.value) >= 0;
+      });
+    },
+  };
+
+  /** Saved: "t" or "f". */
+  KINDS["true-false"] = {
+    answered: (q, v) => v === true || v === false,
+    correct: (q, v) => v === q.answer,
+    response: (q, v) => ({ "1.2": v ? "t" : "f", "2004": v ? "true" : "false" }),
+    encode: (q, v) => (v ? "t" : "f"),
+    decode: (q, s) => (s === "t" ? true : s === "f" ? false : undefined),
+    read(field) {
+      const checked = field.querySelector("input[type=radio]:checked");
+      return checked ? checked.value === "true" : undefined;
+    },
+    write(field, q, v) {
+      field.querySelectorAll("input[type=radio]").forEach((i) => {
+        i.checked = v === (i.value === "true");
+      });
+    },
+  };
+
+  /** An answer maps left ids to right ids. Saved: per left item, the chosen right item's
+   *  display index + 1 (0: none) in base 36, all of one width (the digits of the count). */
+  KINDS["matching"] = {
+    answered: (q, v) => !!v && q.lefts.some((l) => !!v[l]),
+    correct: (q, v) => q.lefts.every((l) => v[l] === q.matches[l]),
+    response(q, v) {
+      const pairs = q.lefts.filter((l) => v[l]);
+      return {
+        "1.2": joinWithin(pairs.map((l) => l + "." + v[l]), ",", LIMITS["1.2"]),
+        "2004": pairs.map((l) => l + "[.]" + v[l]).join("[,]"),
+      };
+    },
+    encode: (q, v) => encodePicks(q.lefts.map((l) => v[l]), q.rights),
+    decode(q, s) {
+      const picks = decodePicks(s, q.lefts.length, q.rights);
+      if (!picks) return undefined;
+      const out = {};
+      q.lefts.forEach((l, i) => {
+        if (picks[i]) out[l] = picks[i];
+      });
+      return out;
+    },
+    read(field) {
+      const out = {};
+      field.querySelectorAll("select[data-left]").forEach((s) => {
+        if (s.value) out[s.getAttribute("data-left")] = s.value;
+      });
+      return out;
+    },
+    write(field, q, v) {
+      field.querySelectorAll("select[data-left]").forEach((s) => {
+        s.value = (v && v[s.getAttribute("data-left")]) || "";
+      });
+    },
+  };
+
+  /** An answer lists the item chosen at each step ("" for none). Saved: per step, the chosen
+   *  item's display index + 1 (0: none) in base 36, all of one width. */
+  KINDS["ordering"] = {
+    answered: (q, v) => Array.isArray(v) && v.some(Boolean),
+    correct: (q, v) => q.order.length === v.length && q.order.every((id, i) => v[i] === id),
+    response(q, v) {
+      const steps = v.filter(Boolean);
+      return { "1.2": joinWithin(steps, ",", LIMITS["1.2"]), "2004": steps.join("[,]") };
+    },
+    encode: (q, v) => encodePicks(q.order.map((_, i) => v[i] || ""), q.options),
+    decode: (q, s) => decodePicks(s, q.order.length, q.options),
+    read(field, q) {
+      const out = q.order.map(() => "");
+      field.querySelectorAll("select[data-step]").forEach((s) => {
+        out[Number(s.getAttribute("data-step"))] = s.value;
+      });
+      return out;
+    },
+    write(field, q, v) {
+      field.querySelectorAll("select[data-step]").forEach((s) => {
+        s.value = (Array.isArray(v) && v[Number(s.getAttribute("data-step"))]) || "";
+      });
+    },
+  };
+
+  /** Right when it is an accepted answer, case and spacing ignored. Saved: the text, each char
+   *  outside printable ASCII and each of "%~|;" written as "%" + 4 hex digits of its UTF-16
+   *  unit. */
+  KINDS["short-text"] = {
+    answered: (q, v) => typeof v === "string" && normalize(v) !== "",
+    correct: (q, v) => q.accept.some((a) => normalize(a) === normalize(v)),
+    response(q, v) {
+      const long = q.scorm.type["2004"] === "long-fill-in";
+      return {
+        "1.2": fillInText(v, true, LIMITS["1.2"]),
+        "2004": fillInText(v, false, long ? LIMITS["2004-long"] : LIMITS["2004"]),
+      };
+    },
+    encode: (q, v) => escapeUnits(truncateUnits(v, q.maxLength)),
+    decode(q, s) {
+      const text = unescapeUnits(s);
+      return text === null ? undefined : truncateUnits(text, q.maxLength);
+    },
+    read(field) {
+      const input = field.querySelector("input[type=text]");
+      return input ? input.value : undefined;
+    },
+    write(field, q, v) {
+      const text = field.querySelector("input[type=text]");
+      if (text) text.value = typeof v === "string" ? v : "";
+    },
+  };
+
+  /* ------------------------------------------------------------------ answers */
+
+  function isAnswered(q, v) {
+    return KINDS[q.type].answered(q, v);
+  }
+
+  function isCorrect(q, v) {
+    return isAnswered(q, v) && KINDS[q.type].correct(q, v);
+  }
+
+  /** The choices an answer picks, in source order (only choice kinds have any). */
+  function picked(q, v) {
+    const kind = KINDS[q.type];
+    return kind.picked ? kind.picked(q, v) : [];
+  }
+
+  /** The learner's response in both editions' formats ("" when nothing was answered). */
+  function responses(q, v) {
+    return isAnswered(q, v) ? KINDS[q.type].response(q, v) : { "1.2": "", "2004": "" };
+  }
+
+  function encodeAnswer(q, v) {
+    return isAnswered(q, v) ? KINDS[q.type].encode(q, v) : "";
   }
 
   /** An answer back from its encoding; undefined when it does not fit the question. */
   function decodeAnswer(q, s) {
-    if (s === "") return undefined;
-    switch (q.type) {
-      case "single-choice": {
-        const i = /^[0-9a-z]+$/.test(s) ? parseInt(s, 36) : -1;
-        return i >= 0 && i < q.choices.length ? q.choices[i].id : undefined;
-      }
-      case "multiple-response": {
-        if (!/^[0-9a-f]+$/.test(s) || s.length !== Math.ceil(q.choices.length / 4)) return undefined;
-        const ids = q.choices
-          .filter((_, i) => (parseInt(s.charAt(Math.floor(i / 4)), 16) & (1 << (i % 4))) !== 0)
-          .map((c) => c.id);
-        return ids.length ? ids : undefined;
-      }
-      case "true-false":
-        return s === "t" ? true : s === "f" ? false : undefined;
-      case "matching":
-      case "ordering": {
-        const slots = q.type === "matching" ? q.lefts : q.order;
-        const values = q.type === "matching" ? q.rights : q.options;
-        const width = values.length.toString(36).length;
-        if (!/^[0-9a-z]+$/.test(s) || s.length !== slots.length * width) return undefined;
-        const picks = slots.map((_, i) => {
-          const k = parseInt(s.substr(i * width, width), 36);
-          return k >= 1 && k <= values.length ? values[k - 1] : "";
-        });
-        if (q.type === "ordering") return picks;
-        const out = {};
-        q.lefts.forEach((l, i) => {
-          if (picks[i]) out[l] = picks[i];
-        });
-        return out;
-      }
-      default: {
-        const text = unescapeUnits(s);
-        return text === null ? undefined : truncateUnits(text, q.maxLength);
-      }
-    }
+    return s === "" ? undefined : KINDS[q.type].decode(q, s);
   }
+
+  function readAnswer(field, q) {
+    return KINDS[q.type].read(field, q);
+  }
+
+  function writeAnswer(field, q, v) {
+    KINDS[q.type].write(field, q, v);
+  }
+
+  /* ------------------------------------------------------------------ saved state */
 
   function encodeState(data, state) {
     const head = Math.min(state.attempt, MAX_ATTEMPT).toString(36) + (state.submitted ? "s" : "o");
@@ -442,58 +532,6 @@
     if (!copy) return;
     node.appendChild(document.createTextNode(" "));
     node.appendChild(copy);
-  }
-
-  function readAnswer(field, q) {
-    switch (q.type) {
-      case "single-choice":
-      case "true-false": {
-        const checked = field.querySelector("input[type=radio]:checked");
-        if (!checked) return undefined;
-        return q.type === "true-false" ? checked.value === "true" : checked.value;
-      }
-      case "multiple-response": {
-        const on = {};
-        field.querySelectorAll("input[type=checkbox]:checked").forEach((i) => {
-          on[i.value] = true;
-        });
-        return q.choices.filter((c) => on[c.id]).map((c) => c.id);
-      }
-      case "matching": {
-        const out = {};
-        field.querySelectorAll("select[data-left]").forEach((s) => {
-          if (s.value) out[s.getAttribute("data-left")] = s.value;
-        });
-        return out;
-      }
-      case "ordering": {
-        const out = q.order.map(() => "");
-        field.querySelectorAll("select[data-step]").forEach((s) => {
-          out[Number(s.getAttribute("data-step"))] = s.value;
-        });
-        return out;
-      }
-      default: {
-        const input = field.querySelector("input[type=text]");
-        return input ? input.value : undefined;
-      }
-    }
-  }
-
-  function writeAnswer(field, q, v) {
-    field.querySelectorAll("input[type=radio], input[type=checkbox]").forEach((i) => {
-      if (q.type === "true-false") i.checked = v === (i.value === "true");
-      else if (q.type === "single-choice") i.checked = v === i.value;
-      else i.checked = Array.isArray(v) && v.indexOf(i.value) >= 0;
-    });
-    field.querySelectorAll("select[data-left]").forEach((s) => {
-      s.value = (v && v[s.getAttribute("data-left")]) || "";
-    });
-    field.querySelectorAll("select[data-step]").forEach((s) => {
-      s.value = (Array.isArray(v) && v[Number(s.getAttribute("data-step"))]) || "";
-    });
-    const text = field.querySelector("input[type=text]");
-    if (text) text.value = typeof v === "string" ? v : "";
   }
 
   /* ------------------------------------------------------------------ one knowledge check */

@@ -18,7 +18,7 @@
  * or has no attempt left.
  *
  * Resume state (cmi.suspend_data) -- the same format is described and budgeted at build time in
- * exporters/_scorm_state.py (coursec.exporters._scorm_state); change both together:
+ * exporters/scorm/state.py (coursec.exporters.scorm.state); change both together:
  *
  *     1~<stateKey>~<viewed>~<seconds>[~<quiz>][~<later fields>]
  *

@@ -15,10 +15,12 @@ from playwright.sync_api import Locator, Page
 
 from conftest import MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import build
-from coursec.course import Course, load_course
-from coursec.markdown import CALLOUT_LABELS, CALLOUT_TITLES, parse_callout_info
+from coursec.exporters.scorm import Packaging
+from coursec.loading import load_course
+from coursec.markdown_rules import CALLOUT_LABELS, CALLOUT_TITLES, parse_callout_info
+from coursec.model import Course
 from coursec.options import BuildOptions
-from coursec.schema import Packaging
+from support import settings
 from support.browser import (
     axe_violations,
     format_violations,
@@ -67,7 +69,9 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Build:
         key = (course, fmt, packaging)
         if key not in made:
             out = tmp_path_factory.mktemp(f"{course.name}-{fmt}")
-            options = BuildOptions(formats=(fmt,), out_dir=out / "dist", packaging=packaging)
+            options = BuildOptions(
+                formats=(fmt,), out_dir=out / "dist", settings=settings.scorm(packaging)
+            )
             result = build(course, options)
             assert result.ok, result.diagnostics
             if fmt == "html":

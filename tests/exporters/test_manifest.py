@@ -16,13 +16,12 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from coursec.exporters._manifest import (
+from coursec.exporters.scorm.identifiers import module_objective_id, objective_global_id
+from coursec.exporters.scorm.manifest import (
     ManifestItem,
     ManifestSpec,
     build_manifest,
     manifest_bytes,
-    module_objective_id,
-    objective_global_id,
 )
 from support.scorm_package import (  # the checker's namespaces, not the generator's
     ADLCP,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Response
 
-from coursec.schema import Packaging
+from coursec.exporters.scorm import Packaging
 from support.builds import Builds, Edition
 from support.outputs import html_pages, package_problems, reference_problems, sco_pages
 

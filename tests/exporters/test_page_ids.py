@@ -16,11 +16,12 @@ from lxml import html as lxml_html
 from lxml.etree import _Element
 
 from coursec.build import build
-from coursec.course import load_course
-from coursec.exporters.pdf import handout_html
+from coursec.exporters.pdf.handout import handout_html
+from coursec.exporters.scorm import Packaging
+from coursec.loading import load_course
 from coursec.options import BuildOptions
 from coursec.render import render
-from coursec.schema import Packaging
+from support import settings
 
 IDREF_ATTRIBUTES = ("aria-labelledby", "aria-describedby", "aria-controls", "aria-owns", "for")
 FOOTNOTE_LINKS = "//sup[@class='footnote-ref']/a | //a[@class='footnote-backref']"
@@ -66,7 +67,7 @@ def test_site_pages(course_dir: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["scorm12", "scorm2004"])
 @pytest.mark.parametrize("packaging", list(Packaging), ids=[p.value for p in Packaging])
 def test_scorm_pages(course_dir: Path, tmp_path: Path, fmt: str, packaging: Packaging) -> None:
-    options = BuildOptions(formats=(fmt,), out_dir=tmp_path, packaging=packaging)
+    options = BuildOptions(formats=(fmt,), out_dir=tmp_path, settings=settings.scorm(packaging))
     result = build(course_dir, options)
     assert result.ok, result.diagnostics
     with zipfile.ZipFile(tmp_path / f"{course_dir.name}-{fmt}.zip") as zf:

@@ -1,7 +1,7 @@
 """The PDF handout: content, layout facts, PDF quality, review mode and the resource fence.
 
 PDFs are read back with pypdf (text, outline, metadata, structure) and poppler's pdftotext and
-pdffonts. Expected text comes from the course sources through `coursec.course.load_course`.
+pdffonts. Expected text comes from the course sources through `coursec.loading.load_course`.
 """
 
 from __future__ import annotations
@@ -28,21 +28,21 @@ from pypdf import PdfReader
 
 from conftest import COURSE_YML, COURSES, MakeCourse
 from coursec.build import BuildResult, build
-from coursec.course import Course, Module, load_course
 from coursec.diagnostics import Diagnostic
-from coursec.exporters.pdf import (
-    ORIGIN,
-    BuildFetcher,
-    RefusedURL,
-    build_files,
-    handout_html,
-    prepare_body,
-    print_question,
-)
+from coursec.exporters.pdf.body import prepare_body
+from coursec.exporters.pdf.fetch import ORIGIN, BuildFetcher, RefusedURL, build_files
+from coursec.exporters.pdf.handout import handout_html, print_question
+from coursec.inline import InlineMarkdown
+from coursec.loading import load_course
+from coursec.model import Course, Module
 from coursec.options import BuildOptions
+from coursec.questions import question_view
 from coursec.render import render
 from coursec.schema import Question
+from support import settings
 from support.pdf import outline
+
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
 EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
 POPPLER = pytest.mark.skipif(
@@ -52,8 +52,10 @@ POPPLER = pytest.mark.skipif(
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def build_pdf(course_dir: Path, out: Path, **options: Any) -> BuildResult:
-    result = build(course_dir, BuildOptions(formats=("pdf",), out_dir=out, **options))
+def build_pdf(course_dir: Path, out: Path, **options: bool) -> BuildResult:
+    result = build(
+        course_dir, BuildOptions(formats=("pdf",), out_dir=out, settings=settings.pdf(**options))
+    )
     assert result.ok, [d.format() for d in result.diagnostics]
     return result
 
@@ -92,7 +94,7 @@ def sentences(text: str) -> list[str]:
 def watermarked_pages(pdf: Path, folder: Path) -> list[bool]:
     """Whether each page shows the DRAFT watermark: light red pixels, drawn behind the text.
 
-    The watermark is a page background (tagged as an artifact, so it is not part of the text a
+    The watermark is a page background (tagged as an artifact, so it is not chapter of the text a
     screen reader or pdftotext reads); it is found on the rendered page instead.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -389,7 +391,7 @@ def test_questions_never_print_their_answer_as_the_layout() -> None:
     ordering = Question.model_validate(
         {"id": "o", "type": "ordering", "prompt": "Order", "objectives": ["x"], "items": ["a", "b"]}
     )
-    printed = print_question(ordering, 1)
+    printed = print_question(question_view(ordering, "m__quiz", 1, InlineMarkdown()))
     assert [text for _, text in printed.options] == ["b", "a"]
     assert printed.answer == ("b. a", "a. b")
     matching = Question.model_validate(
@@ -401,7 +403,7 @@ def test_questions_never_print_their_answer_as_the_layout() -> None:
             "pairs": [{"left": "one", "right": "A"}, {"left": "two", "right": "B"}],
         }
     )
-    printed = print_question(matching, 2)
+    printed = print_question(question_view(matching, "m__quiz", 2, InlineMarkdown()))
     assert [text for _, text in printed.options] == ["B", "A"]
     assert printed.answer == ("1. one → b. A", "2. two → a. B")
 
@@ -412,7 +414,7 @@ def test_questions_never_print_their_answer_as_the_layout() -> None:
 @POPPLER
 def test_rich_course_handout(rich_course: Path, tmp_path: Path) -> None:
     result = build_pdf(rich_course, tmp_path / "dist")
-    assert [str(a.artifact.path) for a in result.artifacts] == ["demo.pdf"]
+    assert [str(a.path) for a in result.artifacts] == ["demo.pdf"]
     assert warnings(result) == [] and warnings(result, "CS506") == []
     pdf = tmp_path / "dist" / "demo.pdf"
     reader = PdfReader(pdf)
@@ -542,11 +544,11 @@ def test_one_pdf_per_module_from_option_or_course_yml(
 ) -> None:
     course = make_course(course=COURSE_YML + "pdf:\n  per_module: true\n")
     result = build_pdf(course, tmp_path / "a")
-    assert sorted(str(a.artifact.path) for a in result.artifacts) == ["demo-one.pdf", "demo.pdf"]
-    result = build_pdf(course, tmp_path / "b", pdf_per_module=False)
-    assert [str(a.artifact.path) for a in result.artifacts] == ["demo.pdf"]
+    assert sorted(str(a.path) for a in result.artifacts) == ["demo-one.pdf", "demo.pdf"]
+    result = build_pdf(course, tmp_path / "b", per_module=False)
+    assert [str(a.path) for a in result.artifacts] == ["demo.pdf"]
     plain = make_course(course=COURSE_YML)
-    result = build_pdf(plain, tmp_path / "c", pdf_per_module=True)
+    result = build_pdf(plain, tmp_path / "c", per_module=True)
     assert sorted(p.name for p in (tmp_path / "c").glob("*.pdf")) == ["demo-one.pdf", "demo.pdf"]
     single = PdfReader(tmp_path / "c" / "demo-one.pdf")
     assert (
@@ -567,7 +569,7 @@ def test_module_without_a_body_and_a_teaser_first(make_course: MakeCourse, tmp_p
             "modules/one.md": "---\nid: one\ntitle: Bodiless\nsummary: Only a summary.\n---\n",
         },
     )
-    build_pdf(course, tmp_path / "dist", pdf_per_module=True)
+    build_pdf(course, tmp_path / "dist", per_module=True)
     text = flat(pdftotext(tmp_path / "dist" / "demo.pdf"))
     assert "Module 1 Soon Coming soon" in text and "Module 2 Bodiless" in text
     assert "No key terms are given in this handout." in text
@@ -781,8 +783,8 @@ def body_chunks(html: str) -> list[str]:
     for block in root.iter(*BLOCKS):  # text never runs on across blocks (a code block's last
         block.text = "\u2029" + (block.text or "")  # line, the callout title that follows)
         block.tail = "\u2029" + (block.tail or "")
-    for part in root.text_content().split("\u2029"):
-        chunks += sentences(part)
+    for chapter in root.text_content().split("\u2029"):
+        chunks += sentences(chapter)
     return chunks
 
 

@@ -17,11 +17,14 @@ from lxml import html as lxml_html
 from weasyprint.formatting_structure import boxes
 
 from conftest import COURSES
-from coursec.course import load_course
-from coursec.exporters import _pdf_layout
-from coursec.exporters._pdf_tables import fit_tables
-from coursec.exporters.pdf import BuildFetcher, build_files, handout_html
+from coursec.exporters.pdf import layout as _pdf_layout
+from coursec.exporters.pdf.fetch import BuildFetcher, build_files
+from coursec.exporters.pdf.handout import handout_html
+from coursec.exporters.pdf.tables import fit_tables
+from coursec.loading import load_course
 from coursec.render import render
+
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCKS = HEADINGS | {"p", "li", "tr", "pre", "img", "dt", "dd", "figcaption", "blockquote"}
@@ -55,7 +58,7 @@ class Page:
 
 @pytest.fixture(scope="module", params=sorted(COURSES))
 def pages(request: pytest.FixtureRequest) -> list[Page]:
-    """The whole handout of each course, laid out as one document (as the parts are: each
+    """The whole handout of each course, laid out as one document (as the chapters are: each
     module starts on a page of its own either way)."""
     course = load_course(COURSES[request.param]).course
     assert course is not None

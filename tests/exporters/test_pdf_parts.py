@@ -1,4 +1,4 @@
-"""The course handout laid out in parts, kept in a part store and joined into one PDF.
+"""The course handout laid out in chapters, kept in a part store and joined into one PDF.
 
 A dict-backed store stands in for the build's; WeasyPrint layouts are counted by wrapping the
 exporter's own layout function. The joined PDF is compared with what WeasyPrint makes of the
@@ -19,25 +19,19 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, IndirectObject
 
 from conftest import COURSE_YML, COURSES, MakeCourse
-from coursec.course import load_course
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
-from coursec.exporters import _pdf_layout
-from coursec.exporters._pdf_assemble import _Writer, assemble
-from coursec.exporters._pdf_syntax import (
-    Name,
-    PdfSyntaxError,
-    Ref,
-    Token,
-    dumps,
-    parse,
-    read_pdf,
-    renumber,
-)
-from coursec.exporters.pdf import BuildFetcher, PdfExporter, build_files, handout_html
-from coursec.options import BuildOptions
+from coursec.exporters.pdf import PdfExporter, PdfOptions
+from coursec.exporters.pdf import layout as _pdf_layout
+from coursec.exporters.pdf.fetch import BuildFetcher, build_files
+from coursec.exporters.pdf.handout import handout_html
+from coursec.exporters.pdf.join import join
+from coursec.exporters.pdf.prepare import prepare
+from coursec.loading import load_course
 from coursec.render import render
 from support.pdf import outline
+
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
 EPOCH = "1700000000"
 WORDS = "Widgets are small gadgets that people keep in drawers and forget about. "
@@ -73,7 +67,7 @@ quiz:
 ---
 id: m{n}
 title: Module number {n}
-summary: All about part {n} of the widgets.
+summary: All about chapter {n} of the widgets.
 key_terms:
   - term: widget {n}
     means: gadget number {n}
@@ -134,8 +128,9 @@ def export(
     assert loaded.course is not None, loaded.diagnostics
     plan = render(loaded.course)
     sink = DiagnosticSink()
-    build = BuildOptions(formats=("pdf",), out_dir=out, **options)
-    ctx = ExportContext(out, build, sink, store if store is not None else DictStore())
+    ctx = ExportContext(
+        out, PdfOptions(**options), sink, store if store is not None else DictStore()
+    )
     PdfExporter().export(plan, ctx)
     return (out / f"{loaded.course.id}.pdf").read_bytes(), sink.items
 
@@ -166,7 +161,7 @@ def test_editing_one_module_lays_out_only_that_module(
     warm, _ = export(course, tmp_path / "c", store)
     assert layouts == ["m3"]
     assert warm == export(course, tmp_path / "d")[0]  # the same bytes as from an empty store
-    # every piece the handout is made of is put again (9 parts, the contents' page count, the
+    # every piece the handout is made of is put again (9 chapters, the contents' page count, the
     # stamp); only the old layout of module 3 is left for the store to drop
     assert len(store.put_keys) == 11 and len(set(store.kept) - store.put_keys) == 1
     assert b"Paragraph II of" not in warm  # text is in compressed content streams
@@ -186,7 +181,7 @@ def test_a_longer_module_renumbers_what_follows(
     warm, _ = export(course, tmp_path / "b", store)
     reader = PdfReader(tmp_path / "b" / "demo.pdf")
     assert len(reader.pages) > pages
-    # the module, then the parts that print page numbers, and the page numbers themselves;
+    # the module, then the chapters that print page numbers, and the page numbers themselves;
     # the other modules, the cover and the answer key are reused
     assert sorted(layouts) == sorted(["m2", "glossary", "objectives", "contents", "numbers"])
     assert warm == export(course, tmp_path / "c")[0]
@@ -296,7 +291,7 @@ def elements(reader: PdfReader) -> list[Any]:
 
 
 def joined_and_single_pdfs(course_dir: Path, folder: Path) -> tuple[Path, Path]:
-    """The course handout joined from parts, and laid out by WeasyPrint as one document."""
+    """The course handout joined from chapters, and laid out by WeasyPrint as one document."""
     export(course_dir, folder / "joined")
     plan = render(load_course(course_dir).course)  # type: ignore[arg-type]
     html = handout_html(plan, plan.modules, whole=True)
@@ -316,7 +311,7 @@ def assert_like_one_document(joined: PdfReader, single: PdfReader) -> None:
     assert len(joined.pages) == len(single.pages)
     for i, (a, b) in enumerate(zip(joined.pages, single.pages, strict=True)):
         assert a.mediabox == b.mediabox, i
-        # a part cannot print the page of the answer key, which is laid out after it
+        # a chapter cannot print the page of the answer key, which is laid out after it
         expected = re.sub(
             r"(answer key included in the appendix)(,\s+page)?\s+\d+", r"\1", b.extract_text()
         )
@@ -343,7 +338,7 @@ def test_joined_pdf_has_the_pages_text_and_outline_of_one_document(
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(COURSES))
 def test_every_course_joins_like_one_document(name: str, tmp_path: Path) -> None:
-    """Teaser pages, landscape pages and links between modules come through the parts."""
+    """Teaser pages, landscape pages and links between modules come through the chapters."""
     assert_like_one_document(
         *(PdfReader(p) for p in joined_and_single_pdfs(COURSES[name], tmp_path))
     )
@@ -354,22 +349,22 @@ def test_joined_pdf_has_one_structure_tree_like_one_document(
 ) -> None:
     joined, single = (PdfReader(p) for p in joined_and_single)
     ours, theirs = structure(joined), structure(single)
-    # the quiz's reference to the answer key has no page number (the ::after Link) in parts
+    # the quiz's reference to the answer key has no page number (the ::after Link) in chapters
     assert len(theirs) - len(ours) == 1
     extra = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=False)) if a != b)
     assert theirs[extra][0] == "/Link" and ours == theirs[:extra] + theirs[extra + 1 :]
-    # table header ids, made from object numbers in each part, are unique in the whole
+    # table header ids, made from object numbers in each chapter, are unique in the whole
     heads = [e for e in elements(joined) if e.get("/S") == "/TH"]
     ids = [str(e["/ID"]) for e in heads]
     assert len(ids) == 8 and len(set(ids)) == 8  # two header cells in each of 4 modules
     cells = [e for e in elements(joined) if e.get("/S") == "/TD"]
     assert {str(h) for e in cells for h in e["/A"]["/Headers"]} == set(ids)
-    # every internal link, within a part or across parts, names a destination of the whole
+    # every internal link, within a chapter or across chapters, names a destination of the whole
     dests = set(joined.named_destinations)
     links = [a.get_object() for page in joined.pages for a in page.get("/Annots", [])]
     internal = [str(a["/Dest"]) for a in links if "/Dest" in a]
     assert internal and set(internal) <= dests
-    assert "m1-title" in internal and "glossary" in internal  # across parts
+    assert "m1-title" in internal and "glossary" in internal  # across chapters
     assert not [a for a in links if "/A" in a and "coursec.invalid" in str(a["/A"]["/URI"])]
 
 
@@ -385,7 +380,7 @@ def test_joined_pdf_fonts_are_embedded_with_distinct_subset_names(
     rows = [row.split() for row in out.stdout.splitlines()[2:]]
     assert rows and all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows)
     names = [row[0] for row in rows]
-    assert len(set(names)) == len(names)  # each part's subset has a name of its own
+    assert len(set(names)) == len(names)  # each chapter's subset has a name of its own
 
 
 def test_review_copy_joins_the_watermarked_pages(course: Path, tmp_path: Path) -> None:
@@ -397,43 +392,7 @@ def test_review_copy_joins_the_watermarked_pages(course: Path, tmp_path: Path) -
     assert f"Page {total} of {total}" in reader.pages[-1].extract_text()
 
 
-# --- the PDF syntax the assembler relies on -------------------------------------------------
-
-
-def test_objects_parse_and_write_back() -> None:
-    raw = b"<</Type /Page/Kids [3 0 R 4 0 R]/N 12/X 0.5/T (a \\(b\\) 7 0 R)/H <feff0041>/B true>>"
-    value, end = parse(raw)
-    assert end == len(raw)
-    assert value["Type"] == Name("Page") and value["Kids"] == [Ref(3), Ref(4)]
-    assert value["N"] == 12 and value["X"] == Token(b"0.5") and value["B"] == Token(b"true")
-    assert value["T"].text() == "a (b) 7 0 R" and value["H"].text() == "A"
-    assert parse(dumps(value))[0] == value
-    # references are renumbered, the look-alike inside a string is not
-    renumbered = renumber(raw, lambda n: n + 100)
-    assert b"[103 0 R 104 0 R]" in renumbered and b"(a \\(b\\) 7 0 R)" in renumbered
-    with pytest.raises(PdfSyntaxError):
-        parse(b"<</Type>>")
-
-
-def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
-    """A 200-module handout's structure tree alone holds over 100,000 objects."""
-    writer = _Writer()
-    catalog = writer.put({"Type": Name("Catalog")})
-    for n in range(70_000):
-        writer.put([n])
-    back = read_pdf(writer.write(catalog, None, b"0" * 32))
-    assert len(back.objects) == 70_001
-    assert parse(back.objects[70_001])[0] == [69_999]
-    assert parse(back.objects[catalog.num])[0] == {"Type": Name("Catalog")}
-
-
-def test_only_pdfs_written_like_weasyprints_are_read() -> None:
-    plain = (
-        b"%PDF-1.4\n1 0 obj\n<</Type /Catalog>>\nendobj\nxref\n0 2\n"
-        b"trailer\n<</Root 1 0 R>>\nstartxref\n9\n%%EOF\n"
-    )
-    with pytest.raises(PdfSyntaxError):
-        read_pdf(plain)
+# --- joining WeasyPrint's own PDFs ---------------------------------------------------------
 
 
 def test_joining_is_deterministic_and_keeps_every_page(course: Path, tmp_path: Path) -> None:
@@ -445,9 +404,9 @@ def test_joining_is_deterministic_and_keeps_every_page(course: Path, tmp_path: P
     two = _pdf_layout.lay_out(
         handout_html(plan, plan.modules[1:2], whole=False), files, _pdf_layout.Margins.ALL
     )
-    parts = [read_pdf(one.pdf), read_pdf(two.pdf)]
-    joined = assemble(parts, None, [], b"0" * 32)
-    assert joined == assemble([read_pdf(one.pdf), read_pdf(two.pdf)], None, [], b"0" * 32)
+    chapters = [prepare(one.pdf, "1" * 64), prepare(two.pdf, "2" * 64)]
+    joined = join(chapters, None, b"0" * 32)
+    assert joined == join([prepare(one.pdf, "1" * 64), prepare(two.pdf, "2" * 64)], None, b"0" * 32)
     reader = PdfReader(io.BytesIO(joined))
     assert len(reader.pages) == len(one.page_names) + len(two.page_names)
     assert reader.trailer["/ID"][0] == "0" * 32

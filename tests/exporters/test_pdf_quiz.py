@@ -14,14 +14,18 @@ from pypdf import PdfReader
 
 from conftest import MakeCourse
 from coursec.build import build
-from coursec.course import Course, load_course
-from coursec.exporters.pdf import handout_html
+from coursec.exporters.pdf.handout import handout_html
+from coursec.loading import load_course
+from coursec.model import Course
 from coursec.options import BuildOptions
 from coursec.quiz import QuestionView, QuizView
 from coursec.quiz_text import question_texts
 from coursec.render import render
+from support import settings
 from support.quiz import quiz_views
 from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
+
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
 POPPLER = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 
@@ -76,7 +80,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], dict[str
             result = build(
                 course_dir,
                 BuildOptions(
-                    formats=("pdf",), out_dir=root / "dist", learner=learner, pdf_per_module=True
+                    formats=("pdf",),
+                    out_dir=root / "dist",
+                    settings=settings.pdf(learner=learner, per_module=True),
                 ),
             )
             assert result.ok, [d.format() for d in result.diagnostics]

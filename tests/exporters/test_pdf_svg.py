@@ -15,8 +15,10 @@ from lxml import etree
 
 from conftest import COURSE_YML, MakeCourse
 from coursec.build import build
-from coursec.exporters._pdf_svg import printable_svg
+from coursec.exporters.pdf.svg import printable_svg
 from coursec.options import BuildOptions
+
+pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
 NS = "http://www.w3.org/2000/svg"
 POPPLER = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")

@@ -11,11 +11,12 @@ from playwright.sync_api import Frame, Page
 
 from conftest import REFERENCE_COURSE, MakeCourse
 from coursec.build import build
-from coursec.course import load_course
-from coursec.exporters._manifest import objective_global_id
-from coursec.exporters._scorm_state import SUSPEND_LIMITS
+from coursec.exporters.scorm import Packaging
+from coursec.exporters.scorm.identifiers import objective_global_id
+from coursec.exporters.scorm.state import SUSPEND_LIMITS
+from coursec.loading import load_course
 from coursec.options import BuildOptions
-from coursec.schema import Packaging
+from support import settings
 from support.builds import Builds, Edition
 from support.lms import LmsServer, LmsSession
 from support.scorm_package import check_package, sco_config, suspend_budget
@@ -163,7 +164,11 @@ def test_suspend_data_budget_fails_the_build(make_course: MakeCourse, tmp_path: 
     root = make_course(modules={"modules/one.md": module})
     result = build(
         root,
-        BuildOptions(formats=("scorm12",), out_dir=tmp_path / "out", packaging=Packaging.MULTI_SCO),
+        BuildOptions(
+            formats=("scorm12",),
+            out_dir=tmp_path / "out",
+            settings=settings.scorm(Packaging.MULTI_SCO),
+        ),
     )
     assert not result.ok
     [diag] = [d for d in result.diagnostics if d.code == "CS502"]

@@ -22,11 +22,14 @@ from playwright.sync_api import Frame, Page
 
 from conftest import COURSE_YML, MakeCourse
 from coursec.build import build
-from coursec.course import Course, load_course
-from coursec.exporters._scorm_state import SUSPEND_LIMITS
+from coursec.exporters.scorm import Packaging
+from coursec.exporters.scorm.state import SUSPEND_LIMITS
+from coursec.loading import load_course
+from coursec.model import Course
 from coursec.options import BuildOptions
 from coursec.quiz import QuestionView, QuizView
-from coursec.schema import Packaging, QuestionType
+from coursec.schema import QuestionType
+from support import settings
 from support.lms import LmsServer, LmsSession
 from support.quiz import answer, quiz_state, quiz_views, score_text, shown, wait_for_quiz
 from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
@@ -77,7 +80,9 @@ def _extract(archive: Path, into: Path) -> Path:
 
 
 def _build(course_dir: Path, out: Path, fmt: str, packaging: Packaging) -> Path:
-    result = build(course_dir, BuildOptions(formats=(fmt,), out_dir=out, packaging=packaging))
+    result = build(
+        course_dir, BuildOptions(formats=(fmt,), out_dir=out, settings=settings.scorm(packaging))
+    )
     assert result.ok, result.diagnostics
     archives = list(out.glob(f"*-{fmt}.zip"))
     assert len(archives) == 1, archives
@@ -85,7 +90,7 @@ def _build(course_dir: Path, out: Path, fmt: str, packaging: Packaging) -> Path:
 
 
 def _with_quiz_rule(course_dir: Path, into: Path) -> Path:
-    """A copy of the course with `scorm.completion: quiz`."""
+    """A copy of the course with `completion: quiz`."""
     root = into / course_dir.name
     shutil.copytree(course_dir, root)
     course_yml = root / "course.yml"
@@ -715,7 +720,9 @@ def test_single_sco_with_two_checks_passes_when_both_do(
     result = build(
         root,
         BuildOptions(
-            formats=(FORMAT[edition],), out_dir=tmp_path / "dist", packaging=Packaging.SINGLE_SCO
+            formats=(FORMAT[edition],),
+            out_dir=tmp_path / "dist",
+            settings=settings.scorm(Packaging.SINGLE_SCO),
         ),
     )
     assert result.ok, result.diagnostics

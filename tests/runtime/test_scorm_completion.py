@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Frame, Page
 
-from coursec.schema import Packaging
+from coursec.exporters.scorm import Packaging
 from support.builds import Builds, Edition
 from support.lms import LmsServer, LmsSession
 from support.outputs import sco_pages

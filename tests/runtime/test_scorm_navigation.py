@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Frame, Page
 
-from coursec.exporters._manifest import item_identifier
-from coursec.schema import Packaging
+from coursec.exporters.scorm import Packaging
+from coursec.exporters.scorm.identifiers import item_identifier
 from support.browser import axe_violations, format_violations
 from support.builds import Builds, Edition
 from support.lms import LmsServer, LmsSession, Sequencing

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Frame, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from coursec.exporters._scorm_state import (
+from coursec.exporters.scorm.state import (
     MAX_SECONDS,
     SUSPEND_LIMITS,
     encode_state,

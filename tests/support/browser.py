@@ -353,10 +353,3 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
 def page(new_page: Callable[..., Page]) -> Page:
     """A fresh recorded page (own context, 1280x800) closed after the test."""
     return new_page()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that use the browser get the ``browser`` marker (``-m "not browser"`` works)."""
-    for item in items:
-        if "browser" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.browser)

@@ -15,8 +15,9 @@ from typing import Literal
 import pytest
 
 from coursec.build import build
+from coursec.exporters.scorm import Packaging
 from coursec.options import BuildOptions
-from coursec.schema import Packaging
+from support import settings
 
 __all__ = ["FORMATS", "Builds", "Edition"]
 
@@ -38,7 +39,8 @@ class Builds:
             out = self.root / f"{course_dir.name}-{packaging.value}"
             formats = ("html", *FORMATS.values())
             result = build(
-                course_dir, BuildOptions(formats=formats, out_dir=out, packaging=packaging)
+                course_dir,
+                BuildOptions(formats=formats, out_dir=out, settings=settings.scorm(packaging)),
             )
             assert result.ok, result.diagnostics
             self._dists[key] = out

@@ -6,12 +6,14 @@ from typing import Any
 
 from playwright.sync_api import Frame, Page
 
-from coursec.course import Course
+from coursec.model import Course
+from coursec.questions.choices import ChoiceQuestion, ChoiceView
 from coursec.quiz import QuestionView, QuizView, quiz_view
 from coursec.schema import QuestionType
 
 __all__ = [
     "answer",
+    "choices",
     "feedback",
     "live_text",
     "picks",
@@ -43,15 +45,20 @@ def score_text(quiz: QuizView, asked: list[QuestionView], right: list[QuestionVi
     )
 
 
+def choices(view: QuestionView) -> list[ChoiceView]:
+    """The choices of a single-choice or multiple-response question; none of another kind."""
+    return view.choices if isinstance(view, ChoiceQuestion) else []
+
+
 def picks(view: QuestionView, right: bool) -> list[str]:
     """Choice ids to pick: the right ones, or wrong ones with feedback (one for single-choice;
     for multiple-response also the first choice)."""
     if right:
-        return [c.id for c in view.choices if c.correct]
-    wrong = [c.id for c in view.choices if not c.correct and c.feedback]
+        return [c.id for c in choices(view) if c.correct]
+    wrong = [c.id for c in choices(view) if not c.correct and c.feedback]
     if view.question.type is QuestionType.SINGLE:
         return wrong[:1]
-    return list(dict.fromkeys([view.choices[0].id, *wrong]))
+    return list(dict.fromkeys([choices(view)[0].id, *wrong]))
 
 
 def answer(target: Target, view: QuestionView, right: bool) -> None:

@@ -120,9 +120,16 @@ class _LocalOnly(etree.Resolver):
         return None
 
 
+# Plain IMS Content Packaging 1.1.4, no SCORM: what any content package must satisfy.
+_IMSCP = ("scorm20044thedition", ((XML_NS, "xml.xsd"), (CP, "imscp_v1p1.xsd")))
+
+
 @cache
 def _schema(edition: str) -> etree.XMLSchema:
-    sub, imports = _SETS[edition]
+    return _compile(*_SETS[edition])
+
+
+def _compile(sub: str, imports: tuple[tuple[str, str], ...]) -> etree.XMLSchema:
     folder = xsd_dir() / sub
     parser = etree.XMLParser(no_network=True)
     parser.resolvers.add(_LocalOnly(folder))
@@ -205,6 +212,25 @@ def validate_manifest_xsd(xml: bytes, edition: str) -> list[str]:
     if edition == "2004":
         problems += _undeclared_2004(root)
     return problems
+
+
+def validate_imscp_xsd(xml: bytes) -> list[str]:
+    """XSD validation against IMS Content Packaging 1.1.4 alone (imscp_v1p1.xsd, as SCORM 2004
+    ships it): a content package of no SCORM edition. Other schemas' elements and attributes
+    pass its lax wildcards unchecked."""
+    try:
+        root = _parse(xml)
+    except etree.XMLSyntaxError as exc:
+        return [f"{MANIFEST}:{exc.lineno}: {exc.msg}"]
+    schema = _imscp_schema()
+    if schema.validate(root):
+        return []
+    return [f"{MANIFEST}:{e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+
+
+@cache
+def _imscp_schema() -> etree.XMLSchema:
+    return _compile(*_IMSCP)
 
 
 def _package_rules(root: etree._Element, edition: str) -> list[str]:
@@ -364,7 +390,7 @@ def sco_config(pkg_dir: Path, launch: str) -> dict[str, Any]:
 
 def suspend_budget(config: dict[str, Any]) -> int:
     """The SCO's worst-case suspend_data: its sections and its knowledge checks' answers."""
-    from coursec.exporters._scorm_state import worst_case_suspend_length
+    from coursec.exporters.scorm.state import worst_case_suspend_length
 
     quizzes = [int(q["stateLength"]) for q in config.get("quiz", [])]
     return worst_case_suspend_length(len(config["sections"]), quizzes)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import MODULE_MD, MakeCourse
-from coursec.course import Course, load_course
 from coursec.diagnostics import Diagnostic
+from coursec.loading import load_course
+from coursec.model import Course
 from coursec.render import resolved_urls
 
 COURSE = """\

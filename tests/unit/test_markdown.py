@@ -8,14 +8,8 @@ import re
 import pytest
 from lxml import html as lxml_html
 
-from coursec.markdown import (
-    CALLOUT_LABELS,
-    CALLOUT_TITLES,
-    highlight_css,
-    on_shared_page,
-    parse_body,
-    render_body,
-)
+from coursec.markdown import parse_body, render_body
+from coursec.markdown_rules import CALLOUT_LABELS, CALLOUT_TITLES, highlight_css, on_shared_page
 
 
 def render(text: str, module_id: str = "mod", allow_html: bool = False) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import MakeCourse
-from coursec.course import Course, load_course
+from coursec.loading import load_course
+from coursec.model import Course
 from coursec.render import render, render_module
 from coursec.site import PageMode, packaged_body
 
@@ -67,9 +68,9 @@ modules:
 """
 
 SITE = PageMode()
-SINGLE_12 = PageMode("1.2", multi_sco=False)
-MULTI_12 = PageMode("1.2", multi_sco=True)
-MULTI_2004 = PageMode("2004", multi_sco=True)
+SINGLE_12 = PageMode(packaged=True, one_page=True)  # a single-SCO package
+MULTI_12 = PageMode(packaged=True)  # a multi-SCO package whose runtime cannot ask for another
+MULTI_2004 = PageMode(packaged=True, choice=True)  # one whose runtime can (SCORM 2004)
 
 
 @pytest.fixture
@@ -126,7 +127,7 @@ def test_single_page_links_to_the_module_on_the_page(body: str) -> None:
 @pytest.mark.parametrize("mode", [MULTI_12, MULTI_2004], ids=["1.2", "2004"])
 def test_a_sco_mentions_other_modules_in_words(body: str, mode: PageMode) -> None:
     html = packaged_body(body, mode, "one")
-    choice = ' data-coursec-choice="two"' if mode.edition == "2004" else ""
+    choice = ' data-coursec-choice="two"' if mode.choice else ""
     assert f'<span class="cs-xref"{choice} title="the gadgets section">gadgets</span>' in html
     assert f'<span class="cs-xref"{choice}>module two</span>' in html
     assert '<span class="cs-xref">the <em>third</em> one</span>' in html

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coursec.output import write_files
-from coursec.site import OutputFile
+from coursec.output import OutputFile, write_files
 
 
 def test_unchanged_files_are_linked_and_the_previous_output_is_never_written(

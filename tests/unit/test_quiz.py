@@ -10,13 +10,17 @@ from typing import Any
 import pytest
 
 from conftest import REFERENCE_COURSE
-from coursec.course import Course, load_course
-from coursec.exporters._scorm_state import encode_state, worst_case_suspend_length
+from coursec.exporters.scorm.state import encode_state, worst_case_suspend_length
 from coursec.inline import InlineMarkdown
-from coursec.quiz import QuestionView, QuizView, quiz_view
+from coursec.loading import load_course
+from coursec.model import Course
+from coursec.questions import question_view
+from coursec.questions.matching import Matching
+from coursec.questions.ordering import Ordering
+from coursec.quiz import QuizView, quiz_view
 from coursec.quiz_text import question_texts
 from coursec.schema import Question, QuestionType
-from support.quiz import quiz_views
+from support.quiz import choices, quiz_views
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +32,10 @@ def quiz() -> QuizView:
     return view
 
 
-def question(**fields: Any) -> QuestionView:
+def question(**fields: Any) -> Any:
+    """The view of a question of the fields' kind (typed Any: each kind has its own parts)."""
     q = Question.model_validate({"id": "q", "prompt": "P?", "objectives": ["o"], **fields})
-    return QuestionView(q, "m__quiz", 1)
+    return question_view(q, "m__quiz", 1, InlineMarkdown())
 
 
 @pytest.fixture
@@ -129,8 +134,11 @@ def test_plain_forms_carry_no_markdown_syntax(course: Course) -> None:
     for quiz in quiz_views(course):
         for view in quiz.questions:
             shown = [(view.description, view.prompt)]
-            shown += [(c.text, c.html) for c in view.choices]
-            shown += [(o.text, o.html) for o in (*view.lefts, *view.rights, *view.steps)]
+            shown += [(c.text, c.html) for c in choices(view)]
+            if isinstance(view, Matching):
+                shown += [(o.text, o.html) for o in (*view.lefts, *view.rights)]
+            if isinstance(view, Ordering):
+                shown += [(o.text, o.html) for o in view.steps]
             for text, html in shown:
                 code = "".join(unescape(c) for c in re.findall(r"<code>(.*?)</code>", html))
                 assert "`" not in text, (view.id, text)
@@ -163,5 +171,5 @@ def test_description_is_the_plain_prompt() -> None:
     view = question(type="true-false", answer=False, prompt="`NULL = NULL` is *true*.")
     assert view.description == "NULL = NULL is true."
     assert str(view.prompt) == "<code>NULL = NULL</code> is <em>true</em>."
-    escaped = QuestionView(view.question, "m__quiz", 1, InlineMarkdown(allow_html=False))
+    escaped = question_view(view.question, "m__quiz", 1, InlineMarkdown(allow_html=False))
     assert escaped.description == view.description

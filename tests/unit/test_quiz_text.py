@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import COURSE_YML, MakeCourse
-from coursec.course import load_course
 from coursec.diagnostics import Diagnostic
+from coursec.loading import load_course
 from coursec.quiz_text import question_texts
 from coursec.schema import Question
 from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
@@ -32,6 +32,8 @@ quiz:
         - text: "[Gadgets](#widgets-and-gadgetz), [terms](#one-terms), [docs](https://example.org)"
       feedback:
         incorrect: "Re-read <b>Widgets</b>."
+key_terms:  # the page then has a terms box, which `#one-terms` names
+  - {term: widget, means: a small part}
 ---
 ## Widgets and gadgets
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from coursec.course import Course, Module, load_course
 from coursec.diagnostics import Diagnostic
-from coursec.markdown import parse_callout_info
+from coursec.loading import load_course
+from coursec.markdown_rules import parse_callout_info
+from coursec.model import Course, Module
 from coursec.schema import ModuleStatus
 from support.seed import (
     UI_LABELS,

@@ -1,0 +1,71 @@
+"""A package's LOM metadata record (title, language, description, keywords, version), in the
+binding a profile uses: IEEE LOM (SCORM 2004; Common Cartridge 1.1's `lomimscc` has the same
+shape in its own namespace) or IMS Learning Resource Meta-data 1.2.1 (SCORM 1.2).
+
+Only free-text elements are used, so lom.xsd's strict, loose and custom vocabularies all accept
+the record alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from .content_package import Node
+
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+@dataclass(frozen=True, slots=True)
+class LomBinding:
+    """How one binding spells the record: its namespace, its language-tagged string element,
+    the attribute that tags the language, and the life-cycle element."""
+
+    namespace: str
+    string: str
+    language: str  # attribute name, Clark notation when namespaced
+    lifecycle: str
+
+
+IEEE_LOM = LomBinding("http://ltsc.ieee.org/xsd/LOM", "string", "language", "lifeCycle")
+IMS_MD_1_2_1 = LomBinding(
+    "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1", "langstring", f"{{{XML_NS}}}lang", "lifecycle"
+)
+
+
+class Described(Protocol):
+    """What the record says about the package (a SCORM ManifestSpec, for one)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+    @property
+    def version(self) -> str: ...
+
+
+def lom_record(binding: LomBinding, about: Described, declare: bool = False) -> Node:
+    """The `lom` element; `declare`: bind its namespace as the default one on it (when the
+    manifest's root does not declare it)."""
+    ns = binding.namespace
+
+    def tag(name: str) -> str:
+        return f"{{{ns}}}{name}"
+
+    def text(name: str, value: str, language: str | None) -> Node:
+        tagged = ((binding.language, language),) if language is not None else ()
+        return Node(tag(name), children=(Node(tag(binding.string), value, tagged),))
+
+    general = [text("title", about.title, about.language), Node(tag("language"), about.language)]
+    if about.description.strip():
+        general.append(text("description", about.description, about.language))
+    general += [text("keyword", keyword, about.language) for keyword in about.keywords]
+    record = [Node(tag("general"), children=tuple(general))]
+    if about.version:
+        version = text("version", about.version, None)
+        record.append(Node(tag(binding.lifecycle), children=(version,)))
+    return Node(tag("lom"), children=tuple(record), namespaces=((None, ns),) if declare else ())

@@ -1,0 +1,135 @@
+"""PdfExporter: print handouts for reviewers, laid out by WeasyPrint.
+
+The handout is made from the same rendered module bodies as the HTML site (`plan.modules`),
+put through the theme's print template (`print/handout.html.j2`) and stylesheet
+(`print/handout.css`); a course overrides either in its own `templates/print/` folder.
+
+The course handout is laid out in chapters (cover, contents, each module, each back-matter
+chapter) that the build's part store keeps, and joined into one PDF (`chapters`, `join`): a
+rebuild lays out only the chapters whose HTML changed. Per-module PDFs are laid out as documents
+of their own. WeasyPrint reads only the build's own files, through `BuildFetcher` (`fetch`).
+
+This module stays light (no WeasyPrint, lxml or pikepdf at import): `coursec check` imports
+every exporter to read its options; the machinery is imported when a handout is made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from coursec.diagnostics import Span
+from coursec.export import Artifact, ExportContext
+from coursec.plan import BuildPlan
+
+if TYPE_CHECKING:
+    from .layout import Laid
+
+
+class PdfOptions(BaseModel):
+    """`pdf:` in course.yml, or `--set pdf.OPTION=VALUE` (`--review`, `--learner` and
+    `--pdf-per-module` are shortcuts)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    per_module: bool = Field(False, description="Also write one PDF per module.")
+    review: bool = Field(
+        False, description="A reviewer's copy: DRAFT watermark, source lines in the margin."
+    )
+    learner: bool = Field(False, description="A learner's copy: no answer key.")
+
+
+class PdfExporter:
+    name: ClassVar[str] = "pdf"
+    description: ClassVar[str] = "PDF handout for reviewers (print layout by WeasyPrint)"
+    options_model: ClassVar[type[BaseModel]] = PdfOptions
+
+    def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
+        from .chapters import Layouts, build_handout
+        from .fetch import BuildFetcher, build_files
+        from .handout import handout_chapters, print_course, render_handout
+        from .layout import Margins
+
+        options = ctx.options if isinstance(ctx.options, PdfOptions) else PdfOptions()
+        per_module = options.per_module
+        course_id = plan.course.id
+        ctx.out_dir.mkdir(parents=True, exist_ok=True)
+        files = build_files(plan)
+        layouts = Layouts.for_build(BuildFetcher(files), ctx.parts)
+        review, answers = options.review, not options.learner
+        printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
+        chapters = handout_chapters(plan, printed)
+        laid: list[Laid] = []
+        if chapters is None:
+            got = layouts.get(render_handout(plan, printed), Margins.ALL)
+            laid.append(got.laid)
+            data = got.laid.pdf
+        else:
+
+            def render(chapter: str, pages: Mapping[str, str]) -> str:
+                return render_handout(plan, printed, chapter=chapter, pages=pages)
+
+            handout = build_handout(chapters, render, layouts)
+            laid += handout.laid
+            data = handout.pdf
+        (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
+        artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
+        for rendered in plan.modules if per_module else ():
+            one = print_course(plan, (rendered,), whole=False, review=review, answers=answers)
+            got = layouts.get(render_handout(plan, one), Margins.ALL)
+            laid.append(got.laid)
+            filename = f"{course_id}-{rendered.module.id}.pdf"
+            (ctx.out_dir / filename).write_bytes(got.laid.pdf)
+            artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
+        self._report(plan, ctx, laid, files)
+        return artifacts
+
+    @staticmethod
+    def _report(
+        plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid], files: Mapping[str, Path | bytes]
+    ) -> None:
+        """The renderer's warnings, the same whether a layout was made or reused."""
+        from .fetch import ORIGIN
+
+        written = _written_at(plan)
+        refused = list(dict.fromkeys(url for one in laid for url in one.refused))
+        for url in refused:
+            remote = urlsplit(url).scheme in ("http", "https") and not url.startswith(ORIGIN)
+            ctx.report.warning(
+                "CS505",
+                f'PDF: refused to load "{url}"',
+                written.get(url),
+                "the PDF embeds only files inside the course folder: save the image there and "
+                "refer to it by a relative path"
+                if remote
+                else "a handout loads only the build's own files (course media, the theme's "
+                "static/ and print/ files); nothing else is read or fetched",
+            )
+        messages = dict.fromkeys(message for one in laid for message in one.messages)
+        for message in messages:
+            if not any(url in message for url in refused):
+                ctx.report.warning("CS506", f"PDF renderer: {message}")
+        for key, what in dict.fromkeys(item for one in laid for item in one.unprintable):
+            source = files.get(key)
+            ctx.report.warning(
+                "CS506",
+                f"PDF: {PurePosixPath(key).name}: {what}",
+                Span(source, 0, 0) if isinstance(source, Path) else None,
+                "WeasyPrint, which lays out the PDF, cannot draw this chapter of an SVG; the HTML "
+                "and SCORM outputs show it as written",
+            )
+
+
+def _written_at(plan: BuildPlan) -> dict[str, Span]:
+    """Where each image URL of the module bodies is written, to point a refusal at its source."""
+    where: dict[str, Span] = {}
+    for rendered in plan.modules:
+        module = rendered.module
+        for ref in module.body.references:
+            if ref.kind == "image":
+                where.setdefault(ref.url, Span(module.path, module.line_of(ref.line), 1))
+    return where

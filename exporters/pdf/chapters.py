@@ -1,0 +1,187 @@
+"""The course handout laid out in chapters, kept in the part store, and joined into one PDF.
+
+Chapters: the cover, the contents, each module, and each back-matter chapter (glossary, objectives
+index, answer key). The cover, a module or the answer key prints no page number of anything, so
+its layout depends on its own HTML only and an edit elsewhere never lays it out again (the build
+date is on the cover alone, and the PDF's dates come from the cover's `<head>`). Page numbers
+come later:
+- "Page X of Y" in the margins: the chapters are laid out without the margin boxes that show page
+  numbers, and one *stamp* document of empty pages, named like the handout's, draws just those
+  boxes for every page of the whole (see `_pdf_layout`); it changes only when the page count or
+  the page names do;
+- the contents, glossary and objectives index print where anchors of other chapters land
+  (`numbered` chapters): they are laid out once the other chapters' page counts are known, with the
+  numbers written into their HTML (`data-page`). Their own page counts move the anchors after
+  them (the contents' move nearly every page), so they are laid out until the numbers they print
+  and the page counts agree; the contents' pages are counted first (laid out with placeholder
+  numbers, not written), before the rest is numbered.
+
+Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
+renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
+made ready to join (`_pdf_prepare`); the join (`_pdf_join`) runs at every build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib.metadata import version
+
+from coursec.export import PartStore
+
+from . import layout
+from .fetch import BuildFetcher
+from .join import Stamp, join
+from .prepare import LINK_ORIGIN, prepare
+
+FORMAT = "coursec-pdf-part/3"
+_ROUNDS = 4  # numbered layouts agree after one or two rounds; more would mean they never do
+_ID = re.compile(r'\sid="([^"]*)"')
+_HREF = re.compile(r'(\shref=")#([^"]*)"')
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    name: str  # "cover", "contents", "module:<id>", "glossary", "objectives", "answers"
+    numbered: bool  # prints page numbers of anchors in other chapters
+
+
+# Renders a chapter's HTML, given the page number (or a placeholder) of every anchor elsewhere.
+Render = Callable[[str, Mapping[str, str]], str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Got:
+    html: str
+    laid: layout.Laid
+
+
+@dataclass(slots=True)
+class Layouts:
+    """Layouts of one build, each from the store when it holds it, else laid out (and kept)."""
+
+    files: BuildFetcher
+    store: PartStore
+    salt: str  # what every layout depends on besides its HTML
+    _seen: dict[str, _Got] = field(default_factory=dict)
+
+    @classmethod
+    def for_build(cls, files: BuildFetcher, store: PartStore) -> Layouts:
+        digest = hashlib.sha256()
+        for name in sorted(files.files):
+            data = files.served(name)
+            digest.update(b"%d:%s%d:" % (len(name), name.encode(), len(data)) + data)
+        versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
+        salt = json.dumps([FORMAT, *versions, digest.hexdigest()])
+        return cls(files, store, salt)
+
+    def get(self, html: str, margins: layout.Margins) -> _Got:
+        """`html` laid out; a chapter of the handout (`Margins.TEXT`) is made ready to join."""
+        key = hashlib.sha256(json.dumps([self.salt, margins.value, html]).encode()).hexdigest()
+        if key in self._seen:
+            return self._seen[key]
+        stored = self.store.get(key)
+        laid = layout.Laid.from_bytes(stored) if stored is not None else None
+        if laid is None:
+            laid = layout.lay_out(html, self.files, margins)
+            if margins is layout.Margins.TEXT:
+                laid = replace(laid, pdf=prepare(laid.pdf, key))
+        self.store.put(key, laid.to_bytes())
+        got = self._seen[key] = _Got(html, laid)
+        return got
+
+    def count(self, html: str) -> int:
+        """The page count of `html` laid out as a chapter (from the store when it has it)."""
+        key = hashlib.sha256(json.dumps([self.salt, "count", html]).encode()).hexdigest()
+        stored = self.store.get(key)
+        if stored is not None and stored.isdigit():
+            pages = int(stored)
+        else:
+            pages = layout.count_pages(html, self.files)
+        self.store.put(key, b"%d" % pages)
+        return pages
+
+
+@dataclass(frozen=True, slots=True)
+class Handout:
+    pdf: bytes
+    laid: tuple[layout.Laid, ...]  # the layouts the handout is made of, in page order
+
+
+def _linked(html: str, chapter: str, where: Mapping[str, str]) -> str:
+    """`html` with its links to anchors of other chapters pointing at `LINK_ORIGIN`."""
+
+    def one(match: re.Match[str]) -> str:
+        target = match[2]
+        if where.get(target, chapter) == chapter:
+            return match[0]
+        return f'{match[1]}{LINK_ORIGIN}#{target}"'
+
+    return _HREF.sub(one, html)
+
+
+def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts) -> Handout:
+    """Lay out (or reuse) every chapter, number them, stamp the page numbers and join them."""
+    drafts = {p.name: render(p.name, {}) for p in chapters}
+    where: dict[str, str] = {}
+    for p in chapters:
+        for anchor in _ID.findall(drafts[p.name]):
+            where.setdefault(anchor, p.name)
+    got: dict[str, _Got] = {}
+    for p in chapters:
+        if not p.numbered:
+            got[p.name] = layouts.get(_linked(drafts[p.name], p.name, where), layout.Margins.TEXT)
+
+    by_part: dict[str, list[str]] = {p.name: [] for p in chapters}
+    for anchor, chapter in where.items():
+        by_part[chapter].append(anchor)
+
+    def pages(counts: Mapping[str, int]) -> dict[str, str]:
+        """Each anchor's page number; a placeholder as wide while a page count is unknown."""
+        placeholder = "8" * len(str(sum(counts.values()) + len(chapters)))
+        start, numbers, unknown = 1, {}, False
+        for p in chapters:
+            here = got.get(p.name)
+            for anchor in by_part[p.name]:
+                if unknown or here is None:
+                    numbers[anchor] = placeholder
+                elif anchor in here.laid.anchors:
+                    numbers[anchor] = str(start + here.laid.anchors[anchor])
+            unknown = unknown or p.name not in counts
+            start += counts.get(p.name, 0)
+        return numbers
+
+    counts = {name: len(g.laid.page_names) for name, g in got.items()}
+    numbered = [p for p in chapters if p.numbered]
+    if (numbered and not chapters[-1].numbered) or len(numbered) > 1:
+        # the first numbered chapter's page count moves the anchors after it: count it first,
+        # with placeholder numbers, and lay it out last, once the others are counted
+        lead = numbered.pop(0)
+        counts[lead.name] = layouts.count(_linked(render(lead.name, pages({})), lead.name, where))
+        numbered.append(lead)
+    for _ in range(_ROUNDS):
+        changed = False
+        for p in numbered:
+            html = _linked(render(p.name, pages(counts)), p.name, where)
+            if p.name not in got or got[p.name].html != html:
+                got[p.name] = layouts.get(html, layout.Margins.TEXT)
+                counts[p.name] = len(got[p.name].laid.page_names)
+                changed = True
+        if not changed:
+            break
+    ordered = [got[p.name] for p in chapters]
+    names = [name for g in ordered for name in g.laid.page_names]
+    head = ordered[-1].html.split("<body", 1)[0]  # not the cover's: it has the build date
+    stamp = layouts.get(layout.stamp_html(head, names), layout.Margins.NUMBERS)
+    identifier = hashlib.sha256(layouts.salt.encode())
+    for g in (*ordered, stamp):
+        identifier.update(hashlib.sha256(g.html.encode()).digest())
+    pdf = join(
+        [g.laid.pdf for g in ordered],
+        Stamp(stamp.laid.pdf, stamp.laid.numbered),
+        identifier.hexdigest()[:32].encode(),
+    )
+    return Handout(pdf, (*(g.laid for g in ordered), stamp.laid))

@@ -1,0 +1,318 @@
+"""The handout as data and HTML: the course put in print order (`print_course`), rendered
+through the theme's print template (`render_handout`), cut into the chapters that are laid out
+separately (`handout_chapters`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from jinja2 import meta as jinja2_meta
+from markupsafe import Markup
+
+from coursec import __version__
+from coursec.anchors import page_anchors
+from coursec.coverage import addressing_sections
+from coursec.inline import InlineMarkdown
+from coursec.model import Module
+from coursec.plan import BuildPlan, RenderedModule
+from coursec.questions import QuestionView, question_view
+from coursec.quiz import quiz_dom_id
+from coursec.schema import KeyTerm, Objective, Quiz
+
+from .body import Heading, prepare_body, relative_source
+from .chapters import Chapter
+
+TEMPLATE = "print/handout.html.j2"
+STYLESHEET = "print/handout.css"
+
+
+@dataclass(frozen=True, slots=True)
+class PrintModule:
+    """One module as the print template sees it."""
+
+    teaser: ClassVar[bool] = False
+    module: Module
+    number: int
+    body: str  # safe HTML
+    headings: tuple[Heading, ...]  # the body's sections that have a heading, for the contents
+    next_module: Module | None
+    next_in_pdf: bool
+    source: str  # module file relative to the course folder
+    source_line: int  # the module's first line of front matter
+    quiz: PrintQuiz | None
+
+
+@dataclass(frozen=True, slots=True)
+class PrintTeaser:
+    """A coming-soon module in the course handout: a page of its own at its place in the
+    course, with its title and summary, so the contents and the bookmarks list it like the
+    others."""
+
+    teaser: ClassVar[bool] = True
+    module: Module
+    number: int
+    source: str
+    source_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class PrintQuestion:
+    """A question as printed: its options lettered a, b, c ... (laid out by its kind's partial,
+    ``print/questions/<type>.html.j2``) and, for reviewers, its answer key.
+
+    Texts are sanitized HTML from the author's inline Markdown (`coursec.inline`)."""
+
+    id: str
+    number: int
+    type: str
+    prompt: Markup
+    instruction: str
+    options: tuple[tuple[str, Markup], ...]  # (label, text): choices, true/false, items to order
+    left: tuple[tuple[str, Markup], ...]  # matching: (number, item)
+    answer: tuple[Markup, ...]  # the answer key, one line each
+    answer_ordered: bool  # the answer lines are a sequence (ordering questions)
+    notes: tuple[Markup, ...]  # feedback a learner would see
+    objectives: tuple[str, ...]
+    line: int  # where the question starts in the module file
+
+
+@dataclass(frozen=True, slots=True)
+class PrintQuiz:
+    title: str
+    rules: str
+    questions: tuple[PrintQuestion, ...]
+
+
+def print_question(view: QuestionView, line: int = 0) -> PrintQuestion:
+    """Lay a question out for paper, as its kind does, with the feedback learners see."""
+    question, html = view.question, view.inline.html
+    paper = view.paper()
+    notes = list(paper.notes)
+    if question.feedback.correct:
+        notes.append(Markup("If right: {}").format(html(question.feedback.correct)))
+    if question.feedback.incorrect:
+        notes.append(Markup("If wrong: {}").format(html(question.feedback.incorrect)))
+    return PrintQuestion(
+        id=question.id,
+        number=view.number,
+        type=view.type,
+        prompt=view.prompt,
+        instruction=view.paper_instruction,
+        options=paper.options,
+        left=paper.left,
+        answer=paper.answer,
+        answer_ordered=paper.answer_ordered,
+        notes=tuple(notes),
+        objectives=tuple(question.objectives),
+        line=line,
+    )
+
+
+def print_quiz(module: Module, quiz: Quiz, allow_html: bool) -> PrintQuiz:
+    """The module's knowledge check for paper; its texts follow the course's `allow_raw_html`."""
+    count = len(quiz.questions)
+    rules = [f"{count} question{'s' if count != 1 else ''}"]
+    if quiz.draw is not None and quiz.draw < count:
+        rules[0] = f"{quiz.draw} of these {count} questions are drawn for each attempt"
+    rules.append(f"pass mark {quiz.passing_score}%")
+    if quiz.attempts:
+        rules.append(f"{quiz.attempts} attempt{'s' if quiz.attempts != 1 else ''}")
+    inline = InlineMarkdown(allow_html, page_anchors(module.spec, module.sections))
+    questions = tuple(
+        print_question(
+            question_view(q, quiz_dom_id(module.id), i + 1, inline),
+            module.sourcemap.value(("quiz", "questions", i)).line,
+        )
+        for i, q in enumerate(quiz.questions)
+    )
+    return PrintQuiz(quiz.title, " · ".join(rules), questions)
+
+
+# --- the handout document --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveEntry:
+    objective: Objective
+    sections: tuple[Heading, ...]  # the headed sections that address it
+    questions: tuple[PrintQuestion, ...]  # the questions that assess it
+
+
+def _addressed_by(objective: Objective, pm: PrintModule) -> tuple[Heading, ...]:
+    """The headed sections of a module that address an objective, in body order."""
+    wanted = {s.id for s in addressing_sections(objective, pm.module.sections, pm.module.id)}
+    return tuple(h for h in pm.headings if h.id in wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """The sections of the course handout a document holds: all of them, or one chapter's."""
+
+    cover: bool = True
+    contents: bool = True
+    glossary: bool = True
+    objectives: bool = True
+    answers: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PrintCourse:
+    """What the print template needs about the modules of one PDF, prepared once."""
+
+    modules: tuple[PrintModule, ...]  # the modules printed in full
+    articles: tuple[PrintModule | PrintTeaser, ...]  # and the teasers, in course order
+    whole: bool
+    review: bool
+    answers: bool
+
+
+def print_course(
+    plan: BuildPlan,
+    modules: Sequence[RenderedModule],
+    *,
+    whole: bool,
+    review: bool = False,
+    answers: bool = True,
+) -> PrintCourse:
+    course = plan.course
+    in_pdf = [r.module for r in modules]
+    teasers = {
+        m.id: PrintTeaser(
+            m, course.number(m), relative_source(course, m.path), m.sourcemap.value(("id",)).line
+        )
+        for m in course.listed_modules
+        if whole and not m.published
+    }
+    in_pdf_ids = {m.id for m in in_pdf} | set(teasers)
+    print_modules: list[PrintModule] = []
+    for rendered in modules:
+        module = rendered.module
+        body, headings = prepare_body(plan, rendered, in_pdf, whole, review)
+        nxt = course.next_module(module)
+        print_modules.append(
+            PrintModule(
+                module=module,
+                number=course.number(module),
+                body=body,
+                headings=headings,
+                next_module=nxt,
+                next_in_pdf=nxt is not None and nxt.id in in_pdf_ids,
+                source=relative_source(course, module.path),
+                source_line=module.sourcemap.value(("id",)).line,
+                quiz=(
+                    print_quiz(module, module.spec.quiz, course.spec.allow_raw_html)
+                    if module.spec.quiz
+                    else None
+                ),
+            )
+        )
+    articles: dict[str, PrintModule | PrintTeaser] = {pm.module.id: pm for pm in print_modules}
+    articles.update(teasers)
+    order = [m.id for m in course.listed_modules if m.id in articles]
+    return PrintCourse(
+        tuple(print_modules), tuple(articles[i] for i in order), whole, review, answers
+    )
+
+
+def render_handout(
+    plan: BuildPlan,
+    printed: PrintCourse,
+    *,
+    chapter: str | None = None,
+    pages: Mapping[str, str] | None = None,
+) -> str:
+    """The handout's HTML: the whole document (`chapter` None) or one chapter of the course handout
+    ("cover", "contents", "module:<id>", "glossary", "objectives", "answers"), with `pages` the
+    page number of each anchor that lives in another chapter."""
+    course = plan.course
+    print_modules = printed.modules
+    terms: list[tuple[PrintModule, KeyTerm]] = [
+        (pm, t) for pm in print_modules for t in pm.module.key_terms
+    ]
+    terms.sort(key=lambda mt: (mt[1].label.casefold(), mt[0].number))
+    objective_index = [
+        (
+            pm,
+            [
+                ObjectiveEntry(
+                    objective,
+                    _addressed_by(objective, pm),
+                    tuple(q for q in pm.quiz.questions if objective.id in q.objectives)
+                    if pm.quiz
+                    else (),
+                )
+                for objective in pm.module.objectives
+            ],
+        )
+        for pm in print_modules
+    ]
+    date = plan.source_date
+    if printed.whole:
+        title = f"{course.spec.code} · {course.spec.title}"
+    else:
+        only = print_modules[0]
+        title = f"{course.spec.code} · Module {only.number}: {only.module.title}"
+    articles = printed.articles
+    show = Show()
+    if chapter is not None:
+        articles = tuple(a for a in articles if chapter == f"module:{a.module.id}")
+        names = ("cover", "contents", "glossary", "objectives", "answers")
+        show = Show(*(chapter == name for name in names))
+    in_pdf = {a.module.id for a in printed.articles}
+    return plan.theme.render(
+        TEMPLATE,
+        course=course,
+        spec=course.spec,
+        title=title,
+        modules=print_modules,
+        by_id={pm.module.id: pm for pm in print_modules},
+        articles=articles,
+        show=show,
+        chapter=chapter,
+        pages=pages or {},
+        listed=[(i + 1, m, m.id in in_pdf) for i, m in enumerate(course.listed_modules)],
+        terms=terms,
+        objective_index=objective_index,
+        whole_course=printed.whole,
+        review=printed.review,
+        answers=printed.answers,
+        build_date=date.strftime("%Y-%m-%d"),
+        created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generator=f"coursec {__version__}",
+        stylesheets=["static/highlight.css", STYLESHEET],
+    )
+
+
+def handout_html(
+    plan: BuildPlan,
+    modules: Sequence[RenderedModule],
+    *,
+    whole: bool,
+    review: bool = False,
+    answers: bool = True,
+) -> str:
+    """The handout as one HTML document: the whole course (cover, contents, modules, indexes)
+    or one module.
+
+    `review` adds the DRAFT watermark and source references; `answers` prints the answer key of
+    each knowledge check (left out of learners' copies).
+    """
+    printed = print_course(plan, modules, whole=whole, review=review, answers=answers)
+    return render_handout(plan, printed)
+
+
+def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | None:
+    """The chapters of the course handout, or None when the print template cannot lay out chapters
+    (a course's own template written before them: it is laid out as one document)."""
+    env = plan.theme.env
+    source = env.loader.get_source(env, TEMPLATE)[0] if env.loader is not None else ""
+    if "articles" not in jinja2_meta.find_undeclared_variables(env.parse(source)):
+        return None
+    chapters = [Chapter("cover", numbered=False), Chapter("contents", numbered=True)]
+    chapters += [Chapter(f"module:{a.module.id}", numbered=False) for a in printed.articles]
+    chapters += [Chapter("glossary", numbered=True), Chapter("objectives", numbered=True)]
+    if printed.answers and any(pm.quiz for pm in printed.modules):
+        chapters.append(Chapter("answers", numbered=False))
+    return chapters

@@ -1,0 +1,311 @@
+"""Join the chapters of the handout, each made ready by `_pdf_prepare`, into one tagged PDF, and
+stamp the page numbers on it.
+
+pikepdf (qpdf) copies each chapter's pages, and what they and the kept structure refer to, into
+the whole with references renumbered, and writes the whole with object streams. The join takes
+the chapters in page order and lets each go once copied. It keeps what makes the whole a tagged PDF:
+- one structure tree: the elements whose parent is a chapter's `Document` element (those it lists,
+  in page order, and the unlisted ones) get the whole's `Document` as parent;
+- one parent tree: page *i* of the whole has `/StructParents i`, and the link annotations get
+  the keys after the last page, in order, each with its `/StructParent` changed to match;
+- font subset names unique in the whole: WeasyPrint makes the six capitals from the font alone,
+  so two chapters' different subsets of a font would share a name (every font passes here, so a
+  later join could also keep one copy of identical font programs);
+- the outline (bookmarks) and the named destinations of all chapters;
+- catalog entries (`/Lang`, `/MarkInfo`, `/ViewerPreferences`), the XMP metadata (PDF/UA
+  identification) and the document information of the first chapter, whose `<head>` all chapters
+  share.
+
+The stamp is a PDF with one page per page of the whole, holding only the page numbers; each of
+its pages is drawn over the page of the whole as a form XObject, marked as an artifact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Pdf, String
+
+from .objects import (
+    PdfJoinError,
+    items,
+    name_tree,
+    number_tree,
+    open_pdf,
+    save_pdf,
+    structure,
+)
+from .prepare import UNLISTED
+
+_SUBSET_TAG = re.compile(r"/([A-Z]{6})\+")
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """Page `i` of `pdf` is drawn over page `i` of the whole when `stamped[i]`."""
+
+    pdf: bytes
+    stamped: Sequence[bool]
+
+
+def join(chapters: Sequence[bytes], stamp: Stamp | None, identifier: bytes) -> bytes:
+    """One PDF of all pages of `chapters` in order, with the page numbers of `stamp` drawn over
+    them; the first half of its `/ID` is `identifier`, the second a digest of its bytes."""
+    whole = _Whole()
+    for data in chapters:
+        whole.add(open_pdf(data))
+    if stamp is not None:
+        whole.stamp(open_pdf(stamp.pdf), stamp.stamped)
+    return whole.write(identifier)
+
+
+@dataclass(frozen=True, slots=True)
+class _OutlineItem:
+    title: pikepdf.Object
+    target: dict[Name, pikepdf.Object]  # its /Dest or /A, copied into the whole
+    children: tuple[_OutlineItem, ...]
+    closed: bool
+
+
+@dataclass(slots=True)
+class _Whole:
+    """The PDF being joined: chapters are added in page order, then `write` gives the file."""
+
+    out: Pdf = field(default_factory=pikepdf.new)
+    first: Pdf | None = None  # the first chapter: catalog entries and document information
+    document: Dictionary | None = None  # the `Document` structure element
+    kids: list[pikepdf.Object] = field(default_factory=list)  # what it lists, in page order
+    page_nums: list[pikepdf.Object | int] = field(default_factory=list)  # parent tree entries
+    # the link annotations (None: not found on a page) with their parent tree entries, in
+    # order: their keys follow the last page's, known once every chapter is in
+    annotations: list[tuple[Dictionary | None, pikepdf.Object]] = field(default_factory=list)
+    outline: list[_OutlineItem] = field(default_factory=list)
+    names: dict[str, dict[bytes, pikepdf.Object]] = field(default_factory=dict)
+    sources: int = 0  # the PDFs whose fonts came in (chapters and the stamp)
+    subset_tags: set[str] = field(default_factory=set)
+
+    def adopt(self, source: Pdf, value: pikepdf.Object) -> pikepdf.Object:
+        """`value` of `source` copied into the whole, with all it refers to."""
+        if not isinstance(value, (Array, Dictionary, pikepdf.Stream)):
+            return value
+        if value.is_indirect:
+            return self.out.copy_foreign(value)
+        # qpdf copies indirect objects only: a direct one goes through an indirect holder
+        return self.out.copy_foreign(source.make_indirect(value)).__copy__()
+
+    def add(self, source: Pdf) -> None:
+        """Append the pages of a chapter, with its structure, outline and destinations."""
+        if self.first is None:
+            self.first = source
+        first_page = len(self.out.pages)
+        self.unique_fonts(source)
+        found = structure(source)
+        kids = items(found[1].get(Name.K)) if found else []
+        children = [kid for kid in kids if isinstance(kid, Dictionary)]
+        if found is not None:
+            unlisted = found[0].get(UNLISTED)
+            if not isinstance(unlisted, Array):
+                raise PdfJoinError("a chapter was not made ready to join")
+            children += [element for element in unlisted if isinstance(element, Dictionary)]
+        for element in children:  # copied without it: the whole's `Document` takes its place
+            del element.P
+        annotations: dict[int, Dictionary] = {}  # the chapter's parent tree key -> one copied
+        for i, page in enumerate(source.pages):
+            if Name.StructParents in page.obj:
+                page.obj.StructParents = first_page + i
+            copied = self.out.copy_foreign(page.obj)
+            self.out.pages.append(pikepdf.Page(copied))
+            for annotation in items(copied.get(Name.Annots)):
+                if isinstance(annotation, Dictionary):
+                    at = annotation.get(Name.StructParent)
+                    if isinstance(at, int):
+                        annotations[at] = annotation
+        # copied whole (its entries with it), then read
+        parent_tree = self.adopt(source, found[0].ParentTree) if found else None
+        for key, value in number_tree(parent_tree):
+            if key < len(source.pages):
+                self.page_nums += [first_page + key, value]
+            else:
+                self.annotations.append((annotations.get(key), value))
+        if found is not None:
+            if self.document is None:
+                self.document = self.out.make_indirect(
+                    Dictionary(Type=Name.StructElem, S=Name.Document)
+                )
+            self.kids += [self.adopt(source, kid) for kid in kids]
+            for element in children:
+                self.out.copy_foreign(element).P = self.document
+        outlines = source.Root.get(Name.Outlines)
+        if isinstance(outlines, Dictionary):
+            self.outline += self.read_outline(source, outlines.get(Name.First))
+        names = source.Root.get(Name.Names)
+        for tree, value in names.items() if isinstance(names, Dictionary) else ():
+            known = self.names.setdefault(tree, {})
+            for name, target in name_tree(self.adopt(source, value)):
+                known.setdefault(name, target)
+
+    def unique_fonts(self, source: Pdf) -> None:
+        """Each font subset's tag made from its own and its source's, and unique in the whole."""
+        mine: dict[str, str] = {}  # WeasyPrint's tag -> the whole's
+        index, self.sources = self.sources, self.sources + 1
+
+        def retag(owner: Dictionary, key: Name) -> None:
+            found = _SUBSET_TAG.match(str(owner.get(key, "")))
+            if found is None:
+                return
+            if found[1] not in mine:
+                digest = f"{index}:{found[1]}".encode()
+                tag = ""
+                while not tag or tag in self.subset_tags:
+                    digest = hashlib.sha256(digest).digest()
+                    tag = "".join(chr(65 + b % 26) for b in digest[:6])
+                self.subset_tags.add(tag)
+                mine[found[1]] = tag
+            owner[key] = Name(f"/{mine[found[1]]}+{str(owner[key])[found.end() :]}")
+
+        seen: set[tuple[int, int]] = set()
+        for page in source.pages:
+            for font in _fonts(page.obj.get(Name.Resources), seen):
+                retag(font, Name.BaseFont)
+                descriptor = font.get(Name.FontDescriptor)
+                if isinstance(descriptor, Dictionary) and _once(descriptor, seen):
+                    retag(descriptor, Name.FontName)
+
+    def read_outline(self, source: Pdf, first: object) -> list[_OutlineItem]:
+        """The outline items from `first` on, their destinations copied into the whole."""
+        found: list[_OutlineItem] = []
+        while isinstance(first, Dictionary):
+            count = first.get(Name.Count)
+            target = {k: self.adopt(source, first[k]) for k in (Name.Dest, Name.A) if k in first}
+            found.append(
+                _OutlineItem(
+                    first.Title,
+                    target,
+                    tuple(self.read_outline(source, first.get(Name.First))),
+                    isinstance(count, int) and count < 0,
+                )
+            )
+            first = first.get(Name.Next)
+        return found
+
+    def stamp(self, source: Pdf, stamped: Sequence[bool]) -> None:
+        """Draw page `i` of `source` over page `i` of the whole when `stamped[i]`, as an
+        artifact."""
+        pages = len(self.out.pages)
+        if len(source.pages) != pages or len(stamped) != pages:
+            raise PdfJoinError("the stamp does not have one page per page of the handout")
+        self.unique_fonts(source)
+        begin, end = self.out.make_stream(b"q"), self.out.make_stream(b"Q")
+        for i, page in enumerate(source.pages):
+            if not stamped[i]:
+                continue
+            form = self.out.copy_foreign(page.as_form_xobject(handle_transformations=False))
+            target = self.out.pages[i]
+            name = Name(f"/CsStamp{i}")
+            resources = target.obj.Resources
+            if Name.XObject not in resources:
+                resources.XObject = Dictionary()
+            resources.XObject[name] = form
+            draw = self.out.make_stream(b"/Artifact BMC q %s Do Q EMC" % bytes(name))
+            target.contents_add(begin, prepend=True)
+            target.contents_add(end)
+            target.contents_add(draw)
+
+    def write(self, identifier: bytes) -> bytes:
+        """The whole as a file."""
+        out, first = self.out, self.first
+        if first is None:
+            raise PdfJoinError("no chapter to join")
+        catalog = out.Root
+        if self.outline:
+            outlines = out.make_indirect(Dictionary())
+            refs, visible = self.write_outline(self.outline, outlines)
+            outlines.Count, outlines.First, outlines.Last = visible, refs[0], refs[-1]
+            catalog.Outlines = outlines
+        if self.names:
+            catalog.Names = Dictionary(
+                {
+                    tree: Dictionary(
+                        Names=Array([x for k in sorted(known) for x in (String(k), known[k])])
+                    )
+                    for tree, known in self.names.items()
+                }
+            )
+        if self.document is not None:
+            total = len(out.pages)
+            nums = list(self.page_nums)
+            for i, (annotation, value) in enumerate(self.annotations):
+                if annotation is not None:
+                    annotation.StructParent = total + i
+                nums += [total + i, value]
+            tree = out.make_indirect(
+                Dictionary(
+                    Type=Name.StructTreeRoot,
+                    ParentTree=out.make_indirect(Dictionary(Nums=Array(nums))),
+                    K=Array([self.document]),
+                    ParentTreeNextKey=total + len(self.annotations),
+                )
+            )
+            self.document.K = Array(self.kids)
+            self.document.P = tree
+            catalog.StructTreeRoot = tree
+        for key in (Name.ViewerPreferences, Name.MarkInfo, Name.Lang, Name.Metadata):
+            if key in first.Root:
+                catalog[key] = self.adopt(first, first.Root[key])
+        if Name.Info in first.trailer:
+            out.trailer.Info = self.adopt(first, first.trailer.Info)
+        out.trailer.ID = Array([String(identifier), String(identifier)])
+        return save_pdf(out, first.pdf_version)
+
+    def write_outline(
+        self, entries: Sequence[_OutlineItem], parent: Dictionary
+    ) -> tuple[list[Dictionary], int]:
+        """Outline items as WeasyPrint writes them; their references and visible count."""
+        refs = [self.out.make_indirect(Dictionary()) for _ in entries]
+        visible = len(entries)
+        for i, item in enumerate(entries):
+            entry = refs[i]
+            entry.Title, entry.Parent = item.title, parent
+            for key, value in item.target.items():
+                entry[key] = value
+            kids, count = self.write_outline(item.children, entry)
+            entry.Count = -count if item.closed else count
+            if not item.closed:
+                visible += count
+            if i:
+                entry.Prev = refs[i - 1]
+            if i + 1 < len(entries):
+                entry.Next = refs[i + 1]
+            if kids:
+                entry.First, entry.Last = kids[0], kids[-1]
+        return refs, visible
+
+
+def _once(value: Dictionary, seen: set[tuple[int, int]]) -> bool:
+    """Whether `value` is met for the first time (a direct one always is: it is held once)."""
+    if not value.is_indirect:
+        return True
+    if value.objgen in seen:
+        return False
+    seen.add(value.objgen)
+    return True
+
+
+def _fonts(resources: object, seen: set[tuple[int, int]]) -> Iterator[Dictionary]:
+    """Each font and descendant font of resources and of the forms they draw, once."""
+    if not isinstance(resources, Dictionary) or not _once(resources, seen):
+        return
+    fonts = resources.get(Name.Font)
+    for font in fonts.values() if isinstance(fonts, Dictionary) else ():
+        descendants = items(font.get(Name.DescendantFonts)) if isinstance(font, Dictionary) else []
+        for one in [font, *descendants]:
+            if isinstance(one, Dictionary) and Name.BaseFont in one and _once(one, seen):
+                yield one
+    xobjects = resources.get(Name.XObject)
+    for xobject in xobjects.values() if isinstance(xobjects, Dictionary) else ():
+        if isinstance(xobject, pikepdf.Stream) and xobject.get(Name.Subtype) == Name.Form:
+            yield from _fonts(xobject.get(Name.Resources), seen)

@@ -1,0 +1,209 @@
+"""WeasyPrint: lay out one HTML document, and keep what the build must report about it.
+
+A document is laid out whole (a per-module PDF), as a chapter of the handout (without the margin
+boxes that show page numbers: the numbers of the whole are not known yet), or as the stamp that
+holds only those margin boxes, one page per page of the handout. A `Laid` result is also what the
+part store keeps: the PDF plus a one-line JSON header with the page names, the page each anchor
+is on and the renderer's warnings, so a chapter reused from the store reports the same diagnostics
+as one laid out afresh, and its anchors' page numbers are known without reading the PDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from html import escape
+from typing import Any
+
+from .fetch import BASE_URL, BuildFetcher
+
+# PDF/UA-1 (WeasyPrint's pdf_variant, tested with WeasyPrint 70) gives a tagged PDF: a structure
+# tree from the HTML (H1/H2, P, L/LI, Table/TH/TD, Link, Figure with the image's alt as /Alt),
+# /Lang, /MarkInfo, DisplayDocTitle and `pdfuaid:part=1` in the XMP; page backgrounds (the
+# DRAFT watermark) and margin boxes are artifacts. Not validated against PDF/UA here (no
+# veraPDF); known gaps in WeasyPrint 70: TH cells carry no /Scope, link annotations' /Contents
+# is the target id rather than a description, code blocks are plain P/Span.
+PDF_VARIANT = "pdf/ua-1"
+_PAGE_COUNTERS = frozenset({"page", "pages"})
+_PAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+class Margins(Enum):
+    ALL = "all"  # a document on its own
+    TEXT = "text"  # a chapter: margin boxes without page numbers
+    NUMBERS = "numbers"  # the stamp: only the margin boxes with page numbers
+
+
+@dataclass(frozen=True, slots=True)
+class Laid:
+    """A laid-out document: its PDF, each page's name and what the renderer complained about."""
+
+    pdf: bytes
+    page_names: tuple[str, ...]
+    numbered: tuple[bool, ...]  # which pages have a margin box showing a page number
+    anchors: Mapping[str, int]  # each anchor (element id) -> the page index it is first on
+    refused: tuple[str, ...]  # URLs the fetcher refused, in order
+    messages: tuple[str, ...]  # the renderer's warnings, one line each
+    unprintable: tuple[tuple[str, str], ...]  # (file, what of it the PDF cannot draw), in order
+
+    def to_bytes(self) -> bytes:
+        header = {
+            "page_names": self.page_names,
+            "numbered": self.numbered,
+            "anchors": self.anchors,
+            "refused": self.refused,
+            "messages": self.messages,
+            "unprintable": self.unprintable,
+        }
+        return json.dumps(header, separators=(",", ":")).encode() + b"\n" + self.pdf
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Laid | None:
+        """A stored `Laid`, or None when the bytes are not one."""
+        head, _, pdf = data.partition(b"\n")
+        try:
+            header = json.loads(head)
+            return cls(
+                pdf,
+                tuple(str(n) for n in header["page_names"]),
+                tuple(bool(n) for n in header["numbered"]),
+                {str(a): int(i) for a, i in header["anchors"].items()},
+                tuple(str(u) for u in header["refused"]),
+                tuple(str(m) for m in header["messages"]),
+                tuple((str(f), str(w)) for f, w in header["unprintable"]),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+# WeasyPrint's loggers, and fontTools' (WeasyPrint subsets fonts with it); "weasyprint.progress"
+# is a child of "weasyprint", so stopping propagation there keeps its step messages away too.
+_LOGGERS = ("weasyprint", "fontTools")
+
+
+@contextmanager
+def captured_weasyprint_logs() -> Iterator[list[logging.LogRecord]]:
+    """Keep the renderer's log records away from the terminal, and collect its warnings.
+
+    Library code must not print: without this, an application that configures logging (or
+    Python's last-resort handler) would show WeasyPrint's complaints on stderr.
+    """
+    handler = _Collect()
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    saved = [(lg.propagate, lg.level) for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(handler)
+        lg.propagate = False
+        lg.setLevel(logging.WARNING)
+    try:
+        yield handler.records
+    finally:
+        for lg, (propagate, level) in zip(loggers, saved, strict=True):
+            lg.removeHandler(handler)
+            lg.propagate = propagate
+            lg.setLevel(level)
+
+
+def pdf_options(document_html: str) -> dict[str, Any]:
+    """WeasyPrint's options for a document: the same HTML gives the same bytes."""
+    import weasyprint  # lazy: `coursec --help` and `check` never pay for it
+
+    identifier = hashlib.sha256(document_html.encode()).hexdigest()[:32].encode()
+    options: dict[str, Any] = {
+        "pdf_variant": PDF_VARIANT,
+        "pdf_tags": True,  # implied by the variant; explicit for WeasyPrint versions that need it
+        "pdf_identifier": identifier,
+        "optimize_images": False,
+        "uncompressed_pdf": False,
+    }
+    known = getattr(weasyprint, "DEFAULT_OPTIONS", options)
+    return {k: v for k, v in options.items() if k in known}
+
+
+def _numbered(box: Any) -> bool:
+    content = box.style["content"]
+    return isinstance(content, tuple) and any(
+        item[0] in ("counter()", "counters()") and item[1][0] in _PAGE_COUNTERS for item in content
+    )
+
+
+def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
+    """Lay `document_html` out with a fetcher of its own (so refusals are this document's)."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+
+    fetcher = BuildFetcher(files.files)
+    options = pdf_options(document_html)
+    if margins is Margins.NUMBERS:  # drawn over tagged pages as an artifact: no tags of its own
+        options.update(pdf_variant=None, pdf_tags=False)
+    with captured_weasyprint_logs() as records:
+        document = _render(document_html, fetcher, options)
+        numbered: list[bool] = []
+        for page in document.pages:
+            box = page._page_box  # WeasyPrint 70 keeps the laid-out page box here
+            children = list(box.children)
+            numbers = [c for c in children if isinstance(c, MarginBox) and _numbered(c)]
+            numbered.append(bool(numbers))
+            if margins is Margins.TEXT:
+                box.children = tuple(c for c in children if all(c is not n for n in numbers))
+            elif margins is Margins.NUMBERS:  # nothing else: no content, no page background
+                box.children = tuple(numbers)
+                box.background = None
+                box.canvas_background = None
+        data: bytes = document.write_pdf(**options)
+    anchors: dict[str, int] = {}
+    for i, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, i)
+    return Laid(
+        data,
+        tuple(page._page_box.page_type.name for page in document.pages),
+        tuple(numbered),
+        anchors,
+        tuple(fetcher.refused),
+        tuple(" ".join(record.getMessage().split()) for record in records),
+        tuple((key, what) for key, lost in fetcher.unprintable.items() for what in lost),
+    )
+
+
+def count_pages(document_html: str, files: BuildFetcher) -> int:
+    """How many pages `document_html` lays out to (laid out, not written: a quick estimate)."""
+    with captured_weasyprint_logs():
+        document = _render(document_html, BuildFetcher(files.files), pdf_options(document_html))
+    return len(document.pages)
+
+
+def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) -> Any:
+    """Lay the document out (a weasyprint Document), loading files through `fetcher` only."""
+    import weasyprint
+
+    return weasyprint.HTML(
+        string=document_html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
+    ).render(**options)
+
+
+def stamp_html(head: str, page_names: Sequence[str]) -> str:
+    """A document of empty pages named like the handout's: its margin boxes are the stamp.
+
+    `head` is a chapter's markup up to its `<body>` (its stylesheets define the margin boxes).
+    """
+    pages = []
+    for i, name in enumerate(page_names):
+        page = name if _PAGE_NAME.fullmatch(name) else "auto"
+        breaking = "; break-before: page" if i else ""
+        pages.append(f'<div style="page: {escape(page)}{breaking}"></div>')
+    return f"{head}<body>\n" + "\n".join(pages) + "\n</body>\n</html>\n"

@@ -1,0 +1,78 @@
+"""PDF files through pikepdf (qpdf): read and write them the same way every time, and read the
+arrays, number trees and structure tree that preparing and joining chapters walk."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Pdf
+
+
+class PdfJoinError(ValueError):
+    """A chapter is not a PDF that can be joined, or the chapters do not fit together."""
+
+
+def open_pdf(data: bytes) -> Pdf:
+    try:
+        return Pdf.open(io.BytesIO(data))
+    except pikepdf.PdfError as error:
+        raise PdfJoinError(f"not a readable PDF: {error}") from None
+
+
+def save_pdf(pdf: Pdf, version: str) -> bytes:
+    """The file, compressed as WeasyPrint compresses: streams as they are, the other objects in
+    object streams. Nothing depends on the clock: the second half of the `/ID` is a digest of
+    the content (the first is the one the file had, or the digest too)."""
+    buffer = io.BytesIO()
+    pdf.save(
+        buffer,
+        force_version=version,
+        fix_metadata_version=False,  # the XMP stays as WeasyPrint wrote it
+        compress_streams=True,
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        deterministic_id=True,
+    )
+    return buffer.getvalue()
+
+
+def items(value: object) -> list[pikepdf.Object]:
+    """An array's items; a single value in its place (as `/K` allows) as the only item."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, Array) else [value]  # type: ignore[list-item]
+
+
+def structure(pdf: Pdf) -> tuple[Dictionary, Dictionary] | None:
+    """The structure tree root of a tagged PDF and its one element, the `Document`."""
+    tree = pdf.Root.get(Name.StructTreeRoot)
+    if not isinstance(tree, Dictionary):
+        return None
+    found = items(tree.get(Name.K))
+    if len(found) != 1 or not isinstance(found[0], Dictionary):
+        raise PdfJoinError("a structure tree does not hold one document element")
+    return tree, found[0]
+
+
+def number_tree(node: object) -> Iterator[tuple[int, pikepdf.Object]]:
+    """The entries of a number tree (WeasyPrint writes one flat node), in key order."""
+    for key, value in _tree(node, Name.Nums):
+        yield int(key), value
+
+
+def name_tree(node: object) -> Iterator[tuple[bytes, pikepdf.Object]]:
+    """The entries of a name tree (WeasyPrint writes one flat node), in key order."""
+    for key, value in _tree(node, Name.Names):
+        yield bytes(key), value
+
+
+def _tree(node: object, entries: Name) -> Iterator[tuple[Any, pikepdf.Object]]:
+    if not isinstance(node, Dictionary):
+        return
+    pairs = items(node.get(entries))
+    yield from zip(pairs[0::2], pairs[1::2], strict=True)
+    for kid in items(node.get(Name.Kids)):
+        yield from _tree(kid, entries)

@@ -1,0 +1,54 @@
+"""True-false questions: a statement and whether it is true; two radio buttons.
+
+Saved answer: ``t`` or ``f``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from coursec.questions.interactions import Edition
+from coursec.questions.labels import label
+from coursec.questions.view import Paper, QuestionView
+
+if TYPE_CHECKING:
+    from coursec.schema import Question
+
+__all__ = ["TrueFalse"]
+
+STATE_SIZE = 64
+"""The question's size in the resume state's key. Its answer has one shape, so any fixed number
+would do; this is the one earlier builds used, so that their saved answers still count."""
+
+
+class TrueFalse(QuestionView):
+    fields = ("answer",)
+    instruction = "Choose true or false."
+    paper_instruction = "True or false?"
+    scorm_type = "true-false"
+
+    @classmethod
+    def check(cls, question: Question) -> None:
+        if question.answer is None:
+            raise ValueError("a true-false question needs `answer: true` or `answer: false`")
+
+    def correct_patterns(self, edition: Edition) -> list[str]:
+        if edition == "1.2":
+            return ["t" if self.question.answer else "f"]
+        return ["true" if self.question.answer else "false"]
+
+    def answer_data(self) -> dict[str, Any]:
+        return {"answer": bool(self.question.answer)}
+
+    @property
+    def size(self) -> int:
+        return STATE_SIZE
+
+    def saved_answer_width(self) -> int:
+        return 1
+
+    def paper(self) -> Paper:
+        options = ((label(0), Markup("True")), (label(1), Markup("False")))
+        return Paper(options, answer=(Markup("True" if self.question.answer else "False"),))
