@@ -61,7 +61,7 @@ def prepare_body(
     Links between site pages become links inside the PDF (or plain text when their target is
     not in it); ids that are not already module-scoped (footnotes) get the module id as a
     prefix, since every module shares one document; tables are marked with the room they need
-    (`_pdf_tables`). In review mode each section starts with its source `file:line`, and code
+    (`tables`). In review mode each section starts with its source `file:line`, and code
     blocks get their source line numbers.
     """
     module = rendered.module

@@ -7,7 +7,7 @@ date is on the cover alone, and the PDF's dates come from the cover's `<head>`).
 come later:
 - "Page X of Y" in the margins: the chapters are laid out without the margin boxes that show page
   numbers, and one *stamp* document of empty pages, named like the handout's, draws just those
-  boxes for every page of the whole (see `_pdf_layout`); it changes only when the page count or
+  boxes for every page of the whole (see `layout`); it changes only when the page count or
   the page names do;
 - the contents, glossary and objectives index print where anchors of other chapters land
   (`numbered` chapters): they are laid out once the other chapters' page counts are known, with the
@@ -18,7 +18,7 @@ come later:
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
-made ready to join (`_pdf_prepare`); the join (`_pdf_join`) runs at every build.
+made ready to join (`prepare`); the join (`join`) runs at every build.
 """
 
 from __future__ import annotations

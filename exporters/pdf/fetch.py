@@ -4,7 +4,7 @@ WeasyPrint never reaches the network or the file system by itself: every resourc
 the fetcher, which serves only the build's own files (the course's media, the theme's static
 and print files) from a virtual origin and refuses everything else. It serves them as every
 output ships them (`shipped_bytes`), SVG in the form WeasyPrint draws as a browser does
-(`_pdf_svg`).
+(`svg`).
 """
 
 from __future__ import annotations

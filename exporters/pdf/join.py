@@ -1,4 +1,4 @@
-"""Join the chapters of the handout, each made ready by `_pdf_prepare`, into one tagged PDF, and
+"""Join the chapters of the handout, each made ready by `prepare`, into one tagged PDF, and
 stamp the page numbers on it.
 
 pikepdf (qpdf) copies each chapter's pages, and what they and the kept structure refer to, into
