@@ -7,6 +7,8 @@ Canvas's (lib/cc/importer/standard/quiz_converter.rb, through Instructure's QTIM
 The layout follows Moodle's own CC 1.1 quiz export (backup/cc/cc_lib/cc_asssesment.php):
 
 * ``assessment/qtimetadata``: the profile, and `cc_maxattempts` when it can say the attempts;
+  ``rubric``: the instructions learners read, with the pass mark, which no metadata field of
+  the profile can carry;
 * one ``section`` of ``item`` s, each with ``itemmetadata`` (`cc_profile`, `cc_weighting`), the
   prompt as HTML, and a ``response_lid`` (choices; true/false labelled ``true`` and ``false``)
   or a ``response_str`` (fill-in);
@@ -171,6 +173,8 @@ def assessment_bytes(quiz: CartridgeQuiz) -> bytes:
     if quiz.max_attempts is not None:
         fields.append(("cc_maxattempts", quiz.max_attempts))
     _metadata(assessment, fields)
+    rules = f"Pass mark: {quiz.view.quiz.passing_score}%."
+    _el(_el(_el(assessment, "rubric"), "material"), "mattext", rules, texttype="text/plain")
     section = _el(assessment, "section", ident=f"SECTION-{quiz.module.id}")
     for question in quiz.questions:
         _item(section, quiz, question)

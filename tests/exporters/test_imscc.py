@@ -198,6 +198,11 @@ def test_quizzes_as_moodle_imports_them(course: Course, cc: Cartridge) -> None:
         assessment = cartridge.read(cc.root / cartridge.moodle_quiz_file(manifest, resource))
         attempts = view.quiz.attempts
         assert cartridge.moodle_max_attempts(assessment) == attempts  # 0: unlimited
+        rubric = assessment.xpath(
+            "/xmlns:questestinterop/xmlns:assessment/xmlns:rubric/xmlns:material/xmlns:mattext",
+            namespaces=NS,
+        )  # the pass mark, which no qtimetadata field of the profile carries
+        assert [r.text for r in rubric] == [f"Pass mark: {view.quiz.passing_score}%."]
         questions = cartridge.moodle_questions(assessment)
         by_id = {q.id: q for q in view.questions}
         assert [q.ident.split("__")[1] for q in questions] == asked(view)
