@@ -180,6 +180,9 @@ def test_pages_are_self_contained(course: Course, cc: Cartridge) -> None:
             if not url.startswith(("#", "https://", "http://", "mailto:")):
                 assert url.split("#")[0] in cc.names, (module.page, url)
     assert not any("coursec-scorm" in n or "coursec-quiz" in n for n in cc.names)
+    for name in (n for n in cc.names if n.endswith(".css")):
+        css = (cc.root / name).read_text(encoding="utf-8")
+        assert not re.search(r"@import|url\(\s*['\"]?(?:[a-z]+:|//)", css), name
 
 
 def test_quizzes_as_moodle_imports_them(course: Course, cc: Cartridge) -> None:
@@ -371,3 +374,15 @@ def test_assessments_off_keeps_the_check_on_the_page(
     assert {"static/coursec-quiz.js", "static/quiz.css"} <= cc.names
     on = _build(course_dir, tmp_path / "on", {"imscc": {"assessments": "true"}})
     assert "assessments/one.xml" in on.names
+
+
+def test_same_source_same_bytes(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    course_dir = make_course(modules={"modules/one.md": QUIZ_MODULE.format(attempts=2, points=3)})
+    _build(course_dir, tmp_path / "a")
+    _build(course_dir, tmp_path / "b")
+    [a] = (tmp_path / "a" / "dist").glob("*.imscc")
+    [b] = (tmp_path / "b" / "dist").glob("*.imscc")
+    assert a.read_bytes() == b.read_bytes()
