@@ -148,6 +148,15 @@ def _processing(item: etree._Element, question: CartridgeQuestion) -> None:
             _html(_el(_el(item, "itemfeedback", ident=ident), "flow_mat"), html)
 
 
+def _link_to_page(root: etree._Element, page: str) -> None:
+    """A link to a heading of the module (``#slug``) leads to it on the module's page: the quiz
+    is not on that page. (Both importers turn a link to a file of the cartridge into a link to
+    the imported file.)"""
+    for mattext in root.iter(f"{{{QTI}}}mattext"):
+        if mattext.get("texttype") == "text/html" and mattext.text:
+            mattext.text = mattext.text.replace('href="#', f'href="{page}#')
+
+
 def _item(section: etree._Element, quiz: CartridgeQuiz, question: CartridgeQuestion) -> None:
     ident = f"{quiz.module.id}__{question.view.id}"
     item = _el(section, "item", ident=ident, title=_title(question))
@@ -178,5 +187,6 @@ def assessment_bytes(quiz: CartridgeQuiz) -> bytes:
     section = _el(assessment, "section", ident=f"SECTION-{quiz.module.id}")
     for question in quiz.questions:
         _item(section, quiz, question)
+    _link_to_page(root, quiz.module.page)
     body = etree.tostring(root, encoding="UTF-8", xml_declaration=False, pretty_print=True)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body

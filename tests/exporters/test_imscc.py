@@ -322,6 +322,8 @@ quiz:
       objectives: [explain-widgets]
       answer: false
       points: {points}
+      feedback:
+        incorrect: See [the gadgets](#widgets-and-gadgets).
 ---
 ## Widgets and gadgets
 
@@ -386,3 +388,16 @@ def test_same_source_same_bytes(
     [a] = (tmp_path / "a" / "dist").glob("*.imscc")
     [b] = (tmp_path / "b" / "dist").glob("*.imscc")
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_links_to_a_heading_lead_to_the_modules_page(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    """The quiz is not on the module's page, so `[see](#slug)` in a question leads there."""
+    module = QUIZ_MODULE.format(attempts=2, points=3)
+    cc = _build(make_course(modules={"modules/one.md": module}), tmp_path / "out")
+    assessment = cartridge.read(cc.root / "assessments" / "one.xml")
+    html = "".join(assessment.xpath("//xmlns:mattext/text()", namespaces=NS))
+    assert 'href="#' not in html
+    [fragment] = re.findall(r'href="one\.html#([^"]+)"', html)
+    assert f'id="{fragment}"' in (cc.root / "one.html").read_text(encoding="utf-8")
