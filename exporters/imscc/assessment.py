@@ -7,14 +7,18 @@ Canvas's (lib/cc/importer/standard/quiz_converter.rb, through Instructure's QTIM
 The layout follows Moodle's own CC 1.1 quiz export (backup/cc/cc_lib/cc_asssesment.php):
 
 * ``assessment/qtimetadata``: the profile, and `cc_maxattempts` when it can say the attempts;
-  ``rubric``: the instructions learners read, with the pass mark, which no metadata field of
-  the profile can carry;
+  its ``rubric`` (the quiz's instructions) names the pass mark, which no metadata field of
+  the profile carries;
 * one ``section`` of ``item`` s, each with ``itemmetadata`` (`cc_profile`, `cc_weighting`), the
   prompt as HTML, and a ``response_lid`` (choices; true/false labelled ``true`` and ``false``)
   or a ``response_str`` (fill-in);
-* ``resprocessing``: first the right answer (``setvar SCORE`` 100, continue No; for multiple
-  response every right choice and ``not`` each wrong one, ``case="Yes"`` as Moodle looks for),
-  then each choice's own feedback, then the wrong answer's;
+* ``resprocessing``, each condition ``continue="No"`` (Moodle shows the feedback of a
+  ``continue="Yes"`` condition to everyone): a choice picked alone (single choice, true/false)
+  has one condition that scores it (``setvar SCORE`` 100 or 0) and shows its feedback with
+  the question's correct or incorrect one; multiple response has the right answer (every
+  right choice and ``not`` each wrong one, ``case="Yes"`` as Moodle looks for), then each
+  choice's feedback, then a wrong answer's (``other``); fill-in lists its accepted answers in
+  the right answer's condition;
 * ``itemfeedback``: ``correct_fb`` and ``general_incorrect_fb`` (the names both importers
   read), and ``choiceN_fb`` for choice N's feedback.
 """
