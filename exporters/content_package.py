@@ -71,10 +71,10 @@ class Node:
 @dataclass(frozen=True, slots=True)
 class Item:
     """A node of an organization's tree: it launches `resource` (an identifier), or groups
-    `children`, or both."""
+    `children`, or both. Only a profile's untitled root (Common Cartridge's) has no title."""
 
     identifier: str
-    title: str
+    title: str | None
     resource: str | None = None
     children: tuple[Item, ...] = ()
     extensions: tuple[Node, ...] = ()
@@ -115,7 +115,8 @@ class Metadata:
 class ContentPackage:
     """A whole manifest. `namespace` is the IMS CP namespace the profile binds (its default
     namespace); `prefixes` declares the others on the root; the first organization is the
-    default one."""
+    default one (`organizations/@default`, unless `default_organization` is off: Common
+    Cartridge allows one organization and no such attribute)."""
 
     identifier: str
     namespace: str
@@ -125,6 +126,7 @@ class ContentPackage:
     prefixes: tuple[tuple[str, str], ...] = ()
     schema_locations: tuple[tuple[str, str], ...] = ()  # (namespace, schema file)
     version: str | None = None
+    default_organization: bool = True
 
     def files(self) -> set[str]:
         """Every file the resources list: what the package holds besides the manifest."""
@@ -220,7 +222,8 @@ def _item(parent: etree._Element, cp: str, item: Item) -> None:
     if item.resource is not None:
         attributes += (("identifierref", item.resource),)
     el = _sub(parent, f"{{{cp}}}item", attributes=attributes)
-    _sub(el, f"{{{cp}}}title", item.title)
+    if item.title is not None:
+        _sub(el, f"{{{cp}}}title", item.title)
     for child in item.children:
         _item(el, cp, child)
     for node in item.extensions:
@@ -249,7 +252,7 @@ def manifest_tree(package: ContentPackage) -> etree._ElementTree:
         _node(metadata, node)
 
     organizations = _sub(manifest, f"{{{cp}}}organizations")
-    if package.organizations:
+    if package.organizations and package.default_organization:
         organizations.set("default", package.organizations[0].identifier)
     for org in package.organizations:
         el = _sub(

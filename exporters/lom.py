@@ -1,6 +1,7 @@
 """A package's LOM metadata record (title, language, description, keywords, version), in the
-binding a profile uses: IEEE LOM (SCORM 2004; Common Cartridge 1.1's `lomimscc` has the same
-shape in its own namespace) or IMS Learning Resource Meta-data 1.2.1 (SCORM 1.2).
+binding a profile uses: IEEE LOM (SCORM 2004), Common Cartridge 1.1's manifest profile of it
+(`lomimscc`: the same shape in its own namespace, and no version), or IMS Learning Resource
+Meta-data 1.2.1 (SCORM 1.2).
 
 Only free-text elements are used, so lom.xsd's strict, loose and custom vocabularies all accept
 the record alike.
@@ -19,15 +20,19 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 @dataclass(frozen=True, slots=True)
 class LomBinding:
     """How one binding spells the record: its namespace, its language-tagged string element,
-    the attribute that tags the language, and the life-cycle element."""
+    the attribute that tags the language, and the life-cycle element that holds the version
+    (None: the binding has no place for it)."""
 
     namespace: str
     string: str
     language: str  # attribute name, Clark notation when namespaced
-    lifecycle: str
+    lifecycle: str | None
 
 
 IEEE_LOM = LomBinding("http://ltsc.ieee.org/xsd/LOM", "string", "language", "lifeCycle")
+CC_MANIFEST_LOM = LomBinding(
+    "http://ltsc.ieee.org/xsd/imsccv1p1/LOM/manifest", "string", "language", None
+)  # ccv1p1_lommanifest_v1p0.xsd: its lifeCycle holds contributions only
 IMS_MD_1_2_1 = LomBinding(
     "http://www.imsglobal.org/xsd/imsmd_rootv1p2p1", "langstring", f"{{{XML_NS}}}lang", "lifecycle"
 )
@@ -65,7 +70,7 @@ def lom_record(binding: LomBinding, about: Described, declare: bool = False) -> 
         general.append(text("description", about.description, about.language))
     general += [text("keyword", keyword, about.language) for keyword in about.keywords]
     record = [Node(tag("general"), children=tuple(general))]
-    if about.version:
+    if about.version and binding.lifecycle is not None:
         version = text("version", about.version, None)
         record.append(Node(tag(binding.lifecycle), children=(version,)))
     return Node(tag("lom"), children=tuple(record), namespaces=((None, ns),) if declare else ())

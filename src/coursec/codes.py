@@ -51,6 +51,8 @@ CODES: dict[str, str] = {
     "CS505": "resource refused by the PDF renderer",
     "CS506": "PDF renderer warning",
     "CS507": "template broke the sandbox",
+    "CS530": "question left out of the Common Cartridge",
+    "CS531": "knowledge-check setting the Common Cartridge cannot carry",
     "CS601": "output folder holds files coursec did not write",
     "CS602": "output path is not a folder",
     "CS603": "output folder may never be replaced",

@@ -34,12 +34,15 @@ class PageMode:
     whole course is one page (a single-SCO package); otherwise each module is a page of its
     own, which never links to another module's (the LMS launches each). `choice`: the package's
     runtime may ask the LMS to open another module (SCORM 2004's navigation requests), so a
-    mention of another module carries what it needs for that.
+    mention of another module carries what it needs for that. `knowledge_checks`: a module's
+    knowledge check is on its page; off where the LMS gives it as a quiz of its own (a Common
+    Cartridge's QTI assessment).
     """
 
     packaged: bool = False
     one_page: bool = False
     choice: bool = False
+    knowledge_checks: bool = True
 
 
 def _common(plan: BuildPlan, mode: PageMode) -> dict[str, Any]:
@@ -93,7 +96,7 @@ def module_context(
         "number": course.number(module),
         "next_module": course.next_module(module),
         "previous_module": course.previous_module(module),
-        "quiz": quiz_view(course, module),
+        "quiz": quiz_view(course, module) if mode.knowledge_checks else None,
     }
 
 
@@ -190,6 +193,7 @@ def render_index_pages(
 
 
 SCORM_RUNTIME = "static/coursec-scorm.js"  # only SCORM pages load it
+QUIZ_FILES = ("static/coursec-quiz.js", "static/quiz.css")  # only pages with a knowledge check
 
 
 def shared_files(plan: BuildPlan, leave_out: Collection[str] = ()) -> list[OutputFile]:

@@ -340,3 +340,35 @@ def test_partials_say_which_module_owns_their_kind() -> None:
         for folder in ("questions", "print/questions"):
             text = (TEMPLATES / folder / f"{kind.value}.html.j2").read_text()
             assert f"coursec/questions/{module}.py" in text, (folder, kind)
+
+
+# --------------------------------------------------------------------------- QTI 1.2
+
+
+def test_each_kind_says_how_qti_asks_it_or_why_it_cannot() -> None:
+    """What the Common Cartridge exporter writes as QTI items (coursec.questions.qti)."""
+    single = view(type="single-choice", choices=[*choices(2), {"text": "C", "id": "own"}])
+    asked = single.qti()
+    assert asked.type == "single-choice"
+    assert [(c.ident, c.correct) for c in asked.choices] == [
+        ("a", True),
+        ("b", False),
+        ("own", False),
+    ]
+    multiple = view(type="multiple-response", choices=choices(3, (0, 2))).qti()
+    assert multiple.type == "multiple-response"
+    assert [c.correct for c in multiple.choices] == [True, False, True]
+    true_false = view(type="true-false", answer=False).qti()
+    assert [(c.ident, str(c.html), c.correct) for c in true_false.choices] == [
+        ("true", "True", False),
+        ("false", "False", True),
+    ]
+    typed = view(type="short-text", accept=["on  delete\tcascade", "on delete cascade", "x"]).qti()
+    assert (typed.type, typed.accepted) == ("fill-in", ("on delete cascade", "x"))
+    for kind in (
+        view(type="matching", pairs=[{"left": "a", "right": "1"}, {"left": "b", "right": "2"}]),
+        view(type="ordering", items=["a", "b"]),
+    ):
+        assert kind.qti() is None
+        assert kind.qti_gap
+    assert all((k.qti_gap is None) == (k not in (Matching, Ordering)) for k in KINDS.values())

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from markupsafe import Markup
 
 from coursec.questions.interactions import Edition, position_id, separators
 from coursec.questions.labels import label
+from coursec.questions.qti import QtiChoice, QtiQuestion, QtiType
 from coursec.questions.view import Paper, QuestionView
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ class ChoiceQuestion(QuestionView):
 
     fields = ("choices",)
     scorm_type = "choice"
+    qti_type: ClassVar[QtiType]
 
     @classmethod
     def texts(cls, question: Question) -> Iterator[tuple[Loc, str]]:
@@ -84,6 +86,10 @@ class ChoiceQuestion(QuestionView):
         v12 = edition == "1.2"
         ids = [c.key12 if v12 else c.id for c in self.choices if c.correct]
         return [separators(edition)[0].join(ids)]
+
+    def qti(self) -> QtiQuestion:
+        choices = tuple(QtiChoice(c.id, c.html, c.correct, c.feedback) for c in self.choices)
+        return QtiQuestion(self.qti_type, choices)
 
     def answer_data(self) -> dict[str, Any]:
         return {

@@ -29,6 +29,7 @@ class Matching(QuestionView):
     instruction = "Choose the match for each item."
     paper_instruction = "Match each item on the left with one on the right."
     scorm_type = "matching"
+    qti_gap = "Common Cartridge 1.1's QTI profile has no matching question type"
 
     @classmethod
     def check(cls, question: Question) -> None:
@@ -68,6 +69,9 @@ class Matching(QuestionView):
     def correct_patterns(self, edition: Edition) -> list[str]:
         comma, dot = separators(edition)
         return [comma.join(f"{left}{dot}{right}" for left, right in self.matches.items())]
+
+    def qti(self) -> None:
+        return None
 
     def answer_data(self) -> dict[str, Any]:
         return {

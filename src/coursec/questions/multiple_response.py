@@ -20,6 +20,7 @@ __all__ = ["MultipleResponse"]
 
 class MultipleResponse(ChoiceQuestion):
     instruction = "Choose every answer that applies."
+    qti_type = "multiple-response"
     paper_instruction = "Choose every answer that applies."
 
     @classmethod

@@ -30,6 +30,7 @@ class Ordering(QuestionView):
     instruction = "Choose the item that comes at each step."
     paper_instruction = "Put the items in order."
     scorm_type = "sequencing"
+    qti_gap = "Common Cartridge 1.1's QTI profile has no ordering question type"
 
     @classmethod
     def check(cls, question: Question) -> None:
@@ -55,6 +56,9 @@ class Ordering(QuestionView):
 
     def correct_patterns(self, edition: Edition) -> list[str]:
         return [separators(edition)[0].join(self.order)]
+
+    def qti(self) -> None:
+        return None
 
     def answer_data(self) -> dict[str, Any]:
         return {"options": [o.id for o in self.steps], "order": self.order}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from coursec.questions.interactions import Edition
+from coursec.questions.qti import QtiQuestion
 from coursec.questions.view import Paper, QuestionView, unique
 
 if TYPE_CHECKING:
@@ -59,6 +60,13 @@ class ShortText(QuestionView):
         limit = MAX_TEXT["2004-long" if kind == "long-fill-in" else edition]
         texts = [_truncate(_fill_in_text(a, edition), limit) for a in self.question.accept]
         return unique(texts)[: MAX_PATTERNS[kind]]
+
+    def qti(self) -> QtiQuestion:
+        """The accepted answers on one line each (the runtime ignores case and spacing; a QTI
+        ``varequal`` ignores case only, so each is given with single spaces)."""
+        return QtiQuestion(
+            "fill-in", accepted=tuple(unique([" ".join(a.split()) for a in self.question.accept]))
+        )
 
     def answer_data(self) -> dict[str, Any]:
         return {"accept": list(self.question.accept), "maxLength": self.max_length}

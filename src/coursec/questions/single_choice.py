@@ -18,6 +18,7 @@ __all__ = ["SingleChoice"]
 
 class SingleChoice(ChoiceQuestion):
     instruction = "Choose one answer."
+    qti_type = "single-choice"
     paper_instruction = "Choose one answer."
 
     @classmethod

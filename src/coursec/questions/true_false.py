@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from coursec.questions.interactions import Edition
 from coursec.questions.labels import label
+from coursec.questions.qti import QtiChoice, QtiQuestion
 from coursec.questions.view import Paper, QuestionView
 
 if TYPE_CHECKING:
@@ -38,6 +39,15 @@ class TrueFalse(QuestionView):
         if edition == "1.2":
             return ["t" if self.question.answer else "f"]
         return ["true" if self.question.answer else "false"]
+
+    def qti(self) -> QtiQuestion:
+        """Two choices named ``true`` and ``false`` (Moodle's importer maps them by name)."""
+        answer = bool(self.question.answer)
+        choices = (
+            QtiChoice("true", Markup("True"), answer),
+            QtiChoice("false", Markup("False"), not answer),
+        )
+        return QtiQuestion("true-false", choices)
 
     def answer_data(self) -> dict[str, Any]:
         return {"answer": bool(self.question.answer)}

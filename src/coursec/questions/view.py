@@ -18,6 +18,7 @@ from coursec.questions.interactions import EDITIONS, Edition
 
 if TYPE_CHECKING:
     from coursec.inline import InlineMarkdown
+    from coursec.questions.qti import QtiQuestion
     from coursec.schema import Question
     from coursec.sourcemap import Loc
 
@@ -122,6 +123,14 @@ class QuestionView(ABC):
     @abstractmethod
     def correct_patterns(self, edition: Edition) -> list[str]:
         """``cmi.interactions.n.correct_responses.m.pattern`` values of one edition."""
+
+    @abstractmethod
+    def qti(self) -> QtiQuestion | None:
+        """The question as a QTI 1.2 item asks it (coursec.questions.qti), or None when QTI
+        1.2 as LMSs import it has no type for the kind (`qti_gap` says why)."""
+
+    qti_gap: ClassVar[str | None] = None
+    """Why the kind has no QTI 1.2 item type, for the warning that leaves it out."""
 
     @abstractmethod
     def answer_data(self) -> dict[str, Any]:
