@@ -40,11 +40,11 @@ from coursec.questions import question_view
 from coursec.render import render
 from coursec.schema import Question
 from support import settings
+from support.builds import EPOCH, Builds
 from support.pdf import outline
 
 pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
-EPOCH = 1_700_000_000  # 2023-11-14T22:13:20Z
 POPPLER = pytest.mark.skipif(
     not (shutil.which("pdftotext") and shutil.which("pdffonts")), reason="needs poppler-utils"
 )
@@ -726,19 +726,13 @@ def course(request: pytest.FixtureRequest) -> Course:
 
 
 @pytest.fixture(scope="module")
-def handout(course: Course, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pdf") / "dist"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-        build_pdf(course.root, out)
-    return out / f"{course.id}.pdf"
+def handout(course: Course, built: Builds) -> Path:
+    return built.handout(course.root, per_module=True) / f"{course.id}.pdf"
 
 
 @pytest.fixture(scope="module")
-def review_handout(course: Course, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("review") / "dist"
-    build_pdf(course.root, out, review=True)
-    return out / f"{course.id}.pdf"
+def review_handout(course: Course, built: Builds) -> Path:
+    return built.handout(course.root, review=True) / f"{course.id}.pdf"
 
 
 def running_strings(course: Course) -> set[str]:

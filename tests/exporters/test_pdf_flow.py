@@ -17,12 +17,8 @@ from lxml import html as lxml_html
 from weasyprint.formatting_structure import boxes
 
 from conftest import COURSES
-from coursec.exporters.pdf import layout as _pdf_layout
-from coursec.exporters.pdf.fetch import BuildFetcher, build_files
-from coursec.exporters.pdf.handout import handout_html
 from coursec.exporters.pdf.tables import fit_tables
-from coursec.loading import load_course
-from coursec.render import render
+from support.builds import Builds
 
 pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
@@ -57,15 +53,10 @@ class Page:
 
 
 @pytest.fixture(scope="module", params=sorted(COURSES))
-def pages(request: pytest.FixtureRequest) -> list[Page]:
+def pages(request: pytest.FixtureRequest, built: Builds) -> list[Page]:
     """The whole handout of each course, laid out as one document (as the chapters are: each
     module starts on a page of its own either way)."""
-    course = load_course(COURSES[request.param]).course
-    assert course is not None
-    plan = render(course)
-    document_html = handout_html(plan, plan.modules, whole=True)
-    options = _pdf_layout.pdf_options(document_html)
-    document = _pdf_layout._render(document_html, BuildFetcher(build_files(plan)), options)
+    document = built.one_document(COURSES[request.param])
     return [Page(n, page._page_box) for n, page in enumerate(document.pages, 1)]
 
 

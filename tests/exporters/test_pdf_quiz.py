@@ -6,22 +6,19 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from conftest import MakeCourse
-from coursec.build import build
 from coursec.exporters.pdf.handout import handout_html
 from coursec.loading import load_course
 from coursec.model import Course
-from coursec.options import BuildOptions
 from coursec.quiz import QuestionView, QuizView
 from coursec.quiz_text import question_texts
 from coursec.render import render
-from support import settings
+from support.builds import Builds
 from support.quiz import quiz_views
 from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
 
@@ -63,40 +60,17 @@ def quizzes(course: Course) -> list[QuizView]:
     return quiz_views(course)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], dict[str, Path]]:
-    """A course's PDF (and per-module PDFs) for reviewers and for learners, built once."""
-    made: dict[Path, dict[str, Path]] = {}
-
-    def handouts(course_dir: Path) -> dict[str, Path]:
-        if course_dir in made:
-            return made[course_dir]
-        loaded = load_course(course_dir).course
-        assert loaded is not None
-        first = quiz_views(loaded)[0].id
-        out: dict[str, Path] = {}
-        for name, learner in (("reviewer", False), ("learner", True)):
-            root = tmp_path_factory.mktemp(f"{course_dir.name}-{name}")
-            result = build(
-                course_dir,
-                BuildOptions(
-                    formats=("pdf",),
-                    out_dir=root / "dist",
-                    settings=settings.pdf(learner=learner, per_module=True),
-                ),
-            )
-            assert result.ok, [d.format() for d in result.diagnostics]
-            out[name] = root / "dist" / f"{loaded.id}.pdf"
-            out[f"{name}-module"] = root / "dist" / f"{loaded.id}-{first}.pdf"
-        made[course_dir] = out
-        return out
-
-    return handouts
-
-
 @pytest.fixture
-def handouts(course_dir: Path, built: Callable[[Path], dict[str, Path]]) -> dict[str, Path]:
-    return built(course_dir)
+def handouts(course_dir: Path, course: Course, built: Builds) -> dict[str, Path]:
+    """The PDF and the first module's PDF, for reviewers and for learners (one build of each
+    for the whole session)."""
+    first = quiz_views(course)[0].id
+    out: dict[str, Path] = {}
+    for name, learner in (("reviewer", False), ("learner", True)):
+        dist = built.handout(course_dir, per_module=True, **({"learner": True} if learner else {}))
+        out[name] = dist / f"{course.id}.pdf"
+        out[f"{name}-module"] = dist / f"{course.id}-{first}.pdf"
+    return out
 
 
 def plain(view: QuestionView, text: str) -> str:

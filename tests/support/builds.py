@@ -3,14 +3,17 @@
 Loaded as a pytest plugin (``pytest_plugins`` in ``tests/conftest.py``): the ``built`` fixture
 (session) is a :class:`Builds`, whose ``site(course_dir)`` and ``package(course_dir, edition,
 packaging)`` build the course on first use (every format of one packaging in one build) and
-return the site folder, or the extracted SCORM package, from then on.
+return the site folder, or the extracted SCORM package, from then on. The PDF is laid out only
+by the tests that ask for it: ``handout(course_dir, **options)`` (the exporter's output folder)
+and ``one_document(course_dir)`` (the handout laid out by WeasyPrint in one go, not in chapters).
 """
 
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -19,10 +22,20 @@ from coursec.exporters.scorm import Packaging
 from coursec.options import BuildOptions
 from support import settings
 
-__all__ = ["FORMATS", "Builds", "Edition"]
+__all__ = ["EPOCH", "FORMATS", "Builds", "Edition", "OneDocument"]
+
+EPOCH = 1_700_000_000  # SOURCE_DATE_EPOCH of the handouts: 2023-11-14T22:13:20Z
 
 Edition = Literal["1.2", "2004"]
 FORMATS: dict[Edition, str] = {"1.2": "scorm12", "2004": "scorm2004"}
+
+
+@dataclass(frozen=True)
+class OneDocument:
+    """The whole handout laid out as one WeasyPrint document, and that document's PDF."""
+
+    pages: list[Any]  # weasyprint Page objects
+    pdf: Path
 
 
 class Builds:
@@ -31,6 +44,8 @@ class Builds:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._dists: dict[tuple[Path, Packaging], Path] = {}
+        self._handouts: dict[tuple[Path, tuple[tuple[str, bool], ...]], Path] = {}
+        self._documents: dict[Path, OneDocument] = {}
 
     def dist(self, course_dir: Path, packaging: Packaging = Packaging.MULTI_SCO) -> Path:
         """The output folder of a build of every format but the PDF."""
@@ -61,6 +76,45 @@ class Builds:
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(dest)
         return dest
+
+    def handout(self, course_dir: Path, **options: bool) -> Path:
+        """The output folder of a PDF-only build with these `pdf.` options (SOURCE_DATE_EPOCH
+        is `EPOCH`); `handout(c, per_module=True)` also serves tests of the whole handout."""
+        key = (course_dir, tuple(sorted(options.items())))
+        if key not in self._handouts:
+            name = "-".join(k for k, v in key[1] if v) or "default"
+            out = self.root / f"{course_dir.name}-pdf-{name}"
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+                result = build(
+                    course_dir,
+                    BuildOptions(formats=("pdf",), out_dir=out, settings=settings.pdf(**options)),
+                )
+            assert result.ok, [d.format() for d in result.diagnostics]
+            self._handouts[key] = out
+        return self._handouts[key]
+
+    def one_document(self, course_dir: Path) -> OneDocument:
+        """The handout laid out in one go, as the chapters are meant to add up to."""
+        if course_dir not in self._documents:
+            from coursec.exporters.pdf import layout
+            from coursec.exporters.pdf.fetch import BuildFetcher, build_files
+            from coursec.exporters.pdf.handout import handout_html
+            from coursec.loading import load_course
+            from coursec.render import render
+
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+                course = load_course(course_dir).course
+                assert course is not None
+                plan = render(course)
+                html = handout_html(plan, plan.modules, whole=True)
+                options = layout.pdf_options(html)
+                document = layout._render(html, BuildFetcher(build_files(plan)), options)
+                pdf = self.root / f"{course_dir.name}-one-document.pdf"
+                pdf.write_bytes(document.write_pdf(**options))
+            self._documents[course_dir] = OneDocument(list(document.pages), pdf)
+        return self._documents[course_dir]
 
 
 @pytest.fixture(scope="session")
