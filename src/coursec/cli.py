@@ -286,20 +286,22 @@ def translate_group() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="An earlier (translated) XLIFF file: keep its translations, mark what changed.",
 )
+@click.option("--strict", is_flag=True, help="Treat warnings as errors: write nothing then.")
 @_guard
 def translate_extract_cmd(
-    course_dir: Path, language: str, out_file: Path | None, previous: Path | None
+    course_dir: Path, language: str, out_file: Path | None, previous: Path | None, strict: bool
 ) -> None:
     """Write every translatable text of a course into one XLIFF 2.0 file."""
-    from coursec.diagnostics import CoursecError
+    from coursec.diagnostics import CoursecError, promote_warnings
     from coursec.translate.files import write_extraction
 
     try:
-        report = write_extraction(course_dir, language, out_file, previous)
+        report = write_extraction(course_dir, language, out_file, previous, strict)
     except CoursecError as exc:
         _emit_diagnostics(exc.diagnostics, "text", Path.cwd())
         sys.exit(EXIT_ERRORS)
-    _emit_diagnostics(report.diagnostics, "text", Path.cwd())
+    diagnostics = promote_warnings(report.diagnostics) if strict else report.diagnostics
+    _emit_diagnostics(diagnostics, "text", Path.cwd())
     if report.path is None:
         sys.exit(EXIT_ERRORS)
     click.echo(f"wrote {report.path}: {report.summary}", err=True)

@@ -13,9 +13,9 @@ import pytest
 from lxml import etree
 
 from coursec.loading import load_course
+from coursec.translate.extract import extract
 from coursec.translate.files import write_extraction
 from coursec.translate.merge import merge
-from coursec.translate.units import extract
 from coursec.translate.xliff_reader import read_xliff
 from coursec.translate.xliff_writer import write_xliff
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.schema import LANGUAGE_TAG
-from coursec.translate.units import extract
+from coursec.translate.extract import extract
 from coursec.translate.update import carry_over
 from coursec.translate.xliff_reader import read_xliff
 from coursec.translate.xliff_writer import COURSEC_NS, write_xliff
@@ -31,9 +31,10 @@ def _written_by_coursec(path: Path) -> bool:
 
 
 def write_extraction(
-    root: Path, language: str, out: Path | None, previous: Path | None
+    root: Path, language: str, out: Path | None, previous: Path | None, strict: bool = False
 ) -> ExtractReport:
-    """Extract `root`'s units into an XLIFF file for `language` (carrying over `previous`)."""
+    """Extract `root`'s units into an XLIFF file for `language` (carrying over `previous`);
+    nothing is written when there are errors (or, `strict`, warnings)."""
     if not LANGUAGE_TAG.match(language):
         raise CoursecError(
             [
@@ -58,6 +59,8 @@ def write_extraction(
         if any(d.severity is Severity.ERROR for d in doc.diagnostics):
             return report
         carried = carry_over(extraction, doc)
+    if strict and report.diagnostics:
+        return report
     target = out or Path(f"{course.id}.{language}.xlf")
     if target.exists() and not _written_by_coursec(target):
         raise CoursecError(

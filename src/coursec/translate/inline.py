@@ -20,9 +20,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
+from markdown_it import MarkdownIt
 from markdown_it.helpers import parseLinkDestination, parseLinkTitle
 from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+
+@cache
+def parser(allow_html: bool) -> MarkdownIt:
+    """The body's block syntax (`coursec.markdown`) with its text runs kept as written:
+    escapes and entities stay tokens of their own, so they can become codes."""
+    md = MarkdownIt("commonmark", {"html": allow_html, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(deflist_plugin).use(footnote_plugin)
+    md.use(container_plugin, name="callout", validate=lambda _p, _m: True)
+    md.disable("text_join")
+    return md
 
 
 class Unaligned(Exception):
