@@ -108,13 +108,13 @@ class BodyUnits:
         self.source.units.append(Unit(uid, self.source.path, line, what, nodes, place))
         for code in codes(nodes):
             if code.title is not None:
-                title = self._image_title(code)
+                title = self._title(code)
                 self.source.units.append(
                     Unit(
                         f"{uid}.t{code.id}",
                         self.source.path,
                         line,
-                        "an image's title (a figure's caption)",
+                        "the title of a link or image (a figure's caption)",
                         (title,),
                         None,
                         (uid, code.id),
@@ -122,7 +122,7 @@ class BodyUnits:
                 )
 
     @staticmethod
-    def _image_title(code: Code) -> str:
+    def _title(code: Code) -> str:
         assert code.title is not None
         return code.end[code.title[0] : code.title[1]]
 

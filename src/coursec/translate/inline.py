@@ -8,7 +8,7 @@ translators as the character they stand for.
 | Markdown | XLIFF | translators may |
 | --- | --- | --- |
 | `*em*`, `**strong**`, `~~strike~~` | `<pc type="fmt">` | move, copy or drop it |
-| `[words](url)` | `<pc type="link">` | move it, not copy or drop it |
+| `[words](url "title")` | `<pc type="link">` (the title: a unit of its own) | move it |
 | `![alt](src "title")` | `<pc type="image">` around the alt (the title: a unit) | move it |
 | `` `code` ``, `<https://...>` | `<ph>` | move or copy it, not drop it |
 | footnote `[^1]`, raw HTML | `<ph>` | move it only |
@@ -59,7 +59,7 @@ class Code:
     can_copy: bool = True
     can_delete: bool = True
     disp: str = ""  # what a placeholder shows translators
-    title: tuple[int, int] | None = None  # where in `end` an image's title is (a unit of its own)
+    title: tuple[int, int] | None = None  # where in `end` a link's or image's title is (a unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +235,7 @@ class _Aligner:
                 raise Unaligned("link closed by something else")
             start = self.pos
             self.expect("]")
-            self.pos, _title = _link_tail(self.source, self.pos)
+            self.pos, title = _link_tail(self.source, self.pos)
             return Code(
                 self.next_id(),
                 "pc",
@@ -245,6 +245,7 @@ class _Aligner:
                 self.source[start : self.pos],
                 can_copy=False,
                 can_delete=False,
+                title=(title[0] - start, title[1] - start) if title else None,
             )
         self.expect(token.markup)
         return Code(self.next_id(), "pc", "fmt", _FORMATS[opening], frame.start, token.markup)

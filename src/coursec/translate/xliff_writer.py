@@ -140,7 +140,7 @@ def unit_xml(unit: Unit, where: str, carried: Carried | None) -> str:
         state, sub_state = carried.state, carried.sub_state
     notes = [("location", where), ("description", unit.what)]
     if unit.parent[0]:
-        notes.append(("description", f"the title of image {unit.parent[1]} in {unit.parent[0]}"))
+        notes.append(("description", f"the title of code {unit.parent[1]} in {unit.parent[0]}"))
     notes += list(carried.notes if carried else ())
     note_rows = "".join(
         f"{indent}    <note{_attrs(category=category)}>{_text(text)}</note>\n"
