@@ -240,3 +240,26 @@ def test_a_doctype_is_refused(tmp_path: Path) -> None:
     doc = read_xliff(xlf)
     assert [d.code for d in doc.diagnostics] == ["CS721"]
     assert doc.diagnostics[0].span is not None and doc.diagnostics[0].span.line == 2
+
+
+def test_a_unit_split_into_segments_by_a_tool_is_read_as_one(tmp_path: Path) -> None:
+    xlf = tmp_path / "split.xlf"
+    xlf.write_text(
+        '<?xml version="1.0"?>\n'
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en"'
+        ' trgLang="fr">\n<file id="f"><unit id="u">\n'
+        '<segment state="translated"><source>One. </source><target>Un. </target></segment>\n'
+        "<ignorable><source> </source></ignorable>\n"
+        '<segment state="final"><source>Two <pc id="1">b</pc>.</source>'
+        '<target>Deux <mrk id="m" translate="yes"><pc id="1">b</pc></mrk>.</target></segment>\n'
+        "</unit></file></xliff>\n",
+        encoding="utf-8",
+    )
+    doc = read_xliff(xlf)
+    assert doc.diagnostics == []
+    unit = doc.units["u"]
+    assert unit.state == "translated"
+    assert unit.target is not None and unit.target[0] == "Un.  Deux "
+    assert unit.source[0] == "One.  Two "
+    code = unit.target[1]
+    assert not isinstance(code, str) and (code.id, code.kind, code.line) == ("1", "pc", 6)

@@ -88,7 +88,7 @@ class BodyUnits:
                 self._cell(token, tokens, index, first, section, env)
             else:
                 self._block(token, first, section, pending, env)
-            pending = "" if pending != "c" else pending
+            pending = ""
 
     def _section(self, body_line: int, sections: Sequence[Any]) -> str:
         current = "intro"

@@ -187,6 +187,15 @@ class _Merger:
         return xunit.target
 
     def run(self) -> MergeResult:
+        course = self.extraction.course
+        if course is not None and self.doc.course and self.doc.course != course.id:
+            self.warn(
+                "CS722",
+                f'this file was extracted from the course "{self.doc.course}", not "{course.id}"',
+                2,
+                1,
+                "merge it with the course it came from",
+            )
         known = {unit.id for _f, unit in self.extraction.units()}
         for xunit in self.doc.units.values():
             if xunit.id not in known:

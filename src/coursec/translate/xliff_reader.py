@@ -140,8 +140,13 @@ def _content(element: _Element) -> tuple[TargetNode, ...]:
                 child.col,
             )
         # <sm/>, <em/> (markers) and other namespaces' elements hold no text
+    return _joined(out)
+
+
+def _joined(nodes: list[TargetNode]) -> tuple[TargetNode, ...]:
+    """Adjacent text runs as one."""
     joined: list[TargetNode] = []
-    for node in out:
+    for node in nodes:
         if isinstance(node, str) and joined and isinstance(joined[-1], str):
             joined[-1] += node
         else:
@@ -182,8 +187,8 @@ def _unit(element: _Element) -> XliffUnit:
         element.attrs.get("id", ""),
         element.line,
         element.col,
-        tuple(sources),
-        tuple(targets) if translated else None,
+        _joined(sources),
+        _joined(targets) if translated else None,
         state,
         *target_at,
     )
