@@ -219,23 +219,35 @@ def test_update_marks_changed_units_and_keeps_the_rest(tmp_path: Path) -> None:
     old.write_text(_identity(_xliff(course), prefix="FR "), encoding="utf-8")
     module = course / "modules" / "01-instrumental-convergence.md"
     text = module.read_text(encoding="utf-8")
-    module.write_text(
-        text.replace("title: Instrumental Convergence", "title: Instrumental Convergences", 1),
-        encoding="utf-8",
-    )
+    text = text.replace("title: Instrumental Convergence", "title: Instrumental Convergences", 1)
+    text = text.replace("Instrumental convergence is", "Instrumental convergence, roughly, is", 1)
+    heading = "## Instrumental convergence\n\n"
+    text = text.replace(heading, heading + "A new first paragraph.\n\n", 1)
+    module.write_text(text, encoding="utf-8")
     report = write_extraction(course, "fr", tmp_path / "new.xlf", old)
     assert report.path is not None
     doc = read_xliff(report.path)
+    written = report.path.read_text(encoding="utf-8")
+    section = "instrumental-convergence.b.instrumental-convergence"
+
+    def target(unit_id: str) -> str:
+        nodes = doc.units[unit_id].target
+        return "" if nodes is None else "".join(n for n in nodes if isinstance(n, str))
+
     title = doc.units["instrumental-convergence.title"]
-    assert title.state == "initial" and title.target is not None
-    assert "".join(map(str, title.target)).startswith("FR Instrumental Convergence ")
-    new_text = report.path.read_text(encoding="utf-8")
-    assert (
-        'subState="coursec:source-changed"' in new_text
-        and "source changed: it was «Instrumental Convergence and" in new_text
+    assert title.state == "initial" and target(title.id).startswith("FR Instrumental Convergence ")
+    assert "source changed: it was «Instrumental Convergence and" in written
+    assert doc.units[f"{section}.p1"].target is None  # the new paragraph
+    edited = doc.units[f"{section}.p2"]  # the first paragraph, edited
+    assert edited.state == "initial" and target(edited.id).startswith(
+        "FR Instrumental convergence is"
     )
+    moved = doc.units[f"{section}.p3"]  # the second paragraph, renumbered
+    assert moved.state == "translated" and target(moved.id).startswith("FR For example")
+    assert f"carried over from unit {section}.p2" in written
+    assert written.count('subState="coursec:source-changed"') == 2
     kept = [u for u in doc.units.values() if u.state == "translated"]
-    assert len(kept) == len(doc.units) - 1
+    assert len(kept) == len(doc.units) - 3
 
 
 def test_merge_never_replaces_a_folder_coursec_did_not_write(tmp_path: Path) -> None:
