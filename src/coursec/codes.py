@@ -1,7 +1,8 @@
 """The catalogue of diagnostic codes: every problem coursec reports has one, with a title.
 
 CS1xx source syntax, CS2xx schema, CS3xx cross-references and assets, CS4xx content,
-CS5xx exporters and templates, CS6xx the output folder and the operating system, CS9xx internal.
+CS5xx exporters and templates, CS6xx the output folder and the operating system, CS72x-CS73x
+translation (XLIFF), CS9xx internal.
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ CODES: dict[str, str] = {
     "CS614": "name too long",
     "CS615": "not a folder",
     "CS616": "system error",
+    "CS720": "text cannot be extracted for translation",
+    "CS721": "XLIFF file cannot be read",
+    "CS722": "translation unit is not in the course",
+    "CS723": "text is not translated",
+    "CS724": "translation's inline codes do not match the source",
+    "CS725": "source changed since the XLIFF file was extracted",
+    "CS726": "translated course does not pass the checks",
+    "CS727": "file exists and coursec did not write it",
     "CS901": "exporter could not be loaded",
     "CS902": "internal error",
 }

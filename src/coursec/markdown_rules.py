@@ -301,14 +301,31 @@ def wrap_sections(state: StateCore) -> None:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
         if token.type == "heading_open" and token.level == 0 and int(token.tag[1]) == 2:
+            explicit = _explicit_id(tokens[index + 1])
             title = inline_text(tokens[index + 1]).strip()
-            open_(slugify(title), title, (token.map or [0])[0] + 1)
+            open_(explicit or slugify(title), title, (token.map or [0])[0] + 1)
         elif not open_section and token.level == 0 and token.type != "footnote_block_open":
             open_("intro", INTRO_TITLE, (token.map or [0])[0] + 1)
         out.append(token)
     if open_section:
         out.append(Token("section_close", "section", -1))
     state.tokens = out
+
+
+_EXPLICIT_ID = re.compile(r"[ \t]+\{#([a-z0-9][a-z0-9-]*)\}[ \t]*$")
+
+
+def _explicit_id(inline: Token) -> str | None:
+    """A heading's own section id, `## Titre {#slug}`, taken off its words (a translated
+    course keeps its sections' ids so), or None."""
+    children = inline.children or []
+    last = children[-1] if children else None
+    found = _EXPLICIT_ID.search(last.content) if last and last.type == "text" else None
+    if last is None or found is None:
+        return None
+    last.content = last.content[: found.start()]
+    inline.content = _EXPLICIT_ID.sub("", inline.content)
+    return found.group(1)
 
 
 def inline_text(token: Token) -> str:

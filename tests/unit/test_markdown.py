@@ -261,3 +261,18 @@ def test_dark_code_colours_first_undo_the_light_ones() -> None:
     assert ":root .cs-code .k { color:" in dark
     assert not any(line.startswith(".cs-code") for line in others)
     assert ".cs-code {" not in light and ":root .cs-code {" not in dark  # the theme's background
+
+
+def test_a_heading_may_set_its_section_id() -> None:
+    """`## Titre {#slug}` (what a translated course writes): the section keeps its id, and
+    `{#slug}` is not part of the heading's words."""
+    body = parse_body(
+        "## Convergence instrumentale {#instrumental-convergence}\n\nTexte.\n", "m-", False
+    )
+    assert [(s.id, s.title) for s in body.sections] == [
+        ("m-instrumental-convergence", "Convergence instrumentale")
+    ]
+    html = render_body(body, {}, False)
+    assert "<h2>Convergence instrumentale</h2>" in html and "{#" not in html
+    plain = parse_body("## Sizes {#not an id}\n", "m-", False)
+    assert plain.sections[0].title == "Sizes {#not an id}"
