@@ -14,6 +14,9 @@
   const config = JSON.parse(document.getElementById("lms-config").textContent);
   const is12 = config.edition === "1.2";
   const P = is12 ? "cmi.core." : "cmi.";
+  const FN = is12
+    ? { init: "LMSInitialize", finish: "LMSFinish", get: "LMSGetValue", set: "LMSSetValue", commit: "LMSCommit" }
+    : { init: "Initialize", finish: "Terminate", get: "GetValue", set: "SetValue", commit: "Commit" };
 
   // --- the data model: element patterns, access, value rules ----------------------------------
   const CMI_TIME = /^\d{2,4}:\d{2}:\d{2}(\.\d{1,2})?$/;
@@ -196,25 +199,25 @@
       this.scoreSet = Boolean(data[P + "score.raw"] || data["cmi.score.scaled"]);
     }
     begin() {
-      if (this.state === "running") { flag("Initialize called a second time"); return this.fail(ERR.initTwice); }
-      if (this.state === "ended") { flag("Initialize called after Terminate"); return this.fail(ERR.afterEnd); }
+      if (this.state === "running") { flag(`${FN.init} called a second time`); return this.fail(ERR.initTwice); }
+      if (this.state === "ended") { flag(`${FN.init} called after ${FN.finish}`); return this.fail(ERR.afterEnd); }
       this.state = "running";
       return this.ok("true");
     }
     end() {
-      if (this.state === "new") { flag("Terminate called before Initialize"); return this.fail(ERR.endBefore); }
-      if (this.state === "ended") { flag("Terminate called after Terminate"); return this.fail(ERR.endTwice); }
+      if (this.state === "new") { flag(`${FN.finish} called before ${FN.init}`); return this.fail(ERR.endBefore); }
+      if (this.state === "ended") { flag(`${FN.finish} called a second time`); return this.fail(ERR.endTwice); }
       this.state = "ended";
       saveLearner(nextLaunch(this.data));
       return this.ok("true");
     }
     commit() {
-      if (this.state !== "running") return this.early("Commit", ERR.commitBefore, ERR.commitAfter);
+      if (this.state !== "running") return this.early(FN.commit, ERR.commitBefore, ERR.commitAfter);
       saveLearner(Object.assign(loadLearner(), this.data));
       return this.ok("true");
     }
     get(element) {
-      if (this.state !== "running") { this.early("GetValue", ERR.getBefore, ERR.getAfter); return ""; }
+      if (this.state !== "running") { this.early(FN.get, ERR.getBefore, ERR.getAfter); return ""; }
       element = String(element);
       if (element === "") { this.error = is12 ? ERR.arg : "301"; return ""; }
       if (element in CHILDREN) return this.ok(CHILDREN[element]);
@@ -230,7 +233,7 @@
       return "";
     }
     set(element, value) {
-      if (this.state !== "running") return this.early("SetValue", ERR.setBefore, ERR.setAfter);
+      if (this.state !== "running") return this.early(FN.set, ERR.setBefore, ERR.setAfter);
       element = String(element);
       value = String(value);
       const rule = MODEL.find(([pattern]) => pattern.test(element));
@@ -279,35 +282,37 @@
       return n;
     }
     early(method, before, after) {
-      flag(`${method} called ${this.state === "new" ? "before Initialize" : "after Terminate"}`);
+      flag(`${method} called ${this.state === "new" ? "before " + FN.init : "after " + FN.finish}`);
       return this.fail(this.state === "new" ? before : after);
     }
     ok(result) { this.error = ERR.ok; return result; }
     fail(code) { this.error = code; return "false"; }
   }
 
-  function recorded(method, run, reportsError) {
+  function recorded(own, method, run, reportsError) {
     return (...args) => {
       const result = run(...args);
-      const entry = { method, args: args.map(String), result: String(result), error: reportsError ? null : session.error };
+      const entry = { method, args: args.map(String), result: String(result), error: reportsError ? null : own.error };
       calls.push(entry);
       render();
       return result;
     };
   }
 
-  function makeApi() {
-    const s = () => session;
-    const names = is12
-      ? ["LMSInitialize", "LMSFinish", "LMSGetValue", "LMSSetValue", "LMSCommit", "LMSGetLastError", "LMSGetErrorString", "LMSGetDiagnostic"]
-      : ["Initialize", "Terminate", "GetValue", "SetValue", "Commit", "GetLastError", "GetErrorString", "GetDiagnostic"];
+  // the API of one launch: a SCO still unloading from an earlier launch talks to its own session
+  function makeApi(own) {
+    const s = () => own;
+    const errors = is12
+      ? ["LMSGetLastError", "LMSGetErrorString", "LMSGetDiagnostic"]
+      : ["GetLastError", "GetErrorString", "GetDiagnostic"];
+    const names = [FN.init, FN.finish, FN.get, FN.set, FN.commit, ...errors];
     const impl = [
       () => s().begin(), () => s().end(), (e) => s().get(e), (e, v) => s().set(e, v),
       () => s().commit(), () => s().error, (c) => ERROR_TEXT[String(c)] || "",
       (c) => ERROR_TEXT[String(c === "" || c === undefined ? s().error : c)] || "",
     ];
     const api = {};
-    names.forEach((name, i) => { api[name] = recorded(name, impl[i], i >= 5); });
+    names.forEach((name, i) => { api[name] = recorded(own, name, impl[i], i >= 5); });
     return api;
   }
 
@@ -317,7 +322,7 @@
 
   function launch() {
     session = new Session(loadLearner());
-    const api = makeApi();
+    const api = makeApi(session);
     if (is12) window.API = api; else window.API_1484_11 = api;
     exited.hidden = true;
     frame.hidden = false;
@@ -329,7 +334,7 @@
     // unloading the SCO's page lets it Terminate; then the stored data is what the LMS keeps
     frame.src = "about:blank";
     setTimeout(() => {
-      if (session && session.state === "running") flag("the SCO was unloaded without Terminate");
+      if (session && session.state === "running") flag(`the SCO was unloaded without ${FN.finish}`);
       if (session && session.state !== "ended") saveLearner(Object.assign(loadLearner(), session.data));
       then();
     }, 300);
