@@ -309,12 +309,18 @@ def preview_cmd(course_dir: Path, port: int, host: str, open_browser: bool) -> N
     import tempfile
     import threading
 
+    from coursec.diagnostics import CoursecError
     from coursec.preview.live import LiveBuild
     from coursec.preview.server import PreviewServer
 
     folder = Path(tempfile.mkdtemp(prefix="coursec-preview-"))
     live = LiveBuild(course_dir, folder / "out")
-    server = PreviewServer(live, host, port).start()
+    try:
+        server = PreviewServer(live, host, port).start()
+    except CoursecError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        _emit_diagnostics(exc.diagnostics, "text", Path.cwd())
+        sys.exit(EXIT_ERRORS)
 
     def on_build(result: BuildResult, changed: list[str]) -> None:
         _emit_diagnostics(result.diagnostics, "text", Path.cwd())

@@ -64,6 +64,7 @@ CODES: dict[str, str] = {
     "CS615": "not a folder",
     "CS616": "system error",
     "CS801": "folder for a new course is not empty",
+    "CS802": "preview cannot listen on this address",
     "CS901": "exporter could not be loaded",
     "CS902": "internal error",
 }

@@ -20,6 +20,11 @@ from coursec.watch import watch
 # the site, and each SCORM edition with one SCO per module, so the LMS simulator can launch one
 FORMATS = ("html", "scorm12", "scorm2004")
 SETTINGS = {"scorm": {"packaging": "multi-sco"}}
+# a save reaches the page within a second: noticed within 0.1 s, built once the folder has been
+# quiet for 0.1 s (an editor's write-then-rename is one build), in this process (jobs=1), so
+# each rebuild reuses the modules, templates and libraries already in memory
+POLL_SECONDS = 0.1
+SETTLE_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +48,15 @@ class LiveBuild:
     changed: threading.Condition = field(default_factory=threading.Condition)
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def options(self, jobs: int | None = None) -> BuildOptions:
+    def options(self, jobs: int | None = 1) -> BuildOptions:
         return BuildOptions(formats=FORMATS, out_dir=self.out_dir, settings=SETTINGS, jobs=jobs)
 
     def run(
         self,
         on_build: Callable[[BuildResult, list[str]], None] | None = None,
-        poll: float = 0.25,
-        settle: float = 0.2,
-        jobs: int | None = None,
+        poll: float = POLL_SECONDS,
+        settle: float = SETTLE_SECONDS,
+        jobs: int | None = 1,
     ) -> None:
         """Build, then rebuild on every change (blocks until `stop` is set)."""
 

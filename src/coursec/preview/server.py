@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from coursec.diagnostics import CoursecError, Diagnostic, Severity
 from coursec.preview.live import LiveBuild
 
 __all__ = ["EDITIONS", "PreviewServer", "inject"]
@@ -183,7 +184,20 @@ class PreviewServer:
     """Serves `live`'s output on `host:port` (port 0: any free port) in a thread of its own."""
 
     def __init__(self, live: LiveBuild, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._httpd = _Server((host, port), _Handler)
+        try:
+            self._httpd = _Server((host, port), _Handler)
+        except OSError as exc:  # the port is taken, or the address is not this machine's
+            why = exc.strerror or str(exc)
+            raise CoursecError(
+                [
+                    Diagnostic(
+                        Severity.ERROR,
+                        "CS802",
+                        f"cannot serve the preview on {host}:{port}: {why}",
+                        hint="choose another --port (0: any free port), or another --host",
+                    )
+                ]
+            ) from exc
         self._httpd.live = live
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
