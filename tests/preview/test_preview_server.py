@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -129,3 +130,25 @@ def test_a_broken_save_is_a_failed_state_with_positions(
     module.write_text(good, encoding="utf-8")
     fixed = running.wait_for_build(broken.version)
     assert fixed.ok and fixed.diagnostics == ()
+
+
+def test_the_course_home_has_no_simulator(preview: RunningPreview) -> None:
+    status, page = get(preview, "/index.html?lms=scorm12")
+    assert status == 200
+    assert b"lms-config" not in page
+    assert page == inject((preview.live.site / "index.html").read_bytes(), 1)
+
+
+def test_before_a_first_good_build_pages_wait_and_show_the_errors(
+    skeleton: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(skeleton, broken)
+    (broken / "modules" / "02-next-steps.md").write_text("no front matter\n", encoding="utf-8")
+    with running_preview(broken, tmp_path / "work", first_ok=False) as running:
+        assert not running.live.state.ok
+        status, page = get(running, "/")
+        assert status == 200
+        assert b"Waiting for the course to build" in page
+        assert b'src="/__coursec__/preview.js" data-version="1"' in page
+        assert get(running, "/static/course.css")[0] == 404

@@ -34,6 +34,12 @@ __all__ = ["EDITIONS", "PreviewServer", "inject"]
 EDITIONS = {"scorm12": ("1.2", 4096), "scorm2004": ("2004", 64000)}
 ASSETS = frozenset({"preview.js", "preview.css", "lms.js", "lms.css"})
 KEEPALIVE_SECONDS = 10.0
+WAITING = b"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>coursec preview</title></head>
+<body><main><h1>Waiting for the course to build</h1>
+<p>This page shows the course as soon as it builds without errors.</p></main>
+</body></html>
+"""
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 
@@ -92,17 +98,33 @@ class _Handler(BaseHTTPRequestHandler):
             self._sco(path.removeprefix("/__sco__/"))
         else:
             file = _inside(live.site, path)
+            if file is None and not live.site.is_dir() and not posixpath.splitext(path)[1]:
+                # no good build yet: a page that shows the errors and reloads on the first one
+                self._send(inject(WAITING, live.state.version), "text/html; charset=utf-8")
+                return
             if file is None:
                 self._not_found()
                 return
             body = file.read_bytes()
             if file.suffix == ".html":
                 lms = parse_qs(url.query).get("lms", [""])[0]
-                if lms in EDITIONS:
-                    relative = file.relative_to(live.site.resolve()).as_posix()
+                relative = file.relative_to(live.site.resolve()).as_posix()
+                if lms in EDITIONS and self._has_sco(lms, relative):
                     body = self._simulator(lms, relative)
                 body = inject(body, live.state.version)
             self._send(body, _content_type(file.name))
+
+    def _has_sco(self, fmt: str, page: str) -> bool:
+        """Whether the page is a SCO of that package (a module's page, not the course home)."""
+        package = self.server.live.package(fmt)
+        if package is None:
+            return False
+        try:
+            with zipfile.ZipFile(package) as archive:
+                archive.getinfo(page)
+        except (KeyError, OSError, zipfile.BadZipFile):
+            return False
+        return True
 
     def _simulator(self, fmt: str, page: str) -> bytes:
         edition, limit = EDITIONS[fmt]

@@ -413,6 +413,8 @@
       const response = d[n + (is12 ? "student_response" : "learner_response")];
       item(interactions, `${d[n + "id"]} (${d[n + "type"] || "?"}): ${d[n + "result"] || "?"}, answered ${JSON.stringify(response || "")}`);
     }
+    if (!objectives.children.length) item(objectives, "none yet", "lms-none");
+    if (!interactions.children.length) item(interactions, "none yet", "lms-none");
     const flagList = $("lms-flags");
     flagList.replaceChildren();
     if (!flags.length) item(flagList, "nothing so far", "lms-none");
@@ -424,6 +426,7 @@
       item(callList, `${c.method}(${c.args.map((a) => JSON.stringify(a)).join(", ")}) → ${JSON.stringify(c.result)}${error}`,
         c.error && c.error !== "0" ? "lms-error" : "");
     });
+    callList.scrollTop = callList.scrollHeight; // the latest call in view
   }
 
   window.__lms = { get session() { return session; }, launch, relaunch: () => leave(launch) };
