@@ -48,7 +48,8 @@ def test_terminal_diagnostics_and_a_clean_ctrl_c(tmp_path: Path) -> None:
         assert url.startswith("http://127.0.0.1:")
         with urllib.request.urlopen(url + "getting-started.html", timeout=10) as response:
             assert b"/__coursec__/preview.js" in response.read()
-        assert [p.name for p in temp.iterdir()][0].startswith("coursec-preview-")
+        [made] = temp.iterdir()
+        assert made.name.startswith("coursec-preview-")
 
         module = course / "modules" / "01-getting-started.md"
         text = module.read_text(encoding="utf-8")
