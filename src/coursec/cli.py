@@ -257,7 +257,11 @@ def schema_cmd(which: str) -> None:
     """Print the JSON Schema (draft 2020-12) of course.yml or of module front matter."""
     from coursec.editor_schema import json_schema
 
-    click.echo(json.dumps(json_schema("course" if which == "course" else "module"), indent=2))
+    click.echo(
+        json.dumps(
+            json_schema("course" if which == "course" else "module"), indent=2, ensure_ascii=False
+        )
+    )
 
 
 @cli.command("new")

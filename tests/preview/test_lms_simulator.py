@@ -81,6 +81,8 @@ def simulator_run(page: Page, url: str, edition: str) -> list[dict[str, Any]]:
     page.click("#lms-exit")
     page.wait_for_function("m => window.__calls.some(c => c.method === m)", arg=FINISH[edition])
     calls: list[dict[str, Any]] = page.evaluate("() => window.__calls")
+    assert page.evaluate("() => window.__flags") == []  # coursec's runtime does nothing amiss
+    assert page.locator("#lms-flags").inner_text() == "nothing so far"
     return calls
 
 

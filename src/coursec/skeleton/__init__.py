@@ -89,7 +89,9 @@ def new_course(folder: Path, course: NewCourse, force: bool = False) -> list[Pat
         target.write_text(text, encoding="utf-8")
         written.append(target)
     schema = folder / SCHEMA_FILE
-    schema.write_text(json.dumps(json_schema("course"), indent=2) + "\n", encoding="utf-8")
+    schema.write_text(
+        json.dumps(json_schema("course"), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return [*written, schema]
 
 
