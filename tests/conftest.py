@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["support.browser", "support.builds"]
+pytest_plugins = ["support.browser", "support.builds", "support.preview"]
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_COURSE = REPO / "courses" / "agai-302"

@@ -2,7 +2,7 @@
 
 CS1xx source syntax, CS2xx schema, CS3xx cross-references and assets, CS4xx content,
 CS5xx exporters and templates, CS6xx the output folder and the operating system, CS72x-CS73x
-translation (XLIFF), CS9xx internal.
+translation (XLIFF), CS8xx the authoring tools (`coursec new`, `coursec preview`), CS9xx internal.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ CODES: dict[str, str] = {
     "CS725": "source changed since the XLIFF file was extracted",
     "CS726": "translated course does not pass the checks",
     "CS727": "file exists and coursec did not write it",
+    "CS801": "folder for a new course is not empty",
+    "CS802": "preview cannot listen on this address",
     "CS901": "exporter could not be loaded",
     "CS902": "internal error",
 }
