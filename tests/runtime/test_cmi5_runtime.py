@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -277,4 +278,35 @@ def test_browse_mode_sends_no_verdict_and_keeps_no_state(page: Page, built: Buil
         check_statements(statements, launch, au)
         assert [verb(s) for s in statements] == ["initialized", "terminated"]
         assert lms.state_document(launch.activity_id, registration, STATE_ID) is None
+        assert lms.refused == []
+
+
+def test_the_lms_mastery_score_decides_and_failed_never_follows_passed(
+    page: Page, built: Builds
+) -> None:
+    """An LMS may set its own masteryScore (here 0.1, below the page's pass mark): the AU judges
+    by it, so one right answer of eight passes; a later attempt below it sends no failed."""
+    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
+    course = load_course(course_dir).course
+    assert course is not None
+    [quiz] = quiz_views(course)
+    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+        [au] = lms.units()
+        assert au.mastery_score is not None and au.mastery_score > 0.125
+        au = replace(au, mastery_score=0.1)
+        launch = lms.launch(au, str(uuid.uuid4()), return_url=f"{lms.base_url}{RETURN}")
+        open_au(page, launch)
+        wait_for_quiz(page)
+        asked = take_attempt(page, quiz, right=1)
+        assert len(asked) == 8
+        page.click(f"#{quiz.dom_id} button.cs-quiz__retry")  # the page's own mark: not passed
+        page.wait_for_function("() => !window.coursecQuiz.quizzes()[0].submitted")
+        take_attempt(page, quiz, right=0)
+        exit_au(page, lms)
+        statements = session_of(lms.statements, launch)
+        check_statements(statements, launch, au)
+        judged = [verb(s) for s in statements if verb(s) in {"passed", "failed"}]
+        assert judged == ["passed"]
+        passed = next(s for s in statements if verb(s) == "passed")
+        assert passed["result"]["score"] == {"scaled": 0.125, "raw": 1, "min": 0, "max": 8}
         assert lms.refused == []
