@@ -276,6 +276,41 @@
     return Object.keys(out).length ? out : null;
   }
 
+  function plain(node) {
+    return node ? (node.textContent || "").replace(/\s+/g, " ").trim() : "";
+  }
+
+  function component(id, text) {
+    const description = {};
+    description[LANG] = text || id;
+    return { id: String(id), description: description };
+  }
+
+  /** What the learner chose from, as the question's controls show it (xAPI's interaction
+   * components): choices for choice and sequencing, source and target for matching. */
+  function components(questionId, type) {
+    const field = Array.from(document.querySelectorAll("fieldset[data-question]"))
+      .find((f) => f.getAttribute("data-question") === questionId);
+    if (!field) return {};
+    const labelOf = (el) => plain(field.querySelector('label[for="' + el.id + '"]'));
+    const options = (select) => Array.from(select ? select.options : [])
+      .filter((o) => o.value)
+      .map((o) => component(o.value, plain(o)));
+    if (type === "choice") {
+      const inputs = field.querySelectorAll("input[type=radio], input[type=checkbox]");
+      return { choices: Array.from(inputs, (i) => component(i.value, labelOf(i))) };
+    }
+    if (type === "sequencing") return { choices: options(field.querySelector("select")) };
+    if (type === "matching") {
+      const lefts = field.querySelectorAll("select[data-left]");
+      return {
+        source: Array.from(lefts, (s) => component(s.getAttribute("data-left"), labelOf(s))),
+        target: options(lefts[0]),
+      };
+    }
+    return {};
+  }
+
   function interactionStatement(n) {
     const v = (name) => S.values["cmi.interactions." + n + "." + name];
     const id = v("id");
@@ -290,6 +325,7 @@
       definition.name[LANG] = text;
       definition.description = clone(definition.name);
     }
+    Object.assign(definition, components(id, definition.interactionType));
     const patterns = [];
     for (let k = 0; v("correct_responses." + k + ".pattern") !== undefined; k += 1) {
       patterns.push(v("correct_responses." + k + ".pattern"));

@@ -34,6 +34,7 @@ from coursec.options import BuildOptions
 from coursec.quiz import quiz_view
 from coursec.schema import CompletionRule
 from support.builds import FORMATS, Builds
+from support.outputs import reference_problems
 
 C = f"{{{NAMESPACE}}}"
 NS = {"c": NAMESPACE}
@@ -123,6 +124,8 @@ def test_package_holds_the_au_pages_and_their_files(course_dir: Path, built: Bui
     assert {f for f in files if f.endswith(".html")} == pages  # no course home, no glossary
     assert {"cmi5.xml", "static/coursec-cmi5.js", "static/coursec-scorm.js"} <= files
     assert not any(name.startswith("imsmanifest") for name in files)
+    # every file a page asks for is there, and no AU links to another AU's page
+    assert reference_problems(package, sorted(pages)) == []
 
 
 def test_site_and_scorm_packages_leave_the_cmi5_runtime_out(

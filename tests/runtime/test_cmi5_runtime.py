@@ -10,6 +10,7 @@ without verdicts, a fetch URL that hands out its token once, and a relaunch that
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -33,6 +34,7 @@ MOVEON = "https://w3id.org/xapi/cmi5/context/categories/moveon"
 MASTERY = "https://w3id.org/xapi/cmi5/context/extensions/masteryscore"
 SESSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 VERDICTS = {"completed", "passed", "failed"}
+COMPONENTS = {"choice": ("choices",), "sequencing": ("choices",), "matching": ("source", "target")}
 RETURN = "/returned"
 STATE_ID = "https://w3id.org/coursec/cmi5/state"  # the AU's own State document
 
@@ -121,6 +123,18 @@ def check_statements(statements: list[dict[str, Any]], launch: Launch, au: Assig
                 "sequencing",
             }
             assert definition["correctResponsesPattern"]
+            # the components the learner chose from, which the correct pattern names
+            kind = definition["interactionType"]
+            parts = COMPONENTS.get(kind, ())
+            known: set[str] = set()
+            for part in parts:
+                assert definition[part], definition
+                for item in definition[part]:
+                    assert all(text.strip() for text in item["description"].values())
+                    known.add(item["id"])
+            if parts:
+                used = set(re.split(r"\[[,.]\]", definition["correctResponsesPattern"][0]))
+                assert used <= known, (used, known)
             assert isinstance(statement["result"]["success"], bool)
             continue
         assert statement["object"] == {"objectType": "Activity", "id": launch.activity_id}
