@@ -10,16 +10,20 @@ logic of every packaged page) the SCORM 2004 data model it tracks with.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from coursec.export import Artifact, ExportContext
 
 if TYPE_CHECKING:
     from coursec.plan import BuildPlan
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
 
 
 class LaunchMethod(StrEnum):
@@ -34,11 +38,21 @@ class Cmi5Options(BaseModel):
 
     id_base: str | None = Field(
         None,
-        pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$",
         description="IRI the course's cmi5 ids start with (the course, each AU and objective "
         "add /au/<module id> or /objective/<id>); by default urn:coursec:<course id>. Keep it "
         "the same across versions: LMSs tie learners' records to these ids.",
     )
+
+    @field_validator("id_base")
+    @classmethod
+    def _absolute_iri(cls, value: str | None) -> str | None:
+        if value is not None and not _IRI.fullmatch(value):
+            raise ValueError(
+                "must be an absolute IRI, such as https://example.org/courses/x or urn:x:y "
+                "(a scheme, a colon, then no spaces)"
+            )
+        return value
+
     launch_method: LaunchMethod = Field(
         LaunchMethod.ANY_WINDOW,
         description="AnyWindow (the LMS may launch an AU in a frame or a new window) or "

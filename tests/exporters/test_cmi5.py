@@ -160,6 +160,7 @@ def test_a_relative_id_base_is_refused(tmp_path: Path) -> None:
     result = build(course_dir, BuildOptions(formats=("cmi5",), out_dir=tmp_path, settings=settings))
     assert not result.ok
     assert [d.code for d in result.diagnostics] == ["CS206"]
+    assert "must be an absolute IRI" in result.diagnostics[0].message
 
 
 @pytest.mark.parametrize(
