@@ -35,7 +35,8 @@
  * State (STATE_ID, JSON): {location, suspendData, completed, passed}: the bookmark and the
  * SCORM runtime's resume state (its format: exporters/scorm/state.py), PUT on each Commit.
  *
- * Exit.  With a returnURL, an "Exit" button ends the session (terminated) and goes there.
+ * Exit.  With a returnURL, an "Exit" button in the page header ends the session (terminated)
+ * and goes there.
  *
  * Public surface (for tests and debugging only): window.coursecCmi5.
  */
@@ -523,8 +524,10 @@
   function offerExit() {
     const target = returnUrl();
     if (!target) return;
-    const box = document.getElementById("coursec-status");
-    if (!box || box.querySelector("[data-coursec-exit]")) return;
+    // in the page header, where a learner looks for a way out; else with the status notices
+    const box = document.querySelector(".cs-header__inner") ||
+      document.getElementById("coursec-status");
+    if (!box || document.querySelector("[data-coursec-exit]")) return;
     const p = document.createElement("p");
     p.className = "cs-exit";
     const button = document.createElement("button");

@@ -24,6 +24,7 @@ from ralph.models.xapi.base.statements import BaseXapiStatement
 from coursec.loading import load_course
 from coursec.model import Course
 from coursec.quiz import QuizView
+from support.browser import axe_violations, format_violations
 from support.builds import Builds
 from support.cmi5_lms import ACTOR, AssignableUnit, Cmi5Lms, Launch
 from support.quiz import answer, quiz_state, quiz_views, shown, wait_for_quiz
@@ -284,6 +285,9 @@ def test_browse_mode_sends_no_verdict_and_keeps_no_state(page: Page, built: Buil
         registration = str(uuid.uuid4())
         launch = lms.launch(au, registration, mode="Browse", return_url=f"{lms.base_url}{RETURN}")
         open_au(page, launch)
+        page.locator(".cs-header [data-coursec-exit]").wait_for()
+        violations = axe_violations(page)
+        assert violations == [], format_violations(violations)
         read_to_the_end(page)
         wait_for_quiz(page)
         take_attempt(page, quiz)
