@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXPORTERS = {"html", "scorm12", "scorm2004", "pdf"}
+EXPORTERS = {"html", "scorm12", "scorm2004", "pdf", "cmi5"}
 
 CHECK = r"""
 import importlib
