@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-EXPORTERS = {"html", "scorm12", "scorm2004", "pdf", "imscc"}
+EXPORTERS = {"html", "scorm12", "scorm2004", "pdf", "imscc", "cmi5"}
 
 CHECK = r"""
 import importlib

@@ -4,7 +4,7 @@ fits the edition's `cmi.suspend_data` (CS502 if it may not)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.model import Course, Module
@@ -14,6 +14,9 @@ from coursec.schema import CompletionRule
 from .editions import ScormEdition
 from .identifiers import item_identifier, objective_global_id
 from .state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
+
+if TYPE_CHECKING:
+    from coursec.questions.interactions import Edition
 
 
 def _completion(course: Course, modules: list[Module]) -> dict[str, Any]:
@@ -54,12 +57,28 @@ def sco_settings(
     edition: ScormEdition, course: Course, sco: str, modules: list[Module], multi: bool
 ) -> dict[str, Any]:
     """The runtime settings of the SCO `sco` (a module id, or "course") showing `modules`."""
+    quizzes = _quizzes(course, modules)
+    sections = sum(len(m.sections) for m in modules)
+    _check_budget(edition, course, modules, sections, quizzes)
+    config = runtime_settings(edition.name, course, sco, modules, multi)
+    if multi and edition.choice_navigation:
+        # the activities a mention of another module may ask the LMS for
+        config["activities"] = {
+            m.id: item_identifier(m.id) for m in course.published_modules if m.id != sco
+        }
+    return config
+
+
+def runtime_settings(
+    edition: Edition, course: Course, sco: str, modules: list[Module], multi: bool
+) -> dict[str, Any]:
+    """What the runtime (templates/static/coursec-scorm.js) needs to track `modules` under the
+    data model of `edition`: also what the cmi5 runtime gives it (coursec.exporters.cmi5)."""
     sections = [s.id for m in modules for s in m.sections]
     quizzes = _quizzes(course, modules)
-    _check_budget(edition, course, modules, len(sections), quizzes)
     key_parts = sections + [part for q in quizzes for part in q.state_key_parts()]
     config: dict[str, Any] = {
-        "edition": edition.name,
+        "edition": edition,
         "courseId": course.id,
         "sco": sco,
         "stateKey": state_key(key_parts),
@@ -68,11 +87,6 @@ def sco_settings(
         "completion": _completion(course, modules),
         "multiSco": multi,
     }
-    if multi and edition.choice_navigation:
-        # the activities a mention of another module may ask the LMS for
-        config["activities"] = {
-            m.id: item_identifier(m.id) for m in course.published_modules if m.id != sco
-        }
     if quizzes:
         config["quiz"] = [
             {

@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from coursec.export import PartStore
 
 
+SCORM_RUNTIME = "static/coursec-scorm.js"  # only LMS pages load it (SCORM, and cmi5 AUs)
+CMI5_RUNTIME = "static/coursec-cmi5.js"  # only cmi5 AUs load it, before the SCORM runtime
+LMS_RUNTIMES = (SCORM_RUNTIME, CMI5_RUNTIME)
+
+
 @dataclass(frozen=True, slots=True)
 class PageMode:
     """Where pages will be shown: the plain site (the default), or packaged for an LMS.
@@ -135,9 +140,21 @@ def render_module_page(
     mode: PageMode,
     sco: dict[str, Any] | None = None,
     parts: PartStore | None = None,
+    runtimes: tuple[str, ...] = (SCORM_RUNTIME,),
 ) -> OutputFile:
+    """A module's page; with `sco` (its runtime settings), loading the scripts `runtimes`, in
+    that order (a cmi5 AU: the cmi5 runtime, then the SCORM runtime it serves)."""
     sco_json = json.dumps(sco, ensure_ascii=False, sort_keys=True) if sco else None
-    key = ["module", plan.outline, asdict(mode), rendered.module.id, rendered.html_sha256, sco_json]
+    key: list[Any] = [
+        "module",
+        plan.outline,
+        asdict(mode),
+        rendered.module.id,
+        rendered.html_sha256,
+        sco_json,
+    ]
+    if runtimes != (SCORM_RUNTIME,):
+        key.append(list(runtimes))
     return _page(
         parts,
         rendered.module.page,
@@ -147,6 +164,7 @@ def render_module_page(
             **_common(plan, mode),
             **module_context(plan, rendered, mode, rendered.module.id),
             sco_json=sco_json,
+            runtime_scripts=list(runtimes),
         ),
     )
 
@@ -192,13 +210,16 @@ def render_index_pages(
     ]
 
 
-SCORM_RUNTIME = "static/coursec-scorm.js"  # only SCORM pages load it
 QUIZ_FILES = ("static/coursec-quiz.js", "static/quiz.css")  # only pages with a knowledge check
 
 
-def shared_files(plan: BuildPlan, leave_out: Collection[str] = ()) -> list[OutputFile]:
-    """Theme static files (less `leave_out`) and the course's media, at their output paths."""
-    statics = [f for f in plan.theme.static_files() if f.dest not in leave_out]
+def shared_files(
+    plan: BuildPlan, leave_out: Collection[str] = (), runtimes: Collection[str] = (SCORM_RUNTIME,)
+) -> list[OutputFile]:
+    """Theme static files (less `leave_out`, and less the LMS runtimes not in `runtimes`) and
+    the course's media, at their output paths."""
+    unused = (set(LMS_RUNTIMES) - set(runtimes)) | set(leave_out)
+    statics = [f for f in plan.theme.static_files() if f.dest not in unused]
     out = [OutputFile(f.dest, f.read()) for f in statics]
     out += [OutputFile(a.dest, shipped_bytes(a.source)) for a in plan.course.assets]
     return out

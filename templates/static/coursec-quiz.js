@@ -15,7 +15,8 @@
  * The attempt, its answers and whether it was checked are saved after every change:
  *
  *   - inside an LMS, through the SCORM runtime (window.coursecScorm.quizStore(quizId), which keeps
- *     the segment in cmi.suspend_data; exporters/scorm/state.py budgets its worst case);
+ *     the segment in cmi.suspend_data; exporters/scorm/state.py budgets its worst case; in a cmi5
+ *     AU the cmi5 runtime keeps that in the LRS, and both runtimes start before this one);
  *   - otherwise in localStorage ("coursec-quiz:<course>:<quiz>"), tied to a hash of the quiz data
  *     so that a changed quiz starts afresh.
  *
@@ -928,9 +929,16 @@
     decodeState: decodeState,
   };
 
+  /** Start now, or after the LMS runtime once an adapter's LMS is ready (a cmi5 launch). */
+  function boot() {
+    const ready = window.coursecLmsAdapter && window.coursecLmsAdapter.ready;
+    if (ready && typeof ready.then === "function") ready.then(start, start);
+    else start();
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
+    document.addEventListener("DOMContentLoaded", boot);
   } else {
-    start();
+    boot();
   }
 })();

@@ -37,6 +37,10 @@
  * Bookmark (cmi.core.lesson_location / cmi.location): the current section's id, or "#<index>"
  * when the id is longer than the element allows (255 chars in 1.2, 1000 in 2004).
  *
+ * In a cmi5 AU the LMS is static/coursec-cmi5.js, loaded before this script: it sets
+ * window.coursecLmsAdapter = {api, edition: "2004", ready}, an API answering the SCORM 2004 data
+ * model over xAPI; this runtime starts once `ready` settles and uses that API, found nowhere else.
+ *
  * Public surface (for tests and debugging only): window.coursecScorm.
  */
 (() => {
@@ -1119,8 +1123,15 @@
     restoreQuizSegments();
   }
 
+  /**
+   * The LMS's API: a cmi5 AU's comes from the cmi5 runtime (static/coursec-cmi5.js, loaded
+   * before this script), which serves the SCORM 2004 data model over xAPI; else SCORM's own.
+   */
   function connect() {
-    const found = findApi(S.config.edition === "2004" ? "2004" : "1.2");
+    const adapter = window.coursecLmsAdapter;
+    const found = adapter && adapter.api
+      ? { api: adapter.api, edition: adapter.edition === "1.2" ? "1.2" : "2004" }
+      : findApi(S.config.edition === "2004" ? "2004" : "1.2");
     if (!found) {
       setNotice(TEXT.noLms);
       return false;
@@ -1264,9 +1275,16 @@
     decodeState: decodeState,
   };
 
+  /** Start now, or once an adapter's LMS is ready (a cmi5 launch reads the LRS first). */
+  function boot() {
+    const ready = window.coursecLmsAdapter && window.coursecLmsAdapter.ready;
+    if (ready && typeof ready.then === "function") ready.then(start, start);
+    else start();
+  }
+
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
+    document.addEventListener("DOMContentLoaded", boot);
   } else {
-    start();
+    boot();
   }
 })();

@@ -3,7 +3,8 @@
 Loaded as a pytest plugin (``pytest_plugins`` in ``tests/conftest.py``): the ``built`` fixture
 (session) is a :class:`Builds`, whose ``site(course_dir)`` and ``package(course_dir, edition,
 packaging)`` build the course on first use (every format of one packaging in one build) and
-return the site folder, or the extracted SCORM package, from then on. The PDF is laid out only
+return the site folder, or the extracted SCORM package, from then on; ``cmi5(course_dir)`` the
+extracted cmi5 package. The PDF is laid out only
 by the tests that ask for it: ``handout(course_dir, **options)`` (the exporter's output folder)
 and ``one_document(course_dir)`` (the handout laid out by WeasyPrint in one go, not in chapters).
 """
@@ -60,6 +61,18 @@ class Builds:
             assert result.ok, result.diagnostics
             self._dists[key] = out
         return self._dists[key]
+
+    def cmi5(self, course_dir: Path) -> Path:
+        """The course's cmi5 package (built alone, once), extracted: tests must not change it."""
+        dest = self.root / f"{course_dir.name}-cmi5-package"
+        if not dest.exists():
+            out = self.root / f"{course_dir.name}-cmi5"
+            result = build(course_dir, BuildOptions(formats=("cmi5",), out_dir=out))
+            assert result.ok, result.diagnostics
+            [archive] = out.glob("*-cmi5.zip")
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(dest)
+        return dest
 
     def site(self, course_dir: Path) -> Path:
         return self.dist(course_dir) / "html"
