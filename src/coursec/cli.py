@@ -5,66 +5,25 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from coursec import __version__
+from coursec.cli_authoring import new_cmd, preview_cmd
+from coursec.cli_common import (
+    COURSE_DIR,
+    EXIT_ERRORS,
+    emit_diagnostics,
+    guard,
+)
 from coursec.cli_progress import BuildReporter, build_summary
-from coursec.diagnostics import Diagnostic, Severity, to_json
+from coursec.cli_translate import translate_group
+from coursec.diagnostics import Severity
 
 if TYPE_CHECKING:
     from coursec.build import BuildResult
     from coursec.options import BuildOptions
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
-
-
-def _emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, base: Path) -> None:
-    if fmt == "json":
-        click.echo(to_json(diagnostics, base))
-        return
-    lines: list[str] = []  # written at once: a course can have hundreds of warnings
-    for diagnostic in diagnostics:
-        colour = "red" if diagnostic.severity is Severity.ERROR else "yellow"
-        first, _, rest = diagnostic.format(base).partition("\n")
-        lines.append(click.style(first, fg=colour))
-        if rest:
-            lines.append(rest)
-    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
-    warnings = len(diagnostics) - errors
-    if diagnostics:
-        lines.append(f"{errors} error(s), {warnings} warning(s)")
-        click.echo("\n".join(lines), err=True)
-
-
-def _guard(func: Any) -> Any:
-    """No traceback reaches an author: an unexpected failure is reported as a bug, exit 70."""
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
-            raise
-        except OSError as exc:  # the system's doing (full disk, permissions ...), not a bug
-            from coursec.os_errors import os_error_diagnostic
-
-            _emit_diagnostics([os_error_diagnostic(exc)], "text", Path.cwd())
-            sys.exit(EXIT_ERRORS)
-        except Exception as exc:  # noqa: BLE001
-            click.echo(
-                f"error[CS902]: internal error: {type(exc).__name__}: {exc}\n"
-                "  hint: this is a bug in coursec; please report it with the course that caused it",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
-
-    wrapper.__name__ = func.__name__
-    wrapper.__doc__ = func.__doc__
-    return wrapper
-
-
-COURSE_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,7 +44,7 @@ def cli() -> None:
     is_flag=True,
     help="Print the matrix of objectives x sections x questions.",
 )
-@_guard
+@guard
 def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> None:
     """Validate a course folder and report every problem with its file:line:col."""
     from coursec.coverage import coverage, coverage_table
@@ -104,10 +63,10 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
             }
             click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
         else:
-            _emit_diagnostics(diagnostics, fmt, Path.cwd())
+            emit_diagnostics(diagnostics, fmt, Path.cwd())
             click.echo(coverage_table(rows))
     else:
-        _emit_diagnostics(diagnostics, fmt, Path.cwd())
+        emit_diagnostics(diagnostics, fmt, Path.cwd())
     if failed:
         sys.exit(EXIT_ERRORS)
     if fmt == "text":
@@ -159,7 +118,7 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
 @click.option(
     "--watch", is_flag=True, help="Keep running: rebuild whenever a file of the course changes."
 )
-@_guard
+@guard
 def build_cmd(
     course_dir: Path,
     formats: str,
@@ -216,7 +175,7 @@ def build_cmd(
         result = build(course_dir, options, reporter.event)
     finally:
         reporter.close()
-    _emit_diagnostics(result.diagnostics, "text", Path.cwd())
+    emit_diagnostics(result.diagnostics, "text", Path.cwd())
     if not result.ok or result.out_dir is None:
         click.echo("build failed: nothing was written", err=True)
         sys.exit(EXIT_ERRORS)
@@ -230,7 +189,7 @@ def _watch(course_dir: Path, options: BuildOptions) -> None:
     from coursec.watch import watch
 
     def on_build(result: BuildResult, changed: list[str]) -> None:
-        _emit_diagnostics(result.diagnostics, "text", Path.cwd())
+        emit_diagnostics(result.diagnostics, "text", Path.cwd())
         what = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if changed[3:] else "")
         if not result.ok or result.out_dir is None:
             line = "build failed: the last good output stays"
@@ -264,171 +223,6 @@ def schema_cmd(which: str) -> None:
     )
 
 
-@cli.command("new")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--title", help="The course title [default: from the folder name].")
-@click.option("--language", default="en", show_default=True, help="BCP 47 tag of the content.")
-@click.option("--id", "course_id", help="The course id [default: from the folder name].")
-@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
-@_guard
-def new_cmd(
-    folder: Path, title: str | None, language: str, course_id: str | None, force: bool
-) -> None:
-    """Start a course: a skeleton that checks clean and builds, to edit with `coursec preview`."""
-    from coursec.diagnostics import CoursecError
-    from coursec.skeleton import NewCourse, invalid, new_course, slug
-
-    name = folder.resolve().name
-    course = NewCourse(
-        title=title or name.replace("-", " ").replace("_", " ").strip().capitalize() or "My course",
-        course_id=course_id or slug(title or name),
-        language=language,
-    )
-    problem = invalid(course)
-    if problem:
-        raise click.BadParameter(problem[1], param_hint=problem[0])
-    try:
-        written = new_course(folder, course, force)
-    except CoursecError as exc:
-        _emit_diagnostics(exc.diagnostics, "text", Path.cwd())
-        sys.exit(EXIT_ERRORS)
-    click.echo(f"wrote {len(written)} files into {folder}", err=True)
-    click.echo(f"next: coursec preview {folder}", err=True)
-
-
-@cli.command("preview")
-@click.argument("course_dir", type=COURSE_DIR)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--open", "open_browser", is_flag=True, help="Open the course in a browser.")
-@_guard
-def preview_cmd(course_dir: Path, port: int, host: str, open_browser: bool) -> None:
-    """Serve the course on 127.0.0.1 and reload the page after every save, until Ctrl-C.
-
-    A save that breaks the course shows its errors over the page (and here). Add ?lms=scorm12
-    or ?lms=scorm2004 to a module's address (or use the toolbar) to run it as a SCO in an LMS
-    simulator that shows what the LMS records.
-    """
-    import shutil
-    import tempfile
-    import threading
-
-    from coursec.diagnostics import CoursecError
-    from coursec.preview.live import LiveBuild
-    from coursec.preview.server import PreviewServer
-
-    folder = Path(tempfile.mkdtemp(prefix="coursec-preview-"))
-    live = LiveBuild(course_dir, folder / "out")
-    try:
-        server = PreviewServer(live, host, port).start()
-    except CoursecError as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        _emit_diagnostics(exc.diagnostics, "text", Path.cwd())
-        sys.exit(EXIT_ERRORS)
-
-    def on_build(result: BuildResult, changed: list[str]) -> None:
-        _emit_diagnostics(result.diagnostics, "text", Path.cwd())
-        what = ", ".join(changed[:3]) + (" …" if changed[3:] else "")
-        if not result.ok:
-            line = "errors: the page shows them over the last good build"
-        else:
-            line = f"built in {result.seconds:.2f} s: the page reloads"
-        click.echo(f"{what} changed: {line}" if what else line, err=True)
-        if not changed:
-            click.echo(f"serving {server.url} ; press Ctrl-C to stop", err=True)
-            if open_browser:
-                import webbrowser
-
-                threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
-
-    try:
-        live.run(on_build)
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
-    finally:
-        server.stop()
-        shutil.rmtree(folder, ignore_errors=True)  # the preview's own temporary build
-
-
-cli.add_command(preview_cmd, "serve")
-
-
-@cli.group("translate")
-def translate_group() -> None:
-    """Hand a course to translators as XLIFF 2.0, and build the translated course from it."""
-
-
-@translate_group.command("extract")
-@click.argument("course_dir", type=COURSE_DIR)
-@click.option("--to", "language", required=True, metavar="LANG", help="Target language, e.g. fr.")
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Default: <course-id>.<LANG>.xlf.",
-)
-@click.option(
-    "--update",
-    "previous",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="An earlier (translated) XLIFF file: keep its translations, mark what changed.",
-)
-@click.option("--strict", is_flag=True, help="Treat warnings as errors: write nothing then.")
-@_guard
-def translate_extract_cmd(
-    course_dir: Path, language: str, out_file: Path | None, previous: Path | None, strict: bool
-) -> None:
-    """Write every translatable text of a course into one XLIFF 2.0 file."""
-    from coursec.diagnostics import CoursecError, promote_warnings
-    from coursec.translate.files import write_extraction
-
-    try:
-        report = write_extraction(course_dir, language, out_file, previous, strict)
-    except CoursecError as exc:
-        _emit_diagnostics(exc.diagnostics, "text", Path.cwd())
-        sys.exit(EXIT_ERRORS)
-    diagnostics = promote_warnings(report.diagnostics) if strict else report.diagnostics
-    _emit_diagnostics(diagnostics, "text", Path.cwd())
-    if report.path is None:
-        sys.exit(EXIT_ERRORS)
-    click.echo(f"wrote {report.path}: {report.summary}", err=True)
-
-
-@translate_group.command("merge")
-@click.argument("course_dir", type=COURSE_DIR)
-@click.argument("xlf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True)
-@click.option("--strict", is_flag=True, help="Treat warnings (e.g. untranslated texts) as errors.")
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace the --out folder even if it holds files coursec did not write (they are lost).",
-)
-@_guard
-def translate_merge_cmd(
-    course_dir: Path, xlf: Path, out_dir: Path, strict: bool, force: bool
-) -> None:
-    """Write the translated course folder from a course and its translated XLIFF file."""
-    from coursec.diagnostics import CoursecError, promote_warnings
-    from coursec.translate.merge import merge
-
-    try:
-        result = merge(course_dir, xlf, out_dir, force=force, strict=strict)
-    except CoursecError as exc:
-        _emit_diagnostics(exc.diagnostics, "text", Path.cwd())
-        sys.exit(EXIT_ERRORS)
-    diagnostics = promote_warnings(result.diagnostics) if strict else result.diagnostics
-    _emit_diagnostics(diagnostics, "text", Path.cwd())
-    if not result.ok or (strict and diagnostics):
-        click.echo("merge failed: nothing was written", err=True)
-        sys.exit(EXIT_ERRORS)
-    click.echo(
-        f"wrote {out_dir}: {result.translated} text(s) translated, "
-        f"{result.kept} left in the source language",
-        err=True,
-    )
-
-
 @cli.command("formats")
 def formats_cmd() -> None:
     """List the installed output formats (built-in and third-party)."""
@@ -436,6 +230,12 @@ def formats_cmd() -> None:
 
     for name, entry in available().items():
         click.echo(f"{name:<12} {entry.value}")
+
+
+cli.add_command(new_cmd)
+cli.add_command(preview_cmd)
+cli.add_command(preview_cmd, "serve")
+cli.add_command(translate_group)
 
 
 def main() -> None:
