@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity
 from coursec.export import Exporter, ExporterLoadError, available, load
 
@@ -81,7 +82,7 @@ def check_settings(settings: Settings, models: Mapping[str, type[BaseModel]]) ->
 
 
 def _cli_error(message: str, hint: str | None) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, "CS206", message, None, hint)
+    return Diagnostic(Severity.ERROR, Code.CS206, message, None, hint)
 
 
 def resolve(

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from coursec.codes import Code
+from coursec.field_error import FieldError
 from coursec.questions import QuestionType
 from coursec.questions import check as check_question
 
@@ -78,7 +80,11 @@ class CourseSpec(Spec):
     @model_validator(mode="after")
     def _language_is_bcp47(self) -> CourseSpec:
         if not LANGUAGE_TAG.match(self.language):
-            raise ValueError(f'language "{self.language}" is not a BCP 47 tag such as "en"')
+            raise FieldError(
+                f'language "{self.language}" is not a BCP 47 tag such as "en"',
+                "language",
+                hint='e.g. en, en-GB, fr, pt-BR: a language code, then "-" and a region',
+            )
         return self
 
 
@@ -220,14 +226,27 @@ class Quiz(Spec):
 
     @model_validator(mode="after")
     def _draw_fits(self) -> Quiz:
+        first: dict[str, int] = {}
+        for index, question in enumerate(self.questions):
+            if question.id in first:
+                raise FieldError(
+                    f'question id "{question.id}" is used twice in this knowledge check',
+                    "questions",
+                    index,
+                    "id",
+                    code=Code.CS301,
+                    first=("questions", first[question.id], "id"),
+                    hint="give each question its own id (it names the question's answers in SCORM)",
+                )
+            first[question.id] = index
         if self.draw is not None and self.draw > len(self.questions):
-            raise ValueError(
-                f"draw is {self.draw} but there are only {len(self.questions)} questions"
+            count = len(self.questions)
+            raise FieldError(
+                f"draw is {self.draw}, but the knowledge check has only {count} "
+                f"question{'s' if count != 1 else ''}",
+                "draw",
+                hint=f"draw at most {count}, or add questions",
             )
-        ids = [q.id for q in self.questions]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"question ids must be unique: {', '.join(duplicates)}")
         return self
 
 

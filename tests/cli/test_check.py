@@ -55,7 +55,7 @@ def test_malformed_yaml_points_at_the_line(make_course: MakeCourse) -> None:
     result = check(root)
     assert result.exit_code == 1
     assert (
-        "course.yml:3:8: error[CS103]: YAML syntax error: this flow sequence is never closed"
+        "course.yml:3:8: error[CS103]: this list opened with [ is never closed on its line"
         in result.output
     )
 
@@ -71,10 +71,10 @@ def test_missing_required_field(make_course: MakeCourse) -> None:
 def test_wrong_type_is_located_and_hinted(make_course: MakeCourse) -> None:
     module = MODULE_MD.replace("summary: The first module.", "summary: 42")
     root = make_course(modules={"modules/one.md": module})
-    diag = only(diagnostics(root), "CS203")
+    diag = only(diagnostics(root), "CS207")
     assert where(diag) == ("one.md", 4, 10)
-    assert "expected text, got the number 42" in str(diag["message"])
-    assert diag["hint"] == "put the value in quotes"
+    assert "YAML reads 42 as the number 42, not as the text 42" in str(diag["message"])
+    assert diag["hint"] == 'to keep it as text, put it in quotes: summary: "42"'
 
 
 def test_unknown_key_suggests_the_right_one(make_course: MakeCourse) -> None:

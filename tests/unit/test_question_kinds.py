@@ -163,7 +163,7 @@ quiz:
     root = make_course(course=COURSE_YML, modules={"modules/one.md": module})
     found = [(d.code, d.span.line, d.span.col, d.message) for d in load_course(root).diagnostics]
     assert found == [
-        ("CS205", 15, 7, "quiz.questions[1]: an ordering question needs 2 or more items")
+        ("CS205", 15, 7, 'question "short": an ordering question needs 2 or more items')
     ]
 
 

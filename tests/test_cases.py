@@ -1,0 +1,120 @@
+"""The golden corpus: each folder of tests/cases is a small course with the exact output of
+`coursec check .` in it (`expected.txt`) and, when it is not 1, the exit status (`exit`).
+
+A case may hold an `args` file (one argument per line, e.g. `build` `.` `--out` `out`) to run
+another command. Each case runs in a copy of its folder, so a build writes nothing into tests/.
+`COURSEC_UPDATE_CASES=1 python -m pytest tests/test_cases.py` rewrites every `expected.txt`
+from what coursec prints now: review the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from coursec.cli import cli
+from coursec.codes import Code
+
+CASES_DIR = REPO / "tests" / "cases"
+CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
+UPDATE = os.environ.get("COURSEC_UPDATE_CASES") == "1"
+
+# Codes no small course folder can provoke: they need a broken machine, a bug in coursec or
+# a large input; other tests cover those they can.
+NEEDS_THE_ENVIRONMENT = {
+    Code.CS101: "an unreadable file needs permissions a checkout cannot keep",
+    Code.CS109: "a source over 2 MiB does not belong in the repository: test_hostile_input",
+    Code.CS501: "an exporter that fails needs a broken exporter",
+    Code.CS502: "needs thousands of sections in one SCO: tests/exporters/test_scorm.py",
+    Code.CS505: "needs WeasyPrint (slow tier): tests/exporters cover it",
+    Code.CS506: "needs WeasyPrint (slow tier): tests/exporters cover it",
+    Code.CS604: "needs two builds at once",
+    Code.CS610: "needs a folder the test may not write",
+    Code.CS611: "needs a read-only file system",
+    Code.CS612: "needs a full disk",
+    Code.CS613: "needs a file-size limit (ulimit -f)",
+    Code.CS614: "needs a file system's name limit",
+    Code.CS615: "needs a file where the output path needs a folder",
+    Code.CS616: "needs an I/O error",
+    Code.CS901: "needs a broken exporter plugin installed",
+    Code.CS902: "needs a bug in coursec",
+}
+
+# Pydantic's and PyYAML's own phrasing: none of it may reach an author.
+FOREIGN_WORDING = re.compile(
+    r"Input should|should be a valid|should have at (most|least)|Field required|"
+    r"Extra inputs|Value error|Keys should be|<unicode string>|found character|"
+    r"did not find expected|could not find expected|while (scanning|parsing)|"
+    r"mapping values are not allowed|found undefined|expected <block end>|\bloc\b|"
+    r"validation error|pydantic|\[\d+\]"
+)
+
+
+TIMES = re.compile(r"\b\d+\.\d\ds\b")  # a build's timings
+
+
+def run_case(case: Path, workdir: Path) -> tuple[str, int]:
+    """(plain output, exit status) of the case's command, run in a copy of the case."""
+    copy = workdir / case.name
+    shutil.copytree(case, copy, symlinks=True, ignore=shutil.ignore_patterns("expected.txt"))
+    args_file = case / "args"
+    args = args_file.read_text(encoding="utf-8").split("\n") if args_file.exists() else []
+    args = [a for a in args if a] or ["check", "."]
+    cwd = Path.cwd()
+    os.chdir(copy)
+    try:
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    finally:
+        os.chdir(cwd)
+    output = result.output.replace(str(copy), "<case>")
+    return TIMES.sub("0.00s", output), result.exit_code
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case(case: Path, tmp_path: Path) -> None:
+    output, status = run_case(case, tmp_path)
+    expected_file = case / "expected.txt"
+    if UPDATE:
+        expected_file.write_text(output, encoding="utf-8")
+    exit_file = case / "exit"
+    expected_status = int(exit_file.read_text()) if exit_file.exists() else 1
+    assert "Traceback" not in output
+    assert "CS902" not in output, output
+    assert output == expected_file.read_text(encoding="utf-8")
+    assert status == expected_status, output
+
+
+def test_every_code_has_a_case() -> None:
+    shown = set()
+    for case in CASES:
+        expected = (case / "expected.txt").read_text(encoding="utf-8")
+        shown |= set(re.findall(r"\[(CS\d{3})\]", expected))
+    missing = [code for code in Code if code not in shown and code not in NEEDS_THE_ENVIRONMENT]
+    assert missing == []
+
+
+def test_case_names_say_their_code() -> None:
+    """A case named after a code shows that code."""
+    wrong = []
+    for case in CASES:
+        code = case.name.split("-")[0].upper()
+        expected = (case / "expected.txt").read_text(encoding="utf-8")
+        if re.fullmatch(r"CS\d{3}", code) and f"[{code}]" not in expected:
+            wrong.append(case.name)
+    assert wrong == []
+
+
+def test_no_foreign_wording() -> None:
+    """No message or hint in the corpus is in pydantic's or PyYAML's words."""
+    leaks = {}
+    for case in CASES:
+        for line in (case / "expected.txt").read_text(encoding="utf-8").splitlines():
+            if FOREIGN_WORDING.search(line):
+                leaks[case.name] = line
+    assert leaks == {}
