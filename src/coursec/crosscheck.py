@@ -143,37 +143,37 @@ def check_cross_anchors(
 
 
 def check_ids(modules: Iterable[Module]) -> list[Diagnostic]:
-    """Module, objective and question ids are unique in the course."""
+    """Module, objective and question ids are unique in the course: each one given again is
+    reported where it is given again, with where it was given first."""
     sink = DiagnosticSink()
-    seen: dict[str, Module] = {}
-    objectives: dict[str, Module] = {}
-    questions: dict[str, Module] = {}
+    first: dict[tuple[str, str], Span] = {}  # (kind, id) -> where it is first given
+
+    def once(kind: str, ident: str, span: Span, hint: str) -> None:
+        earlier = first.setdefault((kind, ident), span)
+        if earlier is span:
+            return
+        where = f"line {earlier.line}"
+        if earlier.path != span.path:
+            where = f"{earlier.path.name} line {earlier.line}"
+        sink.error(
+            Code.CS301, f'{kind} id "{ident}" is used twice (first defined at {where})', span, hint
+        )
+
     for module in modules:
+        smap = module.sourcemap
+        once("module", module.id, smap.value(("id",)), "module ids must be unique in the course")
         for index, question in enumerate(module.spec.quiz.questions if module.spec.quiz else []):
-            owner = questions.setdefault(question.id, module)
-            if owner is not module:
-                sink.error(
-                    Code.CS301,
-                    f'question id "{question.id}" is also used in {owner.path.name}',
-                    module.sourcemap.value(("quiz", "questions", index, "id")),
-                    "question ids must be unique in the course (SCORM interaction ids)",
-                )
-        if module.id in seen:
-            sink.error(
-                Code.CS301,
-                f'module id "{module.id}" is also used by {seen[module.id].path.name}',
-                module.sourcemap.value(("id",)),
-                "module ids must be unique in the course",
+            once(
+                "question",
+                question.id,
+                smap.value(("quiz", "questions", index, "id")),
+                "question ids must be unique in the course (SCORM interaction ids)",
             )
-        seen.setdefault(module.id, module)
         for index, objective in enumerate(module.objectives):
-            other = objectives.get(objective.id)
-            if other is not None:
-                sink.error(
-                    Code.CS301,
-                    f'objective id "{objective.id}" is also used in {other.path.name}',
-                    module.sourcemap.value(("objectives", index, "id")),
-                    "objective ids must be unique in the course (they are SCORM objective ids)",
-                )
-            objectives.setdefault(objective.id, module)
+            once(
+                "objective",
+                objective.id,
+                smap.value(("objectives", index, "id")),
+                "objective ids must be unique in the course (they are SCORM objective ids)",
+            )
     return sink.items

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -170,11 +171,18 @@ def _field_error(
     if not isinstance(raised, FieldError):
         return None
     at = (*loc, *raised.at)
-    message = raised.message
+    message = _named(raised.message, loc_text(loc, smap.data))
     if raised.first is not None:
         first = smap.value((*loc, *raised.first))
         message += f" (first defined at line {first.line})"
     return Diagnostic(Severity.ERROR, raised.code, message, smap.value(at), raised.hint)
+
+
+def _named(message: str, where: str) -> str:
+    """`message` about the item or field `where`, prefixed with its name unless it starts
+    with it already ('key term "x" needs ...')."""
+    noun = where.split(", ")[-1].rsplit(" ", 1)[0]
+    return message if not where or message.startswith(noun) else f"{where}: {message}"
 
 
 def _null_child(smap: SourceMap, loc: tuple[str | int, ...]) -> Diagnostic | None:
@@ -197,7 +205,8 @@ def _type_error(
             return converted
     hint = "put the value in quotes" if expected == "text" else None
     if expected != "text" and isinstance(value, str):
-        hint = f"write {expected}, without quotes"
+        numeric = re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value) or value in ("true", "false")
+        hint = f"write {expected}, without quotes" if numeric else f"write {expected}"
     return Diagnostic(
         Severity.ERROR,
         Code.CS203,
@@ -249,10 +258,7 @@ def _diagnostic(
             return found
         raised = ctx.get("error")
         message = str(raised) if isinstance(raised, ValueError) else "this value is not valid"
-        noun = where.split(", ")[-1].rsplit(" ", 1)[0]
-        if noun and message.startswith(noun):  # 'key term "x" needs ...' names the item
-            prefix = ""
-        return Diagnostic(Severity.ERROR, Code.CS205, f"{prefix}{message}", span)
+        return Diagnostic(Severity.ERROR, Code.CS205, _named(message, where), span)
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == SLUG_PATTERN:
         slug_hint = "use lower-case letters, digits and hyphens, starting with a letter or digit"
         return Diagnostic(

@@ -147,8 +147,8 @@ def _unclosed(text: str, before: int) -> Explained | None:
 
 
 _PROBLEMS = (
-    ("found undefined alias", "this *alias names no anchor (&name) above it", None),
-    ("found duplicate anchor", "this &anchor name is already used above", None),
+    ("found undefined alias", "this *alias names no anchor (&name) above it", "alias"),
+    ("found duplicate anchor", "this &anchor name is already used above", "anchor"),
     ("cannot start any token", "a value cannot start with this character", "quote"),
     ("expected alphabetic or numeric character", "this alias or anchor has no name", "quote"),
     ("expected <block end>", "this line is not lined up with the lines above it", "indent"),
@@ -173,6 +173,9 @@ _HINTS = {
     "indent": "indent each field of a mapping, and each item of a list, by the same number of "
     "spaces as its neighbours",
     "backslash": "in double quotes write a backslash as \\\\, or use single quotes",
+    "alias": "define the value with &name before using it as *name, or quote the value if "
+    "* is meant as text",
+    "anchor": "give each &anchor its own name, or quote the value if & is meant as text",
 }
 
 

@@ -105,8 +105,8 @@ def test_duplicate_module_and_objective_ids(make_course: MakeCourse) -> None:
     found = [d for d in diagnostics(root) if d["code"] == "CS301"]
     messages = sorted(str(d["message"]) for d in found)
     assert messages == [
-        'module id "one" is also used by one.md',
-        'objective id "explain-widgets" is also used in one.md',
+        'module id "one" is used twice (first defined at one.md line 2)',
+        'objective id "explain-widgets" is used twice (first defined at one.md line 6)',
     ]
     assert {where(d) for d in found} == {("two.md", 2, 5), ("two.md", 6, 9)}
 
