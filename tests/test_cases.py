@@ -22,25 +22,25 @@ from coursec.cli import cli
 from coursec.codes import Code
 
 CASES_DIR = REPO / "tests" / "cases"
+FORMAT_DOC = REPO / "docs" / "format.md"
+EXAMPLES_START = "<!-- examples: from tests/cases; COURSEC_UPDATE_CASES=1 rewrites them -->"
+EXAMPLES_END = "<!-- end of examples -->"
 CASES = sorted(p for p in CASES_DIR.iterdir() if p.is_dir())
 UPDATE = os.environ.get("COURSEC_UPDATE_CASES") == "1"
 
 # Codes no small course folder can provoke: they need a broken machine, a bug in coursec or
 # a large input; other tests cover those they can.
 NEEDS_THE_ENVIRONMENT = {
-    Code.CS101: "an unreadable file needs permissions a checkout cannot keep",
-    Code.CS109: "a source over 2 MiB does not belong in the repository: test_hostile_input",
-    Code.CS501: "an exporter that fails needs a broken exporter",
+    Code.CS109: "needs a source file over 2 MiB (tests/test_hostile_input.py)",
+    Code.CS501: "needs an exporter that fails",
     Code.CS502: "needs thousands of sections in one SCO: tests/exporters/test_scorm.py",
     Code.CS505: "needs WeasyPrint (slow tier): tests/exporters cover it",
     Code.CS506: "needs WeasyPrint (slow tier): tests/exporters cover it",
     Code.CS604: "needs two builds at once",
-    Code.CS610: "needs a folder the test may not write",
+    Code.CS610: "needs a folder the test may not write (tests run as root too)",
     Code.CS611: "needs a read-only file system",
     Code.CS612: "needs a full disk",
     Code.CS613: "needs a file-size limit (ulimit -f)",
-    Code.CS614: "needs a file system's name limit",
-    Code.CS615: "needs a file where the output path needs a folder",
     Code.CS616: "needs an I/O error",
     Code.CS901: "needs a broken exporter plugin installed",
     Code.CS902: "needs a bug in coursec",
@@ -72,7 +72,7 @@ def run_case(case: Path, workdir: Path) -> tuple[str, int]:
         result = CliRunner().invoke(cli, args, catch_exceptions=False)
     finally:
         os.chdir(cwd)
-    output = result.output.replace(str(copy), "<case>")
+    output = result.output.replace(str(copy), "<case>").replace(str(workdir), "<case>/..")
     return TIMES.sub("0.00s", output), result.exit_code
 
 
@@ -97,6 +97,7 @@ def test_every_code_has_a_case() -> None:
         shown |= set(re.findall(r"\[(CS\d{3})\]", expected))
     missing = [code for code in Code if code not in shown and code not in NEEDS_THE_ENVIRONMENT]
     assert missing == []
+    assert [code for code in NEEDS_THE_ENVIRONMENT if code in shown] == []  # has a case now
 
 
 def test_case_names_say_their_code() -> None:
@@ -118,3 +119,33 @@ def test_no_foreign_wording() -> None:
             if FOREIGN_WORDING.search(line):
                 leaks[case.name] = line
     assert leaks == {}
+
+
+def example(code: Code) -> str:
+    """The first diagnostic with `code` (and its hint) in the shortest-named case named after
+    it, else in any case, as a Markdown paragraph and code block."""
+    named = sorted(
+        (c for c in CASES if c.name.startswith(f"{code.lower()}-")), key=lambda c: len(c.name)
+    )
+    for case in [*named, *CASES]:
+        lines = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
+        for index, line in enumerate(lines):
+            if f"[{code}]" in line:
+                shown = [line, *[h for h in lines[index + 1 : index + 2] if h.startswith("  ")]]
+                block = "\n".join(["```text", *shown, "```"])
+                return f"**{code}** {code.summary} (`tests/cases/{case.name}`):\n\n{block}"
+    return f"**{code}** {code.summary}: no case; it {NEEDS_THE_ENVIRONMENT[code]}."
+
+
+def examples_section() -> str:
+    return "\n\n".join([EXAMPLES_START, *(example(code) for code in Code), EXAMPLES_END])
+
+
+def test_format_reference_shows_an_example_of_every_code() -> None:
+    """docs/format.md's examples are the corpus's own output, one per code."""
+    doc = FORMAT_DOC.read_text(encoding="utf-8")
+    start, end = doc.index(EXAMPLES_START), doc.index(EXAMPLES_END) + len(EXAMPLES_END)
+    if UPDATE:
+        doc = doc[:start] + examples_section() + doc[end:]
+        FORMAT_DOC.write_text(doc, encoding="utf-8")
+    assert doc[start : doc.index(EXAMPLES_END) + len(EXAMPLES_END)] == examples_section()
