@@ -188,7 +188,12 @@ class CourseLoader:
             self.sink.error(Code.CS304, f'module "{ref}": {resolved[0]}', span, resolved[1])
             return None
         if resolved in seen:
-            self.sink.error(Code.CS307, f'module file "{ref}" is listed twice', span)
+            self.sink.error(
+                Code.CS307,
+                f'module file "{ref}" is listed twice (first listed at line {seen[resolved]})',
+                span,
+                "list each module file once, in course order",
+            )
             return None
         seen[resolved] = span.line
         if not resolved.exists():

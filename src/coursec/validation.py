@@ -7,6 +7,7 @@ import re
 import types
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -17,6 +18,7 @@ from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.field_error import FieldError
 from coursec.schema import SLUG_PATTERN
 from coursec.sourcemap import SourceMap
+from coursec.wording import describe, loc_text, quoted
 from coursec.yaml_errors import INVISIBLE
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,22 +39,11 @@ _TYPE_ERRORS = {
 }
 
 
-def describe(value: Any) -> str:
-    """How a YAML value reads to an author: 'the number 42', 'a list', 'nothing (null)'."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'the text "{shown}"'
-    if isinstance(value, list):
-        return "a list" if value else "an empty list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
+_TYPE_HINTS = {
+    "text": "put the value in quotes",
+    "a list": 'write each item on a line of its own, starting with "- "',
+    "a mapping of fields": "write its fields as `field: value` lines, indented under it",
+}
 
 
 def _model_at(model: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
@@ -80,55 +71,6 @@ def _unwrap(annotation: Any) -> Any:
         if isinstance(inner, type) and issubclass(inner, BaseModel):
             return inner
     return annotation if origin is not types.UnionType else None
-
-
-# what one item of each list field is called
-_ITEM_NAMES = {
-    "questions": "question",
-    "choices": "choice",
-    "pairs": "pair",
-    "items": "item",
-    "accept": "accepted answer",
-    "objectives": "objective",
-    "key_terms": "key term",
-    "authors": "author",
-    "modules": "module",
-    "keywords": "keyword",
-    "sections": "section",
-}
-
-
-def loc_text(loc: Sequence[str | int], data: Any = None) -> str:
-    """A place in a document as an author names it: fields by their key, list items by their
-    id when they have one (`question "q-shutdown"`), otherwise by number from 1 ("pair 3").
-
-    The keys that lead to a list item are left out: the item's name says what it is.
-    """
-    parts: list[str] = []
-    keys: list[str] = []
-    current = data
-    for position, part in enumerate(loc):
-        if isinstance(part, int):
-            noun = _ITEM_NAMES.get(keys[-1], "item") if keys else "item"
-            item = current[part] if isinstance(current, list) and part < len(current) else None
-            ident = item.get("id") if isinstance(item, dict) else None
-            named = isinstance(ident, str) and ident and tuple(loc[position + 1 :]) != ("id",)
-            parts.append(f'{noun} "{ident}"' if named else f"{noun} {part + 1}")
-            keys = []
-            current = item
-        else:
-            keys.append(str(part))
-            current = current.get(part) if isinstance(current, dict) else None
-    if keys:
-        parts.append(".".join(keys))
-    return ", ".join(parts)
-
-
-def _quoted(loc: Sequence[str | int], raw: str) -> str:
-    """How a value reads in quotes where it stands: `title: "yes"` or `- "yes"`."""
-    escaped = raw.replace("\\", "\\\\").replace('"', '\\"')
-    key = loc[-1] if loc else ""
-    return f'- "{escaped}"' if isinstance(key, int) else f'{key}: "{escaped}"'
 
 
 def _converted(smap: SourceMap, loc: tuple[str | int, ...], where: str) -> Diagnostic | None:
@@ -159,7 +101,7 @@ def _converted(smap: SourceMap, loc: tuple[str | int, ...], where: str) -> Diagn
         Code.CS207,
         f"{where}: YAML reads {raw} as {what}, not as the text {raw}",
         smap.value(loc),
-        f"to keep it as text, put it in quotes: {_quoted(loc, raw)}",
+        f"to keep it as text, put it in quotes: {quoted(loc, raw)}",
     )
 
 
@@ -203,8 +145,8 @@ def _type_error(
         converted = _converted(smap, loc, where)
         if converted is not None:
             return converted
-    hint = "put the value in quotes" if expected == "text" else None
-    if expected != "text" and isinstance(value, str):
+    hint = _TYPE_HINTS.get(expected)
+    if hint is None and isinstance(value, str):
         numeric = re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value) or value in ("true", "false")
         hint = f"write {expected}, without quotes" if numeric else f"write {expected}"
     return Diagnostic(
@@ -245,12 +187,16 @@ def _diagnostic(
     ctx = error.get("ctx") or {}
     prefix = f"{where}: " if where else ""
     if kind in ("enum", "literal_error"):
+        expected = str(ctx.get("expected", ""))
+        close = difflib.get_close_matches(
+            str(error.get("input")), re.findall(r"'([^']*)'", expected), n=1, cutoff=0.6
+        )
         return Diagnostic(
             Severity.ERROR,
             Code.CS204,
             f"{prefix}{got} is not allowed",
             span,
-            f"use one of {ctx.get('expected', '')}".replace("'", ""),
+            f'did you mean "{close[0]}"?' if close else f"use one of {expected}".replace("'", ""),
         )
     if kind == "value_error":
         found = _field_error(error, smap, loc) or _null_child(smap, loc)
@@ -342,6 +288,15 @@ def _unknown_field(
     if hint is None and known:
         hint = "known fields here: " + ", ".join(known)
     return Diagnostic(Severity.ERROR, Code.CS202, message, span, hint)
+
+
+def explain_error(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, str | None]:
+    """(message, hint) in coursec's words for a pydantic error of a value that has no position
+    (from the command line): what its field is, what was wrong, how to fix it."""
+    found = _diagnostic(error, model, SourceMap(Path()), (), ())
+    where = loc_text(error["loc"])
+    message = found.message.removeprefix(f"{where}: ") if where else found.message
+    return message, found.hint
 
 
 def _without_misspelt_missing(errors: list[ErrorDetails]) -> list[ErrorDetails]:

@@ -67,6 +67,8 @@ def control_character(text: str, index: int) -> Explained:
     )
 
 
+# what YAML 1.1 does not allow in a document (its "printable" set, inverted)
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _CONTROL_NAMES = {
     0x00: "NUL",
     0x07: "BELL",
@@ -219,7 +221,9 @@ def _colon_or_indent(text: str, index: int) -> Explained | None:
 def explain(text: str, exc: yaml.YAMLError) -> Explained:
     """What is wrong, and where, for a YAML error in `text`."""
     if isinstance(exc, yaml.reader.ReaderError):
-        return control_character(text, min(exc.position, len(text) - 1))
+        # libyaml counts the position in bytes of UTF-8: find the character instead
+        bad = _NOT_PRINTABLE.search(text)
+        return control_character(text, bad.start() if bad else 0)
     assert isinstance(exc, yaml.MarkedYAMLError)
     mark = exc.problem_mark or exc.context_mark
     index = mark.index if mark is not None else 0

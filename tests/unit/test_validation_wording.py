@@ -12,7 +12,8 @@ from pydantic_core.core_schema import ErrorType
 
 from coursec.schema import CourseSpec
 from coursec.sourcemap import SourceMap
-from coursec.validation import _diagnostic, loc_text
+from coursec.validation import _diagnostic
+from coursec.wording import loc_text
 
 # a value for every context field any error type's message uses
 CONTEXT: dict[str, object] = {
