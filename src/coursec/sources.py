@@ -218,6 +218,22 @@ def _compose_and_construct(text: str, path: Path, positions: Positions) -> tuple
         ) from exc
 
 
+def _stops_at(text: str) -> int | None:
+    """Where the parser stops reading `text` (a character index), or None if it reads it all."""
+    try:
+        loader = _loader_for(text)(text)
+        try:
+            loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark.index if mark is not None else 0
+    except (yaml.YAMLError, RecursionError):
+        return 0
+    return None
+
+
 def load_yaml_data(text: str) -> Any:
     """The data of one YAML document within the bounds (`SourceError`), without positions."""
     return _compose_and_construct(text, Path(), Positions(text))[1]
@@ -233,7 +249,7 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
     try:
         node, data = _compose_and_construct(text, path, positions)
     except yaml.YAMLError as exc:
-        found = explain(text, exc)
+        found = explain(text, exc, _stops_at)
         raise _fail(
             Code.CS103, found.message, positions.span(path, found.index), found.hint
         ) from exc

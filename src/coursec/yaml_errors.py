@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import yaml
+
+Reparse = Callable[[str], int | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,22 +83,44 @@ _CONTROL_NAMES = {
 }
 
 
-def _invisible(text: str, before: int) -> Explained | None:
-    """The last tab or invisible character where YAML needs a space, up to index `before`."""
+def _invisible(text: str, before: int) -> Iterator[tuple[Explained, str]]:
+    """Each tab or invisible character where YAML needs a space, up to index `before`, the
+    nearest first, with the text mended."""
     found = [m for m in _STRUCTURAL.finditer(text) if m.start() <= before]
-    if not found:
-        return None
-    match = found[-1]
-    group = next(g for g in range(1, (match.lastindex or 0) + 1) if match.group(g))
-    index = match.start(group)
-    char = text[index]
-    if char == "\t":
-        hint = "YAML indents with spaces only: replace the tab with spaces"
-    elif char in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
-        hint = "delete it (it is invisible); retype the line if you cannot find it"
-    else:
-        hint = "replace it with an ordinary space; it often comes from a word processor"
-    return Explained(index, f"{_name(char)} where YAML needs an ordinary space", hint)
+    for match in reversed(found):
+        group = next(g for g in range(1, (match.lastindex or 0) + 1) if match.group(g))
+        index = match.start(group)
+        char = text[index]
+        if char == "\t":
+            hint = "YAML indents with spaces only: replace the tab with spaces"
+        elif char in "\u200b\u200c\u200d\u2060\ufeff\u00ad":
+            hint = "delete it (it is invisible); retype the line if you cannot find it"
+        else:
+            hint = "replace it with an ordinary space; it often comes from a word processor"
+        mended = text[:index] + ("" if char in _ZERO_WIDTH else " ") + text[index + 1 :]
+        yield Explained(index, f"{_name(char)} where YAML needs an ordinary space", hint), mended
+
+
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_NO_SPACE = re.compile(r"^[ ]*(?:-[ ]+)*([A-Za-z_][\w-]*):(?=[^\s/:])", re.MULTILINE)
+
+
+def _no_space_after_colon(text: str, before: int) -> Iterator[tuple[Explained, str]]:
+    """`title:Demo`: YAML reads the line as one plain value, not as a field."""
+    for match in _NO_SPACE.finditer(text):
+        if match.start() > before:
+            return
+        colon = match.end()
+        line_end = text.find("\n", colon)
+        value = text[colon : None if line_end < 0 else line_end]
+        yield (
+            Explained(
+                colon - 1,
+                f'the field "{match.group(1)}" needs a space after its ":"',
+                f"write {match.group(1)}: {value}",
+            ),
+            text[:colon] + " " + text[colon:],
+        )
 
 
 def _closes(rest: str, opener: str) -> bool:
@@ -120,32 +145,34 @@ def _closes(rest: str, opener: str) -> bool:
     return False
 
 
-def _unclosed(text: str, before: int) -> Explained | None:
-    """The first quote, bracket or brace opening a value that does not close on its line."""
+def _unclosed(text: str, before: int) -> Iterator[tuple[Explained, str]]:
+    """Each quote, bracket or brace opening a value that does not close on its line, with the
+    text mended (closed at the end of the line)."""
     for match in _OPENER.finditer(text):
         if match.start(1) > before:
-            return None
+            return
         opener = match.group(1)
         line_end = text.find("\n", match.end(1))
-        rest = text[match.end(1) : None if line_end < 0 else line_end]
-        if _closes(rest, opener):
+        at = len(text) if line_end < 0 else line_end
+        if _closes(text[match.end(1) : at], opener):
             continue
+        closer = _CLOSERS.get(opener, opener)
+        mended = text[:at] + closer + text[at:]
         if opener in "\"'":
             what = "quote" if opener == '"' else "single quote"
-            return Explained(
-                match.start(1),
-                f"this value's opening {what} {opener} is never closed on its line",
-                f"end the value with {opener}; to write {opener} inside a value, use the other "
-                f"kind of quotes around it",
+            message = f"this value's opening {what} {opener} is never closed on its line"
+            hint = (
+                f"end the value with {opener}; to write {opener} inside a value, use the "
+                "other kind of quotes around it"
             )
-        kind = "list" if opener == "[" else "mapping"
-        return Explained(
-            match.start(1),
-            f"this {kind} opened with {opener} is never closed on its line",
-            f"end it with {_CLOSERS[opener]}, or put the whole value in quotes if {opener} is "
-            "meant as text",
-        )
-    return None
+        else:
+            kind = "list" if opener == "[" else "mapping"
+            message = f"this {kind} opened with {opener} is never closed on its line"
+            hint = (
+                f"end it with {closer}, or put the whole value in quotes if {opener} is meant "
+                "as text"
+            )
+        yield Explained(match.start(1), message, hint), mended
 
 
 _PROBLEMS = (
@@ -218,8 +245,13 @@ def _colon_or_indent(text: str, index: int) -> Explained | None:
     return None
 
 
-def explain(text: str, exc: yaml.YAMLError) -> Explained:
-    """What is wrong, and where, for a YAML error in `text`."""
+def explain(text: str, exc: yaml.YAMLError, reparse: Reparse) -> Explained:
+    """What is wrong, and where, for a YAML error in `text`.
+
+    A likely cause found in the text counts only if mending it lets the parser read on past
+    where it stopped (`reparse`: where the parser stops in a text, or None if it reads it all):
+    a multi-line list or quote that YAML reads fine is never blamed for a later mistake.
+    """
     if isinstance(exc, yaml.reader.ReaderError):
         # libyaml counts the position in bytes of UTF-8: find the character instead
         bad = _NOT_PRINTABLE.search(text)
@@ -227,9 +259,11 @@ def explain(text: str, exc: yaml.YAMLError) -> Explained:
     assert isinstance(exc, yaml.MarkedYAMLError)
     mark = exc.problem_mark or exc.context_mark
     index = mark.index if mark is not None else 0
-    found = _invisible(text, index) or _unclosed(text, index)
-    if found is not None:
-        return found
+    for candidates in (_invisible, _unclosed, _no_space_after_colon):
+        for cause, mended in candidates(text, index):
+            stops = reparse(mended)
+            if stops is None or stops > index:
+                return cause
     if exc.problem and "mapping values are not allowed" in exc.problem:
         found = _colon_or_indent(text, index)
         if found is not None:
