@@ -370,6 +370,10 @@ class CourseLoader:
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if parts.path.endswith(".md"):
             resolved = resolve_inside(self.root, base, unquote(parts.path), self.resolver)
+            if isinstance(resolved, tuple) and "\\" in unquote(parts.path):
+                message, hint = resolved
+                self.sink.error(Code.CS304, f'"{unquote(url)}": {message}', span, hint)
+                return None
             if isinstance(resolved, tuple) or not resolved.is_file():
                 self.sink.error(Code.CS305, f'link to "{url}": no such module file', span)
                 return None
