@@ -336,6 +336,17 @@ def validate(
                 "remove one of them: YAML would silently keep only the last",
             )
         )
+    if data is None and not at:
+        diagnostics.append(
+            Diagnostic(
+                Severity.ERROR,
+                Code.CS105,
+                "there are no fields here: it is empty or all comments",
+                smap.value(at),
+                "write one `field: value` per line; `coursec schema` lists the fields",
+            )
+        )
+        return None
     if not isinstance(data, dict):
         diagnostics.append(
             Diagnostic(

@@ -131,7 +131,7 @@ def test_empty_module_file(make_course: MakeCourse, content: str) -> None:
 
 
 def test_empty_course_file(make_course: MakeCourse) -> None:
-    diag = only(diagnostics(make_course(course="")), "CS106")
+    diag = only(diagnostics(make_course(course="")), "CS105")
     assert where(diag)[0] == "course.yml"
 
 
