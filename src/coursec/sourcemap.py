@@ -26,8 +26,8 @@ _CONVERTED = {
 class Positions:
     """Line and column, as an editor shows them, of each character of a text.
 
-    Only "\n" ends a line: YAML's parser also counts U+0085, U+2028 and U+2029, which editors
-    show inside a line, so its own line numbers drift after one.
+    Only a line feed ends a line: YAML's parser also counts U+0085, U+2028 and U+2029, which
+    editors show inside a line, so its own line numbers drift after one.
     """
 
     def __init__(self, text: str, line_offset: int = 0) -> None:
@@ -53,10 +53,6 @@ class Positions:
     def node(self, path: Path, node: yaml.Node) -> Span:
         return self.span(path, node.start_mark.index, node.end_mark.index)
 
-    def line_start(self, line: int) -> int:
-        """The index of the first character of `line` (1-based, counting the offset)."""
-        return self._starts[min(max(line - 1 - self.line_offset, 0), len(self._starts) - 1)]
-
 
 @dataclass(slots=True)
 class SourceMap:
@@ -69,7 +65,7 @@ class SourceMap:
     duplicate_keys: list[tuple[Loc, Span, Span]] = field(default_factory=list)
     # plain values YAML read as something other than text: loc -> (the text, what it became)
     converted: dict[Loc, tuple[str, str]] = field(default_factory=dict)
-    # the data at each loc (to name list items by their id)
+    # the document's data (to name list items by their id)
     data: Any = None
 
     @classmethod

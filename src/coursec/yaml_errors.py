@@ -4,7 +4,8 @@ The parser stops where it can no longer make sense of the text, often lines afte
 (an unclosed quote is found at the next quote, a no-break space where the next field fails).
 `explain` looks at the text for the usual causes first: a control character, a tab or an
 invisible character where YAML needs a plain space, a quote, bracket or brace left open on its
-line, a value holding `: `, a line indented under a value. Otherwise it translates the parser's
+line, a missing space after `key:`, a value holding `: `, a line indented under a value. A
+cause counts only if mending it lets the parser read on. Otherwise it translates the parser's
 problem, never quoting it.
 """
 
@@ -59,14 +60,20 @@ def _name(char: str) -> str:
     return INVISIBLE.get(char) or f"the character U+{ord(char):04X}"
 
 
+_RETYPE = (
+    "delete it: it is invisible in most editors and often comes with text pasted from "
+    "another program"
+)
+
+
 def control_character(text: str, index: int) -> Explained:
+    """The control character at `index`, named by its code point."""
     char = text[index]
     name = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "a control character")
     return Explained(
         index,
         f"the control character U+{ord(char):04X} ({name.lower()}) cannot be in a YAML file",
-        "delete it: it is invisible in most editors and often comes with text pasted from "
-        "another program",
+        _RETYPE,
     )
 
 
@@ -255,7 +262,9 @@ def explain(text: str, exc: yaml.YAMLError, reparse: Reparse) -> Explained:
     if isinstance(exc, yaml.reader.ReaderError):
         # libyaml counts the position in bytes of UTF-8: find the character instead
         bad = _NOT_PRINTABLE.search(text)
-        return control_character(text, bad.start() if bad else 0)
+        if bad is None:
+            return Explained(0, "this file holds a character YAML does not allow", _RETYPE)
+        return control_character(text, bad.start())
     assert isinstance(exc, yaml.MarkedYAMLError)
     mark = exc.problem_mark or exc.context_mark
     index = mark.index if mark is not None else 0
