@@ -32,7 +32,7 @@ UPDATE = os.environ.get("COURSEC_UPDATE_CASES") == "1"
 # a large input; other tests cover those they can.
 NEEDS_THE_ENVIRONMENT = {
     Code.CS109: "needs a source file over 2 MiB (tests/test_hostile_input.py)",
-    Code.CS501: "needs an exporter that fails",
+    Code.CS501: "needs a plugin that fails (tests/unit/test_exporter_failure.py)",
     Code.CS502: "needs thousands of sections in one SCO: tests/exporters/test_scorm.py",
     Code.CS505: "needs WeasyPrint (slow tier): tests/exporters cover it",
     Code.CS506: "needs WeasyPrint (slow tier): tests/exporters cover it",

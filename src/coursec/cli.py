@@ -11,6 +11,7 @@ import click
 
 from coursec import __version__
 from coursec.cli_progress import BuildReporter, build_summary
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, to_json
 
 if TYPE_CHECKING:
@@ -52,11 +53,13 @@ def _guard(func: Any) -> Any:
             _emit_diagnostics([os_error_diagnostic(exc)], "text", Path.cwd())
             sys.exit(EXIT_ERRORS)
         except Exception as exc:  # noqa: BLE001
-            click.echo(
-                f"error[CS902]: internal error: {type(exc).__name__}: {exc}\n"
-                "  hint: this is a bug in coursec; please report it with the course that caused it",
-                err=True,
+            bug = Diagnostic(
+                Severity.ERROR,
+                Code.CS902,
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in coursec; please report it with the course that caused it",
             )
+            click.echo(bug.format(), err=True)
             sys.exit(EXIT_INTERNAL)
 
     wrapper.__name__ = func.__name__
