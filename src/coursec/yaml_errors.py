@@ -11,6 +11,7 @@ problem, never quoting it.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import yaml
 
 Reparse = Callable[[str], int | None]
+_MAX_TRIES = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +197,7 @@ _PROBLEMS = (
     ),
     ("did not find expected key", "this line is not lined up with the fields above it", "indent"),
     ("could not find expected ':'", "this line has no `field: value`", "indent"),
-    ("expected ',' or", "a list or mapping in [ ] or { } is not closed properly", "quote"),
+    ("expected ',' or", "a list or mapping in [ ] or { } is not closed properly", "flow"),
     ("found unexpected end of stream", "the file ends inside a value", "quote"),
     (
         "found unknown escape character",
@@ -212,6 +214,8 @@ _HINTS = {
     "alias": "define the value with &name before using it as *name, or quote the value if "
     "* is meant as text",
     "anchor": "give each &anchor its own name, or quote the value if & is meant as text",
+    "flow": "separate its items with commas and end it with ] or }; quote an item that holds "
+    "a comma, a bracket or a colon",
 }
 
 
@@ -268,8 +272,10 @@ def explain(text: str, exc: yaml.YAMLError, reparse: Reparse) -> Explained:
     assert isinstance(exc, yaml.MarkedYAMLError)
     mark = exc.problem_mark or exc.context_mark
     index = mark.index if mark is not None else 0
+    tries = _MAX_TRIES  # each try parses the whole text again: a few, however many candidates
     for candidates in (_invisible, _unclosed, _no_space_after_colon):
-        for cause, mended in candidates(text, index):
+        for cause, mended in itertools.islice(candidates(text, index), tries):
+            tries -= 1
             stops = reparse(mended)
             if stops is None or stops > index:
                 return cause
