@@ -9,7 +9,14 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from coursec.codes import Code
 from coursec.field_error import FieldError
@@ -77,15 +84,16 @@ class CourseSpec(Spec):
         60, ge=1, le=86400, description="Seconds on a module for the `time` completion rule."
     )
 
-    @model_validator(mode="after")
-    def _language_is_bcp47(self) -> CourseSpec:
-        if not LANGUAGE_TAG.match(self.language):
+    @field_validator("language")
+    @classmethod
+    def _language_is_bcp47(cls, language: str) -> str:
+        """A field validator, so that it is reported together with the other fields' errors."""
+        if not LANGUAGE_TAG.match(language):
             raise FieldError(
-                f'language "{self.language}" is not a BCP 47 tag such as "en"',
-                "language",
+                f'language "{language}" is not a BCP 47 tag such as "en"',
                 hint='e.g. en, en-GB, fr, pt-BR: a language code, then "-" and a region',
             )
-        return self
+        return language
 
 
 class ModuleStatus(StrEnum):
