@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,13 @@ FOREIGN_WORDING = re.compile(
 TIMES = re.compile(r"\b\d+\.\d\ds\b")  # a build's timings
 
 
+HANG_SECONDS = 60  # a case takes well under a second: longer is a hang
+
+
+def _hang(_signum: int, _frame: object) -> None:
+    raise TimeoutError(f"coursec ran for more than {HANG_SECONDS} s: it hangs")
+
+
 def run_case(case: Path, workdir: Path) -> tuple[str, int]:
     """(plain output, exit status) of the case's command, run in a copy of the case."""
     copy = workdir / case.name
@@ -68,9 +76,13 @@ def run_case(case: Path, workdir: Path) -> tuple[str, int]:
     args = [a for a in args if a] or ["check", "."]
     cwd = Path.cwd()
     os.chdir(copy)
+    previous = signal.signal(signal.SIGALRM, _hang)
+    signal.alarm(HANG_SECONDS)
     try:
         result = CliRunner().invoke(cli, args, catch_exceptions=False)
     finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
         os.chdir(cwd)
     output = result.output.replace(str(copy), "<case>").replace(str(workdir), "<case>/..")
     return TIMES.sub("0.00s", output), result.exit_code
