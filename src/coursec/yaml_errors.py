@@ -205,6 +205,8 @@ _PROBLEMS = (
         "backslash",
     ),
     ("found unexpected ':'", "a field name holds ':'", "quote"),
+    ("found unhashable key", "a field name cannot be a list or a mapping", "key"),
+    ("could not determine a constructor", "this tag (!...) is not one coursec reads", "tag"),
 )
 _HINTS = {
     "quote": 'put the whole value in quotes: "..."',
@@ -214,6 +216,8 @@ _HINTS = {
     "alias": "define the value with &name before using it as *name, or quote the value if "
     "* is meant as text",
     "anchor": "give each &anchor its own name, or quote the value if & is meant as text",
+    "key": "write a plain name before the colon: name: value",
+    "tag": "remove the tag: course files are plain YAML (text, numbers, lists, mappings)",
     "flow": "separate its items with commas and end it with ] or }; quote an item that holds "
     "a comma, a bracket or a colon",
 }
@@ -256,6 +260,20 @@ def _colon_or_indent(text: str, index: int) -> Explained | None:
     return None
 
 
+def _orphan_value(text: str, index: int) -> Explained | None:
+    """A line that starts with `: `: a value whose field name is missing."""
+    for line_start in (text.rfind("\n", 0, index) + 1, text.rfind("\n", 0, max(index - 1, 0)) + 1):
+        line = text[line_start:].split("\n", 1)[0]
+        if re.match(r"[ ]*:(?:[ ]|$)", line):
+            column = line_start + len(line) - len(line.lstrip(" "))
+            return Explained(
+                column,
+                "this line has a value but no field name before its colon",
+                "write the field's name before the colon: name: value",
+            )
+    return None
+
+
 def explain(text: str, exc: yaml.YAMLError, reparse: Reparse) -> Explained:
     """What is wrong, and where, for a YAML error in `text`.
 
@@ -283,6 +301,9 @@ def explain(text: str, exc: yaml.YAMLError, reparse: Reparse) -> Explained:
         found = _colon_or_indent(text, index)
         if found is not None:
             return found
+    orphan = _orphan_value(text, index)
+    if orphan is not None:
+        return orphan
     message, hint = _problem(exc)
     if message.startswith("a value cannot start with") and index < len(text):
         message = f'a value cannot start with "{text[index]}"'
