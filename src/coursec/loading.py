@@ -302,7 +302,8 @@ class CourseLoader:
             where = Span(resolved, source.body_line + reference.line - 1, reference.col)
             if reference.url.startswith("#"):
                 anchor = anchors.resolve(reference.url[1:])
-                if anchor is None:
+                swallowed = any(not c.closed and c.line > reference.line for c in body.callouts)
+                if anchor is None and not swallowed:  # else its heading may be in the callout
                     self.sink.add(missing_anchor(reference.url, spec, body.sections, where))
                 elif anchor != reference.url[1:]:
                     urls[reference.url] = f"#{anchor}"  # [see](#mitigations) → the real id
