@@ -98,7 +98,7 @@ def test_its_options_are_checked_where_they_are_written(
     assert checked.returncode == 1
     lines = [line for line in checked.stderr.splitlines() if "error[" in line]
     assert any(
-        line.endswith('course.yml:13:3: error[CS202]: unknown field "wordcount.min_wrods"')
+        line.endswith('course.yml:13:3: error[CS202]: unknown field "min_wrods" in wordcount')
         for line in lines
     ), checked.stderr
     assert 'hint: did you mean "min_words"?' in checked.stderr

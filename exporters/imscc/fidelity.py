@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coursec.codes import Code
 from coursec.diagnostics import DiagnosticSink
 from coursec.model import Course, Module
 from coursec.questions.qti import QtiQuestion
@@ -61,7 +62,7 @@ def cartridge_quiz(course: Course, module: Module, report: DiagnosticSink) -> Ca
                 else "give it another choice, or ask it as true-false"
             )
             report.warning(
-                "CS530",
+                Code.CS530,
                 f'question "{question.id}" ({question.type}) is left out of the cartridge\'s '
                 f'"{module.id}" quiz: {gap}',
                 where.value(("quiz", "questions", index, "type")),
@@ -72,7 +73,7 @@ def cartridge_quiz(course: Course, module: Module, report: DiagnosticSink) -> Ca
         if question.points > MAX_WEIGHT:
             weight = None
             report.warning(
-                "CS531",
+                Code.CS531,
                 f'question "{question.id}" is worth {question.points} points; a cartridge '
                 f"question weighs 1 to {MAX_WEIGHT}, so the LMS gives it its default weight (1)",
                 where.value(("quiz", "questions", index, "points")),
@@ -84,7 +85,7 @@ def cartridge_quiz(course: Course, module: Module, report: DiagnosticSink) -> Ca
     quiz = view.quiz
     if quiz.draw is not None and quiz.draw < len(view.questions):
         report.warning(
-            "CS531",
+            Code.CS531,
             f'the "{module.id}" knowledge check draws {quiz.draw} of {len(view.questions)} '
             "questions for each attempt; a cartridge quiz cannot, so it asks all of them",
             where.value(("quiz", "draw")),
@@ -94,7 +95,7 @@ def cartridge_quiz(course: Course, module: Module, report: DiagnosticSink) -> Ca
     if quiz.attempts > MAX_ATTEMPTS:
         attempts = None
         report.warning(
-            "CS531",
+            Code.CS531,
             f'the "{module.id}" knowledge check allows {quiz.attempts} attempts; a cartridge '
             f"quiz allows 1 to {MAX_ATTEMPTS} or unlimited, so the LMS's default applies",
             where.value(("quiz", "attempts")),

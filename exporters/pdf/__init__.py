@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from coursec.codes import Code
 from coursec.diagnostics import Span
 from coursec.export import Artifact, ExportContext
 from coursec.plan import BuildPlan
@@ -100,7 +101,7 @@ class PdfExporter:
         for url in refused:
             remote = urlsplit(url).scheme in ("http", "https") and not url.startswith(ORIGIN)
             ctx.report.warning(
-                "CS505",
+                Code.CS505,
                 f'PDF: refused to load "{url}"',
                 written.get(url),
                 "the PDF embeds only files inside the course folder: save the image there and "
@@ -112,11 +113,11 @@ class PdfExporter:
         messages = dict.fromkeys(message for one in laid for message in one.messages)
         for message in messages:
             if not any(url in message for url in refused):
-                ctx.report.warning("CS506", f"PDF renderer: {message}")
+                ctx.report.warning(Code.CS506, f"PDF renderer: {message}")
         for key, what in dict.fromkeys(item for one in laid for item in one.unprintable):
             source = files.get(key)
             ctx.report.warning(
-                "CS506",
+                Code.CS506,
                 f"PDF: {PurePosixPath(key).name}: {what}",
                 Span(source, 0, 0) if isinstance(source, Path) else None,
                 "WeasyPrint, which lays out the PDF, cannot draw this chapter of an SVG; the HTML "

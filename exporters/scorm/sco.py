@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.model import Course, Module
 from coursec.quiz import QuizView, quiz_view
@@ -120,7 +121,7 @@ def _check_budget(
             [
                 Diagnostic(
                     Severity.ERROR,
-                    "CS502",
+                    Code.CS502,
                     f"SCORM {edition.name} suspend_data could need {worst} characters "
                     f"for {what}; the limit is {limit}",
                     where,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.files import read_bytes
 
@@ -254,14 +255,14 @@ def _scripted(url: str, span: Span, allowed: bool) -> Diagnostic:
     if allowed:
         return Diagnostic(
             Severity.WARNING,
-            "CS310",
+            Code.CS310,
             f'"{url}" runs as a page or script in the LMS (allowed by allow_scripted_downloads)',
             span,
             "anything it does, it does as the learner signed in to the LMS",
         )
     return Diagnostic(
         Severity.ERROR,
-        "CS310",
+        Code.CS310,
         f'"{url}" would run as a page or script in the site and in the LMS',
         span,
         "offer it as a .zip or .txt, or set `allow_scripted_downloads: true` in course.yml "
@@ -278,7 +279,7 @@ def _svg_diagnostics(path: Path) -> list[Diagnostic]:
         return [
             Diagnostic(
                 Severity.ERROR,
-                "CS312",
+                Code.CS312,
                 f"{path.name} is not a well-formed SVG: {exc}",
                 Span(path, 0, 0),
                 "open and save it again in an SVG editor; browsers show nothing for it",
@@ -289,7 +290,7 @@ def _svg_diagnostics(path: Path) -> list[Diagnostic]:
     return [
         Diagnostic(
             Severity.WARNING,
-            "CS311",
+            Code.CS311,
             f"{path.name}: the outputs leave out " + _listing(cleaned.removed),
             Span(path, 0, 0),
             "images may not run script or load from elsewhere; remove these from the file",
@@ -313,7 +314,7 @@ def _css_diagnostics(path: Path) -> list[Diagnostic]:
     return [
         Diagnostic(
             Severity.WARNING,
-            "CS308",
+            Code.CS308,
             f"{path.name} loads from outside the course: " + _listing(removed, 3),
             Span(path, 0, 0),
             "the outputs leave it out; copy the file into the theme's static/ folder instead",

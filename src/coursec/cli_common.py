@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, to_json
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
@@ -46,11 +47,13 @@ def guard(func: Any) -> Any:
             emit_diagnostics([os_error_diagnostic(exc)], "text", Path.cwd())
             sys.exit(EXIT_ERRORS)
         except Exception as exc:  # noqa: BLE001
-            click.echo(
-                f"error[CS902]: internal error: {type(exc).__name__}: {exc}\n"
-                "  hint: this is a bug in coursec; please report it with the course that caused it",
-                err=True,
+            bug = Diagnostic(
+                Severity.ERROR,
+                Code.CS902,
+                f"internal error: {type(exc).__name__}: {exc}",
+                hint="this is a bug in coursec; please report it with the course that caused it",
             )
+            click.echo(bug.format(), err=True)
             sys.exit(EXIT_INTERNAL)
 
     wrapper.__name__ = func.__name__

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
-from coursec.codes import CODES
+from coursec.codes import Code
 
 
 class Severity(StrEnum):
@@ -30,14 +30,14 @@ class Span:
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     severity: Severity
-    code: str
+    code: Code
     message: str
     span: Span | None = None
     hint: str | None = None
 
     def __post_init__(self) -> None:
-        if self.code not in CODES:
-            raise ValueError(f"unknown diagnostic code {self.code}")
+        # a code read back from JSON (coursec.incremental) is a str; an unknown one a ValueError
+        object.__setattr__(self, "code", Code(self.code))
 
     def sort_key(self) -> tuple[str, int, int, str]:
         if self.span is None:
@@ -59,7 +59,7 @@ class Diagnostic:
         data: dict[str, object] = {
             "severity": self.severity.value,
             "code": self.code,
-            "title": CODES[self.code],
+            "title": self.code.summary,
             "message": self.message,
             "hint": self.hint,
         }
@@ -89,12 +89,12 @@ class DiagnosticSink:
         self.items.append(diagnostic)
 
     def error(
-        self, code: str, message: str, span: Span | None = None, hint: str | None = None
+        self, code: Code, message: str, span: Span | None = None, hint: str | None = None
     ) -> None:
         self.add(Diagnostic(Severity.ERROR, code, message, span, hint))
 
     def warning(
-        self, code: str, message: str, span: Span | None = None, hint: str | None = None
+        self, code: Code, message: str, span: Span | None = None, hint: str | None = None
     ) -> None:
         self.add(Diagnostic(Severity.WARNING, code, message, span, hint))
 

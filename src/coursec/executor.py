@@ -28,6 +28,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink
 
 if TYPE_CHECKING:
@@ -83,6 +84,18 @@ def run_exporter(
         artifacts = list(exporter.export(plan, context))
     except CoursecError as exc:
         sink.extend(exc.diagnostics)
+        artifacts = []
+    except OSError:
+        raise  # the system's doing: a diagnostic of its own (coursec.os_errors)
+    except Exception as exc:
+        if type(exporter).__module__.startswith("coursec."):
+            raise  # a built-in exporter's failure is a bug in coursec (CS902)
+        sink.error(  # a third-party exporter's failure is its own (CS501)
+            Code.CS501,
+            f'the "{exporter.name}" output format failed: {type(exc).__name__}: {exc}',
+            hint=f'this is a bug in the plugin that provides "{exporter.name}"; report it '
+            "to its authors, or build without it (--format)",
+        )
         artifacts = []
     kept = store.kept if store else {}
     return Outcome(artifacts, list(sink.items), time.perf_counter() - started, kept)

@@ -18,6 +18,8 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
+from coursec.codes import Code
+
 if TYPE_CHECKING:
     from coursec.diagnostics import DiagnosticSink
     from coursec.plan import BuildPlan
@@ -140,7 +142,7 @@ def select_exporters(formats: Iterable[str], sink: DiagnosticSink) -> list[Expor
         entry = installed.get(name)
         if entry is None:
             sink.error(
-                "CS504",
+                Code.CS504,
                 f'unknown output format "{name}"',
                 hint="installed formats: " + ", ".join(installed),
             )
@@ -148,5 +150,5 @@ def select_exporters(formats: Iterable[str], sink: DiagnosticSink) -> list[Expor
         try:
             chosen.append(load(entry))
         except ExporterLoadError as exc:
-            sink.error("CS901", str(exc), hint="reinstall or remove the plugin that provides it")
+            sink.error(Code.CS901, str(exc), hint="reinstall or remove the plugin that provides it")
     return chosen

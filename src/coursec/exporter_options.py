@@ -21,8 +21,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity
 from coursec.export import Exporter, ExporterLoadError, available, load
+from coursec.validation import explain_error
 
 Settings = Mapping[str, Mapping[str, str]]  # from the CLI: key -> option -> value as typed
 
@@ -75,13 +77,13 @@ def check_settings(settings: Settings, models: Mapping[str, type[BaseModel]]) ->
                     hint = f'did you mean "{key}.{close[0]}"?' if close else known
                     found.append(_cli_error(f"--set {key}.{option}: unknown option", hint))
                 else:
-                    message = error["msg"].removeprefix("Value error, ")
-                    found.append(_cli_error(f"--set {key}.{option}={value}: {message}", None))
+                    said = explain_error(error, model)
+                    found.append(_cli_error(f"--set {key}.{option}={value}: {said[0]}", said[1]))
     return found
 
 
 def _cli_error(message: str, hint: str | None) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, "CS206", message, None, hint)
+    return Diagnostic(Severity.ERROR, Code.CS206, message, None, hint)
 
 
 def resolve(

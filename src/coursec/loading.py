@@ -13,7 +13,6 @@ next build. Without one, every file is parsed and nothing is recorded.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from pydantic import BaseModel
 
 from coursec.active_content import check_files
 from coursec.anchors import page_anchors
+from coursec.codes import Code
 from coursec.crosscheck import check_cross_anchors, check_ids, check_module, missing_anchor
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.exporter_options import installed_models
@@ -31,7 +31,14 @@ from coursec.files import NotRegularFile, is_regular, kind_of
 from coursec.incremental.fingerprint import file_sha256
 from coursec.markdown import is_remote, parse_body
 from coursec.model import MODULE_LINK, Asset, Course, Module
-from coursec.paths import Resolver
+from coursec.paths import (
+    FILE_URL,
+    Resolver,
+    local_path_problem,
+    near_miss,
+    resolve_inside,
+    written_for_windows,
+)
 from coursec.schema import CourseSpec, ModuleSpec
 from coursec.sourcemap import SourceMap
 from coursec.sources import (
@@ -87,21 +94,6 @@ class LoadResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def resolve_inside(
-    root: Path, base: Path, ref: str, resolver: Resolver | None = None
-) -> Path | str:
-    """Resolve `ref` (relative to folder `base`) to a file inside `root`, or say why not."""
-    if ref.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", ref) or "\\" in ref:
-        return "absolute paths are not allowed"
-    resolver = resolver or Resolver()
-    target = resolver.resolve(base.absolute() / ref)
-    try:
-        target.relative_to(resolver.resolve(root.absolute()))
-    except ValueError:
-        return "it points outside the course folder"
-    return target
-
-
 def _asset_dest(root: Path, path: Path) -> str:
     return "media/" + path.relative_to(root.resolve()).as_posix()
 
@@ -125,11 +117,11 @@ class CourseLoader:
     def load(self) -> LoadResult:
         course_file = self.root / COURSE_FILE
         if not self.root.is_dir():
-            self.sink.error("CS101", f"course folder {self.root} does not exist")
+            self.sink.error(Code.CS101, f"course folder {self.root} does not exist")
             return LoadResult(None, self.sink.sorted())
         if not course_file.exists():
             self.sink.error(
-                "CS101",
+                Code.CS101,
                 f"{COURSE_FILE} not found",
                 Span(course_file),
                 f"a course folder holds {COURSE_FILE}; run `coursec schema` for its fields",
@@ -192,11 +184,16 @@ class CourseLoader:
         self, allow_html: bool, ref: str, span: Span, seen: dict[Path, int]
     ) -> Module | None:
         resolved = resolve_inside(self.root, self.root, ref, self.resolver)
-        if isinstance(resolved, str):
-            self.sink.error("CS304", f'module "{ref}": {resolved}', span)
+        if isinstance(resolved, tuple):
+            self.sink.error(Code.CS304, f'module "{ref}": {resolved[0]}', span, resolved[1])
             return None
         if resolved in seen:
-            self.sink.error("CS307", f'module file "{ref}" is listed twice', span)
+            self.sink.error(
+                Code.CS307,
+                f'module file "{ref}" is listed twice (first listed at line {seen[resolved]})',
+                span,
+                "list each module file once, in course order",
+            )
             return None
         seen[resolved] = span.line
         if not resolved.exists():
@@ -206,7 +203,7 @@ class CourseLoader:
                 if is_regular(p)
             )
             hint = "module files here: " + ", ".join(near) if near else None
-            self.sink.error("CS302", f'module file "{ref}" does not exist', span, hint)
+            self.sink.error(Code.CS302, f'module file "{ref}" does not exist', span, hint)
             return None
         if not is_regular(resolved):
             self._not_regular(ref, resolved, span)
@@ -239,7 +236,7 @@ class CourseLoader:
         if isinstance(exc, NotRegularFile):
             self._not_regular(path.name, path, Span(path, 0, 0))
         else:
-            self.sink.error("CS101", f"cannot read file: {exc.strerror}", Span(path, 0, 0))
+            self.sink.error(Code.CS101, f"cannot read file: {exc.strerror}", Span(path, 0, 0))
 
     def _not_regular(self, ref: str, path: Path, span: Span) -> None:
         try:
@@ -247,7 +244,7 @@ class CourseLoader:
         except OSError:
             kind = "not a regular file"
         self.sink.error(
-            "CS107",
+            Code.CS107,
             f'"{ref}" is not a regular file: it is {kind}',
             span,
             "point at the file itself; coursec reads only regular files",
@@ -285,7 +282,7 @@ class CourseLoader:
             return None
         if spec.id in RESERVED_IDS:
             self.sink.error(
-                "CS205",
+                Code.CS205,
                 f'module id "{spec.id}" is reserved',
                 smap.value(("id",)),
                 "reserved: " + ", ".join(sorted(RESERVED_IDS)),
@@ -299,26 +296,34 @@ class CourseLoader:
             if hero is not None:
                 assets[hero.dest] = hero
         urls: dict[str, str] = {}
+        self._file_urls(source.body, source.body_line, resolved)
         anchors = page_anchors(spec, body.sections)
         for reference in body.references:
             where = Span(resolved, source.body_line + reference.line - 1, reference.col)
             if reference.url.startswith("#"):
                 anchor = anchors.resolve(reference.url[1:])
-                if anchor is None:
+                swallowed = any(not c.closed and c.line > reference.line for c in body.callouts)
+                if anchor is None and not swallowed:  # else its heading may be in the callout
                     self.sink.add(missing_anchor(reference.url, spec, body.sections, where))
                 elif anchor != reference.url[1:]:
                     urls[reference.url] = f"#{anchor}"  # [see](#mitigations) → the real id
                 continue
             if reference.kind == "image" and not reference.alt.strip():
                 self.sink.warning(
-                    "CS402",
+                    Code.CS402,
                     f'image "{reference.url}" has no alt text',
                     where,
                     "describe the image: ![what it shows](path), or explain why it is decorative",
                 )
+            problem = written_for_windows(reference.url)
+            if problem is not None:
+                self.sink.error(
+                    Code.CS304, f'"{unquote(reference.url)}": {problem[0]}', where, problem[1]
+                )
+                continue
             if reference.kind == "image" and is_remote(reference.url):
                 self.sink.warning(
-                    "CS308",
+                    Code.CS308,
                     f'image "{reference.url}" is on another server; outputs link to it instead',
                     where,
                     "save the image inside the course folder so it works offline and in the LMS",
@@ -332,18 +337,25 @@ class CourseLoader:
         self.sink.extend(check_module(module, allow_html))
         return module
 
+    def _file_urls(self, body: str, body_line: int, path: Path) -> None:
+        """CS304 for each file: URL in a link or an image: Markdown leaves such a link out
+        (shows it as text), so it is not among the body's references."""
+        for match in FILE_URL.finditer(body):
+            group = 1 if match.group(1) else 2
+            url, start = match.group(group), match.start(group)
+            line = body.count("\n", 0, start)
+            col = start - (body.rfind("\n", 0, start) + 1) + 1
+            message, hint = local_path_problem(url) or ("", "")
+            where = Span(path, body_line + line, col)
+            self.sink.error(Code.CS304, f'"{url}": {message}', where, hint)
+
     def _asset(self, base: Path, ref: str, span: Span) -> Asset | None:
         resolved = resolve_inside(self.root, base, unquote(ref), self.resolver)
-        if isinstance(resolved, str):
-            self.sink.error(
-                "CS304",
-                f'"{ref}": {resolved}',
-                span,
-                "keep images and downloads inside the course folder, e.g. assets/",
-            )
+        if isinstance(resolved, tuple):
+            self.sink.error(Code.CS304, f'"{unquote(ref)}": {resolved[0]}', span, resolved[1])
             return None
         if not resolved.exists():
-            self.sink.error("CS303", f'file "{ref}" does not exist', span, _near_miss(resolved))
+            self.sink.error(Code.CS303, f'file "{ref}" does not exist', span, near_miss(resolved))
             return None
         if not is_regular(resolved):
             self._not_regular(ref, resolved, span)
@@ -359,8 +371,12 @@ class CourseLoader:
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if parts.path.endswith(".md"):
             resolved = resolve_inside(self.root, base, unquote(parts.path), self.resolver)
-            if isinstance(resolved, str) or not resolved.is_file():
-                self.sink.error("CS305", f'link to "{url}": no such module file', span)
+            if isinstance(resolved, tuple) and "\\" in unquote(parts.path):
+                message, hint = resolved
+                self.sink.error(Code.CS304, f'"{unquote(url)}": {message}', span, hint)
+                return None
+            if isinstance(resolved, tuple) or not resolved.is_file():
+                self.sink.error(Code.CS305, f'link to "{url}": no such module file', span)
                 return None
             self.deps.append((base / unquote(parts.path), resolved))
             if parts.fragment:
@@ -371,17 +387,6 @@ class CourseLoader:
             return None
         assets[asset.dest] = asset
         return _url(asset.dest) + fragment
-
-
-def _near_miss(missing: Path) -> str | None:
-    """A file of the same name in another letter case: it works on macOS, not on Linux LMSs."""
-    folder = missing.parent
-    if not folder.is_dir():
-        return None
-    for candidate in sorted(folder.iterdir()):
-        if candidate.name.lower() == missing.name.lower():
-            return f'did you mean "{candidate.name}"? file names are case-sensitive on most servers'
-    return None
 
 
 def module_refs(data: dict[str, Any]) -> list[str]:

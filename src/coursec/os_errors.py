@@ -9,58 +9,59 @@ from __future__ import annotations
 import errno
 import os
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity
 
 # errno → (code, what happened, what to do)
-_KINDS: dict[int, tuple[str, str, str]] = {
+_KINDS: dict[int, tuple[Code, str, str]] = {
     errno.EACCES: (
-        "CS610",
+        Code.CS610,
         "permission denied",
         "check the folder's permissions, or build into a folder you may write (--out DIR)",
     ),
     errno.EPERM: (
-        "CS610",
+        Code.CS610,
         "operation not permitted",
         "check the folder's permissions, or build into a folder you may write (--out DIR)",
     ),
     errno.EROFS: (
-        "CS611",
+        Code.CS611,
         "the file system is read-only",
         "build into a folder on a writable disk (--out DIR)",
     ),
     errno.ENOSPC: (
-        "CS612",
+        Code.CS612,
         "no space left on the disk",
         "free some space, or build onto another disk (--out DIR); the previous output is intact",
     ),
     errno.EDQUOT: (
-        "CS612",
+        Code.CS612,
         "disk quota exceeded",
         "free some space, or build onto another disk (--out DIR); the previous output is intact",
     ),
     errno.EFBIG: (
-        "CS613",
+        Code.CS613,
         "file too large for this system's limit",
         "raise the file-size limit (`ulimit -f`), or build fewer formats (--format)",
     ),
     errno.ENAMETOOLONG: (
-        "CS614",
+        Code.CS614,
         "file name too long",
         "use a shorter output path (--out DIR), or shorter file names in the course",
     ),
     errno.ENOTDIR: (
-        "CS615",
+        Code.CS615,
         "a part of the path is a file, not a folder",
         "check the path: every part before the last must be a folder",
     ),
 }
-_OTHER = ("CS616", "system error", "check the disk and the path, then build again")
+_OTHER = (Code.CS616, "system error", "check the disk and the path, then build again")
 
 
 def os_error_diagnostic(exc: OSError) -> Diagnostic:
     """`exc` as a diagnostic naming the file it concerns (no position: it is not a source)."""
     code, what, hint = _KINDS.get(exc.errno or 0, _OTHER)
-    if code == "CS616" and exc.strerror:
+    if code == Code.CS616 and exc.strerror:
         what = exc.strerror[0].lower() + exc.strerror[1:]
     for name in (exc.filename, exc.filename2):
         if isinstance(name, str | bytes):

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursec import __version__
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity
 from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 
@@ -38,7 +39,7 @@ STAGING_MARKER = "staging"  # inside CACHE_DIR: outputs never list the cache
 LOCK_WAIT = 3.0  # seconds a build waits for another one writing the same output folder
 
 
-def _error(code: str, message: str, hint: str) -> CoursecError:
+def _error(code: Code, message: str, hint: str) -> CoursecError:
     """(No position: the message names the folder, which is not a source file.)"""
     return CoursecError([Diagnostic(Severity.ERROR, code, message, None, hint)])
 
@@ -128,13 +129,13 @@ def check_target(target: Path, course_root: Path, force: bool) -> None:
         return
     if stat.S_ISLNK(st.st_mode):
         raise _error(
-            "CS602",
+            Code.CS602,
             f"the output path {target} is a symbolic link",
             "give --out the real folder, or a new path: coursec does not build through links",
         )
     if not stat.S_ISDIR(st.st_mode):
         raise _error(
-            "CS602",
+            Code.CS602,
             f"the output path {target} is a file, not a folder",
             "choose another --out: coursec replaces only folders it made",
         )
@@ -146,7 +147,7 @@ def check_target(target: Path, course_root: Path, force: bool) -> None:
     protected = _protected(target, course_root)
     if protected is not None:
         raise _error(
-            "CS603",
+            Code.CS603,
             f"coursec will not replace {target}: {protected}",
             "build into a new folder of its own, e.g. --out dist/<course-id>",
         )
@@ -157,7 +158,7 @@ def check_target(target: Path, course_root: Path, force: bool) -> None:
     shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if foreign[3:] else "")
     what = f"holds files coursec did not write ({shown})"
     raise _error(
-        "CS601",
+        Code.CS601,
         f"the output folder {target} {what}",
         "choose an empty or new folder for --out, or add --force to replace this one "
         "(everything in it is deleted)",
@@ -208,7 +209,7 @@ def locked(target: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
         os.close(fd)
         if time.monotonic() >= deadline:
             raise _error(
-                "CS604",
+                Code.CS604,
                 f"another build is writing {target}",
                 "wait for it to finish (or stop it), then build again",
             )

@@ -13,6 +13,7 @@ import difflib
 from collections.abc import Iterator, Sequence
 
 from coursec.anchors import PageAnchors, page_anchors
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.inline import InlineReference, inline_references
 from coursec.markdown import Section, is_remote
@@ -57,7 +58,7 @@ def check_quiz_texts(
         found.append(
             Diagnostic(
                 Severity.WARNING,
-                "CS404",
+                Code.CS404,
                 "raw HTML in knowledge-check text is shown as text because the course does "
                 "not allow it",
                 html_at,
@@ -73,7 +74,7 @@ def _problem(reference: InlineReference, anchors: PageAnchors, span: Span) -> Di
     if reference.kind == "image":
         return Diagnostic(
             Severity.WARNING,
-            "CS409",
+            Code.CS409,
             f'image "{url}" in knowledge-check text: its alt text is shown instead',
             span,
             "put images in the module's body; a question can refer to them",
@@ -85,7 +86,7 @@ def _problem(reference: InlineReference, anchors: PageAnchors, span: Span) -> Di
         close = difflib.get_close_matches(slugify(url[1:]), slugs, n=1)
         return Diagnostic(
             Severity.WARNING,
-            "CS309",
+            Code.CS309,
             f'link "{url}" points at a heading that does not exist; it is shown as text',
             span,
             f'did you mean "#{close[0]}"?' if close else "headings here: " + ", ".join(slugs),
@@ -94,7 +95,7 @@ def _problem(reference: InlineReference, anchors: PageAnchors, span: Span) -> Di
         return None
     return Diagnostic(
         Severity.WARNING,
-        "CS409",
+        Code.CS409,
         f'link to "{url}" in knowledge-check text is shown as text',
         span,
         "a knowledge check links only to web pages (https:, mailto:) and to headings of its "

@@ -9,8 +9,17 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
+from coursec.codes import Code
+from coursec.field_error import FieldError
 from coursec.questions import QuestionType
 from coursec.questions import check as check_question
 
@@ -75,11 +84,16 @@ class CourseSpec(Spec):
         60, ge=1, le=86400, description="Seconds on a module for the `time` completion rule."
     )
 
-    @model_validator(mode="after")
-    def _language_is_bcp47(self) -> CourseSpec:
-        if not LANGUAGE_TAG.match(self.language):
-            raise ValueError(f'language "{self.language}" is not a BCP 47 tag such as "en"')
-        return self
+    @field_validator("language")
+    @classmethod
+    def _language_is_bcp47(cls, language: str) -> str:
+        """A field validator, so that it is reported together with the other fields' errors."""
+        if not LANGUAGE_TAG.match(language):
+            raise FieldError(
+                f'language "{language}" is not a BCP 47 tag such as "en"',
+                hint='e.g. en, en-GB, fr, pt-BR: a language code, then "-" and a region',
+            )
+        return language
 
 
 class ModuleStatus(StrEnum):
@@ -220,14 +234,27 @@ class Quiz(Spec):
 
     @model_validator(mode="after")
     def _draw_fits(self) -> Quiz:
+        first: dict[str, int] = {}
+        for index, question in enumerate(self.questions):
+            if question.id in first:
+                raise FieldError(
+                    f'question id "{question.id}" is used twice in this knowledge check',
+                    "questions",
+                    index,
+                    "id",
+                    code=Code.CS301,
+                    first=("questions", first[question.id], "id"),
+                    hint="give each question its own id (it names the question's answers in SCORM)",
+                )
+            first[question.id] = index
         if self.draw is not None and self.draw > len(self.questions):
-            raise ValueError(
-                f"draw is {self.draw} but there are only {len(self.questions)} questions"
+            count = len(self.questions)
+            raise FieldError(
+                f"draw is {self.draw}, but the knowledge check has only {count} "
+                f"question{'s' if count != 1 else ''}",
+                "draw",
+                hint=f"draw at most {count}, or add questions",
             )
-        ids = [q.id for q in self.questions]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"question ids must be unique: {', '.join(duplicates)}")
         return self
 
 

@@ -9,14 +9,15 @@ from typing import Any
 
 import yaml
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.files import NotRegularFile, SourceTooLarge, read_source
-from coursec.sourcemap import SourceMap
+from coursec.sourcemap import Positions, SourceMap
+from coursec.yaml_errors import explain
 
 FENCE = "---"
 # libyaml's loader when PyYAML was built with it (several times faster); both keep node marks
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_UNCLOSED = ("while parsing a flow", "while scanning a quoted scalar")
 
 
 class SourceError(Exception):
@@ -25,7 +26,7 @@ class SourceError(Exception):
         self.diagnostic = diagnostic
 
 
-def _fail(code: str, message: str, span: Span, hint: str | None = None) -> SourceError:
+def _fail(code: Code, message: str, span: Span, hint: str | None = None) -> SourceError:
     return SourceError(Diagnostic(Severity.ERROR, code, message, span, hint))
 
 
@@ -35,20 +36,20 @@ def read_source_bytes(path: Path) -> bytes:
         return read_source(path)
     except NotRegularFile as exc:
         raise _fail(
-            "CS107",
+            Code.CS107,
             f"{path.name} is not a regular file: it is {exc.kind}",
             Span(path, 0, 0),
             "replace it with the text file it should be",
         ) from exc
     except SourceTooLarge as exc:
         raise _fail(
-            "CS109",
+            Code.CS109,
             f"{path.name} is {exc.size:,} bytes, over the limit of {exc.limit:,} for a source file",
             Span(path, 0, 0),
             "split the module into several modules, and keep data files as assets",
         ) from exc
     except OSError as exc:
-        raise _fail("CS101", f"cannot read file: {exc.strerror}", Span(path, 0, 0)) from exc
+        raise _fail(Code.CS101, f"cannot read file: {exc.strerror}", Span(path, 0, 0)) from exc
 
 
 def read_text(path: Path) -> str:
@@ -64,12 +65,17 @@ def decode_text(raw: bytes, path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise _fail(
-            "CS102",
+            Code.CS102,
             f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
             Span(path, line, col),
             "save the file as UTF-8 (most editors: File > Save with Encoding > UTF-8)",
         ) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n")
+    if "\n" not in text:
+        return text.replace("\r", "\n")  # a file with the old Mac line endings
+    # a carriage return alone in a file of LF lines: an editor shows no new line, YAML and
+    # Markdown would start one (and count every later line one too far); it reads as a space
+    return text.replace("\r", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +128,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
+def _check_bounds(root: yaml.Node, path: Path, positions: Positions) -> None:
     """Raise `SourceError` for a document past the bounds above, before anything expands it.
 
     Walks each node once (aliases share their anchor's node): depth, self-reference, the size
@@ -130,7 +136,7 @@ def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
     """
 
     def span(node: yaml.Node) -> Span:
-        return Span(path, node.start_mark.line + 1 + line_offset, node.start_mark.column + 1)
+        return positions.span(path, node.start_mark.index)
 
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
@@ -143,7 +149,7 @@ def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
             if sizes[key] > MAX_YAML_NODES:
                 raise _fail(
-                    "CS108",
+                    Code.CS108,
                     f"with its aliases (*name) expanded, this value holds more than "
                     f"{MAX_YAML_NODES:,} values",
                     span(node),
@@ -155,14 +161,14 @@ def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
             continue
         if key in on_path:
             raise _fail(
-                "CS108",
+                Code.CS108,
                 "this alias refers to a value that contains it",
                 span(node),
                 "a value cannot contain itself; write it out instead",
             )
         if depth > MAX_YAML_DEPTH:
             raise _fail(
-                "CS108",
+                Code.CS108,
                 f"values are nested more than {MAX_YAML_DEPTH} levels deep here",
                 span(node),
                 "flatten the structure; no field of a course nests this deep",
@@ -171,7 +177,7 @@ def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
             digits = sum(c.isdigit() for c in node.value)
             if digits > MAX_INT_DIGITS:
                 raise _fail(
-                    "CS110",
+                    Code.CS110,
                     f"this whole number has {digits} digits (at most {MAX_INT_DIGITS})",
                     span(node),
                     'if it is meant as text, put it in quotes: "..."',
@@ -181,16 +187,16 @@ def _check_bounds(root: yaml.Node, path: Path, line_offset: int) -> None:
         stack.extend((child, depth + 1, False) for child in _children(node))
 
 
-def _compose_and_construct(text: str, path: Path, line_offset: int) -> tuple[Any, Any]:
+def _compose_and_construct(text: str, path: Path, positions: Positions) -> tuple[Any, Any]:
     """(root node, data) of one YAML document checked against the bounds above."""
     if (
         text.count("[") + text.count("{") > MAX_YAML_DEPTH
         and _bracket_depth(text) > 10 * MAX_YAML_DEPTH
     ):
         raise _fail(  # no need to parse it to know
-            "CS108",
+            Code.CS108,
             f"values are nested more than {MAX_YAML_DEPTH} levels deep",
-            Span(path, 1 + line_offset, 1),
+            positions.span(path, 0),
             "flatten the structure; no field of a course nests this deep",
         )
     try:
@@ -199,22 +205,38 @@ def _compose_and_construct(text: str, path: Path, line_offset: int) -> tuple[Any
             node = loader.get_single_node()
             if node is None:
                 return None, None
-            _check_bounds(node, path, line_offset)
+            _check_bounds(node, path, positions)
             return node, loader.construct_document(node)
         finally:
             loader.dispose()
     except RecursionError as exc:
         raise _fail(
-            "CS108",
+            Code.CS108,
             f"values are nested more than {MAX_YAML_DEPTH} levels deep",
-            Span(path, 1 + line_offset, 1),
+            positions.span(path, 0),
             "flatten the structure; no field of a course nests this deep",
         ) from exc
 
 
+def _stops_at(text: str) -> int | None:
+    """Where the parser stops reading `text` (a character index), or None if it reads it all."""
+    try:
+        loader = _loader_for(text)(text)
+        try:
+            loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark.index if mark is not None else 0
+    except (yaml.YAMLError, RecursionError):
+        return 0
+    return None
+
+
 def load_yaml_data(text: str) -> Any:
     """The data of one YAML document within the bounds (`SourceError`), without positions."""
-    return _compose_and_construct(text, Path(), 0)[1]
+    return _compose_and_construct(text, Path(), Positions(text))[1]
 
 
 def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
@@ -223,29 +245,19 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0) -> YamlDocument:
     The document is checked against the bounds above before it is constructed, so an anchor
     bomb, a self-referencing alias or absurd nesting is a diagnostic, never a hang or a crash.
     """
+    positions = Positions(text, line_offset)
     try:
-        node, data = _compose_and_construct(text, path, line_offset)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "invalid YAML"
-        hint = "check indentation and quoting; quote values containing ': ' or starting with '{'"
-        context = exc.context or ""
-        opened = exc.context_mark if context.startswith(_UNCLOSED) else None
-        if opened is not None:
-            # an unclosed bracket or quote: the mistake is where it was opened, not where
-            # the parser gave up
-            what = context.removeprefix("while parsing a ").removeprefix("while scanning a ")
-            what = what.replace("quoted scalar", "quoted value")
-            problem = f"this {what} is never closed ({problem})"
-            hint = "close it, or quote the whole value if the bracket or quote is meant as text"
-            mark = opened
-        span = Span(path, mark.line + 1 + line_offset, mark.column + 1) if mark else Span(path)
-        raise _fail("CS103", f"YAML syntax error: {problem}", span, hint) from exc
+        node, data = _compose_and_construct(text, path, positions)
     except yaml.YAMLError as exc:
-        raise _fail("CS103", f"YAML error: {exc}", Span(path, 1 + line_offset, 1)) from exc
+        found = explain(text, exc, _stops_at)
+        raise _fail(
+            Code.CS103, found.message, positions.span(path, found.index), found.hint
+        ) from exc
     if node is None:
         return YamlDocument(None, SourceMap(path))
-    return YamlDocument(data, SourceMap.from_node(path, node, line_offset))
+    smap = SourceMap.from_node(path, node, positions)
+    smap.data = data
+    return YamlDocument(data, smap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,10 +273,10 @@ class FrontMatterFile:
 def split_front_matter(text: str, path: Path) -> FrontMatterFile:
     lines = text.split("\n")
     if not text.strip():
-        raise _fail("CS105", "module file is empty", Span(path), "start it with front matter")
+        raise _fail(Code.CS105, "module file is empty", Span(path), "start it with front matter")
     if lines[0].rstrip() != FENCE:
         raise _fail(
-            "CS104",
+            Code.CS104,
             "module file does not start with YAML front matter",
             Span(path, 1, 1),
             "begin the file with a line '---', the module's fields (id, title, summary, ...), "
@@ -276,7 +288,7 @@ def split_front_matter(text: str, path: Path) -> FrontMatterFile:
             doc = parse_yaml(yaml_text, path, line_offset=1)
             return FrontMatterFile(path, doc, "\n".join(lines[index + 1 :]), index + 2)
     raise _fail(
-        "CS104",
+        Code.CS104,
         "front matter is never closed",
         Span(path, 1, 1),
         "add a line '---' after the last front-matter field",

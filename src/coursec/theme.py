@@ -24,6 +24,7 @@ import jinja2
 import jinja2.sandbox
 
 from coursec.active_content import shipped_bytes
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.incremental.fingerprint import tree_digest
 from coursec.markdown_rules import highlight_css
@@ -106,7 +107,7 @@ class Theme:
                 [
                     Diagnostic(
                         Severity.ERROR,
-                        "CS507",
+                        Code.CS507,
                         f"template {name}: {exc}",
                         Span(self._source_of(name), 0, 0),
                         "course templates may only render the data they are given; "
@@ -120,7 +121,7 @@ class Theme:
                 [
                     Diagnostic(
                         Severity.ERROR,
-                        "CS503",
+                        Code.CS503,
                         exc.message or "template syntax error",
                         Span(path, exc.lineno),
                     )
@@ -129,7 +130,11 @@ class Theme:
         except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
             # a custom template can fail in many ways; the author gets a diagnostic, not a trace
             raise CoursecError(
-                [Diagnostic(Severity.ERROR, "CS503", f"template {name}: {exc}", Span(Path(name)))]
+                [
+                    Diagnostic(
+                        Severity.ERROR, Code.CS503, f"template {name}: {exc}", Span(Path(name))
+                    )
+                ]
             ) from exc
 
     def _source_of(self, name: str) -> Path:

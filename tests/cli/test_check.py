@@ -55,7 +55,7 @@ def test_malformed_yaml_points_at_the_line(make_course: MakeCourse) -> None:
     result = check(root)
     assert result.exit_code == 1
     assert (
-        "course.yml:3:8: error[CS103]: YAML syntax error: this flow sequence is never closed"
+        "course.yml:3:8: error[CS103]: this list opened with [ is never closed on its line"
         in result.output
     )
 
@@ -71,10 +71,10 @@ def test_missing_required_field(make_course: MakeCourse) -> None:
 def test_wrong_type_is_located_and_hinted(make_course: MakeCourse) -> None:
     module = MODULE_MD.replace("summary: The first module.", "summary: 42")
     root = make_course(modules={"modules/one.md": module})
-    diag = only(diagnostics(root), "CS203")
+    diag = only(diagnostics(root), "CS207")
     assert where(diag) == ("one.md", 4, 10)
-    assert "expected text, got the number 42" in str(diag["message"])
-    assert diag["hint"] == "put the value in quotes"
+    assert "YAML reads 42 as the number 42, not as the text 42" in str(diag["message"])
+    assert diag["hint"] == 'to keep it as text, put it in quotes: summary: "42"'
 
 
 def test_unknown_key_suggests_the_right_one(make_course: MakeCourse) -> None:
@@ -105,8 +105,8 @@ def test_duplicate_module_and_objective_ids(make_course: MakeCourse) -> None:
     found = [d for d in diagnostics(root) if d["code"] == "CS301"]
     messages = sorted(str(d["message"]) for d in found)
     assert messages == [
-        'module id "one" is also used by one.md',
-        'objective id "explain-widgets" is also used in one.md',
+        'module id "one" is used twice (first defined at one.md line 2)',
+        'objective id "explain-widgets" is used twice (first defined at one.md line 6)',
     ]
     assert {where(d) for d in found} == {("two.md", 2, 5), ("two.md", 6, 9)}
 
@@ -131,7 +131,7 @@ def test_empty_module_file(make_course: MakeCourse, content: str) -> None:
 
 
 def test_empty_course_file(make_course: MakeCourse) -> None:
-    diag = only(diagnostics(make_course(course="")), "CS106")
+    diag = only(diagnostics(make_course(course="")), "CS105")
     assert where(diag)[0] == "course.yml"
 
 

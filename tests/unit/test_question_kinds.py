@@ -95,22 +95,22 @@ def test_runtime_names_no_type_outside_its_kinds() -> None:
     [
         (
             {"type": "single-choice", "choices": choices(2, (0, 1))},
-            "a single-choice question needs 2 or more choices, exactly one correct",
+            "a single-choice question has exactly one correct choice; this is another",
         ),
         (
             {"type": "single-choice", "choices": choices(1)},
-            "a single-choice question needs 2 or more choices, exactly one correct",
+            "a single-choice question needs 2 or more choices",
         ),
         (
             {"type": "multiple-response", "choices": choices(3, ())},
-            "a multiple-response question needs 2 or more choices, 1 or more correct",
+            "a multiple-response question needs 1 or more choices with `correct: true`",
         ),
         (
             {
                 "type": "multiple-response",
                 "choices": [{"id": "x", "text": "A", "correct": True}, {"id": "x", "text": "B"}],
             },
-            "choice ids must be unique within a question",
+            'choice id "x" is used twice in this question',
         ),
         (
             {"type": "true-false"},
@@ -136,7 +136,7 @@ def test_each_kind_says_what_it_needs(fields: dict[str, Any], message: str) -> N
     assert rule_error(**fields) == message
 
 
-def test_a_rule_is_reported_at_its_question(make_course: MakeCourse) -> None:
+def test_a_rule_is_reported_at_the_field_that_breaks_it(make_course: MakeCourse) -> None:
     module = """\
 ---
 id: one
@@ -163,7 +163,7 @@ quiz:
     root = make_course(course=COURSE_YML, modules={"modules/one.md": module})
     found = [(d.code, d.span.line, d.span.col, d.message) for d in load_course(root).diagnostics]
     assert found == [
-        ("CS205", 15, 7, "quiz.questions[1]: an ordering question needs 2 or more items")
+        ("CS205", 19, 14, 'question "short": an ordering question needs 2 or more items')
     ]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coursec import __version__
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.files import read_bytes
 from coursec.incremental.fingerprint import digest, environment, file_sha256, json_value
@@ -262,7 +263,7 @@ def diagnostics_from_json(items: Iterable[Mapping[str, Any]], root: Path) -> lis
             found.append(
                 Diagnostic(
                     Severity(item["severity"]),
-                    _str(item["code"]),
+                    Code(_str(item["code"])),
                     _str(item["message"]),
                     span,
                     None if hint is None else _str(hint),

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity
 from coursec.preview.live import LiveBuild
 
@@ -216,7 +217,7 @@ class PreviewServer:
                 [
                     Diagnostic(
                         Severity.ERROR,
-                        "CS802",
+                        Code.CS802,
                         f"cannot serve the preview on {host}:{port}: {why}",
                         hint="choose another --port (0: any free port), or another --host",
                     )

@@ -22,6 +22,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from coursec.field_error import FieldError
 from coursec.questions.matching import Matching
 from coursec.questions.multiple_response import MultipleResponse
 from coursec.questions.ordering import Ordering
@@ -66,7 +67,7 @@ def check(question: Question) -> None:
     kind = KINDS[question.type]
     for name in ANSWER_FIELDS:
         if getattr(question, name) not in ([], None) and name not in kind.fields:
-            raise ValueError(f'a {question.type.value} question takes no "{name}"')
+            raise FieldError(f'a {question.type.value} question takes no "{name}"', name)
     kind.check(question)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from markupsafe import Markup
 
+from coursec.field_error import FieldError
 from coursec.questions.interactions import Edition, position_id, separators
 from coursec.questions.labels import label
 from coursec.questions.qti import QtiChoice, QtiQuestion, QtiType
@@ -32,9 +33,18 @@ def choice_ids(question: Question) -> list[str]:
 
 def check_choice_ids(question: Question) -> None:
     """The ids the author gave are unique within the question."""
-    ids = [c.id for c in question.choices if c.id]
-    if len(ids) != len(set(ids)):
-        raise ValueError("choice ids must be unique within a question")
+    first: dict[str, int] = {}
+    for index, choice in enumerate(question.choices):
+        if choice.id and choice.id in first:
+            raise FieldError(
+                f'choice id "{choice.id}" is used twice in this question',
+                "choices",
+                index,
+                "id",
+                first=("choices", first[choice.id], "id"),
+            )
+        if choice.id:
+            first[choice.id] = index
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from coursec.field_error import FieldError
 from coursec.questions.interactions import SOURCE_IDS, Edition, position_id, separators
 from coursec.questions.labels import label
 from coursec.questions.view import Option, Paper, QuestionView, base36_width, unique
@@ -34,7 +35,7 @@ class Matching(QuestionView):
     @classmethod
     def check(cls, question: Question) -> None:
         if len(question.pairs) < 2:
-            raise ValueError("a matching question needs 2 or more pairs")
+            raise FieldError("a matching question needs 2 or more pairs", "pairs")
 
     @classmethod
     def texts(cls, question: Question) -> Iterator[tuple[Loc, str]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from coursec.field_error import FieldError
 from coursec.questions.choices import ChoiceQuestion, check_choice_ids
 
 if TYPE_CHECKING:
@@ -25,10 +26,12 @@ class MultipleResponse(ChoiceQuestion):
 
     @classmethod
     def check(cls, question: Question) -> None:
-        correct = sum(c.correct for c in question.choices)
-        if len(question.choices) < 2 or correct < 1:
-            raise ValueError(
-                "a multiple-response question needs 2 or more choices, 1 or more correct"
+        if len(question.choices) < 2:
+            raise FieldError("a multiple-response question needs 2 or more choices", "choices")
+        if not any(c.correct for c in question.choices):
+            raise FieldError(
+                "a multiple-response question needs 1 or more choices with `correct: true`",
+                "choices",
             )
         check_choice_ids(question)
 

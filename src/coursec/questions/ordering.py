@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from coursec.field_error import FieldError
 from coursec.questions.interactions import Edition, position_id, separators
 from coursec.questions.labels import label
 from coursec.questions.view import Option, Paper, QuestionView, base36_width, unique
@@ -35,7 +36,7 @@ class Ordering(QuestionView):
     @classmethod
     def check(cls, question: Question) -> None:
         if len(question.items) < 2:
-            raise ValueError("an ordering question needs 2 or more items")
+            raise FieldError("an ordering question needs 2 or more items", "items")
 
     @classmethod
     def texts(cls, question: Question) -> Iterator[tuple[Loc, str]]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from coursec.field_error import FieldError
 from coursec.questions.interactions import Edition
 from coursec.questions.qti import QtiQuestion
 from coursec.questions.view import Paper, QuestionView, unique
@@ -41,7 +42,7 @@ class ShortText(QuestionView):
     @classmethod
     def check(cls, question: Question) -> None:
         if not question.accept:
-            raise ValueError("a short-text question needs at least one accepted answer")
+            raise FieldError("a short-text question needs at least one accepted answer", "accept")
 
     @property
     def max_length(self) -> int:

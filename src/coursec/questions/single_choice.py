@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from coursec.field_error import FieldError
 from coursec.questions.choices import ChoiceQuestion, check_choice_ids
 from coursec.questions.view import base36_width
 
@@ -23,10 +24,21 @@ class SingleChoice(ChoiceQuestion):
 
     @classmethod
     def check(cls, question: Question) -> None:
-        correct = sum(c.correct for c in question.choices)
-        if len(question.choices) < 2 or correct != 1:
-            raise ValueError(
-                "a single-choice question needs 2 or more choices, exactly one correct"
+        if len(question.choices) < 2:
+            raise FieldError("a single-choice question needs 2 or more choices", "choices")
+        correct = [i for i, c in enumerate(question.choices) if c.correct]
+        if not correct:
+            raise FieldError(
+                "a single-choice question needs one choice with `correct: true`", "choices"
+            )
+        if len(correct) > 1:
+            raise FieldError(
+                "a single-choice question has exactly one correct choice; this is another",
+                "choices",
+                correct[1],
+                "correct",
+                first=("choices", correct[0], "correct"),
+                hint="for several correct answers, use `type: multiple-response`",
             )
         check_choice_ids(question)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from coursec.field_error import FieldError
 from coursec.questions.interactions import Edition
 from coursec.questions.labels import label
 from coursec.questions.qti import QtiChoice, QtiQuestion
@@ -33,7 +34,9 @@ class TrueFalse(QuestionView):
     @classmethod
     def check(cls, question: Question) -> None:
         if question.answer is None:
-            raise ValueError("a true-false question needs `answer: true` or `answer: false`")
+            raise FieldError(
+                "a true-false question needs `answer: true` or `answer: false`", "answer"
+            )
 
     def correct_patterns(self, edition: Edition) -> list[str]:
         if edition == "1.2":

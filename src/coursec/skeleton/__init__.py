@@ -15,6 +15,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity
 from coursec.editor_schema import json_schema
 from coursec.schema import LANGUAGE_TAG, SLUG_PATTERN
@@ -109,4 +110,4 @@ def _files(
 
 
 def _refusal(folder: Path, what: str, hint: str) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, "CS801", f"folder {folder.as_posix()} {what}", None, hint)
+    return Diagnostic(Severity.ERROR, Code.CS801, f"folder {folder.as_posix()} {what}", None, hint)

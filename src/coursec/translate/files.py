@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.schema import LANGUAGE_TAG
 from coursec.translate.extract import extract
@@ -40,7 +41,7 @@ def write_extraction(
             [
                 Diagnostic(
                     Severity.ERROR,
-                    "CS205",
+                    Code.CS205,
                     f'--to "{language}" is not a BCP 47 language tag',
                     None,
                     "e.g. --to fr",
@@ -67,7 +68,7 @@ def write_extraction(
             [
                 Diagnostic(
                     Severity.ERROR,
-                    "CS727",
+                    Code.CS727,
                     f"{target} exists and is not an XLIFF file coursec wrote: it is left as it is",
                     Span(target, 0, 0),
                     "choose another --out",

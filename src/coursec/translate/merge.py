@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.loading import load_course
 from coursec.outdir import OutputClaims, Staging, absolute
@@ -74,7 +75,7 @@ def check_codes(unit: Unit, xunit: XliffUnit, path: Path) -> list[Diagnostic]:
     seen: Counter[str] = Counter()
 
     def error(message: str, line: int, col: int, hint: str) -> None:
-        problems.append(_diag(Severity.ERROR, "CS724", message, path, line, col, hint))
+        problems.append(_diag(Severity.ERROR, Code.CS724, message, path, line, col, hint))
 
     def walk(nodes: Sequence[TargetNode]) -> None:
         for node in nodes:
@@ -151,7 +152,7 @@ class _Merger:
             self.result.diagnostics.append(
                 _diag(
                     Severity.WARNING,
-                    "CS723",
+                    Code.CS723,
                     f"unit {unit.id} is not in the XLIFF file: it stays in the source language",
                     source_file.path,
                     unit.line,
@@ -162,7 +163,7 @@ class _Merger:
             return None
         if signature(xunit.source) != signature(unit.nodes):
             self.warn(
-                "CS725",
+                Code.CS725,
                 f"unit {unit.id}: the source text changed since this file was "
                 "extracted; the text stays in the source language",
                 xunit.line,
@@ -173,7 +174,7 @@ class _Merger:
         if xunit.target is None or xunit.state == "initial":
             why = "has no <target>" if xunit.target is None else 'is in state "initial"'
             self.warn(
-                "CS723",
+                Code.CS723,
                 f"unit {unit.id} {why}: it stays in the source language",
                 xunit.line,
                 xunit.col,
@@ -190,7 +191,7 @@ class _Merger:
         course = self.extraction.course
         if course is not None and self.doc.course and self.doc.course != course.id:
             self.warn(
-                "CS722",
+                Code.CS722,
                 f'this file was extracted from the course "{self.doc.course}", not "{course.id}"',
                 2,
                 1,
@@ -200,7 +201,7 @@ class _Merger:
         for xunit in self.doc.units.values():
             if xunit.id not in known:
                 self.warn(
-                    "CS722",
+                    Code.CS722,
                     f"unit {xunit.id} is not in the course: it is ignored",
                     xunit.line,
                     xunit.col,
@@ -265,7 +266,7 @@ def merge_texts(root: Path, xlf: Path) -> tuple[Extraction, XliffDocument, Merge
         result = MergeResult(diagnostics=[*extraction.diagnostics, *doc.diagnostics])
         return extraction, doc, result
     result = _Merger(extraction, doc).run()
-    result.diagnostics[:0] = [d for d in extraction.diagnostics if d.code != "CS720"]
+    result.diagnostics[:0] = [d for d in extraction.diagnostics if d.code != Code.CS720]
     return extraction, doc, result
 
 
@@ -299,7 +300,7 @@ def merge(
         result.diagnostics.append(
             _diag(
                 Severity.ERROR,
-                "CS721",
+                Code.CS721,
                 f'the target language "{language}" is not a BCP 47 tag',
                 xlf,
                 2,
@@ -315,7 +316,7 @@ def merge(
             [
                 Diagnostic(
                     Severity.ERROR,
-                    "CS603",
+                    Code.CS603,
                     f"coursec will not write the translation into {target}: it is, holds or "
                     "is inside the course folder",
                     None,
@@ -340,7 +341,7 @@ def merge(
                 result.diagnostics.append(
                     Diagnostic(
                         Severity.ERROR,
-                        "CS726",
+                        Code.CS726,
                         "the translated course does not pass `coursec check`; nothing was written",
                         None,
                         "the errors below are in the translated files: fix the translations "

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.model import Course
 from coursec.sourcemap import Loc
@@ -112,7 +113,7 @@ def cannot_extract(path: Path, line: int) -> Diagnostic:
     """CS720: a text whose markup cannot be cut into words and codes stays as written."""
     return Diagnostic(
         Severity.WARNING,
-        "CS720",
+        Code.CS720,
         "this text cannot be cut into words and markup for translators: it is left out "
         "of the XLIFF file and stays as written",
         Span(path, line, 1),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
+from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.files import read_bytes
 from coursec.translate.inline import Ref, TargetNode
@@ -203,7 +204,7 @@ def _units(element: _Element, doc: XliffDocument) -> None:
         elif child.tag == "unit":
             unit = _unit(child)
             if unit.id in doc.units:
-                doc.error("CS721", f'unit id "{unit.id}" is used twice', unit.line, unit.col)
+                doc.error(Code.CS721, f'unit id "{unit.id}" is used twice', unit.line, unit.col)
             doc.units[unit.id] = unit
 
 
@@ -214,7 +215,7 @@ def read_xliff(path: Path) -> XliffDocument:
         raw = read_bytes(path, MAX_XLIFF_BYTES)
     except OSError as exc:
         message = f"cannot read the XLIFF file: {exc.strerror or exc}"
-        doc.diagnostics.append(Diagnostic(Severity.ERROR, "CS721", message, Span(path, 0, 0)))
+        doc.diagnostics.append(Diagnostic(Severity.ERROR, Code.CS721, message, Span(path, 0, 0)))
         return doc
     try:
         root = _parse(raw)
@@ -231,7 +232,7 @@ def read_xliff(path: Path) -> XliffDocument:
         _units(root, doc)
     except XliffError as exc:
         doc.error(
-            "CS721",
+            Code.CS721,
             str(exc),
             exc.line,
             exc.col,
