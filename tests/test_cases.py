@@ -43,6 +43,7 @@ NEEDS_THE_ENVIRONMENT = {
     Code.CS612: "needs a full disk",
     Code.CS613: "needs a file-size limit (ulimit -f)",
     Code.CS616: "needs an I/O error",
+    Code.CS726: "needs a translate merge --out outside the course (tests/cli/test_translate.py)",
     Code.CS901: "needs a broken exporter plugin installed",
     Code.CS902: "needs a bug in coursec",
 }

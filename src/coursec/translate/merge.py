@@ -57,7 +57,7 @@ class MergeResult:
 
 def _diag(
     severity: Severity,
-    code: str,
+    code: Code,
     message: str,
     path: Path,
     line: int,
@@ -140,7 +140,7 @@ class _Merger:
         self.result = MergeResult(diagnostics=list(doc.diagnostics))
         self.markdown: dict[str, str] = {}  # unit id → translated Markdown (translated ones)
 
-    def warn(self, code: str, message: str, line: int, col: int, hint: str | None) -> None:
+    def warn(self, code: Code, message: str, line: int, col: int, hint: str | None) -> None:
         self.result.diagnostics.append(
             _diag(Severity.WARNING, code, message, self.doc.path, line, col, hint)
         )

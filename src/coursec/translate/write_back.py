@@ -17,7 +17,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from coursec.codes import Code
+from coursec import codes
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.markdown_rules import inline_text, slugify
 from coursec.sources import load_yaml_data, split_front_matter
@@ -150,7 +150,7 @@ def rewrite(source: SourceFile, edits: list[Edit]) -> str:
         [
             Diagnostic(
                 Severity.ERROR,
-                Code.CS726,
+                codes.Code.CS726,
                 "a translated value cannot be written back as YAML",
                 Span(source.path, 0, 0),
                 "this is a bug in coursec; please report it with the translation",

@@ -54,7 +54,7 @@ class XliffDocument:
     units: dict[str, XliffUnit] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, code: str, message: str, line: int, col: int, hint: str | None = None) -> None:
+    def error(self, code: Code, message: str, line: int, col: int, hint: str | None = None) -> None:
         span = Span(self.path, line, col)
         self.diagnostics.append(Diagnostic(Severity.ERROR, code, message, span, hint))
 
