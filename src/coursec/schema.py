@@ -74,12 +74,22 @@ class CourseSpec(Spec):
     completion_seconds: int = Field(
         60, ge=1, le=86400, description="Seconds on a module for the `time` completion rule."
     )
+    interface: dict[str, str | list[Text]] = Field(
+        {},
+        description="The course's own wording of coursec's interface text, in the course's "
+        'language, by English message: {"Key terms": "Glossary"}. A message with a count takes '
+        "one text, or a list of its plural forms.",
+    )
 
     @model_validator(mode="after")
     def _language_is_bcp47(self) -> CourseSpec:
-        if not LANGUAGE_TAG.match(self.language):
-            raise ValueError(f'language "{self.language}" is not a BCP 47 tag such as "en"')
+        _check_tag(self.language)
         return self
+
+
+def _check_tag(tag: str) -> None:
+    if not LANGUAGE_TAG.match(tag):
+        raise ValueError(f'language "{tag}" is not a BCP 47 tag such as "en"')
 
 
 class ModuleStatus(StrEnum):
@@ -208,7 +218,9 @@ class Question(Spec):
 class Quiz(Spec):
     """A module's knowledge check."""
 
-    title: str = "Knowledge check"
+    title: str | None = Field(
+        None, description='The heading; "Knowledge check" in the module\'s language if not given.'
+    )
     passing_score: int = Field(80, ge=0, le=100, description="Percent needed to pass.")
     attempts: int = Field(0, ge=0, le=99, description="Attempts allowed; 0 means unlimited.")
     shuffle_questions: bool = False
@@ -246,3 +258,13 @@ class ModuleSpec(Spec):
         None, description="Overrides the course's SCORM completion rule for this module."
     )
     quiz: Quiz | None = Field(None, description="The module's knowledge check.")
+    language: str | None = Field(
+        None,
+        description="BCP 47 tag of the module's language when it is not the course's, e.g. fr.",
+    )
+
+    @model_validator(mode="after")
+    def _language_is_bcp47(self) -> ModuleSpec:
+        if self.language is not None:
+            _check_tag(self.language)
+        return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from coursec.i18n import N_
 from coursec.questions.choices import ChoiceQuestion, check_choice_ids
 
 if TYPE_CHECKING:
@@ -19,8 +20,8 @@ __all__ = ["MultipleResponse"]
 
 
 class MultipleResponse(ChoiceQuestion):
-    instruction = "Choose every answer that applies."
-    paper_instruction = "Choose every answer that applies."
+    instruction = N_("Choose every answer that applies.")
+    paper_instruction = N_("Choose every answer that applies.")
 
     @classmethod
     def check(cls, question: Question) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from coursec.i18n import N_
 from coursec.questions.interactions import Edition, position_id, separators
 from coursec.questions.labels import label
 from coursec.questions.view import Option, Paper, QuestionView, base36_width, unique
@@ -27,8 +28,8 @@ __all__ = ["Ordering"]
 
 class Ordering(QuestionView):
     fields = ("items",)
-    instruction = "Choose the item that comes at each step."
-    paper_instruction = "Put the items in order."
+    instruction = N_("Choose the item that comes at each step.")
+    paper_instruction = N_("Put the items in order.")
     scorm_type = "sequencing"
 
     @classmethod

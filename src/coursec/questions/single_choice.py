@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from coursec.i18n import N_
 from coursec.questions.choices import ChoiceQuestion, check_choice_ids
 from coursec.questions.view import base36_width
 
@@ -17,8 +18,8 @@ __all__ = ["SingleChoice"]
 
 
 class SingleChoice(ChoiceQuestion):
-    instruction = "Choose one answer."
-    paper_instruction = "Choose one answer."
+    instruction = N_("Choose one answer.")
+    paper_instruction = N_("Choose one answer.")
 
     @classmethod
     def check(cls, question: Question) -> None:
