@@ -1,7 +1,8 @@
 """The catalogue of diagnostic codes: every problem coursec reports has one, with a title.
 
 CS1xx source syntax, CS2xx schema, CS3xx cross-references and assets, CS4xx content,
-CS5xx exporters and templates, CS6xx the output folder and the operating system, CS9xx internal.
+CS5xx exporters and templates, CS6xx the output folder and the operating system, CS7xx
+languages and fonts, CS9xx internal.
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ CODES: dict[str, str] = {
     "CS614": "name too long",
     "CS615": "not a folder",
     "CS616": "system error",
+    "CS701": "unknown interface message",
+    "CS702": "interface wording does not fit its message",
+    "CS703": "no interface catalog for this language",
+    "CS704": "character has no glyph in any installed font",
     "CS901": "exporter could not be loaded",
     "CS902": "internal error",
 }

@@ -1,0 +1,183 @@
+"""Courses in other languages: the interface text of every shipped language (no English left),
+the `lang` and `dir` of pages and articles, a module in another language than its course, and
+the languages a SCORM manifest lists."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+
+from coursec.build import build
+from coursec.exporters.scorm import Packaging
+from coursec.i18n import SHIPPED, read_catalog
+from coursec.options import BuildOptions
+from support import settings
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "multilingual"
+PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
+
+
+def build_course(course: Path, out: Path, fmt: str, packaging: Packaging | None = None) -> Path:
+    options = BuildOptions(formats=(fmt,), out_dir=out, settings=settings.scorm(packaging))
+    result = build(course, options)
+    assert result.ok, result.diagnostics
+    if fmt == "html":
+        return out / "html"
+    with zipfile.ZipFile(out / f"{course.name}-{fmt}.zip") as zf:
+        zf.extractall(out / "pkg")
+    return out / "pkg"
+
+
+def course_in(tmp_path: Path, language: str, modules: list[str]) -> Path:
+    """The test course in one language, with only `modules` (no module of its own language)."""
+    course = tmp_path / "multilingual"
+    shutil.copytree(DATA, course)
+    text = (course / "course.yml").read_text(encoding="utf-8")
+    listed = "".join(f"  - modules/{m}.md\n" for m in modules)
+    text = re.sub(r"modules:\n(  - .*\n)+", "modules:\n" + listed, text)
+    (course / "course.yml").write_text(text + f"language: {language}\n", encoding="utf-8")
+    return course
+
+
+def shown_text(page: Path) -> str:
+    """What a reader meets on a page: its text, the names and hints in attributes, and the
+    messages its scripts show (the JSON the page gives them)."""
+    root = lxml_html.parse(str(page)).getroot()
+    parts = []
+    for script in root.xpath("//script[@type='application/json']"):
+        data = json.loads(script.text_content())
+        messages = data.get("text", {}) if script.get("class") == "cs-quiz-data" else data
+        if script.get("id") in ("coursec-text",) or script.get("class") == "cs-quiz-data":
+            parts += [
+                json.dumps(v, ensure_ascii=False) for k, v in messages.items() if k != "plural"
+            ]
+    for script in root.xpath("//script"):
+        script.getparent().remove(script)
+    parts.append(root.text_content())
+    for element in root.iter():
+        parts += [element.get(a) or "" for a in ("aria-label", "title", "alt", "placeholder")]
+    return "\n".join(parts)
+
+
+def english_fragments(locale: str) -> list[tuple[str, str]]:
+    """(message, fragment): the English words of each message a catalog words differently,
+    cut at placeholders, leaving out words the language's own messages also use."""
+    english, translated = read_catalog("en"), read_catalog(locale)
+    assert english is not None and translated is not None
+    own = " ".join(
+        s
+        for m in translated
+        if m.id
+        for s in (m.string if isinstance(m.string, tuple) else (m.string,))
+    )
+    out = []
+    for message in english:
+        if not message.id:
+            continue
+        sources = message.id if isinstance(message.id, tuple) else (message.id,)
+        for source in sources:
+            for fragment in PLACEHOLDER.split(source):
+                fragment = fragment.strip(" .:·()")
+                if (
+                    len(fragment) >= 4
+                    and re.search("[A-Za-z]{3}", fragment)
+                    and fragment not in own
+                ):
+                    out.append((source, fragment))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("locale", [s for s in SHIPPED if s != "en"])
+def test_no_english_interface_text_is_left_in_another_language(tmp_path: Path, locale: str) -> None:
+    tag = locale.replace("_", "-")
+    course = course_in(tmp_path, tag, ["alpha"])
+    pages = [
+        build_course(course, tmp_path / "site", "html"),
+        build_course(course, tmp_path / "lms", "scorm12"),
+    ]
+    texts = {p: shown_text(p) for folder in pages for p in sorted(folder.glob("*.html"))}
+    assert len(texts) >= 5
+    fragments = english_fragments(locale)
+    assert len(fragments) > 50
+    left = sorted(
+        f"{page.parent.name}/{page.name}: {fragment!r} (of {message!r})"
+        for page, text in texts.items()
+        for message, fragment in fragments
+        if re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text)
+    )
+    assert not left, "\n".join(left)
+    index = lxml_html.parse(str(pages[0] / "index.html")).getroot()
+    assert index.get("lang") == tag
+    assert index.get("dir") == ("rtl" if locale == "ar" else "ltr")
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The multilingual course (English, with French, Arabic and Japanese modules): its site and
+    its single-SCO SCORM 2004 package."""
+    out = tmp_path_factory.mktemp("multilingual")
+    return {
+        "html": build_course(DATA, out / "site", "html"),
+        "scorm2004": build_course(DATA, out / "lms", "scorm2004", Packaging.SINGLE_SCO),
+    }
+
+
+@pytest.mark.parametrize(
+    ("page", "lang", "direction"),
+    [("alpha", "en", "ltr"), ("beta", "fr", "ltr"), ("gamma", "ar", "rtl"), ("delta", "ja", "ltr")],
+)
+def test_a_module_page_is_in_the_module_language(
+    mixed: dict[str, Path], page: str, lang: str, direction: str
+) -> None:
+    root = lxml_html.parse(str(mixed["html"] / f"{page}.html")).getroot()
+    assert (root.get("lang"), root.get("dir")) == (lang, direction)
+    terms = root.xpath("//h2[contains(@id, '-objectives')]")[0].text_content()
+    wanted = {
+        "en": "Learning objectives",
+        "fr": "Objectifs d\u2019apprentissage",
+        "ar": "أهداف التعلّم",
+        "ja": "学習目標",
+    }[lang]
+    assert terms == wanted
+    # the course's own text on the page stays marked as the course's language
+    if lang != "en":
+        assert root.xpath("//header[@class='cs-header']/@lang") == ["en"]
+
+
+def test_a_french_module_in_an_english_course_is_announced_as_french(
+    mixed: dict[str, Path],
+) -> None:
+    page = lxml_html.parse(str(mixed["scorm2004"] / "course.html")).getroot()
+    assert page.get("lang") == "en"
+    articles = {a.get("data-coursec-module"): a for a in page.xpath("//article")}
+    assert articles["beta"].get("lang") == "fr"
+    assert articles["gamma"].get("lang") == "ar" and articles["gamma"].get("dir") == "rtl"
+    assert articles["alpha"].get("lang") is None  # the page's language
+    # its interface text is French, its callout titles too
+    beta = articles["beta"]
+    assert "Notions clés" in beta.text_content()
+    assert "Astuce" in beta.text_content()
+    index = lxml_html.parse(str(mixed["html"] / "index.html")).getroot()
+    card = index.xpath("//li[.//a[@href='beta.html']]")[0]
+    assert card.get("lang") == "fr"
+
+
+def test_the_manifest_lists_the_languages_of_the_course(mixed: dict[str, Path]) -> None:
+    manifest = etree.parse(str(mixed["scorm2004"] / "imsmanifest.xml"))
+    general = manifest.xpath("//*[local-name()='general']/*[local-name()='language']/text()")
+    assert general == ["en", "fr", "ar", "ja"]
+
+
+def test_the_stylesheets_name_no_physical_side() -> None:
+    static = Path(__file__).resolve().parents[2] / "templates" / "static"
+    for sheet in sorted(static.glob("*.css")):
+        css = sheet.read_text(encoding="utf-8")
+        assert not re.search(r"\b(left|right)\b", css), sheet.name
