@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coursec.diagnostics import Span
+from coursec.diagnostics import Diagnostic, Span
 from coursec.export import Artifact, ExportContext
 from coursec.plan import BuildPlan
 
@@ -86,6 +86,7 @@ class PdfExporter:
             (ctx.out_dir / filename).write_bytes(got.laid.pdf)
             artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
         self._report(plan, ctx, laid, files)
+        ctx.report.extend(_glyphs(plan))
         return artifacts
 
     @staticmethod
@@ -122,6 +123,27 @@ class PdfExporter:
                 "WeasyPrint, which lays out the PDF, cannot draw this chapter of an SVG; the HTML "
                 "and SCORM outputs show it as written",
             )
+
+
+def _glyphs(plan: BuildPlan) -> list[Diagnostic]:
+    """CS704 for each character of the handout no installed font draws (`glyphs`): in
+    course.yml, the modules printed, and the interface text of their languages."""
+    from coursec.i18n import course_interfaces
+
+    from .glyphs import missing_glyphs
+
+    course = plan.course
+    course_file = course.root / "course.yml"
+    files = [course_file, *(r.module.path for r in plan.modules)]
+    where = {course.spec.language: Span(course_file, 0, 0)}
+    for rendered in plan.modules:
+        if rendered.module.spec.language:
+            where.setdefault(
+                rendered.module.spec.language, rendered.module.sourcemap.value(("language",))
+            )
+    interfaces = course_interfaces(course)
+    texts = [(interfaces.get(tag).catalog_text(), span) for tag, span in where.items()]
+    return missing_glyphs(files, texts)
 
 
 def _written_at(plan: BuildPlan) -> dict[str, Span]:

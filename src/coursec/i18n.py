@@ -208,6 +208,16 @@ class Interface:
             return str(translations.ngettext(singular, plural, num))
         return singular if num == 1 else plural
 
+    def catalog_text(self) -> str:
+        """Every interface text of the language, run together (to check a font covers it)."""
+        catalog = read_catalog(self.locale) if self.locale else None
+        texts = [str(v) for v in self.overrides.values() if isinstance(v, str)]
+        texts += [t for v in self.overrides.values() if isinstance(v, tuple) for t in v]
+        for message in catalog or ():
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            texts += [str(s) for s in strings if s]
+        return "\n".join(texts)
+
     def runtime_json(self, messages: Mapping[str, Any]) -> str:
         """`runtime_text` as JSON safe inside `<script>`."""
         text = json.dumps(self.runtime_text(messages), ensure_ascii=False, sort_keys=True)
