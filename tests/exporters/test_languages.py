@@ -1,6 +1,7 @@
 """Courses in other languages: the interface text of every shipped language (no English left),
-the `lang` and `dir` of pages and articles, a module in another language than its course, and
-the languages a SCORM manifest lists."""
+the `lang` and `dir` of pages and articles, a module in another language than its course, the
+languages a SCORM manifest lists, and an Arabic site in the browser (right to left, mirrored,
+the quiz runtime in Arabic, axe clean)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ import json
 import re
 import shutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
+from playwright.sync_api import Page
 
 from coursec.build import build
 from coursec.exporters.scorm import Packaging
 from coursec.i18n import SHIPPED, read_catalog
 from coursec.options import BuildOptions
 from support import settings
+from support.browser import axe_violations, format_violations, page_errors
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "multilingual"
 PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
@@ -181,3 +185,58 @@ def test_the_stylesheets_name_no_physical_side() -> None:
     for sheet in sorted(static.glob("*.css")):
         css = sheet.read_text(encoding="utf-8")
         assert not re.search(r"\b(left|right)\b", css), sheet.name
+
+
+@pytest.fixture(scope="module")
+def arabic_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("arabic")
+    course = course_in(tmp, "ar", ["alpha", "gamma"])
+    result = build(course, BuildOptions(formats=("html",), out_dir=tmp / "dist"))
+    assert result.ok, result.diagnostics
+    return tmp / "dist" / "html"
+
+
+@pytest.mark.parametrize("name", ["index", "alpha", "gamma", "glossary", "objectives"])
+def test_an_arabic_page_is_right_to_left_and_axe_clean(
+    page: Page, http_server: Callable[[Path], str], arabic_site: Path, name: str
+) -> None:
+    page.goto(f"{http_server(arabic_site)}/{name}.html")
+    assert page.evaluate("() => getComputedStyle(document.body).direction") == "rtl"
+    violations = axe_violations(page)
+    assert violations == [], format_violations(violations)
+    assert page_errors(page) == []
+
+
+def test_the_layout_mirrors(
+    page: Page, http_server: Callable[[Path], str], arabic_site: Path
+) -> None:
+    page.goto(f"{http_server(arabic_site)}/alpha.html")
+    callout = page.locator(".cs-callout").first
+    widths = callout.evaluate(
+        "e => [parseFloat(getComputedStyle(e).borderRightWidth),"
+        " parseFloat(getComputedStyle(e).borderLeftWidth)]"
+    )
+    assert widths[0] > widths[1]  # the rule is on the reading side: the right
+    page.goto(f"{http_server(arabic_site)}/gamma.html")
+    main = page.locator("main").bounding_box()
+    back = page.locator(".cs-pager__prev").bounding_box()
+    assert main and back
+    # the link back to the previous module leads the pager: on the right, where lines start
+    right_gap = (main["x"] + main["width"]) - (back["x"] + back["width"])
+    assert right_gap < back["x"] - main["x"]
+
+
+def test_the_quiz_runtime_speaks_arabic(
+    page: Page, http_server: Callable[[Path], str], arabic_site: Path
+) -> None:
+    page.goto(f"{http_server(arabic_site)}/alpha.html")
+    quiz = page.locator(".cs-quiz")
+    assert "السؤال 1 من 5" in quiz.locator(".cs-question__number").first.inner_text()
+    quiz.locator(".cs-quiz__check").click()  # nothing answered: nothing counted
+    assert "أجب عن سؤال واحد على الأقل" in quiz.locator(".cs-quiz__result").inner_text()
+    quiz.locator("input[type=radio]").first.check()
+    quiz.locator(".cs-quiz__check").click()
+    result = quiz.locator(".cs-quiz__result").inner_text()
+    assert "نتيجتك" in result
+    assert "محاولة" in result  # one attempt left, in Arabic
+    assert page_errors(page) == []
