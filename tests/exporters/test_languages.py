@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,13 +18,11 @@ from playwright.sync_api import Page
 
 from coursec.build import build
 from coursec.exporters.scorm import Packaging
-from coursec.i18n import SHIPPED, read_catalog
+from coursec.i18n import SHIPPED
 from coursec.options import BuildOptions
 from support import settings
 from support.browser import axe_violations, format_violations, page_errors
-
-DATA = Path(__file__).resolve().parents[1] / "data" / "multilingual"
-PLACEHOLDER = re.compile(r"%\(\w+\)s|%%")
+from support.languages import DATA, course_in, english_fragments
 
 
 def build_course(course: Path, out: Path, fmt: str, packaging: Packaging | None = None) -> Path:
@@ -37,17 +34,6 @@ def build_course(course: Path, out: Path, fmt: str, packaging: Packaging | None 
     with zipfile.ZipFile(out / f"{course.name}-{fmt}.zip") as zf:
         zf.extractall(out / "pkg")
     return out / "pkg"
-
-
-def course_in(tmp_path: Path, language: str, modules: list[str]) -> Path:
-    """The test course in one language, with only `modules` (no module of its own language)."""
-    course = tmp_path / "multilingual"
-    shutil.copytree(DATA, course)
-    text = (course / "course.yml").read_text(encoding="utf-8")
-    listed = "".join(f"  - modules/{m}.md\n" for m in modules)
-    text = re.sub(r"modules:\n(  - .*\n)+", "modules:\n" + listed, text)
-    (course / "course.yml").write_text(text + f"language: {language}\n", encoding="utf-8")
-    return course
 
 
 def shown_text(page: Path) -> str:
@@ -68,34 +54,6 @@ def shown_text(page: Path) -> str:
     for element in root.iter():
         parts += [element.get(a) or "" for a in ("aria-label", "title", "alt", "placeholder")]
     return "\n".join(parts)
-
-
-def english_fragments(locale: str) -> list[tuple[str, str]]:
-    """(message, fragment): the English words of each message a catalog words differently,
-    cut at placeholders, leaving out words the language's own messages also use."""
-    english, translated = read_catalog("en"), read_catalog(locale)
-    assert english is not None and translated is not None
-    own = " ".join(
-        s
-        for m in translated
-        if m.id
-        for s in (m.string if isinstance(m.string, tuple) else (m.string,))
-    )
-    out = []
-    for message in english:
-        if not message.id:
-            continue
-        sources = message.id if isinstance(message.id, tuple) else (message.id,)
-        for source in sources:
-            for fragment in PLACEHOLDER.split(source):
-                fragment = fragment.strip(" .:·()")
-                if (
-                    len(fragment) >= 4
-                    and re.search("[A-Za-z]{3}", fragment)
-                    and fragment not in own
-                ):
-                    out.append((source, fragment))
-    return out
 
 
 @pytest.mark.slow

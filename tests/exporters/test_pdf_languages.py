@@ -4,6 +4,7 @@ character goes without a font (CS704)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from pypdf import PdfReader
 from coursec.build import BuildResult, build
 from coursec.diagnostics import Severity
 from coursec.options import BuildOptions
+from support.languages import course_in, english_fragments
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "multilingual"
 
@@ -89,3 +91,21 @@ def test_each_module_says_its_language(handout: tuple[Path, BuildResult]) -> Non
 def test_no_character_lacks_a_font(handout: tuple[Path, BuildResult]) -> None:
     codes = [d.code for d in handout[1].diagnostics if d.severity is Severity.WARNING]
     assert "CS704" not in codes
+
+
+def test_a_french_handout_has_no_english_interface_text(tmp_path: Path) -> None:
+    course = course_in(tmp_path, "fr", ["alpha"])
+    result = build(course, BuildOptions(formats=("pdf",), out_dir=tmp_path / "dist"))
+    assert result.ok, result.diagnostics
+    reader = PdfReader(tmp_path / "dist" / "multilingual.pdf")
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    assert "Notions clés" in text
+    assert re.search(r"Page \d+ sur \d+", text)
+    left = sorted(
+        {
+            f"{fragment!r} (of {message!r})"
+            for message, fragment in english_fragments("fr")
+            if re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text)
+        }
+    )
+    assert not left, "\n".join(left)
