@@ -153,19 +153,8 @@ class Interface:
         return _fill(text, values)
 
     def ngettext(self, singular: str, plural: str, num: int, **values: Any) -> str:
-        given = self.overrides.get(singular)
-        index = self.plural_index(num)
-        if isinstance(given, tuple):
-            text = given[min(index, len(given) - 1)]
-        elif isinstance(given, str):
-            text = given
-        else:
-            translations = self._catalog()
-            text = (
-                translations.ngettext(singular, plural, num)
-                if translations
-                else (singular if num == 1 else plural)
-            )
+        """The form of a message with a count that the count takes; `%(num)s` is the count."""
+        text = self.ngettext_raw(singular, plural, num)
         return _fill(text, {"num": self.number(num), **values})
 
     def plural_index(self, num: int) -> int:
