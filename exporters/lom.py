@@ -65,7 +65,11 @@ def lom_record(binding: LomBinding, about: Described, declare: bool = False) -> 
         tagged = ((binding.language, language),) if language is not None else ()
         return Node(tag(name), children=(Node(tag(binding.string), value, tagged),))
 
-    general = [text("title", about.title, about.language), Node(tag("language"), about.language)]
+    # a record may list every language of the package (general.language is 0..10 in both
+    # bindings); a description without `languages` lists its own
+    languages = getattr(about, "languages", ()) or (about.language,)
+    general = [text("title", about.title, about.language)]
+    general += [Node(tag("language"), language) for language in languages[:10]]
     if about.description.strip():
         general.append(text("description", about.description, about.language))
     general += [text("keyword", keyword, about.language) for keyword in about.keywords]

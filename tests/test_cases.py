@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -89,7 +90,15 @@ def run_case(case: Path, workdir: Path) -> tuple[str, int]:
     return TIMES.sub("0.00s", output), result.exit_code
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def _param(case: Path) -> Any:
+    """A case whose `args` builds the PDF lays it out with WeasyPrint: the `pdf` tier."""
+    args = (case / "args").read_text(encoding="utf-8").split() if (case / "args").exists() else []
+    formats = args[args.index("--format") + 1] if "--format" in args else "pdf"
+    lays_out = "build" in args and "pdf" in formats.split(",")
+    return pytest.param(case, id=case.name, marks=[pytest.mark.pdf] if lays_out else [])
+
+
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_case(case: Path, tmp_path: Path) -> None:
     output, status = run_case(case, tmp_path)
     expected_file = case / "expected.txt"

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from coursec.codes import Code
-from coursec.diagnostics import Span
+from coursec.diagnostics import Diagnostic, Span
 from coursec.export import Artifact, ExportContext
 from coursec.plan import BuildPlan
 
@@ -86,14 +86,21 @@ class PdfExporter:
             filename = f"{course_id}-{rendered.module.id}.pdf"
             (ctx.out_dir / filename).write_bytes(got.laid.pdf)
             artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
-        self._report(plan, ctx, laid, files)
+        glyphs = _glyphs(plan)
+        self._report(plan, ctx, laid, files, tofu_reported=bool(glyphs))
+        ctx.report.extend(glyphs)
         return artifacts
 
     @staticmethod
     def _report(
-        plan: BuildPlan, ctx: ExportContext, laid: Sequence[Laid], files: Mapping[str, Path | bytes]
+        plan: BuildPlan,
+        ctx: ExportContext,
+        laid: Sequence[Laid],
+        files: Mapping[str, Path | bytes],
+        tofu_reported: bool,
     ) -> None:
-        """The renderer's warnings, the same whether a layout was made or reused."""
+        """The renderer's warnings, the same whether a layout was made or reused; its ".notdef
+        glyph" warnings only when CS704 has not already named the characters where they are."""
         from .fetch import ORIGIN
 
         written = _written_at(plan)
@@ -112,8 +119,11 @@ class PdfExporter:
             )
         messages = dict.fromkeys(message for one in laid for message in one.messages)
         for message in messages:
-            if not any(url in message for url in refused):
-                ctx.report.warning(Code.CS506, f"PDF renderer: {message}")
+            if any(url in message for url in refused):
+                continue
+            if tofu_reported and message.startswith(".notdef glyph rendered"):
+                continue
+            ctx.report.warning(Code.CS506, f"PDF renderer: {message}")
         for key, what in dict.fromkeys(item for one in laid for item in one.unprintable):
             source = files.get(key)
             ctx.report.warning(
@@ -123,6 +133,27 @@ class PdfExporter:
                 "WeasyPrint, which lays out the PDF, cannot draw this chapter of an SVG; the HTML "
                 "and SCORM outputs show it as written",
             )
+
+
+def _glyphs(plan: BuildPlan) -> list[Diagnostic]:
+    """CS704 for each character of the handout no installed font draws (`glyphs`): in
+    course.yml, the modules printed, and the interface text of their languages."""
+    from coursec.i18n import course_interfaces
+
+    from .glyphs import missing_glyphs
+
+    course = plan.course
+    course_file = course.root / "course.yml"
+    files = [course_file, *(r.module.path for r in plan.modules)]
+    where = {course.spec.language: Span(course_file, 0, 0)}
+    for rendered in plan.modules:
+        if rendered.module.spec.language:
+            where.setdefault(
+                rendered.module.spec.language, rendered.module.sourcemap.value(("language",))
+            )
+    interfaces = course_interfaces(course)
+    texts = [(interfaces.get(tag).catalog_text(), span) for tag, span in where.items()]
+    return missing_glyphs(files, texts)
 
 
 def _written_at(plan: BuildPlan) -> dict[str, Span]:

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from coursec import __version__
 from coursec.anchors import page_anchors
 from coursec.coverage import addressing_sections
+from coursec.i18n import Interface, course_interfaces, module_interface
 from coursec.inline import InlineMarkdown
 from coursec.model import Module
 from coursec.plan import BuildPlan, RenderedModule
@@ -41,6 +42,7 @@ class PrintModule:
     next_in_pdf: bool
     source: str  # module file relative to the course folder
     source_line: int  # the module's first line of front matter
+    lang: str  # the module's language
     quiz: PrintQuiz | None
 
 
@@ -55,6 +57,7 @@ class PrintTeaser:
     number: int
     source: str
     source_line: int
+    lang: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,19 +90,21 @@ class PrintQuiz:
 
 def print_question(view: QuestionView, line: int = 0) -> PrintQuestion:
     """Lay a question out for paper, as its kind does, with the feedback learners see."""
-    question, html = view.question, view.inline.html
+    question, html, words = view.question, view.inline.html, view.interface
     paper = view.paper()
     notes = list(paper.notes)
     if question.feedback.correct:
-        notes.append(Markup("If right: {}").format(html(question.feedback.correct)))
+        right = words.gettext("If right: %(feedback)s", feedback="\0")
+        notes.append(Markup("{}{}{}").format(*_around(right, html(question.feedback.correct))))
     if question.feedback.incorrect:
-        notes.append(Markup("If wrong: {}").format(html(question.feedback.incorrect)))
+        wrong = words.gettext("If wrong: %(feedback)s", feedback="\0")
+        notes.append(Markup("{}{}{}").format(*_around(wrong, html(question.feedback.incorrect))))
     return PrintQuestion(
         id=question.id,
         number=view.number,
         type=view.type,
         prompt=view.prompt,
-        instruction=view.paper_instruction,
+        instruction=view.paper_hint,
         options=paper.options,
         left=paper.left,
         answer=paper.answer,
@@ -110,24 +115,37 @@ def print_question(view: QuestionView, line: int = 0) -> PrintQuestion:
     )
 
 
-def print_quiz(module: Module, quiz: Quiz, allow_html: bool) -> PrintQuiz:
-    """The module's knowledge check for paper; its texts follow the course's `allow_raw_html`."""
+def _around(text: str, inner: Markup) -> tuple[str, Markup, str]:
+    """A translated message holding `\\0` where HTML goes: (before, the HTML, after)."""
+    before, _, after = text.partition("\0")
+    return before, inner, after
+
+
+def print_quiz(module: Module, quiz: Quiz, allow_html: bool, words: Interface) -> PrintQuiz:
+    """The module's knowledge check for paper, in its language; its texts follow the course's
+    `allow_raw_html`."""
     count = len(quiz.questions)
-    rules = [f"{count} question{'s' if count != 1 else ''}"]
+    rules = [words.ngettext("%(num)s question", "%(num)s questions", count)]
     if quiz.draw is not None and quiz.draw < count:
-        rules[0] = f"{quiz.draw} of these {count} questions are drawn for each attempt"
-    rules.append(f"pass mark {quiz.passing_score}%")
+        rules[0] = words.ngettext(
+            "%(draw)s of these %(num)s question is drawn for each attempt",
+            "%(draw)s of these %(num)s questions are drawn for each attempt",
+            count,
+            draw=words.number(quiz.draw),
+        )
+    rules.append(words.gettext("pass mark %(mark)s%%", mark=quiz.passing_score))
     if quiz.attempts:
-        rules.append(f"{quiz.attempts} attempt{'s' if quiz.attempts != 1 else ''}")
+        rules.append(words.ngettext("%(num)s attempt", "%(num)s attempts", quiz.attempts))
     inline = InlineMarkdown(allow_html, page_anchors(module.spec, module.sections))
     questions = tuple(
         print_question(
-            question_view(q, quiz_dom_id(module.id), i + 1, inline),
+            question_view(q, quiz_dom_id(module.id), i + 1, inline, words),
             module.sourcemap.value(("quiz", "questions", i)).line,
         )
         for i, q in enumerate(quiz.questions)
     )
-    return PrintQuiz(quiz.title, " · ".join(rules), questions)
+    title = quiz.title or words.gettext("Knowledge check")
+    return PrintQuiz(title, " · ".join(rules), questions)
 
 
 # --- the handout document --------------------------------------------------------------------
@@ -180,7 +198,11 @@ def print_course(
     in_pdf = [r.module for r in modules]
     teasers = {
         m.id: PrintTeaser(
-            m, course.number(m), relative_source(course, m.path), m.sourcemap.value(("id",)).line
+            m,
+            course.number(m),
+            relative_source(course, m.path),
+            m.sourcemap.value(("id",)).line,
+            course.language_of(m),
         )
         for m in course.listed_modules
         if whole and not m.published
@@ -201,8 +223,14 @@ def print_course(
                 next_in_pdf=nxt is not None and nxt.id in in_pdf_ids,
                 source=relative_source(course, module.path),
                 source_line=module.sourcemap.value(("id",)).line,
+                lang=course.language_of(module),
                 quiz=(
-                    print_quiz(module, module.spec.quiz, course.spec.allow_raw_html)
+                    print_quiz(
+                        module,
+                        module.spec.quiz,
+                        course.spec.allow_raw_html,
+                        module_interface(course, module),
+                    )
                     if module.spec.quiz
                     else None
                 ),
@@ -253,7 +281,11 @@ def render_handout(
         title = f"{course.spec.code} · {course.spec.title}"
     else:
         only = print_modules[0]
-        title = f"{course.spec.code} · Module {only.number}: {only.module.title}"
+        words = course_interfaces(course).get(only.lang)
+        module_title = words.gettext(
+            "Module %(number)s: %(title)s", number=only.number, title=only.module.title
+        )
+        title = f"{course.spec.code} · {module_title}"
     articles = printed.articles
     show = Show()
     if chapter is not None:
@@ -278,11 +310,26 @@ def render_handout(
         whole_course=printed.whole,
         review=printed.review,
         answers=printed.answers,
-        build_date=date.strftime("%Y-%m-%d"),
+        build_date=course_interfaces(course).course.date(date.date()),
         created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         generator=f"coursec {__version__}",
         stylesheets=["static/highlight.css", STYLESHEET],
+        page_numbers=page_numbers_css(course_interfaces(course).course),
     )
+
+
+def page_numbers_css(words: Interface) -> str:
+    """The CSS `content` of the page-number margin box ("Page 3 of 12") in the course's
+    language: the message's words as strings, its placeholders as page counters."""
+    message = words.gettext("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = []
+    for i, piece in enumerate(message.split("\0")):
+        if i % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            quoted = piece.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+            parts.append(f'"{quoted}"')
+    return " ".join(parts)
 
 
 def handout_html(

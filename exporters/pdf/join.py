@@ -12,6 +12,8 @@ the chapters in page order and lets each go once copied. It keeps what makes the
   so two chapters' different subsets of a font would share a name (every font passes here, so a
   later join could also keep one copy of identical font programs);
 - the outline (bookmarks) and the named destinations of all chapters;
+- a chapter in another language than the first (a module with its own `language:`: its
+  `<html lang>`, so its catalog `/Lang`) gives that `/Lang` to its top structure elements;
 - catalog entries (`/Lang`, `/MarkInfo`, `/ViewerPreferences`), the XMP metadata (PDF/UA
   identification) and the document information of the first chapter, whose `<head>` all chapters
   share.
@@ -113,6 +115,11 @@ class _Whole:
             children += [element for element in unlisted if isinstance(element, Dictionary)]
         for element in children:  # copied without it: the whole's `Document` takes its place
             del element.P
+        language = source.Root.get(Name.Lang)
+        if isinstance(language, String) and language != self.first.Root.get(Name.Lang):
+            for kid in kids:  # a chapter in another language (a module's): its elements say so
+                if isinstance(kid, Dictionary):
+                    kid.Lang = language
         annotations: dict[int, Dictionary] = {}  # the chapter's parent tree key -> one copied
         for i, page in enumerate(source.pages):
             if Name.StructParents in page.obj:

@@ -76,6 +76,7 @@ class ManifestSpec:
     keywords: tuple[str, ...]
     items: tuple[ManifestItem, ...]
     shared_files: tuple[str, ...]
+    languages: tuple[str, ...] = ()  # every language of the course, its own first (LOM lists them)
 
 
 def _validate(spec: ManifestSpec) -> None:

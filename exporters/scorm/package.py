@@ -63,5 +63,6 @@ def write_scorm_package(
         keywords=tuple(course.spec.keywords),
         items=tuple(items),
         shared_files=tuple(sorted(f.path for f in shared)),
+        languages=course.languages,
     )
     write_package(path, content_package(spec), [*pages, *shared], plan.source_date)

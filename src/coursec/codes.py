@@ -1,8 +1,9 @@
 """The catalogue of diagnostic codes: every problem coursec reports has one, with a title.
 
 CS1xx source syntax, CS2xx schema, CS3xx cross-references and assets, CS4xx content,
-CS5xx exporters and templates, CS6xx the output folder and the operating system, CS72x-CS73x
-translation (XLIFF), CS8xx the authoring tools (`coursec new`, `coursec preview`), CS9xx internal.
+CS5xx exporters and templates, CS6xx the output folder and the operating system, CS70x
+languages and fonts, CS72x-CS73x translation (XLIFF), CS8xx the authoring tools (`coursec new`,
+`coursec preview`), CS9xx internal.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ class Code(StrEnum):
     CS614 = "CS614", "name too long"
     CS615 = "CS615", "not a folder"
     CS616 = "CS616", "system error"
+    CS701 = "CS701", "unknown interface message"
+    CS702 = "CS702", "interface wording does not fit its message"
+    CS703 = "CS703", "no interface catalog for this language"
+    CS704 = "CS704", "character has no glyph in any installed font"
     CS720 = "CS720", "text cannot be extracted for translation"
     CS721 = "CS721", "XLIFF file cannot be read"
     CS722 = "CS722", "translation unit is not in the course"

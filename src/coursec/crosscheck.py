@@ -7,11 +7,12 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
+from coursec.body_text import CALLOUT_TITLES
 from coursec.codes import Code
 from coursec.coverage import addressing_sections, assessing_questions
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.markdown import Section
-from coursec.markdown_rules import CALLOUT_TITLES, slugify
+from coursec.markdown_rules import slugify
 from coursec.model import Module
 from coursec.quiz_text import check_quiz_texts
 from coursec.schema import ModuleSpec

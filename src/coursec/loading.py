@@ -29,6 +29,7 @@ from coursec.diagnostics import Diagnostic, DiagnosticSink, Severity, Span
 from coursec.exporter_options import installed_models
 from coursec.files import NotRegularFile, is_regular, kind_of
 from coursec.incremental.fingerprint import file_sha256
+from coursec.interface_check import check_interface, check_module_languages
 from coursec.markdown import is_remote, parse_body
 from coursec.model import MODULE_LINK, Asset, Course, Module
 from coursec.paths import (
@@ -140,6 +141,7 @@ class CourseLoader:
                 if module is not None:
                     modules.append(module)
             self.sink.extend(check_ids(modules))
+            self.sink.extend(check_module_languages(modules))
             self.sink.extend(check_cross_anchors(self.anchors, modules))
             allow_scripted = (
                 spec.allow_scripted_downloads
@@ -177,6 +179,8 @@ class CourseLoader:
                     self.options[key] = block
         own = {k: v for k, v in data.items() if k not in models} if doc.data is data else doc.data
         spec = validate(CourseSpec, own, doc.sourcemap, found, also_known=sorted(models))
+        if spec is not None:
+            found += check_interface(spec, doc.sourcemap)
         self.sink.extend(found)
         return spec, data, doc.sourcemap
 

@@ -25,31 +25,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.lexers.special import TextLexer
 from pygments.util import ClassNotFound
 
-CALLOUT_TITLES: dict[str, str] = {
-    "note": "Note",
-    "tip": "Tip",
-    "warning": "Warning",
-    "example": "Example",
-    "phrase": "A simplified phrase",
-    "takeaway": "Practical takeaway",
-    "flow": "Flow",
-    "definition": "Definition",
-}
-
-
-# The kind's own word: it leads the accessible name of a callout with a title of its own
-# ("Warning: Cascading deletes"); every default title already holds it.
-CALLOUT_LABELS: dict[str, str] = {
-    "note": "Note",
-    "tip": "Tip",
-    "warning": "Warning",
-    "example": "Example",
-    "phrase": "Phrase",
-    "takeaway": "Takeaway",
-    "flow": "Flow",
-    "definition": "Definition",
-}
-
+from coursec.body_text import CALLOUT_TITLES, mark
 
 INTRO_TITLE = "Introduction"
 
@@ -90,9 +66,9 @@ def render_callout(
     css_kind = kind if kind in CALLOUT_TITLES else "note"
     title_id = token.meta["cs_id"]
     if title == CALLOUT_TITLES.get(kind):
-        heading = escapeHtml(title)
+        heading = mark(f"title:{css_kind}")  # worded in the module's language (body_text)
     else:
-        label = CALLOUT_LABELS.get(kind, CALLOUT_LABELS["note"])
+        label = mark(f"label:{css_kind}")
         heading = f'<span class="cs-callout__kind">{label}:</span> {escapeHtml(title)}'
     return (
         f'<aside class="cs-callout cs-callout--{css_kind}" role="note"'
@@ -170,7 +146,7 @@ def render_footnote_anchor(
     # U+FE0E: the arrow as text, not as an emoji (iOS)
     return (
         f' <a href="#{ref_id}" class="footnote-backref"'
-        f' aria-label="Back to reference {number}">\u21a9\ufe0e</a>'
+        f' aria-label="{mark("backref", str(number))}">\u21a9\ufe0e</a>'
     )
 
 
@@ -195,10 +171,11 @@ def _table_label(tokens: Sequence[Token], start: int, number: int) -> str:
             break
         if token.type == "inline" and (text := " ".join(inline_text(token).split())):
             heads.append(text)
-    label = f"Table {number}"
     if len(heads) > 3:
-        return f"{label}: {', '.join(heads[:3])} and {len(heads) - 3} more columns"
-    return f"{label}: {', '.join(heads)}" if heads else label
+        return mark("table", str(number), ", ".join(heads[:3]), str(len(heads) - 3))
+    return (
+        mark("table", str(number), ", ".join(heads), "0") if heads else mark("table", str(number))
+    )
 
 
 def scope_ids(state: StateCore) -> None:
@@ -217,8 +194,8 @@ def scope_ids(state: StateCore) -> None:
             token.meta["cs_label"] = _table_label(tokens, index, number(token, "table"))
         elif token.type in ("fence", "code_block"):
             language = _language(token.info.strip().split(" ")[0]) if token.info.strip() else ""
-            label = f"Code {number(token, 'code')}"
-            token.meta["cs_label"] = f"{label}: {language}" if language else label
+            n = str(number(token, "code"))
+            token.meta["cs_label"] = mark("code", n, language) if language else mark("code", n)
         elif token.type == "container_callout_open":
             number(token, "callout")
         for footnote in (token, *(token.children or ())):

@@ -127,6 +127,16 @@ class Course:
         unique = {a.dest: a for m in self.published_modules for a in m.assets}
         return tuple(unique[k] for k in sorted(unique))
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The course's language, then those of its published modules, each once."""
+        tags = [self.spec.language, *(self.language_of(m) for m in self.published_modules)]
+        return tuple(dict.fromkeys(tags))
+
+    def language_of(self, module: Module) -> str:
+        """The module's language: its own `language`, else the course's."""
+        return module.spec.language or self.spec.language
+
     def completion_rule(self, module: Module) -> CompletionRule:
         return module.spec.completion or self.spec.completion
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from coursec.anchors import page_anchors
+from coursec.i18n import ENGLISH, N_, Interface, N_plural, module_interface
 from coursec.inline import InlineMarkdown
 from coursec.questions import QuestionView, question_view
 from coursec.questions.view import base36_width
@@ -27,6 +28,26 @@ if TYPE_CHECKING:
     from coursec.model import Course, Module
 
 __all__ = ["QuestionView", "QuizView", "quiz_dom_id", "quiz_view"]
+
+QUIZ_MESSAGES: dict[str, str | tuple[str, str]] = {
+    "correct": N_("Correct."),
+    "incorrect": N_("Incorrect."),
+    "noAnswer": N_("No answer was given."),
+    "answerFirst": N_("Answer at least one question before checking: nothing was counted yet."),
+    "question": N_("Question %(n)s of %(count)s"),
+    "points": N_(" (%(points)s points)"),
+    "score": N_("You scored %(raw)s of %(max)s (%(pct)s%%)."),
+    "passed": N_("Passed — the pass mark is %(mark)s%%."),
+    "failed": N_("Not passed — the pass mark is %(mark)s%%."),
+    "left": N_plural("You have %(num)s attempt left.", "You have %(num)s attempts left."),
+    "usedAll": N_plural("You have used your only attempt.", "You have used all %(num)s attempts."),
+    "retry": N_("Choose “Try again” for a new attempt."),
+    "attempt": N_("Attempt %(n)s: the questions are ready to answer."),
+    "attemptOf": N_("Attempt %(n)s of %(max)s: the questions are ready to answer."),
+    "outcome": N_("Question %(n)s"),
+}
+"""What the quiz runtime (static/coursec-quiz.js) says, in the quiz data as `text`: a plural
+message is (singular, plural)."""
 
 MAX_ATTEMPT_DIGITS = 4
 """Base-36 digits of the attempt number in the resume state (unlimited attempts are capped)."""
@@ -43,6 +64,11 @@ class QuizView:
     module_id: str
     course_id: str
     questions: list[QuestionView] = field(default_factory=list)
+    interface: Interface = ENGLISH  # the module's language
+
+    @property
+    def lang(self) -> str:
+        return self.interface.tag
 
     @property
     def id(self) -> str:
@@ -54,7 +80,7 @@ class QuizView:
 
     @property
     def title(self) -> str:
-        return self.quiz.title
+        return self.quiz.title or self.interface.gettext("Knowledge check")
 
     @property
     def count(self) -> int:
@@ -64,16 +90,21 @@ class QuizView:
     @property
     def rules(self) -> str:
         """One line for learners: how many questions, the pass mark and the attempts."""
-        pool = len(self.quiz.questions)
-        parts = [f"{self.count} question{'s' if self.count != 1 else ''}"]
+        words, pool, attempts = self.interface, len(self.quiz.questions), self.quiz.attempts
         if self.count < pool:
-            parts[0] += f", drawn from {pool} for each attempt"
-        parts.append(f"pass mark {self.quiz.passing_score}%")
-        attempts = self.quiz.attempts
+            first = words.ngettext(
+                "%(num)s question, drawn from %(pool)s for each attempt",
+                "%(num)s questions, drawn from %(pool)s for each attempt",
+                self.count,
+                pool=words.number(pool),
+            )
+        else:
+            first = words.ngettext("%(num)s question", "%(num)s questions", self.count)
+        parts = [first, words.gettext("pass mark %(mark)s%%", mark=self.quiz.passing_score)]
         parts.append(
-            f"{attempts} attempt{'s' if attempts != 1 else ''}"
+            words.ngettext("%(num)s attempt", "%(num)s attempts", attempts)
             if attempts
-            else "unlimited attempts"
+            else words.gettext("unlimited attempts")
         )
         return " · ".join(parts)
 
@@ -84,7 +115,8 @@ class QuizView:
             "courseId": self.course_id,
             "id": self.module_id,
             "seed": f"{self.course_id}.{self.module_id}",
-            "title": q.title,
+            "title": self.title,
+            "text": self.interface.runtime_text(QUIZ_MESSAGES),
             "passingScore": q.passing_score,
             "attempts": q.attempts,
             "shuffleQuestions": q.shuffle_questions,
@@ -125,5 +157,8 @@ def quiz_view(course: Course, module: Module) -> QuizView | None:
     dom_id = quiz_dom_id(module.id)
     anchors = page_anchors(module.spec, module.sections)
     inline = InlineMarkdown(course.spec.allow_raw_html, anchors)
-    questions = [question_view(q, dom_id, i + 1, inline) for i, q in enumerate(quiz.questions)]
-    return QuizView(quiz, module.id, course.id, questions)
+    words = module_interface(course, module)
+    questions = [
+        question_view(q, dom_id, i + 1, inline, words) for i, q in enumerate(quiz.questions)
+    ]
+    return QuizView(quiz, module.id, course.id, questions, words)

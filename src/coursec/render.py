@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from coursec.body_text import word
+from coursec.i18n import course_interfaces, module_interface
 from coursec.markdown import render_body
 from coursec.model import MODULE_LINK, Course, Module, module_url
 from coursec.plan import BuildPlan, RenderedModule
@@ -52,7 +54,9 @@ def render_provisional(module: Module, allow_html: bool) -> str:
 
 def finish_provisional(course: Course, module: Module, html: str) -> str:
     """= `render_module(course, module).html`, from `render_provisional`'s output: each link
-    to another module gets its URL and is marked with the linked module's id."""
+    to another module gets its URL and is marked with the linked module's id, and the body's
+    interface text is worded in the module's language (coursec.body_text)."""
+    html = word(html, module_interface(course, module))
     for dest in module.urls.values():
         if dest.startswith(MODULE_LINK):
             target = course.published_at(dest.removeprefix(MODULE_LINK).partition("#")[0])
@@ -76,7 +80,7 @@ def source_date(course: Course) -> datetime:
 
 def make_theme(course: Course) -> Theme:
     """The course's theme: its own `templates/` first, then coursec's default theme."""
-    return Theme(course_theme_dir(course.root))
+    return Theme(course_theme_dir(course.root), course_interfaces(course))
 
 
 def make_plan(course: Course, bodies: Sequence[str], when: datetime) -> BuildPlan:

@@ -83,17 +83,27 @@ class CourseSpec(Spec):
     completion_seconds: int = Field(
         60, ge=1, le=86400, description="Seconds on a module for the `time` completion rule."
     )
+    interface: dict[str, str | list[Text]] = Field(
+        {},
+        description="The course's own wording of coursec's interface text, in the course's "
+        'language, by English message: {"Key terms": "Glossary"}. A message with a count takes '
+        "one text, or a list of its plural forms.",
+    )
 
     @field_validator("language")
     @classmethod
     def _language_is_bcp47(cls, language: str) -> str:
         """A field validator, so that it is reported together with the other fields' errors."""
-        if not LANGUAGE_TAG.match(language):
-            raise FieldError(
-                f'language "{language}" is not a BCP 47 tag such as "en"',
-                hint='e.g. en, en-GB, fr, pt-BR: a language code, then "-" and a region',
-            )
-        return language
+        return _check_tag(language)
+
+
+def _check_tag(tag: str) -> str:
+    if not LANGUAGE_TAG.match(tag):
+        raise FieldError(
+            f'language "{tag}" is not a BCP 47 tag such as "en"',
+            hint='e.g. en, en-GB, fr, pt-BR: a language code, then "-" and a region',
+        )
+    return tag
 
 
 class ModuleStatus(StrEnum):
@@ -222,7 +232,9 @@ class Question(Spec):
 class Quiz(Spec):
     """A module's knowledge check."""
 
-    title: str = "Knowledge check"
+    title: str | None = Field(
+        None, description='The heading; "Knowledge check" in the module\'s language if not given.'
+    )
     passing_score: int = Field(80, ge=0, le=100, description="Percent needed to pass.")
     attempts: int = Field(0, ge=0, le=99, description="Attempts allowed; 0 means unlimited.")
     shuffle_questions: bool = False
@@ -273,3 +285,12 @@ class ModuleSpec(Spec):
         None, description="Overrides the course's SCORM completion rule for this module."
     )
     quiz: Quiz | None = Field(None, description="The module's knowledge check.")
+    language: str | None = Field(
+        None,
+        description="BCP 47 tag of the module's language when it is not the course's, e.g. fr.",
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _language_is_bcp47(cls, language: str | None) -> str | None:
+        return None if language is None else _check_tag(language)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from coursec import __version__
 from coursec.active_content import shipped_bytes
+from coursec.i18n import N_, course_interfaces
 from coursec.markdown_rules import on_shared_page
 from coursec.output import OutputFile
 from coursec.plan import BuildPlan, RenderedModule
@@ -50,12 +51,43 @@ class PageMode:
     knowledge_checks: bool = True
 
 
-def _common(plan: BuildPlan, mode: PageMode) -> dict[str, Any]:
+SCORM_MESSAGES: dict[str, str] = {
+    "noLms": N_(
+        "Progress is not being saved: this page was opened outside a learning platform (LMS)."
+    ),
+    "noConnect": N_(
+        "Progress is not being saved: the learning platform did not accept the connection."
+    ),
+    "restored": N_(
+        "This page was restored from the browser's history; reload it to keep saving progress."
+    ),
+    "useLms": N_(
+        "Your learning platform did not accept that move: use its own navigation (its Next or "
+        "Previous button, or its course menu)."
+    ),
+    "leaving": N_(
+        "Your progress is saved. Your learning platform is opening the module you chose."
+    ),
+    "welcome": N_("Welcome back. You were last reading: %(title)s."),
+    "section": N_("section %(n)s"),
+    "resume": N_("Resume"),
+    "restart": N_("Start from the beginning"),
+    "resumeLabel": N_("Resume where you left off"),
+}
+"""What the SCORM runtime (static/coursec-scorm.js) says: the page's `#coursec-text`."""
+
+
+def _common(plan: BuildPlan, mode: PageMode, lang: str | None = None) -> dict[str, Any]:
+    """What every page shows; `lang`: the page's language when not the course's."""
+    words = course_interfaces(plan.course).get(lang)
     return {
         "course": plan.course,
         "spec": plan.course.spec,
         "mode": mode,
         "generator": f"coursec {__version__}",
+        "lang": words.tag,
+        "course_lang": plan.course.spec.language,
+        "runtime_text": words.runtime_json(SCORM_MESSAGES) if mode.packaged else None,
     }
 
 
@@ -97,6 +129,7 @@ def module_context(
     course, module = plan.course, rendered.module
     return {
         "module": module,
+        "module_lang": course.language_of(module),
         "body": packaged_body(rendered.html, mode, here),
         "number": course.number(module),
         "next_module": course.next_module(module),
@@ -155,14 +188,15 @@ def render_module_page(
     ]
     if runtimes != (SCORM_RUNTIME,):
         key.append(list(runtimes))
+    context = module_context(plan, rendered, mode, rendered.module.id)
     return _page(
         parts,
         rendered.module.page,
         key,
         lambda: plan.theme.render(
             "module.html.j2",
-            **_common(plan, mode),
-            **module_context(plan, rendered, mode, rendered.module.id),
+            **_common(plan, mode, context["module_lang"]),
+            **context,
             sco_json=sco_json,
             runtime_scripts=list(runtimes),
         ),

@@ -14,6 +14,7 @@ path leaves its theme folder (a symlink) is not loaded. Trying any of that is CS
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -26,6 +27,7 @@ import jinja2.sandbox
 from coursec.active_content import shipped_bytes
 from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
+from coursec.i18n import Interfaces
 from coursec.incremental.fingerprint import tree_digest
 from coursec.markdown_rules import highlight_css
 
@@ -74,6 +76,26 @@ class _CourseSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 _PATH_ATTRIBUTES = frozenset({"name", "stem", "suffix"})
 
 
+_PAGE: ContextVar[tuple[Interfaces, str]] = ContextVar("coursec_page_language")
+
+
+def _gettext(message: str, lang: str | None = None, **values: Any) -> str:
+    """`_("Key terms")` in a template: the message in the page's language, or in `lang` (a
+    module's language on a page of several modules)."""
+    interfaces, page = _PAGE.get()
+    return interfaces.get(lang or page).gettext(message, **values)
+
+
+def _ngettext(singular: str, plural: str, num: int, lang: str | None = None, **values: Any) -> str:
+    interfaces, page = _PAGE.get()
+    return interfaces.get(lang or page).ngettext(singular, plural, num, **values)
+
+
+def _text_direction(lang: str | None = None) -> str:
+    interfaces, page = _PAGE.get()
+    return interfaces.get(lang or page).dir
+
+
 @lru_cache(maxsize=8)
 def _environment(
     dirs: tuple[str, ...], _contents: tuple[str | None, ...], sandboxed: bool
@@ -82,7 +104,7 @@ def _environment(
     (`--watch`). Keyed on the theme folders' contents too: jinja2 notices an edit to a template
     it compiled, not a new file that now overrides one."""
     kind = _CourseSandbox if sandboxed else jinja2.Environment
-    return kind(
+    env = kind(
         loader=_ContainedLoader(list(dirs)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -90,18 +112,29 @@ def _environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(_=_gettext, ngettext=_ngettext, text_direction=_text_direction)
+    return env
 
 
 class Theme:
-    def __init__(self, override_dir: Path | None = None) -> None:
+    """The templates, rendering in the course's interface language (`coursec.i18n`): a page is
+    in `lang` when given (a module's own language), else in the course's."""
+
+    def __init__(
+        self, override_dir: Path | None = None, interfaces: Interfaces | None = None
+    ) -> None:
+        self.interfaces = interfaces or Interfaces("en")
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d is not None and d.is_dir()]
         contents = tuple(tree_digest(d) for d in self.dirs)
         sandboxed = len(self.dirs) > 1 or default_theme_dir() not in self.dirs
         self.env = _environment(tuple(str(d) for d in self.dirs), contents, sandboxed)
 
-    def render(self, name: str, **context: Any) -> str:
+    def render(self, name: str, lang: str | None = None, **context: Any) -> str:
+        """Render a template; it sees the page's `lang` and `dir`, and `_()` speaks `lang`."""
+        page = self.interfaces.get(lang)
+        token = _PAGE.set((self.interfaces, page.tag))
         try:
-            return self.env.get_template(name).render(**context)
+            return self.env.get_template(name).render(lang=page.tag, dir=page.dir, **context)
         except jinja2.exceptions.SecurityError as exc:
             raise CoursecError(
                 [
@@ -136,6 +169,8 @@ class Theme:
                     )
                 ]
             ) from exc
+        finally:
+            _PAGE.reset(token)
 
     def _source_of(self, name: str) -> Path:
         """The file a template name is read from (the first theme folder that has it)."""

@@ -44,24 +44,36 @@
   const ESCAPED = "%~|;";
   const LIMITS = { "1.2": 255, "2004": 250, "2004-long": 4000 };
 
-  const TEXT = {
-    correct: "Correct.",
-    incorrect: "Incorrect.",
-    noAnswer: "No answer was given.",
-    answerFirst: "Answer at least one question before checking: nothing was counted yet.",
-    question: (n, count) => "Question " + n + " of " + count,
-    points: (p) => " (" + p + " points)",
-    score: (raw, max, pct) => "You scored " + raw + " of " + max + " (" + pct + "%).",
-    passed: (mark) => "Passed — the pass mark is " + mark + "%.",
-    failed: (mark) => "Not passed — the pass mark is " + mark + "%.",
-    left: (n) => (n === 1 ? "You have 1 attempt left." : "You have " + n + " attempts left."),
-    usedAll: (n) =>
-      n === 1 ? "You have used your only attempt." : "You have used all " + n + " attempts.",
-    retry: "Choose “Try again” for a new attempt.",
-    attemptStarted: (n, max) =>
-      "Attempt " + n + (max ? " of " + max : "") + ": the questions are ready to answer.",
-    outcome: (n) => "Question " + n,
-  };
+  /**
+   * The quiz's messages, in its module's language: the `text` of its data, from coursec's
+   * catalogs (coursec.quiz.QUIZ_MESSAGES). `%(name)s` is filled in; a message with a count has
+   * one form per plural form of the language, and `plural` says which form counts 0 to 199 take
+   * (a larger count takes that of 100 + count % 100).
+   */
+  function messages(text) {
+    const fill = (s, v) => s.replace(/%\((\w+)\)s|%%/g, (m, k) => (k ? String(v[k]) : "%"));
+    const count = (m, n) => {
+      const i = text.plural[n < 200 ? n : 100 + (n % 100)];
+      return fill(m.forms[Math.min(i, m.forms.length - 1)], { num: n });
+    };
+    return {
+      correct: fill(text.correct, {}),
+      incorrect: fill(text.incorrect, {}),
+      noAnswer: fill(text.noAnswer, {}),
+      answerFirst: fill(text.answerFirst, {}),
+      question: (n, total) => fill(text.question, { n: n, count: total }),
+      points: (p) => fill(text.points, { points: p }),
+      score: (raw, max, pct) => fill(text.score, { raw: raw, max: max, pct: pct }),
+      passed: (mark) => fill(text.passed, { mark: mark }),
+      failed: (mark) => fill(text.failed, { mark: mark }),
+      left: (n) => count(text.left, n),
+      usedAll: (n) => count(text.usedAll, n),
+      retry: fill(text.retry, {}),
+      attemptStarted: (n, max) =>
+        max ? fill(text.attemptOf, { n: n, max: max }) : fill(text.attempt, { n: n }),
+      outcome: (n) => fill(text.outcome, { n: n }),
+    };
+  }
 
   /* ------------------------------------------------------------------ seeded arrangement */
 
@@ -542,6 +554,7 @@
     const dataText = dataEl ? dataEl.textContent : "";
     this.root = root;
     this.data = JSON.parse(dataText);
+    this.text = messages(this.data.text);
     this.form = root.querySelector("form.cs-quiz__form");
     this.list = root.querySelector(".cs-quiz__questions");
     this.result = root.querySelector(".cs-quiz__result");
@@ -616,8 +629,8 @@
       const label = field.querySelector(".cs-question__number");
       if (label) {
         label.textContent =
-          TEXT.question(n + 1, this.arrangement.order.length) +
-          (q.points !== 1 ? TEXT.points(q.points) : "");
+          this.text.question(n + 1, this.arrangement.order.length) +
+          (q.points !== 1 ? this.text.points(q.points) : "");
       }
       const ids = this.arrangement.choices[q.id];
       const box = field.querySelector(".cs-choices");
@@ -704,7 +717,7 @@
     if (Object.keys(this.state.answers).length === 0) {
       // a click on "Check answers" before answering anything must not cost an attempt
       this.result.textContent = "";
-      this.result.appendChild(el("p", "cs-quiz__attempt", TEXT.answerFirst));
+      this.result.appendChild(el("p", "cs-quiz__attempt", this.text.answerFirst));
       return;
     }
     this.state.submitted = true;
@@ -737,7 +750,7 @@
     this.setControls();
     this.result.textContent = "";
     this.result.appendChild(
-      el("p", "cs-quiz__attempt", TEXT.attemptStarted(this.state.attempt, this.data.attempts)),
+      el("p", "cs-quiz__attempt", this.text.attemptStarted(this.state.attempt, this.data.attempts)),
     );
     const first = this.list.querySelector("fieldset:not([hidden]) input, fieldset:not([hidden]) select");
     if (first) first.focus();
@@ -757,8 +770,8 @@
       verdict.appendChild(el("span", "cs-verdict__mark", r.correct ? "✓" : "✗"));
       verdict.lastChild.setAttribute("aria-hidden", "true");
       verdict.appendChild(document.createTextNode(" "));
-      verdict.appendChild(el("strong", "", r.correct ? TEXT.correct : TEXT.incorrect));
-      if (!r.answered) verdict.appendChild(document.createTextNode(" " + TEXT.noAnswer));
+      verdict.appendChild(el("strong", "", r.correct ? this.text.correct : this.text.incorrect));
+      if (!r.answered) verdict.appendChild(document.createTextNode(" " + this.text.noAnswer));
       appendGeneral(verdict, field, r.correct);
       box.appendChild(verdict);
       const notes = picked(r.q, r.value)
@@ -782,26 +795,26 @@
       el(
         "p",
         "cs-quiz__score",
-        TEXT.score(graded.raw, graded.max, graded.percent) +
+        this.text.score(graded.raw, graded.max, graded.percent) +
           " " +
-          (graded.passed ? TEXT.passed(data.passingScore) : TEXT.failed(data.passingScore)),
+          (graded.passed ? this.text.passed(data.passingScore) : this.text.failed(data.passingScore)),
       ),
     );
     if (!graded.passed) {
       let line = "";
-      if (limit > 0 && used >= limit) line = TEXT.usedAll(limit);
-      else if (limit > 0) line = TEXT.left(limit - used) + " " + TEXT.retry;
-      else line = TEXT.retry;
+      if (limit > 0 && used >= limit) line = this.text.usedAll(limit);
+      else if (limit > 0) line = this.text.left(limit - used) + " " + this.text.retry;
+      else line = this.text.retry;
       this.result.appendChild(el("p", "cs-quiz__attempts", line));
     }
     const outcomes = el("ul", "cs-quiz__outcomes");
     graded.questions.forEach((r) => {
       const item = el("li");
       const field = fieldOf(this.root, r.q);
-      const link = el("a", "", TEXT.outcome(r.number));
+      const link = el("a", "", this.text.outcome(r.number));
       link.href = "#" + field.id;
       item.appendChild(link);
-      item.appendChild(document.createTextNode(": " + (r.correct ? TEXT.correct : TEXT.incorrect)));
+      item.appendChild(document.createTextNode(": " + (r.correct ? this.text.correct : this.text.incorrect)));
       appendGeneral(item, field, r.correct);
       outcomes.appendChild(item);
     });

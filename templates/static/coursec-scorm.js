@@ -104,18 +104,16 @@
     },
   };
 
-  const TEXT = {
-    noLms: "Progress is not being saved: this page was opened outside a learning platform (LMS).",
-    noConnect: "Progress is not being saved: the learning platform did not accept the connection.",
-    restored: "This page was restored from the browser's history; reload it to keep saving " +
-      "progress.",
-    useLms: "Your learning platform did not accept that move: use its own navigation (its " +
-      "Next or Previous button, or its course menu).",
-    leaving: "Your progress is saved. Your learning platform is opening the module you chose.",
-    welcome: "Welcome back. You were last reading: ",
-    resume: "Resume",
-    restart: "Start from the beginning",
-  };
+  /* What the runtime says, in the page's language: the JSON in #coursec-text, from coursec's
+     catalogs (coursec.site.SCORM_MESSAGES); `%(name)s` is filled in by `fill`. */
+  const TEXT = (() => {
+    const blob = document.getElementById("coursec-text");
+    return blob ? JSON.parse(blob.textContent) : {};
+  })();
+
+  function fill(message, values) {
+    return String(message || "").replace(/%\((\w+)\)s|%%/g, (m, k) => (k ? String(values[k]) : "%"));
+  }
 
   /* ------------------------------------------------------------------ pure helpers */
 
@@ -935,19 +933,19 @@
     const wrap = document.createElement("div");
     wrap.className = "cs-resume";
     wrap.setAttribute("role", "group");
-    wrap.setAttribute("aria-label", "Resume where you left off");
+    wrap.setAttribute("aria-label", fill(TEXT.resumeLabel, {}));
     const p = document.createElement("p");
     const title = (headingOf(S.elements[i]).textContent || "").replace(/\s+/g, " ").trim();
-    p.textContent = TEXT.welcome + (title || "section " + (i + 1)) + ".";
+    p.textContent = fill(TEXT.welcome, { title: title || fill(TEXT.section, { n: i + 1 }) });
     const resume = document.createElement("button");
     resume.type = "button";
     resume.setAttribute("data-coursec-resume", "resume");
-    resume.textContent = TEXT.resume;
+    resume.textContent = fill(TEXT.resume, {});
     resume.addEventListener("click", () => resumeTo(i));
     const restart = document.createElement("button");
     restart.type = "button";
     restart.setAttribute("data-coursec-resume", "restart");
-    restart.textContent = TEXT.restart;
+    restart.textContent = fill(TEXT.restart, {});
     restart.addEventListener("click", restartFromTop);
     wrap.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape") {
@@ -1023,7 +1021,7 @@
   function navigate(kind, target, origin) {
     if (!live()) return;
     if (navValid(kind, target) && setValue("adl.nav.request", navRequest(kind, target))) {
-      setNotice(TEXT.leaving);
+      setNotice(fill(TEXT.leaving, {}));
       document.querySelectorAll("[data-coursec-go]").forEach((go) => {
         go.disabled = true;
       });
@@ -1035,7 +1033,7 @@
     else showStep(origin, false);
     const focusable = origin.querySelector("[data-coursec-words]") || origin;
     focusQuietly(focusable);
-    setNotice(TEXT.useLms);
+    setNotice(fill(TEXT.useLms, {}));
   }
 
   /** Offer the LMS navigation requests the LMS says are valid now (SCORM 2004 only). */
@@ -1133,7 +1131,7 @@
       ? { api: adapter.api, edition: adapter.edition === "1.2" ? "1.2" : "2004" }
       : findApi(S.config.edition === "2004" ? "2004" : "1.2");
     if (!found) {
-      setNotice(TEXT.noLms);
+      setNotice(fill(TEXT.noLms, {}));
       return false;
     }
     S.api = found.api;
@@ -1141,7 +1139,7 @@
     S.dm = DATA_MODEL[found.edition];
     if (callApi("init", [""]) !== "true") {
       recordError("init", "", lastError());
-      setNotice(TEXT.noConnect);
+      setNotice(fill(TEXT.noConnect, {}));
       return false;
     }
     S.connected = true;
@@ -1216,7 +1214,7 @@
       }
       window.addEventListener("pagehide", finish);
       window.addEventListener("pageshow", (ev) => {
-        if (ev.persisted && S.finished) setNotice(TEXT.restored);
+        if (ev.persisted && S.finished) setNotice(fill(TEXT.restored, {}));
       });
       offerNavigation();
     }

@@ -14,10 +14,11 @@ import pytest
 from playwright.sync_api import Locator, Page
 
 from conftest import MODULE_MD, REFERENCE_COURSE, MakeCourse
+from coursec.body_text import CALLOUT_LABELS, CALLOUT_TITLES
 from coursec.build import build
 from coursec.exporters.scorm import Packaging
 from coursec.loading import load_course
-from coursec.markdown_rules import CALLOUT_LABELS, CALLOUT_TITLES, parse_callout_info
+from coursec.markdown_rules import parse_callout_info
 from coursec.model import Course
 from coursec.options import BuildOptions
 from support import settings

@@ -37,6 +37,7 @@ from coursec.loading import load_course
 from coursec.model import Course, Module
 from coursec.options import BuildOptions
 from coursec.questions import question_view
+from coursec.quiz import quiz_view
 from coursec.render import render
 from coursec.schema import Question
 from support import settings
@@ -852,7 +853,8 @@ def test_outline_lists_modules_and_sections(course: Course, handout: Path) -> No
             children.setdefault(parent, []).append(title)
     for module in course.published_modules:
         headed = [s.title for s in module.sections if not s.id.endswith("-intro")]
-        quiz = [module.spec.quiz.title] if module.spec.quiz else []
+        view = quiz_view(course, module)  # its title, or "Knowledge check" in its language
+        quiz = [view.title] if view else []
         assert children.get(module.title) == headed + quiz, module.id
     for module in course.listed_modules:
         if not module.published:

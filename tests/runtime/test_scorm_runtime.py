@@ -25,6 +25,8 @@ from coursec.exporters.scorm.state import (
     state_key,
     worst_case_suspend_length,
 )
+from coursec.i18n import Interface
+from coursec.site import SCORM_MESSAGES
 from support.browser import CHROMIUM_ARGS, DEFAULT_CHROMIUM
 from support.lms import LmsServer, LmsSession, next_launch_cmi
 
@@ -118,6 +120,12 @@ def rt_page(rt_browser: Browser) -> Iterator[RecordedPage]:
 
 
 MakePackage = Callable[[str], Path]
+RUNTIME_TAG = '<script src="../static/coursec-scorm.js"></script>'
+RUNTIME_TEXT = (  # the runtime's messages, in English, as a SCORM page gives them (coursec.site)
+    '<script type="application/json" id="coursec-text">'
+    + Interface("en").runtime_json(SCORM_MESSAGES)
+    + "</script>\n"
+)
 
 
 @pytest.fixture
@@ -137,6 +145,12 @@ def make_package(tmp_path: Path) -> MakePackage:
                 assert '"edition": "1.2"' in html, page_file
                 page_file.write_text(
                     html.replace('"edition": "1.2"', f'"edition": "{edition}"'), encoding="utf-8"
+                )
+        for page_file in root.glob("*/index.html"):  # what coursec's own pages carry
+            html = page_file.read_text(encoding="utf-8")
+            if 'id="coursec-text"' not in html:
+                page_file.write_text(
+                    html.replace(RUNTIME_TAG, RUNTIME_TEXT + RUNTIME_TAG, 1), encoding="utf-8"
                 )
         (root / "static").mkdir(exist_ok=True)
         shutil.copy2(RUNTIME_JS, root / "static" / "coursec-scorm.js")

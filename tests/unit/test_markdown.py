@@ -8,12 +8,15 @@ import re
 import pytest
 from lxml import html as lxml_html
 
+from coursec.body_text import CALLOUT_LABELS, CALLOUT_TITLES, word
+from coursec.i18n import ENGLISH
 from coursec.markdown import parse_body, render_body
-from coursec.markdown_rules import CALLOUT_LABELS, CALLOUT_TITLES, highlight_css, on_shared_page
+from coursec.markdown_rules import highlight_css, on_shared_page
 
 
 def render(text: str, module_id: str = "mod", allow_html: bool = False) -> str:
-    return render_body(parse_body(text, f"{module_id}-", allow_html), {}, allow_html)
+    """The body as an English page shows it (its interface text worded: coursec.body_text)."""
+    return word(render_body(parse_body(text, f"{module_id}-", allow_html), {}, allow_html), ENGLISH)
 
 
 def ids(html: str) -> list[str]:

@@ -27,7 +27,8 @@ file a module refers to, reached the way the loader reaches it, and the course's
 the default theme, coursec itself and the libraries that shape the output
 (coursec.incremental.fingerprint), the exporters chosen (entry point and distribution), the
 options that change the output, and the source date. A module's body is keyed on its file's
-content, ``allow_raw_html``, the URLs its links resolve to, and the same fingerprint.
+content, ``allow_raw_html``, the URLs its links resolve to, its interface language and
+wording, and the same fingerprint.
 
 Nothing is trusted blindly: a manifest that does not parse, or comes from another coursec,
 cache format or course, is ignored whole; shards, records and parts are used only if their bytes
@@ -106,9 +107,12 @@ class Recorded:
     diagnostics: list[Diagnostic]
 
 
-def body_key(module_sha256: str, allow_raw_html: bool, urls: Mapping[str, str]) -> str:
-    """The cache key of one module's rendered body."""
-    links = json.dumps(sorted(urls.items()), ensure_ascii=False)
+def body_key(
+    module_sha256: str, allow_raw_html: bool, urls: Mapping[str, str], wording: str
+) -> str:
+    """The cache key of one module's rendered body; `wording`: the language its interface text
+    is in, and the course's own wording of it (coursec.body_text)."""
+    links = json.dumps([sorted(urls.items()), wording], ensure_ascii=False)
     material = f"body\0{CACHE_FORMAT}\0{environment_key()}\0{module_sha256}\0{allow_raw_html}"
     return text_sha256(f"{material}\0{links}")
 
@@ -256,7 +260,10 @@ class BuildCache:
                 sha = digests.get(module.path.relative_to(course.root).as_posix())
                 urls = resolved_urls(course, module)
                 allow_html = course.spec.allow_raw_html
-                self.keys.append(body_key(sha, allow_html, urls) if sha else None)
+                wording = json.dumps(
+                    [course.language_of(module), course.spec.interface], sort_keys=True
+                )
+                self.keys.append(body_key(sha, allow_html, urls, wording) if sha else None)
         found: list[str | None] = []
         for key in self.keys:
             body = None if key is None else known.get(key) or self.reader.get(BODIES, key)

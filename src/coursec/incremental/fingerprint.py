@@ -23,6 +23,7 @@ from coursec.files import open_regular
 
 # Libraries whose version can change the bytes of an output.
 OUTPUT_LIBRARIES = (
+    "babel",  # plural rules, number and date formats of the interface text
     "markdown-it-py",
     "mdit-py-plugins",
     "pygments",
@@ -113,7 +114,8 @@ def environment() -> dict[str, Any]:
     """
     hasher = hashlib.sha256()
     for directory in _code_dirs():
-        for path in sorted(directory.rglob("*.py")):
+        # the code, and the interface catalogs (coursec.i18n) it words every output with
+        for path in sorted([*directory.rglob("*.py"), *directory.rglob("*.po")]):
             rel = path.relative_to(directory)
             if "__pycache__" not in rel.parts:
                 hasher.update(f"{directory.name}/{rel.as_posix()}\0{file_sha256(path)}\n".encode())

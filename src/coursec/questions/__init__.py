@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from coursec.field_error import FieldError
+from coursec.i18n import ENGLISH
 from coursec.questions.matching import Matching
 from coursec.questions.multiple_response import MultipleResponse
 from coursec.questions.ordering import Ordering
@@ -32,6 +33,7 @@ from coursec.questions.true_false import TrueFalse
 from coursec.questions.view import QuestionView
 
 if TYPE_CHECKING:
+    from coursec.i18n import Interface
     from coursec.inline import InlineMarkdown
     from coursec.schema import Question
 
@@ -72,7 +74,12 @@ def check(question: Question) -> None:
 
 
 def question_view(
-    question: Question, quiz_id: str, number: int, inline: InlineMarkdown
+    question: Question,
+    quiz_id: str,
+    number: int,
+    inline: InlineMarkdown,
+    interface: Interface | None = None,
 ) -> QuestionView:
-    """The question on a page, as its kind shows it."""
-    return KINDS[question.type](question, quiz_id, number, inline)
+    """The question on a page, as its kind shows it, in `interface`'s language (English)."""
+    kind = KINDS[question.type]
+    return kind(question, quiz_id, number, inline, interface or ENGLISH)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from coursec.field_error import FieldError
+from coursec.i18n import N_
 from coursec.questions.interactions import SOURCE_IDS, Edition, position_id, separators
 from coursec.questions.labels import label
 from coursec.questions.view import Option, Paper, QuestionView, base36_width, unique
@@ -27,8 +28,8 @@ __all__ = ["Matching"]
 
 class Matching(QuestionView):
     fields = ("pairs",)
-    instruction = "Choose the match for each item."
-    paper_instruction = "Match each item on the left with one on the right."
+    instruction = N_("Choose the match for each item.")
+    paper_instruction = N_("Match each item on the left with one on the right.")
     scorm_type = "matching"
     qti_gap = "Common Cartridge 1.1's QTI profile has no matching question type"
 

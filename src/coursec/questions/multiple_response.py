@@ -11,6 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 from coursec.field_error import FieldError
+from coursec.i18n import N_
 from coursec.questions.choices import ChoiceQuestion, check_choice_ids
 
 if TYPE_CHECKING:
@@ -20,9 +21,9 @@ __all__ = ["MultipleResponse"]
 
 
 class MultipleResponse(ChoiceQuestion):
-    instruction = "Choose every answer that applies."
+    instruction = N_("Choose every answer that applies.")
     qti_type = "multiple-response"
-    paper_instruction = "Choose every answer that applies."
+    paper_instruction = N_("Choose every answer that applies.")
 
     @classmethod
     def check(cls, question: Question) -> None:

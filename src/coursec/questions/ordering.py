@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from coursec.field_error import FieldError
+from coursec.i18n import N_
 from coursec.questions.interactions import Edition, position_id, separators
 from coursec.questions.labels import label
 from coursec.questions.view import Option, Paper, QuestionView, base36_width, unique
@@ -28,8 +29,8 @@ __all__ = ["Ordering"]
 
 class Ordering(QuestionView):
     fields = ("items",)
-    instruction = "Choose the item that comes at each step."
-    paper_instruction = "Put the items in order."
+    instruction = N_("Choose the item that comes at each step.")
+    paper_instruction = N_("Put the items in order.")
     scorm_type = "sequencing"
     qti_gap = "Common Cartridge 1.1's QTI profile has no ordering question type"
 

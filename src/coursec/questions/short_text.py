@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from coursec.field_error import FieldError
+from coursec.i18n import N_
 from coursec.questions.interactions import Edition
 from coursec.questions.qti import QtiQuestion
 from coursec.questions.view import Paper, QuestionView, unique
@@ -35,8 +36,8 @@ MAX_PATTERNS = {"fill-in": 5, "long-fill-in": 1}
 
 class ShortText(QuestionView):
     fields = ("accept",)
-    instruction = "Answer in a word or a short phrase."
-    paper_instruction = "Answer in a word or a short phrase."
+    instruction = N_("Answer in a word or a short phrase.")
+    paper_instruction = N_("Answer in a word or a short phrase.")
     scorm_type = "fill-in"
 
     @classmethod
@@ -80,7 +81,15 @@ class ShortText(QuestionView):
         return ESCAPE_WIDTH * self.max_length
 
     def paper(self) -> Paper:
-        return Paper(answer=(Markup("Accepted: {}").format("; ".join(self.question.accept)),))
+        return Paper(
+            answer=(
+                Markup("{}").format(
+                    self.interface.gettext(
+                        "Accepted: %(answers)s", answers="; ".join(self.question.accept)
+                    )
+                ),
+            )
+        )
 
 
 def _fill_in_text(text: str, edition: Edition) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from coursec.field_error import FieldError
+from coursec.i18n import N_
 from coursec.questions.choices import ChoiceQuestion, check_choice_ids
 from coursec.questions.view import base36_width
 
@@ -18,9 +19,9 @@ __all__ = ["SingleChoice"]
 
 
 class SingleChoice(ChoiceQuestion):
-    instruction = "Choose one answer."
+    instruction = N_("Choose one answer.")
     qti_type = "single-choice"
-    paper_instruction = "Choose one answer."
+    paper_instruction = N_("Choose one answer.")
 
     @classmethod
     def check(cls, question: Question) -> None:

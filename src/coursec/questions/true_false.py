@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from coursec.field_error import FieldError
+from coursec.i18n import N_
 from coursec.questions.interactions import Edition
 from coursec.questions.labels import label
 from coursec.questions.qti import QtiChoice, QtiQuestion
@@ -27,8 +28,8 @@ would do; this is the one earlier builds used, so that their saved answers still
 
 class TrueFalse(QuestionView):
     fields = ("answer",)
-    instruction = "Choose true or false."
-    paper_instruction = "True or false?"
+    instruction = N_("Choose true or false.")
+    paper_instruction = N_("True or false?")
     scorm_type = "true-false"
 
     @classmethod
@@ -63,5 +64,8 @@ class TrueFalse(QuestionView):
         return 1
 
     def paper(self) -> Paper:
-        options = ((label(0), Markup("True")), (label(1), Markup("False")))
-        return Paper(options, answer=(Markup("True" if self.question.answer else "False"),))
+        true, false = self.interface.gettext("True"), self.interface.gettext("False")
+        options = ((label(0), Markup("{}").format(true)), (label(1), Markup("{}").format(false)))
+        return Paper(
+            options, answer=(Markup("{}").format(true if self.question.answer else false),)
+        )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from markupsafe import Markup
 
+from coursec.i18n import ENGLISH, Interface
 from coursec.questions.interactions import EDITIONS, Edition
 
 if TYPE_CHECKING:
@@ -58,11 +59,13 @@ class QuestionView(ABC):
     quiz_id: str  # element id of the knowledge check on the page
     number: int
     inline: InlineMarkdown
+    interface: Interface = ENGLISH  # the language of the module the question is in
 
     fields: ClassVar[tuple[str, ...]]
     """The answer fields of `Question` the kind takes; giving it any other is an error."""
     instruction: ClassVar[str]
-    """One line under the prompt on a page: how to answer with the page's controls."""
+    """One line under the prompt on a page: how to answer with the page's controls (a message
+    marked with `N_`: pages show it translated)."""
     paper_instruction: ClassVar[str]
     """The same on paper, where the options are lettered."""
     scorm_type: ClassVar[str]
@@ -82,6 +85,16 @@ class QuestionView(ABC):
     @property
     def id(self) -> str:
         return self.question.id
+
+    @property
+    def hint(self) -> str:
+        """`instruction` in the question's language."""
+        return self.interface.gettext(self.instruction)
+
+    @property
+    def paper_hint(self) -> str:
+        """`paper_instruction` in the question's language."""
+        return self.interface.gettext(self.paper_instruction)
 
     @property
     def type(self) -> str:
