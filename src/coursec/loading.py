@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel
 
@@ -93,14 +93,6 @@ class ModuleReuse(Protocol):
 class LoadResult:
     course: Course | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-
-
-def _asset_dest(root: Path, path: Path) -> str:
-    return "media/" + path.relative_to(root.resolve()).as_posix()
-
-
-def _url(dest: str) -> str:
-    return quote(dest, safe="/-._~")
 
 
 class CourseLoader:
@@ -365,7 +357,7 @@ class CourseLoader:
             self._not_regular(ref, resolved, span)
             return None
         self.deps.append((base / unquote(ref), resolved))
-        return Asset(resolved, _asset_dest(self.root, resolved))
+        return Asset.of(self.root, resolved)
 
     def _local_url(self, url: str, base: Path, span: Span, assets: dict[str, Asset]) -> str | None:
         """Map a local link/image to its output URL; external and in-page links stay as written."""
@@ -390,7 +382,7 @@ class CourseLoader:
         if asset is None:
             return None
         assets[asset.dest] = asset
-        return _url(asset.dest) + fragment
+        return asset.url + fragment
 
 
 def module_refs(data: dict[str, Any]) -> list[str]:

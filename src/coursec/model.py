@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import BaseModel
 
@@ -28,6 +29,15 @@ class Asset:
 
     source: Path
     dest: str
+
+    @classmethod
+    def of(cls, root: Path, source: Path) -> Asset:
+        """`source`, a file inside the course folder `root`, under media/ in the outputs."""
+        return cls(source, "media/" + source.relative_to(root.resolve()).as_posix())
+
+    @property
+    def url(self) -> str:
+        return quote(self.dest, safe="/-._~")
 
 
 @dataclass(frozen=True, slots=True)
