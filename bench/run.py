@@ -195,13 +195,20 @@ class Measure:
         }
 
 
-def run_once(command: Sequence[str], log: Path | None = None, sample: bool = False) -> Run:
-    """Run `command`, output to `log`; wall time, CPU time and max RSS (via wait4)."""
+def run_once(
+    command: Sequence[str],
+    log: Path | None = None,
+    sample: bool = False,
+    env: dict[str, str] | None = None,
+) -> Run:
+    """Run `command` (with `env` over this process's environment), output to `log`; wall time,
+    CPU time and max RSS (via wait4)."""
     load = os.getloadavg()[0]
     out_path = log or Path(os.devnull)
     with out_path.open("wb") as sink:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        environment = os.environ | env if env else None
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=environment)
         sampler = TreeSampler(proc.pid) if sample else None
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
