@@ -295,6 +295,7 @@ def dump_print_html(course_dir: Path, dest: Path) -> Path:
     go beside it at the same relative paths, where WeasyPrint's default fetcher finds them.
     """
     from coursec.exporters.pdf import handout as pdf
+    from coursec.exporters.pdf.fetch import build_files
     from coursec.loading import load_course
     from coursec.render import render
 
@@ -309,7 +310,7 @@ def dump_print_html(course_dir: Path, dest: Path) -> Path:
     )
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    for rel, source in pdf.build_files(plan).items():
+    for rel, source in build_files(plan).items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source if isinstance(source, bytes) else source.read_bytes())

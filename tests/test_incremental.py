@@ -678,8 +678,11 @@ def test_worker_processes_give_the_serial_output(
     assert tree_digest(tmp_path / "j2") == tree_digest(tmp_path / "clean")
 
 
-def _pid_of(item: int) -> tuple[int, int]:
-    return item, os.getpid()
+_WARMED: list[int] = []  # the processes where the probe's warm_up ran
+
+
+def _pid_of(item: int) -> tuple[int, int, bool]:
+    return item, os.getpid(), bool(_WARMED)
 
 
 class _ParallelExporter:
@@ -690,8 +693,11 @@ class _ParallelExporter:
     parallel = True
 
     def __init__(self) -> None:
-        self.ran: list[tuple[int, int]] = []
+        self.ran: list[tuple[int, int, bool]] = []
         self.exported_in = 0
+
+    def warm_up(self) -> None:
+        _WARMED.append(os.getpid())
 
     def export(self, plan: object, ctx: ExportContext) -> list[Artifact]:
         self.exported_in = os.getpid()
@@ -703,6 +709,7 @@ def test_parallel_exporter_runs_here_and_its_jobs_in_the_workers(
     make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
+    _WARMED.clear()
     loaded = coursec.loading.load_course(make_course())
     assert loaded.course is not None
     plan = coursec.render.render(loaded.course)
@@ -713,8 +720,11 @@ def test_parallel_exporter_runs_here_and_its_jobs_in_the_workers(
         outcomes = executor.export(plan, [probe], tmp_path, {}, lambda _n: None, lambda *_: None)
     assert len(outcomes) == 1 and outcomes[0].diagnostics == []
     assert probe.exported_in == os.getpid()
-    assert [item for item, _ in probe.ran] == list(range(8))  # results in the order asked
-    assert {pid for _, pid in probe.ran} - {os.getpid()}  # ... made by worker processes
+    assert [item for item, _, _ in probe.ran] == list(range(8))  # results in the order asked
+    assert {pid for _, pid, _ in probe.ran} - {os.getpid()}  # ... made by worker processes
+    assert [os.getpid()] == _WARMED  # warmed up here, once, before the workers were forked
+    assert all(warm for _, _, warm in probe.ran)
+    _WARMED.clear()
 
 
 def test_failing_exporter_in_a_worker_keeps_previous_output(

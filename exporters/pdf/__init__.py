@@ -49,6 +49,14 @@ class PdfExporter:
     options_model: ClassVar[type[BaseModel]] = PdfOptions
     parallel: ClassVar[bool] = True  # lays its chapters out across the workers (`ctx.jobs`)
 
+    @staticmethod
+    def warm_up() -> None:
+        """Import the layout machinery (WeasyPrint, pikepdf) before the workers are forked."""
+        from . import chapters  # noqa: F401 - imported for its side effect: loaded modules
+        from .layout import pdf_options
+
+        pdf_options("")  # imports weasyprint
+
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
         from .chapters import Layouts, build_handout
         from .fetch import BuildFetcher, build_files

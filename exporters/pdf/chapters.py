@@ -158,6 +158,9 @@ class Layouts:
         return got, pages
 
 
+_NONE = _Got("", layout.Laid(b"", (), (), {}, (), (), ()))  # no layout yet
+
+
 @dataclass(frozen=True, slots=True)
 class Handout:
     pdf: bytes
@@ -226,6 +229,18 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
         numbered.remove(lead)
         numbered.append(lead)
     for _ in range(_ROUNDS):
+        # A guess, laid out side by side: each numbered chapter but the last, with the counts
+        # known now. The checks below, in order, keep a guess only if its HTML is what that
+        # chapter then renders to (so the output does not depend on the guess); a chapter
+        # printing no page of an anchor after the chapters before it is guessed right.
+        guesses = [_linked(render(p.name, pages(counts)), p.name, where) for p in numbered[:-1]]
+        fresh = [
+            html
+            for p, html in zip(numbered[:-1], guesses, strict=True)
+            if got.get(p.name, _NONE).html != html
+        ]
+        if len(fresh) > 1:
+            layouts.get_many([(html, layout.Margins.TEXT) for html in fresh])
         changed = False
         for p in numbered:
             html = _linked(render(p.name, pages(counts)), p.name, where)

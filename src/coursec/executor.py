@@ -346,10 +346,14 @@ class Executor:
         self, course: Course, when: datetime, renders: int, exporters: Sequence[Exporter]
     ) -> None:
         """Start the workers for rendering and exporting, if there is enough to share."""
-        parallel = any(_parallel(e) for e in exporters)
+        parallel = [e for e in exporters if _parallel(e)]
         if self.jobs > 1 and (len(exporters) >= 2 or renders >= POOL_MIN or parallel):
             wanted = self.jobs if parallel else max(len(exporters), renders)
             self.workers = min(self.jobs, wanted)
+            for exporter in parallel:  # forked workers then share what it imported
+                warm_up = getattr(exporter, "warm_up", None)
+                if callable(warm_up):
+                    warm_up()
             self.pool = _Pool(self.workers, course, when, self.tick)
 
     def render(self, course: Course, todo: Sequence[int], done: Callable[[int, str], None]) -> None:

@@ -95,7 +95,9 @@ class ExportContext:
 @runtime_checkable
 class Exporter(Protocol):
     """An output format. An exporter whose class sets `parallel = True` hands its heavy work to
-    `ctx.jobs`: it runs in the build process, which reaches the worker pool."""
+    `ctx.jobs`: it runs in the build process, which reaches the worker pool. Its optional
+    `warm_up()` is called before the workers start: what it imports there, forked workers
+    share instead of importing it again."""
 
     name: ClassVar[str]
     description: ClassVar[str]
