@@ -422,7 +422,6 @@ def test_a_source_edited_while_outputs_are_written_keeps_no_cache(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(coursec.site, "render_index_pages", editing)
-    monkeypatch.setattr(coursec.exporters.html, "render_index_pages", editing)
     result = run_build(root, out, ("html",))
 
     assert "changed while the build ran" in result.cache

@@ -24,9 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from coursec.diagnostics import Span
 from coursec.export import Artifact, ExportContext
-from coursec.plan import BuildPlan
 
 if TYPE_CHECKING:
+    from coursec.plan import BuildPlan
+
     from .layout import Laid
 
 
