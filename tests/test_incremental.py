@@ -611,7 +611,7 @@ def test_strict_rebuild_of_a_course_with_warnings_fails(
 # --- parallel builds ------------------------------------------------------------------------
 
 
-@pytest.mark.slow
+@pytest.mark.pdf
 def test_parallel_build_is_byte_identical_to_serial_build(tmp_path: Path) -> None:
     formats = ("html", "scorm12", "scorm2004", "pdf")
     serial, parallel = tmp_path / "j1", tmp_path / "j2"
