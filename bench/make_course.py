@@ -10,6 +10,8 @@ writes
     OUT/mkdocs/mkdocs.yml           a MkDocs project over the SAME Markdown bodies
     OUT/mkdocs/docs/modules/*.md    (front matter dropped, nav in course order)
     OUT/mkdocs/docs/assets/         (the images, copied so relative links resolve alike)
+    OUT/mkdocs/mkdocs-lean.yml      the same project built lean: no plugins (no search), a
+    OUT/mkdocs/lean_theme/main.html one-template theme that writes the page body and title only
 
 The output depends only on the arguments: the same arguments give the same bytes.
 """
@@ -24,6 +26,7 @@ import struct
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -327,11 +330,24 @@ def course_yml(files: list[str], modules: int, seed: int) -> str:
     return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
 
 
-def mkdocs_yml(entries: list[tuple[str, str]], modules: int) -> str:
+# The lean peer: MkDocs' bare Markdown and build work, without a theme that puts the whole
+# navigation into every page (which grows with the course) and without the search plugin.
+LEAN_THEME = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{{ page.title }} - {{ config.site_name }}</title></head>
+<body><main>{{ page.content }}</main></body></html>
+"""
+
+
+def mkdocs_yml(entries: list[tuple[str, str]], modules: int, lean: bool = False) -> str:
+    theme: dict[str, Any] = {"name": "mkdocs"}
+    if lean:
+        theme = {"name": None, "custom_dir": "lean_theme"}
     config = {
         "site_name": f"Synthetic Benchmark Course ({modules} modules)",
         "docs_dir": "docs",
-        "theme": {"name": "mkdocs"},
+        "theme": theme,
+        **({"plugins": []} if lean else {}),
         # Pygments highlighting at build time, as coursec does (mkdocs' default is client-side).
         "markdown_extensions": ["tables", "fenced_code", "codehilite"],
         "nav": [{"Home": "index.md"}, *({title: f"modules/{name}"} for name, title in entries)],
@@ -375,6 +391,10 @@ def generate(out: Path, modules: int = 200, seed: int = 1, mkdocs: bool = True) 
     )
     if mkdocs:
         (out / "mkdocs" / "mkdocs.yml").write_text(mkdocs_yml(entries, modules), encoding="utf-8")
+        lean = mkdocs_yml(entries, modules, lean=True)
+        (out / "mkdocs" / "mkdocs-lean.yml").write_text(lean, encoding="utf-8")
+        (out / "mkdocs" / "lean_theme").mkdir()
+        (out / "mkdocs" / "lean_theme" / "main.html").write_text(LEAN_THEME, encoding="utf-8")
         (out / "mkdocs" / "docs" / "index.md").write_text(
             f"# Synthetic Benchmark Course\n\n{modules} generated modules (seed {seed}).\n",
             encoding="utf-8",

@@ -195,13 +195,20 @@ class Measure:
         }
 
 
-def run_once(command: Sequence[str], log: Path | None = None, sample: bool = False) -> Run:
-    """Run `command`, output to `log`; wall time, CPU time and max RSS (via wait4)."""
+def run_once(
+    command: Sequence[str],
+    log: Path | None = None,
+    sample: bool = False,
+    env: dict[str, str] | None = None,
+) -> Run:
+    """Run `command` (with `env` over this process's environment), output to `log`; wall time,
+    CPU time and max RSS (via wait4)."""
     load = os.getloadavg()[0]
     out_path = log or Path(os.devnull)
     with out_path.open("wb") as sink:
         started = time.perf_counter()
-        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        environment = os.environ | env if env else None
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=environment)
         sampler = TreeSampler(proc.pid) if sample else None
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
@@ -288,6 +295,7 @@ def dump_print_html(course_dir: Path, dest: Path) -> Path:
     go beside it at the same relative paths, where WeasyPrint's default fetcher finds them.
     """
     from coursec.exporters.pdf import handout as pdf
+    from coursec.exporters.pdf.fetch import build_files
     from coursec.loading import load_course
     from coursec.render import render
 
@@ -302,7 +310,7 @@ def dump_print_html(course_dir: Path, dest: Path) -> Path:
     )
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
-    for rel, source in pdf.build_files(plan).items():
+    for rel, source in build_files(plan).items():
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(source if isinstance(source, bytes) else source.read_bytes())

@@ -1,14 +1,18 @@
-"""HtmlExporter: the course as a static, offline site in `html/`."""
+"""HtmlExporter: the course as a static, offline site in `html/`.
+
+Light at import (`coursec check` imports every exporter to read its options): the site's
+pages and their templates are imported by `export()`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from coursec.export import Artifact, ExportContext
-from coursec.output import write_files
-from coursec.plan import BuildPlan
-from coursec.site import PageMode, render_index_pages, render_module_page, shared_files
+
+if TYPE_CHECKING:
+    from coursec.plan import BuildPlan
 
 SITE_DIR = "html"
 
@@ -18,6 +22,9 @@ class HtmlExporter:
     description: ClassVar[str] = "static HTML site (opens from disk or any web server)"
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
+        from coursec.output import write_files
+        from coursec.site import PageMode, render_index_pages, render_module_page, shared_files
+
         mode = PageMode()
         files = render_index_pages(plan, mode, ctx.parts)
         files += [render_module_page(plan, r, mode, parts=ctx.parts) for r in plan.modules]

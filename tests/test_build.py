@@ -83,7 +83,7 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.slow
+@pytest.mark.pdf
 def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     formats = ("html", "scorm12", "scorm2004", "pdf")

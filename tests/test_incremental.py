@@ -24,6 +24,7 @@ import coursec.theme
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import BuildEvent, BuildResult, build
 from coursec.cli import cli
+from coursec.export import Artifact, ExportContext
 from coursec.exporters.scorm import Packaging
 from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 from coursec.options import BuildOptions
@@ -421,7 +422,6 @@ def test_a_source_edited_while_outputs_are_written_keeps_no_cache(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(coursec.site, "render_index_pages", editing)
-    monkeypatch.setattr(coursec.exporters.html, "render_index_pages", editing)
     result = run_build(root, out, ("html",))
 
     assert "changed while the build ran" in result.cache
@@ -675,6 +675,55 @@ def test_worker_processes_give_the_serial_output(
     run_build(many_modules, tmp_path / "clean", formats, clean=True)
     assert tree_digest(tmp_path / "j1") == tree_digest(tmp_path / "j2")
     assert tree_digest(tmp_path / "j2") == tree_digest(tmp_path / "clean")
+
+
+_WARMED: list[int] = []  # the processes where the probe's warm_up ran
+
+
+def _pid_of(item: int) -> tuple[int, int, bool]:
+    return item, os.getpid(), bool(_WARMED)
+
+
+class _ParallelExporter:
+    """Runs in the build process and hands its jobs to the workers (`ExportContext.jobs`)."""
+
+    name = "parallel-probe"
+    description = "records where its jobs ran"
+    parallel = True
+
+    def __init__(self) -> None:
+        self.ran: list[tuple[int, int, bool]] = []
+        self.exported_in = 0
+
+    def warm_up(self) -> None:
+        _WARMED.append(os.getpid())
+
+    def export(self, plan: object, ctx: ExportContext) -> list[Artifact]:
+        self.exported_in = os.getpid()
+        self.ran = ctx.jobs.map(_pid_of, list(range(8)))
+        return []
+
+
+def test_parallel_exporter_runs_here_and_its_jobs_in_the_workers(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
+    _WARMED.clear()
+    loaded = coursec.loading.load_course(make_course())
+    assert loaded.course is not None
+    plan = coursec.render.render(loaded.course)
+    probe = _ParallelExporter()
+    with coursec.executor.Executor(2, lambda: None) as executor:
+        executor.start(loaded.course, plan.source_date, 0, [probe])  # alone, it still wants them
+        assert executor.workers == 2
+        outcomes = executor.export(plan, [probe], tmp_path, {}, lambda _n: None, lambda *_: None)
+    assert len(outcomes) == 1 and outcomes[0].diagnostics == []
+    assert probe.exported_in == os.getpid()
+    assert [item for item, _, _ in probe.ran] == list(range(8))  # results in the order asked
+    assert {pid for _, pid, _ in probe.ran} - {os.getpid()}  # ... made by worker processes
+    assert [os.getpid()] == _WARMED  # warmed up here, once, before the workers were forked
+    assert all(warm for _, _, warm in probe.ran)
+    _WARMED.clear()
 
 
 def test_failing_exporter_in_a_worker_keeps_previous_output(

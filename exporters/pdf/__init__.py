@@ -25,9 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Span
 from coursec.export import Artifact, ExportContext
-from coursec.plan import BuildPlan
 
 if TYPE_CHECKING:
+    from coursec.plan import BuildPlan
+
     from .layout import Laid
 
 
@@ -48,6 +49,15 @@ class PdfExporter:
     name: ClassVar[str] = "pdf"
     description: ClassVar[str] = "PDF handout for reviewers (print layout by WeasyPrint)"
     options_model: ClassVar[type[BaseModel]] = PdfOptions
+    parallel: ClassVar[bool] = True  # lays its chapters out across the workers (`ctx.jobs`)
+
+    @staticmethod
+    def warm_up() -> None:
+        """Import the layout machinery (WeasyPrint, pikepdf) before the workers are forked."""
+        from . import chapters  # noqa: F401 - imported for its side effect: loaded modules
+        from .layout import pdf_options
+
+        pdf_options("")  # imports weasyprint
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
         from .chapters import Layouts, build_handout
@@ -60,7 +70,7 @@ class PdfExporter:
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         files = build_files(plan)
-        layouts = Layouts.for_build(BuildFetcher(files), ctx.parts)
+        layouts = Layouts.for_build(BuildFetcher(files), ctx.parts, ctx.jobs)
         review, answers = options.review, not options.learner
         printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
         chapters = handout_chapters(plan, printed)
@@ -79,9 +89,13 @@ class PdfExporter:
             data = handout.pdf
         (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
         artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
-        for rendered in plan.modules if per_module else ():
-            one = print_course(plan, (rendered,), whole=False, review=review, answers=answers)
-            got = layouts.get(render_handout(plan, one), Margins.ALL)
+        singles = plan.modules if per_module else ()
+        documents = [
+            print_course(plan, (rendered,), whole=False, review=review, answers=answers)
+            for rendered in singles
+        ]
+        wanted = [(render_handout(plan, one), Margins.ALL) for one in documents]
+        for rendered, got in zip(singles, layouts.get_many(wanted), strict=True):
             laid.append(got.laid)
             filename = f"{course_id}-{rendered.module.id}.pdf"
             (ctx.out_dir / filename).write_bytes(got.laid.pdf)

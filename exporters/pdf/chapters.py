@@ -16,6 +16,10 @@ come later:
   and the page counts agree; the contents' pages are counted first (laid out with placeholder
   numbers, not written), before the rest is numbered.
 
+The layouts that do not wait on one another (every chapter that prints no page number, with the
+count of the contents) are laid out together, across the build's workers (`ExportContext.jobs`);
+the numbered chapters and the stamp follow here, one after another, as each needs the last.
+
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
 made ready to join (`prepare`); the join (`join`) runs at every build.
@@ -29,8 +33,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
+from pathlib import Path
 
-from coursec.export import PartStore
+from coursec.export import InProcess, Jobs, PartStore
 
 from . import layout
 from .fetch import BuildFetcher
@@ -59,6 +64,25 @@ class _Got:
     laid: layout.Laid
 
 
+# A layout to make: (HTML, the files it may load, `Margins` value or "count", its key).
+_Job = tuple[str, Mapping[str, Path | bytes], str, str]
+_COUNT = "count"
+
+
+def _lay_out(job: _Job) -> bytes:
+    """One layout, as the store keeps it: a `Laid` (a chapter made ready to join), or a page
+    count. Runs in a worker: everything it needs comes in `job`."""
+    html, files, how, key = job
+    fetcher = BuildFetcher(files)
+    if how == _COUNT:
+        return b"%d" % layout.count_pages(html, fetcher)
+    margins = layout.Margins(how)
+    laid = layout.lay_out(html, fetcher, margins)
+    if margins is layout.Margins.TEXT:
+        laid = replace(laid, pdf=prepare(laid.pdf, key))
+    return laid.to_bytes()
+
+
 @dataclass(slots=True)
 class Layouts:
     """Layouts of one build, each from the store when it holds it, else laid out (and kept)."""
@@ -66,43 +90,75 @@ class Layouts:
     files: BuildFetcher
     store: PartStore
     salt: str  # what every layout depends on besides its HTML
+    jobs: Jobs = field(default_factory=InProcess)  # where layouts not in the store are made
     _seen: dict[str, _Got] = field(default_factory=dict)
 
     @classmethod
-    def for_build(cls, files: BuildFetcher, store: PartStore) -> Layouts:
+    def for_build(cls, files: BuildFetcher, store: PartStore, jobs: Jobs | None = None) -> Layouts:
         digest = hashlib.sha256()
         for name in sorted(files.files):
             data = files.served(name)
             digest.update(b"%d:%s%d:" % (len(name), name.encode(), len(data)) + data)
         versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
         salt = json.dumps([FORMAT, *versions, digest.hexdigest()])
-        return cls(files, store, salt)
+        return cls(files, store, salt, jobs or InProcess())
+
+    def _key(self, how: str, html: str) -> str:
+        return hashlib.sha256(json.dumps([self.salt, how, html]).encode()).hexdigest()
 
     def get(self, html: str, margins: layout.Margins) -> _Got:
         """`html` laid out; a chapter of the handout (`Margins.TEXT`) is made ready to join."""
-        key = hashlib.sha256(json.dumps([self.salt, margins.value, html]).encode()).hexdigest()
-        if key in self._seen:
-            return self._seen[key]
-        stored = self.store.get(key)
-        laid = layout.Laid.from_bytes(stored) if stored is not None else None
-        if laid is None:
-            laid = layout.lay_out(html, self.files, margins)
-            if margins is layout.Margins.TEXT:
-                laid = replace(laid, pdf=prepare(laid.pdf, key))
-        self.store.put(key, laid.to_bytes())
-        got = self._seen[key] = _Got(html, laid)
-        return got
+        return self.get_many([(html, margins)])[0]
+
+    def get_many(self, wanted: Sequence[tuple[str, layout.Margins]]) -> list[_Got]:
+        """Each (HTML, margins) laid out, as `get` does; those not in the store side by side."""
+        return self.get_and_count(wanted, None)[0]
 
     def count(self, html: str) -> int:
         """The page count of `html` laid out as a chapter (from the store when it has it)."""
-        key = hashlib.sha256(json.dumps([self.salt, "count", html]).encode()).hexdigest()
-        stored = self.store.get(key)
-        if stored is not None and stored.isdigit():
-            pages = int(stored)
-        else:
-            pages = layout.count_pages(html, self.files)
-        self.store.put(key, b"%d" % pages)
-        return pages
+        return self.get_and_count([], html)[1]
+
+    def get_and_count(
+        self, wanted: Sequence[tuple[str, layout.Margins]], counted: str | None
+    ) -> tuple[list[_Got], int]:
+        """`get_many(wanted)` and the page count of `counted` (0 if None), laid out side by side;
+        what is made is kept in the store, in the order asked."""
+        asked = [(html, margins.value) for html, margins in wanted]
+        asked += [(counted, _COUNT)] if counted is not None else []
+        keys = [self._key(how, html) for html, how in asked]
+        found: dict[str, bytes] = {}
+        todo: dict[str, _Job] = {}
+        for (html, how), key in zip(asked, keys, strict=True):
+            if key in self._seen or key in found or key in todo:
+                continue
+            stored = self.store.get(key)
+            if stored is not None and (
+                stored.isdigit() if how == _COUNT else layout.Laid.from_bytes(stored) is not None
+            ):
+                found[key] = stored
+            else:
+                todo[key] = (html, self.files.files, how, key)
+        made = self.jobs.map(_lay_out, list(todo.values())) if todo else []
+        found.update(zip(todo, made, strict=True))
+        got: list[_Got] = []
+        pages = 0
+        for (html, how), key in zip(asked, keys, strict=True):
+            if key in self._seen:
+                got.append(self._seen[key])
+                continue
+            data = found[key]
+            self.store.put(key, data)
+            if how == _COUNT:
+                pages = int(data)
+                continue
+            laid = layout.Laid.from_bytes(data)
+            if laid is None:
+                raise ValueError(f"PDF layout {key} is unreadable")  # made just now: a bug
+            got.append(self._seen.setdefault(key, _Got(html, laid)))
+        return got, pages
+
+
+_NONE = _Got("", layout.Laid(b"", (), (), {}, (), (), ()))  # no layout yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +186,6 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
     for p in chapters:
         for anchor in _ID.findall(drafts[p.name]):
             where.setdefault(anchor, p.name)
-    got: dict[str, _Got] = {}
-    for p in chapters:
-        if not p.numbered:
-            got[p.name] = layouts.get(_linked(drafts[p.name], p.name, where), layout.Margins.TEXT)
-
     by_part: dict[str, list[str]] = {p.name: [] for p in chapters}
     for anchor, chapter in where.items():
         by_part[chapter].append(anchor)
@@ -154,15 +205,42 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
             start += counts.get(p.name, 0)
         return numbers
 
-    counts = {name: len(g.laid.page_names) for name, g in got.items()}
+    got: dict[str, _Got] = {}
+    counts: dict[str, int] = {}
     numbered = [p for p in chapters if p.numbered]
-    if (numbered and not chapters[-1].numbered) or len(numbered) > 1:
-        # the first numbered chapter's page count moves the anchors after it: count it first,
-        # with placeholder numbers, and lay it out last, once the others are counted
-        lead = numbered.pop(0)
-        counts[lead.name] = layouts.count(_linked(render(lead.name, pages({})), lead.name, where))
+    # the first numbered chapter's page count moves the anchors after it: when there are others
+    # after it, it is counted first (with placeholder numbers), and laid out last
+    lead = numbered[0] if (numbered and not chapters[-1].numbered) or len(numbered) > 1 else None
+    before = chapters[: chapters.index(lead)] if lead is not None else chapters
+    for group in (before, chapters[len(before) :]):  # what the count needs, then the rest
+        plain = [p for p in group if not p.numbered]
+        texts = [(_linked(drafts[p.name], p.name, where), layout.Margins.TEXT) for p in plain]
+        if group is before:
+            got.update(zip((p.name for p in plain), layouts.get_many(texts), strict=True))
+            continue
+        if lead is not None:
+            counting = _linked(render(lead.name, pages({})), lead.name, where)
+            laid, counts[lead.name] = layouts.get_and_count(texts, counting)
+        else:
+            laid = layouts.get_many(texts)
+        got.update(zip((p.name for p in plain), laid, strict=True))
+    counts.update({name: len(g.laid.page_names) for name, g in got.items()})
+    if lead is not None:
+        numbered.remove(lead)
         numbered.append(lead)
     for _ in range(_ROUNDS):
+        # A guess, laid out side by side: each numbered chapter but the last, with the counts
+        # known now. The checks below, in order, keep a guess only if its HTML is what that
+        # chapter then renders to (so the output does not depend on the guess); a chapter
+        # printing no page of an anchor after the chapters before it is guessed right.
+        guesses = [_linked(render(p.name, pages(counts)), p.name, where) for p in numbered[:-1]]
+        fresh = [
+            html
+            for p, html in zip(numbered[:-1], guesses, strict=True)
+            if got.get(p.name, _NONE).html != html
+        ]
+        if len(fresh) > 1:
+            layouts.get_many([(html, layout.Margins.TEXT) for html in fresh])
         changed = False
         for p in numbered:
             html = _linked(render(p.name, pages(counts)), p.name, where)

@@ -177,13 +177,43 @@ class Show:
 
 @dataclass(frozen=True, slots=True)
 class PrintCourse:
-    """What the print template needs about the modules of one PDF, prepared once."""
+    """What the print template needs about the modules of one PDF, prepared once (not once per
+    chapter: the glossary and the objectives index grow with the course)."""
 
     modules: tuple[PrintModule, ...]  # the modules printed in full
     articles: tuple[PrintModule | PrintTeaser, ...]  # and the teasers, in course order
     whole: bool
     review: bool
     answers: bool
+    terms: tuple[tuple[PrintModule, KeyTerm], ...]  # the glossary, in print order
+    objective_index: tuple[tuple[PrintModule, tuple[ObjectiveEntry, ...]], ...]
+
+
+def _glossary(modules: Sequence[PrintModule]) -> tuple[tuple[PrintModule, KeyTerm], ...]:
+    terms = [(pm, t) for pm in modules for t in pm.module.key_terms]
+    terms.sort(key=lambda mt: (mt[1].label.casefold(), mt[0].number))
+    return tuple(terms)
+
+
+def _objective_index(
+    modules: Sequence[PrintModule],
+) -> tuple[tuple[PrintModule, tuple[ObjectiveEntry, ...]], ...]:
+    return tuple(
+        (
+            pm,
+            tuple(
+                ObjectiveEntry(
+                    objective,
+                    _addressed_by(objective, pm),
+                    tuple(q for q in pm.quiz.questions if objective.id in q.objectives)
+                    if pm.quiz
+                    else (),
+                )
+                for objective in pm.module.objectives
+            ),
+        )
+        for pm in modules
+    )
 
 
 def print_course(
@@ -240,7 +270,13 @@ def print_course(
     articles.update(teasers)
     order = [m.id for m in course.listed_modules if m.id in articles]
     return PrintCourse(
-        tuple(print_modules), tuple(articles[i] for i in order), whole, review, answers
+        tuple(print_modules),
+        tuple(articles[i] for i in order),
+        whole,
+        review,
+        answers,
+        _glossary(print_modules),
+        _objective_index(print_modules),
     )
 
 
@@ -256,26 +292,6 @@ def render_handout(
     page number of each anchor that lives in another chapter."""
     course = plan.course
     print_modules = printed.modules
-    terms: list[tuple[PrintModule, KeyTerm]] = [
-        (pm, t) for pm in print_modules for t in pm.module.key_terms
-    ]
-    terms.sort(key=lambda mt: (mt[1].label.casefold(), mt[0].number))
-    objective_index = [
-        (
-            pm,
-            [
-                ObjectiveEntry(
-                    objective,
-                    _addressed_by(objective, pm),
-                    tuple(q for q in pm.quiz.questions if objective.id in q.objectives)
-                    if pm.quiz
-                    else (),
-                )
-                for objective in pm.module.objectives
-            ],
-        )
-        for pm in print_modules
-    ]
     date = plan.source_date
     if printed.whole:
         title = f"{course.spec.code} · {course.spec.title}"
@@ -305,8 +321,8 @@ def render_handout(
         chapter=chapter,
         pages=pages or {},
         listed=[(i + 1, m, m.id in in_pdf) for i, m in enumerate(course.listed_modules)],
-        terms=terms,
-        objective_index=objective_index,
+        terms=printed.terms,
+        objective_index=printed.objective_index,
         whole_course=printed.whole,
         review=printed.review,
         answers=printed.answers,

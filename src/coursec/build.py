@@ -222,7 +222,7 @@ def _render(
     ready = len(published) - len(todo)
     if ready:
         run.advance("render", ready, "from cache or workers")
-    executor.start(course, when, len(todo), len(exporters))
+    executor.start(course, when, len(todo), exporters)
     run.result.workers = executor.workers
 
     def done(index: int, html: str) -> None:

@@ -6,13 +6,18 @@ either way, byte for byte:
 * `preload`: module files the cache has no record of are loaded (and provisionally rendered) by
   workers before the course is assembled: only when there are many (`POOL_MIN`).
 * `render`: module bodies the cache lacks.
-* `export`: the exporters, each writing its own files into the staging folder.
+* `export`: the exporters, each writing its own files into the staging folder. An exporter
+  marked `parallel` (the PDF) runs in the build process instead and hands its own jobs (laying
+  out the handout's chapters) to the workers, through its `ExportContext.jobs`.
 
 Workers for `render` and `export` are started once the course is loaded (`start`), if there is
-enough to share: many bodies to render or several exporters. On Linux they are forked and
-inherit the course; elsewhere (or when the process runs threads, where forking is unsafe) they
-receive it pickled. Each worker rebuilds the theme (a jinja2 environment does not travel) and
-receives the rendered bodies as strings.
+enough to share: many bodies to render, several exporters, or a parallel one. On Linux they are
+forked and inherit the course; elsewhere (or when the process runs threads, where forking is
+unsafe) they receive it pickled. Each worker rebuilds the theme (a jinja2 environment does not
+travel) and receives the rendered bodies as strings.
+
+Long because both sides of the pool live here (the tasks workers run, and the build process's
+side that sends them), so that what crosses between processes is defined in one place.
 """
 
 from __future__ import annotations
@@ -35,13 +40,14 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
     from multiprocessing.context import BaseContext
 
-    from coursec.export import Artifact, Exporter
+    from coursec.export import Artifact, Exporter, Jobs
     from coursec.incremental.parts import PartSource
     from coursec.incremental.records import ModuleRecords
     from coursec.model import Course
     from coursec.plan import BuildPlan
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Below this many modules to load or render (and with a single exporter) starting workers costs
 # more than they save: a body renders in about a millisecond.
@@ -70,16 +76,19 @@ def run_exporter(
     out_dir: Path,
     options: Any,
     parts: PartSource | None,
+    jobs: Jobs | None = None,
 ) -> Outcome:
     """Run one exporter into `out_dir` with its own `options` (coursec.exporter_options)."""
-    from coursec.export import ExportContext, NoParts
+    from coursec.export import ExportContext, InProcess, NoParts
     from coursec.incremental.parts import KeptParts, parts_dir
 
     sink = DiagnosticSink()
     started = time.perf_counter()
     store = KeptParts(parts, parts_dir(out_dir)) if parts else None
     previous = parts.output if parts else None
-    context = ExportContext(out_dir, options, sink, store or NoParts(), previous)
+    context = ExportContext(
+        out_dir, options, sink, store or NoParts(), previous, jobs or InProcess()
+    )
     try:
         artifacts = list(exporter.export(plan, context))
     except CoursecError as exc:
@@ -256,6 +265,23 @@ class _Pool:
             process.join(timeout=5)
 
 
+class _PoolJobs:
+    """An exporter's jobs, one task each, across the pool's workers (`coursec.export.Jobs`)."""
+
+    def __init__(self, pool: _Pool) -> None:
+        self.pool = pool
+
+    def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+        if len(items) < 2:
+            return [job(item) for item in items]
+        futures = [self.pool.executor.submit(job, item) for item in items]
+        return self.pool.gather(futures, lambda _i, _r: None)
+
+
+def _parallel(exporter: Exporter) -> bool:
+    return getattr(exporter, "parallel", False) is True
+
+
 def preload(
     course_dir: Path, records: ModuleRecords, jobs: int, tick: Callable[[], None]
 ) -> dict[str, tuple[str, str]]:
@@ -329,10 +355,18 @@ class Executor:
                 self.pool.abort()
             self.pool = None
 
-    def start(self, course: Course, when: datetime, renders: int, exporters: int) -> None:
+    def start(
+        self, course: Course, when: datetime, renders: int, exporters: Sequence[Exporter]
+    ) -> None:
         """Start the workers for rendering and exporting, if there is enough to share."""
-        if self.jobs > 1 and (exporters >= 2 or renders >= POOL_MIN):
-            self.workers = min(self.jobs, max(exporters, renders))
+        parallel = [e for e in exporters if _parallel(e)]
+        if self.jobs > 1 and (len(exporters) >= 2 or renders >= POOL_MIN or parallel):
+            wanted = self.jobs if parallel else max(len(exporters), renders)
+            self.workers = min(self.jobs, wanted)
+            for exporter in parallel:  # forked workers then share what it imported
+                warm_up = getattr(exporter, "warm_up", None)
+                if callable(warm_up):
+                    warm_up()
             self.pool = _Pool(self.workers, course, when, self.tick)
 
     def render(self, course: Course, todo: Sequence[int], done: Callable[[int, str], None]) -> None:
@@ -366,18 +400,32 @@ class Executor:
         """Run each exporter into `out_dir` with its options (by exporter name); `done(index,
         outcome)` as each finishes."""
         pool = self.pool
-        if pool is None or len(exporters) < 2:
-            outcomes = []
-            for index, exporter in enumerate(exporters):
+        jobs = _PoolJobs(pool) if pool is not None else None
+        here = [pool is None or _parallel(e) or len(exporters) < 2 for e in exporters]
+        futures = {}
+        if pool is not None:
+            bodies = tuple(r.html for r in plan.modules)
+            futures = {
+                i: pool.executor.submit(
+                    export_task, e.name, out_dir, options.get(e.name), bodies, parts(e.name)
+                )
+                for i, e in enumerate(exporters)
+                if not here[i]
+            }
+        outcomes: dict[int, Outcome] = {}
+        for index, exporter in enumerate(exporters):
+            if here[index]:  # a parallel exporter's jobs queue behind the exporters sent away
                 own = options.get(exporter.name)
-                outcomes.append(run_exporter(exporter, plan, out_dir, own, parts(exporter.name)))
-                done(index, outcomes[-1])
-            return outcomes
-        bodies = tuple(r.html for r in plan.modules)
-        futures = [
-            pool.executor.submit(
-                export_task, e.name, out_dir, options.get(e.name), bodies, parts(e.name)
-            )
-            for e in exporters
-        ]
-        return pool.gather(futures, done)
+                outcomes[index] = run_exporter(
+                    exporter, plan, out_dir, own, parts(exporter.name), jobs
+                )
+                done(index, outcomes[index])
+        if pool is not None and futures:
+            away = list(futures)
+
+            def away_done(n: int, outcome: Outcome) -> None:
+                outcomes[away[n]] = outcome
+                done(away[n], outcome)
+
+            pool.gather(list(futures.values()), away_done)
+        return [outcomes[i] for i in range(len(exporters))]

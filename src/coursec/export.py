@@ -10,13 +10,13 @@ are installed, and by which distribution, without loading the course or the expo
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from importlib.metadata import EntryPoint
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from coursec.codes import Code
 
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from coursec.plan import BuildPlan
 
 EXPORTER_GROUP = "coursec.exporters"  # the entry-point group third-party exporters join
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +66,23 @@ class NoParts:
         return None
 
 
+class Jobs(Protocol):
+    """Runs an exporter's independent jobs: here, or across the build's worker processes.
+
+    `job` must be a module-level function and its items and results picklable; results come
+    back in the order of `items`, the same whichever way they ran.
+    """
+
+    def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]: ...
+
+
+class InProcess:
+    """Jobs run one after another in this process."""
+
+    def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+        return [job(item) for item in items]
+
+
 @dataclass(frozen=True, slots=True)
 class ExportContext:
     out_dir: Path  # where this build writes (a staging folder, swapped in when all succeed)
@@ -72,10 +91,16 @@ class ExportContext:
     parts: PartStore = field(default_factory=NoParts)
     # the previous build's output folder (read only), to hard-link files that did not change
     previous: Path | None = None
+    jobs: Jobs = field(default_factory=InProcess)
 
 
 @runtime_checkable
 class Exporter(Protocol):
+    """An output format. An exporter whose class sets `parallel = True` hands its heavy work to
+    `ctx.jobs`: it runs in the build process, which reaches the worker pool. Its optional
+    `warm_up()` is called before the workers start: what it imports there, forked workers
+    share instead of importing it again."""
+
     name: ClassVar[str]
     description: ClassVar[str]
 

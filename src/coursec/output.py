@@ -72,10 +72,14 @@ def zip_date(when: datetime) -> tuple[int, int, int, int, int, int]:
 
 
 def write_zip(path: Path, files: Iterable[OutputFile], when: datetime) -> None:
-    """A reproducible zip: sorted entries, one fixed timestamp, fixed permissions."""
+    """A reproducible zip: sorted entries, one fixed timestamp, fixed permissions.
+
+    Deflated at zlib's default level: an entry written with a `ZipInfo` of its own ignores the
+    archive's `compresslevel`, so asking for 9 here never changed a byte.
+    """
     stamp = zip_date(when)
     entries = sorted(files, key=lambda f: f.path)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in entries:
             info = zipfile.ZipInfo(item.path, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
