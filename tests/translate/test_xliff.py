@@ -295,3 +295,25 @@ def test_a_unit_split_into_segments_by_a_tool_is_read_as_one(tmp_path: Path) -> 
     assert unit.source[0] == "One.  Two "
     code = unit.target[1]
     assert not isinstance(code, str) and (code.id, code.kind, code.line) == ("1", "pc", 6)
+
+
+@pytest.mark.parametrize("element", ["<b>Bonjour</b>", '<x:b xmlns:x="urn:x">Bonjour</x:b>'])
+def test_an_element_that_is_not_inline_xliff_is_refused_not_dropped(
+    tmp_path: Path, element: str
+) -> None:
+    """A translator's (or a tool's) `<b>` in a target would lose its words: XLIFF 2.0 allows
+    only its own inline elements there, so it is CS721 at the element."""
+    xlf = tmp_path / "fr.xlf"
+    xlf.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" '
+        'trgLang="fr">\n<file id="f">\n<unit id="u1">\n<segment state="translated">\n'
+        f"<source>Hello world</source>\n<target>{element} le monde</target>\n"
+        "</segment>\n</unit>\n</file>\n</xliff>\n",
+        encoding="utf-8",
+    )
+    doc = read_xliff(xlf)
+    assert [d.code for d in doc.diagnostics] == ["CS721"]
+    span = doc.diagnostics[0].span
+    assert span is not None and (span.line, span.col) == (7, 9)
+    assert "<b>" in doc.diagnostics[0].message
