@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "CS530": "question left out of the Common Cartridge",
     "CS531": "knowledge-check setting the Common Cartridge cannot carry",
     "CS540": "translation puts text around a figure's image",
+    "CS541": "package has no published module to hold",
     "CS601": "output folder holds files coursec did not write",
     "CS602": "output path is not a folder",
     "CS603": "output folder may never be replaced",
