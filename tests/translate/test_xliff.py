@@ -317,3 +317,19 @@ def test_an_element_that_is_not_inline_xliff_is_refused_not_dropped(
     span = doc.diagnostics[0].span
     assert span is not None and (span.line, span.col) == (7, 9)
     assert "<b>" in doc.diagnostics[0].message
+
+
+def test_an_empty_target_is_not_translated(tmp_path: Path) -> None:
+    """`<target></target>` in state "translated" (a tool that left the cell blank) kept the
+    source and was counted as translated, without a word; it is untranslated (CS723)."""
+    xlf = tmp_path / "fr.xlf"
+    xlf.write_text(_identity(_xliff(AGAI)), encoding="utf-8")
+    text = xlf.read_text(encoding="utf-8")
+    start = text.index('<unit id="instrumental-convergence.title"')
+    at, end = text.index("<target>", start), text.index("</target>", start)
+    xlf.write_text(text[:at] + "<target>" + text[end:], encoding="utf-8")
+    result = merge(AGAI, xlf, tmp_path / "out")
+    assert result.ok
+    [warning] = [d for d in result.diagnostics if d.code == "CS723"]
+    assert "instrumental-convergence.title" in warning.message and "empty" in warning.message
+    assert result.kept == 1

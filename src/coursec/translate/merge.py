@@ -171,8 +171,13 @@ class _Merger:
                 "extract again with --update: the unit is marked for translators to redo",
             )
             return None
-        if xunit.target is None or xunit.state == "initial":
-            why = "has no <target>" if xunit.target is None else 'is in state "initial"'
+        if not xunit.target or xunit.state == "initial":
+            if xunit.target is None:
+                why = "has no <target>"
+            elif not xunit.target:
+                why = "has an empty <target>"
+            else:
+                why = 'is in state "initial"'
             self.warn(
                 "CS723",
                 f"unit {unit.id} {why}: it stays in the source language",
