@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from coursec.export import Artifact, ExportContext
+from coursec.export import Artifact, ExportContext, require_published_module
 
 if TYPE_CHECKING:
     from coursec.plan import BuildPlan
@@ -68,6 +68,7 @@ class Cmi5Exporter:
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
         from .package import write_cmi5_package  # lxml and the page renderer: only here
 
+        require_published_module(plan, "a cmi5 package (one AU per module)")
         options = ctx.options if isinstance(ctx.options, Cmi5Options) else Cmi5Options()
         name = f"{plan.course.id}-cmi5.zip"
         write_cmi5_package(

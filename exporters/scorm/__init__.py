@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from coursec.export import Artifact, ExportContext
+from coursec.export import Artifact, ExportContext, require_published_module
 
 if TYPE_CHECKING:
     from coursec.plan import BuildPlan
@@ -56,6 +56,8 @@ class _ScormExporter:
 
         options = ctx.options if isinstance(ctx.options, ScormOptions) else ScormOptions()
         multi = (options.packaging or self.default_packaging) is Packaging.MULTI_SCO
+        if multi:
+            require_published_module(plan, f"a multi-SCO SCORM {self.edition} package")
         name = f"{plan.course.id}-{self.name}.zip"
         write_scorm_package(ctx.out_dir / name, edition_named(self.edition), plan, multi, ctx.parts)
         label = "one SCO per module" if multi else "one SCO"

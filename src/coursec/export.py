@@ -107,6 +107,27 @@ class Exporter(Protocol):
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]: ...
 
 
+def require_published_module(plan: BuildPlan, package: str) -> None:
+    """A package of one unit per module (a cmi5 AU, a SCO) needs a published module to hold:
+    CS541 at course.yml when every module is coming soon or a draft."""
+    if plan.modules:
+        return
+    from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
+
+    raise CoursecError(
+        [
+            Diagnostic(
+                Severity.ERROR,
+                Code.CS541,
+                f"{package} needs at least one published module; every module of this course "
+                "is coming soon or a draft",
+                Span(plan.course.root / "course.yml", 0, 0),
+                "publish a module (`status: published`), or build the other formats for now",
+            )
+        ]
+    )
+
+
 class ExporterLoadError(Exception):
     pass
 

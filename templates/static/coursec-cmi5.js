@@ -154,6 +154,22 @@
   }
 
   /**
+   * GET a document that may not be there yet (the AU's own state, the learner preferences):
+   * the list of the resource's ids first (xAPI: the same GET without `idKey`), then the
+   * document if it is listed, so that a missing one is not a 404, which browsers log as an
+   * error.  An LRS that cannot list is asked for the document itself.
+   */
+  function getOptionalDocument(resource, query, idKey) {
+    const list = Object.assign({}, query);
+    delete list[idKey];
+    const direct = () => getDocument(endpointUrl(resource, query));
+    return getDocument(endpointUrl(resource, list)).then(
+      (ids) => (Array.isArray(ids) && !ids.includes(query[idKey]) ? null : direct()),
+      direct,
+    );
+  }
+
+  /**
    * Send, after what was queued before; `now`: at once (the page is going away and a request
    * still waiting for an earlier one would never start).  keepalive: it outlives the page.
    */
@@ -556,10 +572,10 @@
         if (S.session.terminated) throw new Error(TEXT.reused);
         return Promise.all([
           getDocument(endpointUrl("activities/state", stateQuery(LAUNCH_DATA))),
-          getDocument(endpointUrl("agents/profile", {
+          getOptionalDocument("agents/profile", {
             agent: JSON.stringify(S.actor), profileId: PREFERENCES,
-          })).catch(() => null),
-          getDocument(endpointUrl("activities/state", stateQuery(STATE_ID))),
+          }, "profileId").catch(() => null),
+          getOptionalDocument("activities/state", stateQuery(STATE_ID), "stateId"),
         ]);
       })
       .then(([launchData, preferences, doc]) => {

@@ -89,3 +89,15 @@ def test_the_skeleton_builds_in_every_format(tmp_path: Path) -> None:
     result = build(tmp_path / "course", BuildOptions(out_dir=tmp_path / "out", strict=True, jobs=1))
     assert result.ok, result.diagnostics
     assert sorted(a.exporter for a in result.artifacts) == ["html", "pdf", "scorm12", "scorm2004"]
+
+
+def test_the_skeleton_builds_as_cmi5_and_cartridge_with_strict(tmp_path: Path) -> None:
+    """The formats beyond the default ones too: a skeleton question the cartridge must leave
+    out (CS530) would fail a strict build of the designer's first course."""
+    code, output = new(str(tmp_path / "course"))
+    assert code == 0, output
+    options = BuildOptions(formats=("cmi5", "imscc"), out_dir=tmp_path / "out", strict=True, jobs=1)
+    result = build(tmp_path / "course", options)
+    assert result.ok, result.diagnostics
+    assert result.diagnostics == []
+    assert sorted(a.exporter for a in result.artifacts) == ["cmi5", "imscc"]

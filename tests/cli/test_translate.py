@@ -98,3 +98,25 @@ def test_a_language_that_is_no_tag_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "error[CS205]" in result.stderr
     assert not (tmp_path / "x.xlf").exists()
+
+
+def test_extract_into_a_folder_that_does_not_exist_yet(tmp_path: Path) -> None:
+    """`--out translations/fr/x.xlf` makes its folders, as `build --out` does; it used to stop
+    with a system error naming a temporary file and telling to "build again"."""
+    out = tmp_path / "translations" / "fr" / "agai.xlf"
+    result = run("translate", "extract", str(REFERENCE_COURSE), "--to", "fr", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and ".tmp" not in result.output
+    assert sorted(p.name for p in out.parent.iterdir()) == ["agai.xlf"]
+
+
+def test_extract_where_a_folder_would_be_a_file(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("mine", encoding="utf-8")
+    out = tmp_path / "notes" / "agai.xlf"
+    result = CliRunner().invoke(
+        cli, ["translate", "extract", str(REFERENCE_COURSE), "--to", "fr", "--out", str(out)]
+    )
+    assert result.exit_code == 1, result.output
+    assert "error[CS615]" in result.output and ".tmp" not in result.output
+    assert "Traceback" not in result.output
+    assert (tmp_path / "notes").read_text(encoding="utf-8") == "mine"

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from conftest import MODULE_MD, MakeCourse
+from coursec.build import build
 from coursec.exporters.content_package import (
     MANIFEST,
     XSI,
@@ -28,6 +30,7 @@ from coursec.exporters.content_package import (
     xml_id,
 )
 from coursec.exporters.lom import IEEE_LOM, IMS_MD_1_2_1, lom_record
+from coursec.options import BuildOptions
 from coursec.output import OutputFile
 from support.scorm_package import CP, validate_imscp_xsd
 
@@ -252,3 +255,30 @@ def test_the_imscp_check_can_fail() -> None:
     xml = manifest_bytes(package())
     problems = validate_imscp_xsd(xml.replace(b' type="webcontent"', b"", 1))
     assert any("The attribute 'type' is required" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("formats", "settings"),
+    [
+        (("cmi5",), {}),
+        (("scorm2004",), {}),
+        (("scorm12",), {"scorm": {"packaging": "multi-sco"}}),
+    ],
+)
+def test_a_package_of_units_with_no_published_module_is_a_diagnostic(
+    make_course: MakeCourse,
+    tmp_path: Path,
+    formats: tuple[str, ...],
+    settings: dict[str, dict[str, str]],
+) -> None:
+    """A course whose modules are all coming soon has no AU or SCO to package: CS541 at
+    course.yml, not an internal error (CS902) from the manifest's own checks."""
+    module = MODULE_MD.replace("summary:", "status: coming-soon\nsummary:")
+    course_dir = make_course(modules={"modules/one.md": module})
+    options = BuildOptions(formats=formats, out_dir=tmp_path / "out", settings=settings, jobs=1)
+    result = build(course_dir, options)
+    assert not result.ok
+    assert [d.code for d in result.diagnostics] == ["CS541"]
+    [diagnostic] = result.diagnostics
+    assert diagnostic.span is not None and diagnostic.span.path == course_dir / "course.yml"
+    assert not (tmp_path / "out").exists()

@@ -401,3 +401,41 @@ def test_links_to_a_heading_lead_to_the_modules_page(
     assert 'href="#' not in html
     [fragment] = re.findall(r'href="one\.html#([^"]+)"', html)
     assert f'id="{fragment}"' in (cc.root / "one.html").read_text(encoding="utf-8")
+
+
+MATCHING_ONLY = """\
+---
+id: one
+title: Module one
+summary: The first module.
+objectives:
+  - {id: know-widgets, text: Know widgets and gadgets., sections: [widgets-and-gadgets]}
+quiz:
+  questions:
+    - id: pairs
+      type: matching
+      prompt: Match them.
+      objectives: [know-widgets]
+      pairs:
+        - {left: Widget, right: A small device}
+        - {left: Gadget, right: A clever tool}
+---
+## Widgets and gadgets
+
+Widgets and gadgets are explained here.
+"""
+
+
+def test_a_check_the_cartridge_cannot_ask_at_all_stays_on_the_page(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    """When every question of a check is left out (CS530), there is no LMS quiz to give it:
+    the check stays on the module's page, self-scored, rather than vanish from the cartridge."""
+    cc = _build(make_course(modules={"modules/one.md": MATCHING_ONLY}), tmp_path / "out")
+    assert [d.code for d in cc.diagnostics] == ["CS530"]
+    assert QUIZ_TYPE not in cc.manifest.xpath("//imscc:resource/@type", namespaces=NS)
+    html = (cc.root / "one.html").read_text(encoding="utf-8")
+    assert 'class="cs-quiz"' in html
+    assert {"static/coursec-quiz.js", "static/quiz.css"} <= cc.names
+    files = cc.manifest.xpath("//imscc:file/@href", namespaces=NS)
+    assert {"static/coursec-quiz.js", "static/quiz.css"} <= set(files)

@@ -328,3 +328,22 @@ def test_the_lms_mastery_score_decides_and_failed_never_follows_passed(
         passed = next(s for s in statements if verb(s) == "passed")
         assert passed["result"]["score"] == {"scaled": 0.125, "raw": 1, "min": 0, "max": 8}
         assert lms.refused == []
+
+
+def test_a_first_launch_logs_no_error_in_the_console(page: Page, built: Builds) -> None:
+    """On a first launch the AU's own State document and the learner preferences do not
+    exist yet, and an LRS answers a GET of a missing document with 404, which Chromium logs
+    as a console error. The AU asks for the list of documents first (xAPI: a GET without
+    stateId or profileId) and fetches only those that are there."""
+    from support.browser import page_errors
+
+    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
+    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+        [au] = lms.units()
+        launch = lms.launch(au, str(uuid.uuid4()), return_url=f"{lms.base_url}{RETURN}")
+        open_au(page, launch)
+        settle(page)
+        assert page.evaluate("() => window.coursecCmi5.state()")["ok"]
+        assert page_errors(page) == []
+        exit_au(page, lms)
+        assert lms.refused == []

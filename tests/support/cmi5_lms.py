@@ -15,7 +15,8 @@ Usage (Playwright sync API)::
 * ``/fetch/<id>`` -- the fetch URL of one launch: its first POST answers ``{"auth-token": ...}``,
   every later one ``{"error-code": "1", ...}`` with status 400 (cmi5: a token is handed out once);
 * ``/lrs/statements`` (POST one or a list; GET all), ``/lrs/activities/state`` (GET, PUT, POST,
-  DELETE) and ``/lrs/agents/profile`` (GET, PUT): each needs the ``Authorization: Basic <token>``
+  DELETE) and ``/lrs/agents/profile`` (GET, PUT; a GET without ``stateId``/``profileId`` lists
+  the ids, as xAPI says): each needs the ``Authorization: Basic <token>``
   of a fetched token and the ``X-Experience-API-Version`` header (otherwise 401 or 400, and
   the request is listed in ``refused``). The state is the LMS's: ``LMS.LaunchData`` is written
   by ``launch()`` before the AU opens, and the AU's own documents are kept across launches;
@@ -316,10 +317,16 @@ def _handler(root: Path, store: _Store) -> type[http.server.BaseHTTPRequestHandl
                     query.get("registration", ""),
                     query.get("stateId", ""),
                 )
-                self._document(method, store.state, key, body)
+                if method == "GET" and not key[3]:
+                    self._ids(store.state, key[:3])
+                else:
+                    self._document(method, store.state, key, body)
             elif resource == "agents/profile":
                 profile = (_agent_key(query.get("agent", "{}")), query.get("profileId", ""))
-                self._document(method, store.profiles, profile, body)
+                if method == "GET" and not profile[1]:
+                    self._ids(store.profiles, profile[:1])
+                else:
+                    self._document(method, store.profiles, profile, body)
             else:
                 self._reply(404)
 
@@ -338,6 +345,12 @@ def _handler(root: Path, store: _Store) -> type[http.server.BaseHTTPRequestHandl
                     statement.setdefault("id", str(uuid.uuid4()))
                     store.statements.append(statement)
             self._json(200, [s["id"] for s in batch])
+
+        def _ids(self, documents: dict[Any, bytes], owner: tuple[str, ...]) -> None:
+            """xAPI: a GET without a document id lists the ids of the owner's documents."""
+            with store.lock:
+                ids = [key[-1] for key in documents if key[:-1] == owner]
+            self._json(200, ids)
 
         def _document(
             self, method: str, documents: dict[Any, bytes], key: Any, body: bytes

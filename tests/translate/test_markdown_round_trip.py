@@ -189,3 +189,33 @@ def test_a_translation_of_other_lengths_keeps_every_element(
         and "> A QUOTATION\nLAZY CONTINUED.\nplus\n" in text  # lazy, as the source
     )
     assert 'title: "MODULE ONE\\nplus"' in text
+
+
+def _wrapped(nodes: tuple[TargetNode, ...]) -> tuple[TargetNode, ...]:
+    """A pseudo-translation as tools make them: each target's text between « and »."""
+    return ("«", *nodes, "»")
+
+
+def test_text_around_a_figures_image_goes_into_its_alt_text(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    """A figure is an image alone in its paragraph: text a translation puts around the image
+    would turn it into an inline image and lose the caption. It becomes part of the alt text,
+    with a warning (CS728) at the unit."""
+    root = _course(make_course)
+    extraction = extract(root)
+    carried = {
+        unit.id: Carried(_wrapped(as_target(unit.nodes)), "translated")
+        for _f, unit in extraction.units()
+    }
+    xlf = tmp_path / "fr.xlf"
+    xlf.write_text(write_xliff(extraction, "demo", "en", "fr", carried), encoding="utf-8")
+    result = merge(root, xlf, tmp_path / "out")
+    assert result.ok, [d.format() for d in result.diagnostics]
+    [warning] = [d for d in result.diagnostics if d.code == "CS728"]
+    assert warning.span is not None and warning.span.path == xlf and warning.span.line > 1
+    tags, _, _ = _structure(root)
+    new_tags, _, html = _structure(tmp_path / "out")
+    assert new_tags == tags
+    assert 'alt="«A diagram»"' in html
+    assert "<figcaption>«A caption»</figcaption>" in html

@@ -295,3 +295,41 @@ def test_a_unit_split_into_segments_by_a_tool_is_read_as_one(tmp_path: Path) -> 
     assert unit.source[0] == "One.  Two "
     code = unit.target[1]
     assert not isinstance(code, str) and (code.id, code.kind, code.line) == ("1", "pc", 6)
+
+
+@pytest.mark.parametrize("element", ["<b>Bonjour</b>", '<x:b xmlns:x="urn:x">Bonjour</x:b>'])
+def test_an_element_that_is_not_inline_xliff_is_refused_not_dropped(
+    tmp_path: Path, element: str
+) -> None:
+    """A translator's (or a tool's) `<b>` in a target would lose its words: XLIFF 2.0 allows
+    only its own inline elements there, so it is CS721 at the element."""
+    xlf = tmp_path / "fr.xlf"
+    xlf.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="en" '
+        'trgLang="fr">\n<file id="f">\n<unit id="u1">\n<segment state="translated">\n'
+        f"<source>Hello world</source>\n<target>{element} le monde</target>\n"
+        "</segment>\n</unit>\n</file>\n</xliff>\n",
+        encoding="utf-8",
+    )
+    doc = read_xliff(xlf)
+    assert [d.code for d in doc.diagnostics] == ["CS721"]
+    span = doc.diagnostics[0].span
+    assert span is not None and (span.line, span.col) == (7, 9)
+    assert "<b>" in doc.diagnostics[0].message
+
+
+def test_an_empty_target_is_not_translated(tmp_path: Path) -> None:
+    """`<target></target>` in state "translated" (a tool that left the cell blank) kept the
+    source and was counted as translated, without a word; it is untranslated (CS723)."""
+    xlf = tmp_path / "fr.xlf"
+    xlf.write_text(_identity(_xliff(AGAI)), encoding="utf-8")
+    text = xlf.read_text(encoding="utf-8")
+    start = text.index('<unit id="instrumental-convergence.title"')
+    at, end = text.index("<target>", start), text.index("</target>", start)
+    xlf.write_text(text[:at] + "<target>" + text[end:], encoding="utf-8")
+    result = merge(AGAI, xlf, tmp_path / "out")
+    assert result.ok
+    [warning] = [d for d in result.diagnostics if d.code == "CS723"]
+    assert "instrumental-convergence.title" in warning.message and "empty" in warning.message
+    assert result.kept == 1

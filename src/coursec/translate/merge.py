@@ -33,6 +33,7 @@ from coursec.translate.write_back import (
     Edit,
     body_text,
     cell_text,
+    figure_target,
     heading_slug,
     rewrite,
     set_language,
@@ -171,8 +172,13 @@ class _Merger:
                 "extract again with --update: the unit is marked for translators to redo",
             )
             return None
-        if xunit.target is None or xunit.state == "initial":
-            why = "has no <target>" if xunit.target is None else 'is in state "initial"'
+        if not xunit.target or xunit.state == "initial":
+            if xunit.target is None:
+                why = "has no <target>"
+            elif not xunit.target:
+                why = "has an empty <target>"
+            else:
+                why = 'is in state "initial"'
             self.warn(
                 Code.CS723,
                 f"unit {unit.id} {why}: it stays in the source language",
@@ -220,7 +226,7 @@ class _Merger:
                 self.result.kept += 1
             else:
                 self.result.translated += 1
-                targets[unit.id] = target
+                targets[unit.id] = self._figure(unit, target)
         titles: dict[str, dict[str, str]] = {}
         for unit in source_file.units:
             if unit.parent[0] and unit.id in targets:
@@ -250,6 +256,21 @@ class _Merger:
             edits.append(Edit(place.start, place.end, text))
         if edits:
             self.result.texts[source_file.path] = rewrite(source_file, edits)
+
+    def _figure(self, unit: Unit, target: tuple[TargetNode, ...]) -> tuple[TargetNode, ...]:
+        folded = figure_target(unit, target)
+        if folded is None:
+            return target
+        xunit = self.doc.units[unit.id]
+        self.warn(
+            Code.CS728,
+            f"unit {unit.id} is a figure, an image alone in its paragraph: the text around "
+            "the image is put into its alt text, or the figure would lose its caption",
+            xunit.target_line,
+            xunit.target_col,
+            "keep the whole translation inside the image's <pc>",
+        )
+        return folded
 
     @staticmethod
     def _in_table(source_file: SourceFile, offset: int) -> bool:

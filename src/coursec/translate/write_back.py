@@ -21,7 +21,7 @@ from coursec import codes
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
 from coursec.markdown_rules import inline_text, slugify
 from coursec.sources import load_yaml_data, split_front_matter
-from coursec.translate.inline import Code, TargetNode
+from coursec.translate.inline import Code, Node, Paired, Ref, TargetNode
 from coursec.translate.units import SourceFile, Unit
 
 
@@ -49,6 +49,35 @@ def target_markdown(
             end = end[:a] + _escape_title(titles[code.id], end[a - 1]) + end[b:]
         out.append(code.start + target_markdown(node.content, source, titles) + end)
     return "".join(out)
+
+
+FIGURE_TEXTS = frozenset({"paragraph", "callout paragraph", "list item", "quotation", "definition"})
+
+
+def figure_target(unit: Unit, target: Sequence[TargetNode]) -> tuple[TargetNode, ...] | None:
+    """A figure is a titled image alone in its paragraph (`coursec.markdown_rules.figures`):
+    when a translation of one puts text around the image, which would make it an image in a
+    paragraph and lose its caption, the translation with that text inside the image's alt
+    text. None when the unit is no figure or the translation keeps it one."""
+    image = _figure_image(unit.nodes) if unit.what in FIGURE_TEXTS else None
+    refs = [node for node in target if isinstance(node, Ref)]
+    ref = refs[0] if len(refs) == 1 else None
+    if image is None or ref is None or ref.id != image.id or ref.content is None:
+        return None
+    at = list(target).index(ref)
+    before = "".join(str(node) for node in target[:at]).lstrip()
+    after = "".join(str(node) for node in target[at + 1 :]).rstrip()
+    if not before and not after:
+        return None
+    content = tuple(n for n in (before, *ref.content, after) if n != "")
+    return (Ref(ref.id, ref.kind, ref.line, ref.col, ref.copy_of, content),)
+
+
+def _figure_image(nodes: Sequence[Node]) -> Code | None:
+    if len(nodes) != 1 or not isinstance(nodes[0], Paired):
+        return None
+    code = nodes[0].code
+    return code if code.type == "image" and code.title is not None else None
 
 
 @cache

@@ -140,7 +140,14 @@ def _content(element: _Element) -> tuple[TargetNode, ...]:
                 child.line,
                 child.col,
             )
-        # <sm/>, <em/> (markers) and other namespaces' elements hold no text
+        elif child.tag not in ("sm", "em"):  # markers: they hold no text
+            name = child.tag.rpartition("}")[2]
+            raise XliffError(
+                f"<{name}> is not an XLIFF 2.0 inline element: its text would be lost "
+                "(a target holds text, <ph>, <pc>, <mrk>, <cp>, <sm> and <em> only)",
+                child.line,
+                child.col,
+            )
     return _joined(out)
 
 
