@@ -51,6 +51,9 @@ class Described(Protocol):
     def keywords(self) -> tuple[str, ...]: ...
     @property
     def version(self) -> str: ...
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Every language of the package, its own first (empty: just `language`)."""
 
 
 def lom_record(binding: LomBinding, about: Described, declare: bool = False) -> Node:
@@ -66,8 +69,8 @@ def lom_record(binding: LomBinding, about: Described, declare: bool = False) -> 
         return Node(tag(name), children=(Node(tag(binding.string), value, tagged),))
 
     # a record may list every language of the package (general.language is 0..10 in both
-    # bindings); a description without `languages` lists its own
-    languages = getattr(about, "languages", ()) or (about.language,)
+    # bindings)
+    languages = about.languages or (about.language,)
     general = [text("title", about.title, about.language)]
     general += [Node(tag("language"), language) for language in languages[:10]]
     if about.description.strip():

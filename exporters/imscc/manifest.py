@@ -51,6 +51,7 @@ class CartridgeSpec:
     keywords: tuple[str, ...]
     modules: tuple[ModuleEntry, ...]
     shared_files: tuple[str, ...]
+    languages: tuple[str, ...] = ()  # every language of the course, its own first (LOM lists them)
 
 
 def content_package(spec: CartridgeSpec) -> ContentPackage:

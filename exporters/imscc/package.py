@@ -49,6 +49,7 @@ def write_cartridge(path: Path, plan: BuildPlan, assessments: bool, ctx: ExportC
         keywords=tuple(course.spec.keywords),
         modules=tuple(entries),
         shared_files=tuple(f.path for f in shared),
+        languages=course.languages,
     )
     write_package(path, content_package(spec), [*files, *shared], plan.source_date)
     return sum(entry.quiz_file is not None for entry in entries)

@@ -439,3 +439,18 @@ def test_a_check_the_cartridge_cannot_ask_at_all_stays_on_the_page(
     assert {"static/coursec-quiz.js", "static/quiz.css"} <= cc.names
     files = cc.manifest.xpath("//imscc:file/@href", namespaces=NS)
     assert {"static/coursec-quiz.js", "static/quiz.css"} <= set(files)
+
+
+def test_metadata_lists_every_language_of_the_course(
+    cartridges: Callable[[Path], Cartridge],
+) -> None:
+    """The LOM record names the course's language first, then its modules' own (as SCORM's)."""
+    multilingual = Path(__file__).parents[1] / "data" / "multilingual"
+    course = load_course(multilingual).course
+    assert course is not None
+    listed = cartridges(multilingual).manifest.xpath(
+        "/imscc:manifest/imscc:metadata/lomimscc:lom/lomimscc:general/lomimscc:language/text()",
+        namespaces=NS,
+    )
+    assert listed == list(course.languages)
+    assert {"fr", "ar", "ja"} <= set(listed) and listed[0] == course.spec.language
