@@ -46,6 +46,7 @@ class About:
     description: str = "Tables, keys and queries."
     keywords: tuple[str, ...] = ("sql",)
     version: str = "2.0"
+    languages: tuple[str, ...] = ()
 
 
 def package() -> ContentPackage:
