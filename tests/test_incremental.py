@@ -864,3 +864,32 @@ def test_the_code_digest_covers_every_module_of_coursec() -> None:
         coursec.exporters.scorm.package,
     ):
         assert any(Path(str(module.__file__)).resolve().is_relative_to(d) for d in dirs), module
+
+
+def test_code_fingerprint_changes_with_an_edited_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """coursec's files are fingerprinted by stat (a no-op build reads none of them), and an edit
+    (new size or time) is a different fingerprint; the same files give the same one."""
+    from coursec.incremental import fingerprint
+
+    code = tmp_path / "coursec"
+    code.mkdir()
+    module = code / "render.py"
+    module.write_text("WIDTH = 1\n", encoding="utf-8")
+    monkeypatch.setattr(fingerprint, "_code_dirs", lambda: [code])
+
+    def fresh() -> str:
+        fingerprint.environment.cache_clear()
+        return str(fingerprint.environment()["code"])
+
+    try:
+        first = fresh()
+        assert fresh() == first
+        before = module.stat().st_mtime_ns
+        module.write_text("WIDTH = 2\n", encoding="utf-8")  # same size
+        os.utime(module, ns=(before + 1_000_000, before + 1_000_000))
+        assert fresh() != first
+    finally:
+        fingerprint.environment.cache_clear()
+        fingerprint.environment_key.cache_clear()
