@@ -47,7 +47,7 @@ def course_structure(
     base = base.rstrip("/")
     modules = course.published_modules
     objectives = tuple(
-        ObjectiveEntry(_iri(base, "objective", o.id), o.text, o.text)
+        ObjectiveEntry(_iri(base, "objective", o.id), o.text, o.text, _own_language(course, m))
         for m in modules
         for o in m.objectives
     )
@@ -72,7 +72,14 @@ def _unit(course: Course, module: Module, base: str, launch_method: str) -> Assi
         mastery_score=None if score is None else Decimal(score) / 100,
         launch_method=launch_method,
         objectives=tuple(_iri(base, "objective", o.id) for o in module.objectives),
+        language=_own_language(course, module),
     )
+
+
+def _own_language(course: Course, module: Module) -> str | None:
+    """A module's language where it is not the course's: its AU's and objectives' text's."""
+    language = course.language_of(module)
+    return None if language == course.spec.language else language
 
 
 def write_cmi5_package(

@@ -57,6 +57,7 @@ class ObjectiveEntry:
     id: str  # an IRI
     title: str
     description: str
+    language: str | None = None  # its module's, when not the course's
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,7 @@ class AssignableUnit:
     mastery_score: Decimal | None  # 0..1
     launch_method: str  # AnyWindow or OwnWindow
     objectives: tuple[str, ...] = ()  # ids of the course's ObjectiveEntry
+    language: str | None = None  # its module's, when not the course's
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,16 +124,16 @@ def course_structure_bytes(structure: CourseStructure) -> bytes:
         objectives = _el(root, "objectives")
         for objective in structure.objectives:
             el = _el(objectives, "objective", id=objective.id)
-            _text(el, "title", objective.title, lang)
-            _text(el, "description", objective.description, lang)
+            _text(el, "title", objective.title, objective.language or lang)
+            _text(el, "description", objective.description, objective.language or lang)
     for unit in structure.units:
         attributes = {"id": unit.id, "moveOn": unit.move_on.value}
         if unit.mastery_score is not None:
             attributes["masteryScore"] = format(unit.mastery_score.normalize(), "f")
         attributes["launchMethod"] = unit.launch_method
         au = _el(root, "au", **attributes)
-        _text(au, "title", unit.title, lang)
-        _text(au, "description", unit.description or unit.title, lang)
+        _text(au, "title", unit.title, unit.language or lang)
+        _text(au, "description", unit.description or unit.title, unit.language or lang)
         if unit.objectives:
             references = _el(au, "objectives")
             for objective_id in unit.objectives:

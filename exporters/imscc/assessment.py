@@ -186,7 +186,8 @@ def assessment_bytes(quiz: CartridgeQuiz) -> bytes:
     if quiz.max_attempts is not None:
         fields.append(("cc_maxattempts", quiz.max_attempts))
     _metadata(assessment, fields)
-    rules = f"Pass mark: {quiz.view.quiz.passing_score}%."
+    words = quiz.view.interface
+    rules = words.gettext("Pass mark: %(mark)s%%.", mark=words.number(quiz.view.quiz.passing_score))
     _el(_el(_el(assessment, "rubric"), "material"), "mattext", rules, texttype="text/plain")
     section = _el(assessment, "section", ident=f"SECTION-{quiz.module.id}")
     for question in quiz.questions:

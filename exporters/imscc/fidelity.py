@@ -40,7 +40,11 @@ class CartridgeQuiz:
 
     @property
     def title(self) -> str:
-        return f"{self.view.title}: {self.module.title}"
+        """The quiz's name in the LMS: the check's title and the module's, in its language."""
+        # Translators: a quiz's name in the LMS: the knowledge check's title, the module's title
+        return self.view.interface.gettext(
+            "%(quiz)s: %(module)s", quiz=self.view.title, module=self.module.title
+        )
 
 
 def cartridge_quiz(course: Course, module: Module, report: DiagnosticSink) -> CartridgeQuiz | None:

@@ -6,7 +6,7 @@ from every message marked in the Python sources (`_`-free: `N_`, `N_plural`, `ge
 each shipped `.po` (new messages come in untranslated, gone ones are dropped). Translate the
 new entries of each `.po`; `tests/unit/test_catalogs.py` fails while the template is out of
 date or a catalog misses a translation. The browser scripts take their messages from the page
-(coursec.quiz.QUIZ_MESSAGES, coursec.site.SCORM_MESSAGES), so they hold none of their own.
+(coursec.quiz.QUIZ_MESSAGES, coursec.site.RUNTIME_MESSAGES), so they hold none of their own.
 """
 
 from __future__ import annotations

@@ -76,6 +76,18 @@ SCORM_MESSAGES: dict[str, str] = {
 }
 """What the SCORM runtime (static/coursec-scorm.js) says: the page's `#coursec-text`."""
 
+CMI5_MESSAGES: dict[str, str] = {
+    "cmi5Exit": N_("Exit"),
+    "cmi5Reused": N_(
+        "This page was already opened and closed in this session: open it again from your "
+        "learning platform to keep saving progress."
+    ),
+}
+"""What the cmi5 runtime (static/coursec-cmi5.js) says: in the same `#coursec-text`, which
+every page with an SCO carries (a cmi5 AU's page is one)."""
+
+RUNTIME_MESSAGES = {**SCORM_MESSAGES, **CMI5_MESSAGES}
+
 
 def _common(plan: BuildPlan, mode: PageMode, lang: str | None = None) -> dict[str, Any]:
     """What every page shows; `lang`: the page's language when not the course's."""
@@ -87,7 +99,7 @@ def _common(plan: BuildPlan, mode: PageMode, lang: str | None = None) -> dict[st
         "generator": f"coursec {__version__}",
         "lang": words.tag,
         "course_lang": plan.course.spec.language,
-        "runtime_text": words.runtime_json(SCORM_MESSAGES) if mode.packaged else None,
+        "runtime_text": words.runtime_json(RUNTIME_MESSAGES) if mode.packaged else None,
     }
 
 

@@ -58,11 +58,14 @@
   const MODES = { Normal: "normal", Browse: "browse", Review: "review" };
   const NEEDS_PASS = ["Passed", "CompletedAndPassed"];
 
-  const TEXT = {
-    exit: "Exit",
-    reused: "This page was already opened and closed in this session: open it again from " +
-      "your learning platform to keep saving progress.",
-  };
+  const REUSED = "session already terminated"; // the launch failure a reload of the page meets
+
+  /* What the runtime says, in the page's language: the JSON in #coursec-text, from coursec's
+     catalogs (coursec.site.CMI5_MESSAGES), which every page with an SCO carries. */
+  const TEXT = (() => {
+    const blob = document.getElementById("coursec-text");
+    return blob ? JSON.parse(blob.textContent) : {};
+  })();
 
   const LANG = document.documentElement.lang || "und"; // the course's language
   const params = new URLSearchParams(window.location.search);
@@ -549,7 +552,7 @@
     const button = document.createElement("button");
     button.type = "button";
     button.setAttribute("data-coursec-exit", "");
-    button.textContent = TEXT.exit;
+    button.textContent = TEXT.cmi5Exit || "";
     button.addEventListener("click", () => {
       button.disabled = true;
       window.coursecScorm.finish(); // Terminate: the last statements
@@ -569,7 +572,7 @@
     return authToken()
       .then((token) => {
         S.token = token;
-        if (S.session.terminated) throw new Error(TEXT.reused);
+        if (S.session.terminated) throw new Error(REUSED);
         return Promise.all([
           getDocument(endpointUrl("activities/state", stateQuery(LAUNCH_DATA))),
           getOptionalDocument("agents/profile", {
@@ -601,9 +604,10 @@
     window.coursecLmsAdapter = { api: api, edition: "2004", ready: ready };
     const afterRuntime = () => {
       if (S.ok) started();
-      else if (S.failure === TEXT.reused) {
+      else if (S.failure === REUSED) {
         const notice = document.querySelector("#coursec-status .cs-notice");
-        if (notice) notice.textContent = TEXT.reused; // more useful than "did not accept"
+        // more useful than "did not accept"
+        if (notice && TEXT.cmi5Reused) notice.textContent = TEXT.cmi5Reused;
       }
     };
     ready.then(() => {

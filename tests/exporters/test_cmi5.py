@@ -34,6 +34,7 @@ from coursec.options import BuildOptions
 from coursec.quiz import quiz_view
 from coursec.schema import CompletionRule
 from support.builds import FORMATS, Builds
+from support.languages import DATA
 from support.outputs import reference_problems
 
 C = f"{{{NAMESPACE}}}"
@@ -226,3 +227,21 @@ def test_default_ids_come_from_the_course_id() -> None:
     assert [u.id for u in structure.units] == [
         f"urn:coursec:sql-201/au/{m.id}" for m in course.published_modules
     ]
+
+
+def test_an_au_in_another_language_says_so() -> None:
+    """A module in another language than its course: its AU's and objectives' text carry its
+    language; the others the course's."""
+    course = _course(DATA)
+    root = etree.fromstring(course_structure_bytes(course_structure(course, None)))
+    langs = {
+        au.get("id", "").rsplit("/", 1)[-1]: {el.get("lang") for el in au.iter(f"{C}langstring")}
+        for au in root.iterfind("c:au", NS)
+    }
+    assert langs == {"alpha": {"en"}, "beta": {"fr"}, "gamma": {"ar"}, "delta": {"ja"}}
+    objective_langs = {
+        el.get("id", "").rsplit("/", 1)[-1]: {s.get("lang") for s in el.iter(f"{C}langstring")}
+        for el in root.iterfind("c:objectives/c:objective", NS)
+    }
+    assert objective_langs["comprendre"] == {"fr"}
+    assert len({frozenset(v) for v in objective_langs.values()}) > 1  # not all the same

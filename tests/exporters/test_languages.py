@@ -81,6 +81,57 @@ def test_no_english_interface_text_is_left_in_another_language(tmp_path: Path, l
     assert index.get("dir") == ("rtl" if locale == "ar" else "ltr")
 
 
+def package_text(document: Path) -> str:
+    """The text a package's XML file gives the LMS to show: its element text (the HTML of a
+    QTI `mattext` as the text it shows) and its titles."""
+    parts = []
+    for element in etree.parse(str(document)).iter():
+        if not isinstance(element.tag, str):
+            continue
+        text = element.text or ""
+        if element.get("texttype") == "text/html" and text.strip():
+            text = lxml_html.fromstring(text).text_content()
+        parts += [text, element.get("title") or ""]
+    return "\n".join(parts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("locale", [s for s in SHIPPED if s != "en"])
+def test_no_english_interface_text_is_left_in_the_cmi5_package_and_the_cartridge(
+    tmp_path: Path, locale: str
+) -> None:
+    """The cmi5 AU pages (with the cmi5 runtime's messages) and cmi5.xml; the cartridge's
+    pages, its manifest and its QTI quizzes (their titles, pass mark, true/false choices)."""
+    course = course_in(tmp_path, locale.replace("_", "-"), ["alpha"])
+    out = tmp_path / "dist"
+    result = build(course, BuildOptions(formats=("cmi5", "imscc"), out_dir=out))
+    assert result.ok, result.diagnostics
+    texts: dict[str, str] = {}
+    for name, fmt in (("multilingual-cmi5.zip", "cmi5"), ("multilingual.imscc", "imscc")):
+        with zipfile.ZipFile(out / name) as zf:
+            zf.extractall(out / fmt)
+        for path in sorted((out / fmt).rglob("*")):
+            where = f"{fmt}/{path.relative_to(out / fmt)}"
+            if path.suffix == ".html":
+                texts[where] = shown_text(path)
+            elif path.suffix == ".xml":
+                texts[where] = package_text(path)
+    # what the check below must cover: the runtimes' messages, a quiz with a true/false question
+    au = lxml_html.parse(str(out / "cmi5" / "alpha.html")).getroot()
+    blob = json.loads(au.get_element_by_id("coursec-text").text_content())
+    assert {"cmi5Exit", "cmi5Reused"} <= set(blob)
+    quiz = etree.parse(str(out / "imscc" / "assessments" / "alpha.xml"))
+    assert quiz.xpath("//*[local-name()='rubric']") and quiz.xpath("//*[@ident='true']")
+    assert {"cmi5/cmi5.xml", "imscc/imsmanifest.xml", "imscc/assessments/alpha.xml"} <= set(texts)
+    left = sorted(
+        f"{where}: {fragment!r} (of {message!r})"
+        for where, text in texts.items()
+        for message, fragment in english_fragments(locale)
+        if re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text)
+    )
+    assert not left, "\n".join(left)
+
+
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The multilingual course (English, with French, Arabic and Japanese modules): its site and

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,12 +22,17 @@ import pytest
 from playwright.sync_api import Page
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
+from coursec.build import build
+from coursec.i18n import Interface
 from coursec.loading import load_course
 from coursec.model import Course
+from coursec.options import BuildOptions
 from coursec.quiz import QuizView
+from coursec.site import CMI5_MESSAGES
 from support.browser import axe_violations, format_violations
 from support.builds import Builds
 from support.cmi5_lms import ACTOR, AssignableUnit, Cmi5Lms, Launch
+from support.languages import course_in
 from support.quiz import answer, quiz_state, quiz_views, shown, wait_for_quiz
 
 ADL = "http://adlnet.gov/expapi/verbs/"
@@ -347,3 +353,30 @@ def test_a_first_launch_logs_no_error_in_the_console(page: Page, built: Builds) 
         assert page_errors(page) == []
         exit_au(page, lms)
         assert lms.refused == []
+
+
+def test_an_au_in_french_speaks_french(page: Page, tmp_path: Path) -> None:
+    """The runtime's own words come from the page in the course's language: the Exit button,
+    and the notice a reload of a closed session gets."""
+    course_dir = course_in(tmp_path, "fr", ["alpha"])
+    result = build(course_dir, BuildOptions(formats=("cmi5",), out_dir=tmp_path / "dist"))
+    assert result.ok, result.diagnostics
+    with zipfile.ZipFile(tmp_path / "dist" / "multilingual-cmi5.zip") as zf:
+        zf.extractall(tmp_path / "package")
+    french = Interface("fr")
+    with Cmi5Lms(tmp_path / "package") as lms:
+        [au] = lms.units()
+        launch = lms.launch(au, str(uuid.uuid4()), return_url=f"{lms.base_url}{RETURN}")
+        open_au(page, launch)
+        exit_button = page.locator(".cs-header [data-coursec-exit]")
+        exit_button.wait_for()
+        assert exit_button.inner_text() == french.gettext("Exit") == "Quitter"
+        settle(page)
+        page.reload()
+        page.wait_for_function("() => window.coursecCmi5 && window.coursecCmi5.state().failure")
+        reused = french.gettext(CMI5_MESSAGES["cmi5Reused"])
+        page.wait_for_function(
+            "text => document.querySelector('#coursec-status').textContent.includes(text)",
+            arg=reused,
+        )
+        assert reused.startswith("Cette page a déjà été ouverte")

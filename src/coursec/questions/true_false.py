@@ -47,9 +47,10 @@ class TrueFalse(QuestionView):
     def qti(self) -> QtiQuestion:
         """Two choices named ``true`` and ``false`` (Moodle's importer maps them by name)."""
         answer = bool(self.question.answer)
+        true, false = self.interface.gettext("True"), self.interface.gettext("False")
         choices = (
-            QtiChoice("true", Markup("True"), answer),
-            QtiChoice("false", Markup("False"), not answer),
+            QtiChoice("true", Markup("{}").format(true), answer),
+            QtiChoice("false", Markup("{}").format(false), not answer),
         )
         return QtiQuestion("true-false", choices)
 
