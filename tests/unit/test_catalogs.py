@@ -10,7 +10,8 @@ import pytest
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 
-from coursec.catalogs import extract, source_root
+from conftest import REPO
+from coursec.catalogs import extract
 from coursec.i18n import SHIPPED, Interface, Interfaces, read_catalog
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -22,11 +23,11 @@ def ids(catalog: object) -> set[object]:
 
 @cache
 def extracted() -> set[object]:
-    return ids(extract())
+    return ids(extract(REPO))  # the checkout, whether coursec runs from it or is installed
 
 
 def test_the_template_lists_every_message_of_the_sources() -> None:
-    pot = source_root() / "src" / "coursec" / "locale" / "coursec.pot"
+    pot = REPO / "src" / "coursec" / "locale" / "coursec.pot"
     with pot.open("rb") as handle:
         written = read_po(handle)
     assert extracted() == ids(written), "run `python -m coursec.catalogs` and translate"
