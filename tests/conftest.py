@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,17 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["support.browser", "support.builds", "support.preview"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest-xdist worker runs on a CPU of its own: the workers already share the CPUs,
+    so a build in a test runs its jobs in its process (coursec's default is a worker per CPU it
+    may use) instead of starting a pool that competes with the other test workers."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[int(worker[2:]) % len(cpus)]})
+
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE_COURSE = REPO / "courses" / "agai-302"
