@@ -33,7 +33,6 @@ from coursec.incremental.manifest import ArtifactRecord
 from coursec.options import BuildOptions
 from coursec.os_errors import os_error_diagnostic
 from coursec.outdir import OutputClaims
-from coursec.sources import peek_course_id
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -124,7 +123,7 @@ def build(
     try:
         with contextlib.ExitStack() as stack:
             claims = OutputClaims(course_dir, options.force, stack)
-            known_id = None if options.out_dir else peek_course_id(course_dir)
+            known_id = None if options.out_dir else _peek_course_id(course_dir)
             target = options.out_dir or (Path("dist") / known_id if known_id else None)
             cache = BuildCache(course_dir, target, known_id, options, memory)
             if target is not None:
@@ -161,6 +160,12 @@ def build(
         return run.failed("", exc.diagnostics)
     except OSError as exc:  # the system refused: full disk, read-only folder ...
         return run.failed("", [os_error_diagnostic(exc)])
+
+
+def _peek_course_id(course_dir: Path) -> str | None:
+    from coursec.sources import peek_course_id  # PyYAML: not for a build given --out
+
+    return peek_course_id(course_dir)
 
 
 def _load(

@@ -20,7 +20,6 @@ from html import unescape
 from typing import Literal
 from urllib.parse import unquote
 
-import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
@@ -332,6 +331,8 @@ def _unembed_remote_image(token: Token) -> list[Token]:
 
 def sanitize(html: str) -> str:
     """Defence in depth: no script, event handler or javascript: URL survives, whatever came in."""
+    import nh3  # only rendering needs it, not loading (`coursec check`)
+
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
