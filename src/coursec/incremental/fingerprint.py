@@ -14,7 +14,6 @@ import time
 import zlib
 from enum import Enum
 from functools import cache
-from importlib import metadata
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -55,6 +54,19 @@ def file_sha256(path: Path) -> str:
     if time.time_ns() - st.st_mtime_ns > RACY_NS:
         _DIGESTS[(os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)] = sha
     return sha
+
+
+def unchanged_since(st: os.stat_result, mark: os.stat_result | None, margin_ns: int = 0) -> bool:
+    """Whether a file is as it was `margin_ns` before `mark` (a file on the same file system)
+    was last changed, told by stat alone: any write, rename or link moves a file's inode change
+    time (ctime) to the file system's clock, and no one can set it back. Only where st_ctime is
+    that time (POSIX: on Windows it is the creation time); same device, so the same clock."""
+    return (
+        mark is not None
+        and os.name == "posix"
+        and st.st_dev == mark.st_dev
+        and st.st_ctime_ns < mark.st_ctime_ns - margin_ns
+    )
 
 
 def text_sha256(text: str) -> str:
@@ -123,6 +135,8 @@ def environment() -> dict[str, Any]:
                 stat = path.stat()
                 line = f"{directory.name}/{rel.as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
                 hasher.update(line.encode())
+    from importlib import metadata  # not imported by a build that never asks
+
     libraries: dict[str, str | None] = {}
     for name in OUTPUT_LIBRARIES:
         try:
