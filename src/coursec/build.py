@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from coursec.collector import fewer_full_collections
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink, Severity, promote_warnings
 from coursec.incremental.cache import BuildCache, BuildMemory, Recorded
 from coursec.incremental.manifest import ArtifactRecord
@@ -122,6 +123,7 @@ def build(
     run = _Run(options, progress)
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(fewer_full_collections())
             claims = OutputClaims(course_dir, options.force, stack)
             known_id = None if options.out_dir else _peek_course_id(course_dir)
             target = options.out_dir or (Path("dist") / known_id if known_id else None)
