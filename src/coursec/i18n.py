@@ -101,6 +101,7 @@ def catalog_locale(tag: str) -> str | None:
     return next((c for c in candidates(tag) if catalog_path(c).is_file()), None)
 
 
+@cache
 def text_direction(tag: str) -> str:
     """ "rtl" or "ltr": the writing direction of a language (from CLDR, through Babel)."""
     from babel import Locale, UnknownLocaleError

@@ -140,7 +140,7 @@ def _plain_text(tokens: Sequence[Token]) -> str:
             parts.append(" ")
         elif token.type in ("fence", "code_block"):
             parts.append(token.content)
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+    return " ".join("".join(parts).split())  # = re.sub(r"\s+", " ", ...).strip(), faster
 
 
 def parse_body(text: str, section_prefix: str, allow_html: bool) -> ParsedBody:
