@@ -228,14 +228,21 @@ class _UrlFinder:
         for written in dict.fromkeys((reference.url, unquote(reference.url))):
             if not written:
                 continue
-            # after `(`, `<`, a quote, `=`, `:` or a space: not the same text in the link's words
-            pattern = re.compile(r"(?:^|(?<=[(<\"'=:\s]))" + re.escape(written))
             for number in range(reference.line, min(last_line, len(self.lines)) + 1):
-                found = pattern.search(self.lines[number - 1], self.taken.get(number, 0))
-                if found is not None:
-                    self.taken[number] = found.end()
-                    return replace(reference, line=number, col=found.start() + 1)
+                at = _url_at(self.lines[number - 1], written, self.taken.get(number, 0))
+                if at >= 0:
+                    self.taken[number] = at + len(written)
+                    return replace(reference, line=number, col=at + 1)
         return reference
+
+
+def _url_at(line: str, url: str, start: int) -> int:
+    """Where `url` is first written in `line` from `start` as a URL: at the line's start or after
+    `(`, `<`, a quote, `=`, `:` or a space (not the same text in the link's words); else -1."""
+    at = line.find(url, start)
+    while at > 0 and not (line[at - 1] in "(<\"'=:" or line[at - 1].isspace()):
+        at = line.find(url, at + 1)
+    return at
 
 
 def _attribute(pattern: re.Pattern[str], tag: str) -> str | None:
