@@ -59,14 +59,13 @@ def file_sha256(path: Path) -> str:
 def unchanged_since(st: os.stat_result, mark: os.stat_result | None, margin_ns: int = 0) -> bool:
     """Whether a file is as it was `margin_ns` before `mark` (a file on the same file system)
     was last changed, told by stat alone: any write, rename or link moves a file's inode change
-    time (ctime) to the file system's clock, and no one can set it back. Only where st_ctime is
-    that time (POSIX: on Windows it is the creation time); same device, so the same clock."""
-    return (
-        mark is not None
-        and os.name == "posix"
-        and st.st_dev == mark.st_dev
-        and st.st_ctime_ns < mark.st_ctime_ns - margin_ns
-    )
+    time (ctime) to the file system's clock, and no one can set it back. Its modification time
+    must be older too: where ctime is kept as the creation time (FAT), a write still moves it.
+    POSIX only (on Windows st_ctime is the creation time); same device, so the same clock."""
+    if mark is None or os.name != "posix" or st.st_dev != mark.st_dev:
+        return False
+    before = mark.st_ctime_ns - margin_ns
+    return st.st_ctime_ns < before and st.st_mtime_ns < before
 
 
 def text_sha256(text: str) -> str:
