@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -893,3 +894,42 @@ def test_code_fingerprint_changes_with_an_edited_file(
     finally:
         fingerprint.environment.cache_clear()
         fingerprint.environment_key.cache_clear()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="st_ctime is the inode change time on POSIX only")
+def test_up_to_date_check_hashes_only_files_changed_since_the_manifest(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stat before hashing: a file whose inode has not changed since the manifest was written is
+    not read again; one that changed is, even with its old size and modification time."""
+    from coursec.incremental import fingerprint, inputs, manifest
+
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    written = manifest_path(out).stat()  # a clock tick after the outputs, as in a longer build
+    time.sleep(0.05)
+    os.utime(manifest_path(out), ns=(written.st_atime_ns, written.st_mtime_ns))
+    monkeypatch.setattr(inputs, "RACY_NS", 0)  # the inputs' margin, so no test has to wait
+    hashed: list[str] = []
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return fingerprint.file_sha256(path)
+
+    monkeypatch.setattr(inputs, "file_sha256", counting)
+    monkeypatch.setattr(manifest, "file_sha256", counting)
+
+    assert run_build(root, out).up_to_date
+    assert hashed == []
+
+    module = root / "modules" / "one.md"
+    os.utime(module)  # the same content, touched: hashed, still up to date
+    assert run_build(root, out).up_to_date
+    assert hashed == ["one.md"]
+
+    target = out / "html" / "one.html"
+    page_written = target.stat()
+    target.write_text(target.read_text().replace("Widgets", "Gadgets"))  # the same size
+    os.utime(target, ns=(page_written.st_atime_ns, page_written.st_mtime_ns))  # the same time
+    result = run_build(root, out)
+    assert not result.up_to_date and result.cache == "output html/one.html was changed"

@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from coursec.collector import fewer_full_collections
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink, Severity, promote_warnings
 from coursec.incremental.cache import BuildCache, BuildMemory, Recorded
 from coursec.incremental.manifest import ArtifactRecord
 from coursec.options import BuildOptions
 from coursec.os_errors import os_error_diagnostic
 from coursec.outdir import OutputClaims
-from coursec.sources import peek_course_id
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -123,8 +123,9 @@ def build(
     run = _Run(options, progress)
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(fewer_full_collections())
             claims = OutputClaims(course_dir, options.force, stack)
-            known_id = None if options.out_dir else peek_course_id(course_dir)
+            known_id = None if options.out_dir else _peek_course_id(course_dir)
             target = options.out_dir or (Path("dist") / known_id if known_id else None)
             cache = BuildCache(course_dir, target, known_id, options, memory)
             if target is not None:
@@ -161,6 +162,12 @@ def build(
         return run.failed("", exc.diagnostics)
     except OSError as exc:  # the system refused: full disk, read-only folder ...
         return run.failed("", [os_error_diagnostic(exc)])
+
+
+def _peek_course_id(course_dir: Path) -> str | None:
+    from coursec.sources import peek_course_id  # PyYAML: not for a build given --out
+
+    return peek_course_id(course_dir)
 
 
 def _load(

@@ -13,14 +13,14 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata
-from importlib.metadata import EntryPoint
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from coursec.codes import Code
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from coursec.diagnostics import DiagnosticSink
     from coursec.plan import BuildPlan
 
@@ -141,6 +141,8 @@ def exporter_entry_points() -> tuple[EntryPoint, ...]:
 
 @cache
 def _entry_points(_search_path: tuple[str, ...]) -> tuple[EntryPoint, ...]:
+    from importlib import metadata  # costs as much as a no-op build's checking: only when asked
+
     return tuple(metadata.entry_points(group=EXPORTER_GROUP))
 
 

@@ -26,15 +26,11 @@ from importlib.resources import files
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-from babel.support import Translations
-
 if TYPE_CHECKING:
+    from babel import Locale
+    from babel.messages.catalog import Catalog
+    from babel.support import Translations
+
     from coursec.model import Course, Module
 
 SOURCE_LANGUAGE = "en"
@@ -69,6 +65,8 @@ def read_catalog(locale: str) -> Catalog | None:
     path = catalog_path(locale)
     if not path.is_file():
         return None
+    from babel.messages.pofile import read_po  # Babel only once a catalog is read
+
     with path.open("rb") as handle:
         return read_po(handle, locale=locale, domain=DOMAIN)
 
@@ -78,6 +76,9 @@ def _translations(locale: str) -> Translations | None:
     catalog = read_catalog(locale)
     if catalog is None:
         return None
+    from babel.messages.mofile import write_mo
+    from babel.support import Translations
+
     buffer = BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
@@ -94,13 +95,17 @@ def candidates(tag: str) -> list[str]:
     return out
 
 
+@cache
 def catalog_locale(tag: str) -> str | None:
     """The shipped locale a language tag's messages come from, or None: English source text."""
-    return next((c for c in candidates(tag) if read_catalog(c) is not None), None)
+    return next((c for c in candidates(tag) if catalog_path(c).is_file()), None)
 
 
+@cache
 def text_direction(tag: str) -> str:
     """ "rtl" or "ltr": the writing direction of a language (from CLDR, through Babel)."""
+    from babel import Locale, UnknownLocaleError
+
     for candidate in candidates(tag):
         try:
             return "rtl" if Locale.parse(candidate).text_direction == "rtl" else "ltr"
@@ -112,6 +117,8 @@ def text_direction(tag: str) -> str:
 @cache
 def babel_locale(tag: str) -> Locale:
     """The Babel locale whose number and date formats a tag uses (English if none fits)."""
+    from babel import Locale, UnknownLocaleError
+
     for candidate in candidates(tag):
         try:
             return Locale.parse(candidate)
@@ -134,7 +141,7 @@ class Interface:
     @property
     def fell_back(self) -> bool:
         """The language is not English but its messages are (no catalog on the chain)."""
-        return self.locale is None and candidates(self.tag)[-1] != SOURCE_LANGUAGE
+        return candidates(self.tag)[-1] != SOURCE_LANGUAGE and self.locale is None
 
     @property
     def dir(self) -> str:
@@ -163,9 +170,13 @@ class Interface:
         return int(translations.plural(num)) if translations else int(num != 1)
 
     def number(self, value: float) -> str:
+        from babel.numbers import format_decimal
+
         return str(format_decimal(value, locale=babel_locale(self.tag)))
 
     def date(self, value: date) -> str:
+        from babel.dates import format_date
+
         return str(format_date(value, format="long", locale=babel_locale(self.tag)))
 
     def runtime_text(self, messages: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,6 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from babel.messages.plurals import get_plural
-
 from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, DiagnosticSink, Span
 from coursec.i18n import SHIPPED, SOURCE_LANGUAGE, Interface, catalog_locale, read_catalog
@@ -43,7 +41,7 @@ def _placeholders(text: str) -> set[str]:
 def check_interface(spec: CourseSpec, smap: SourceMap) -> list[Diagnostic]:
     """The course's `interface:` wording and its language's catalog."""
     sink = DiagnosticSink()
-    known = english_messages()
+    known = english_messages() if spec.interface else {}  # reading the catalog costs
     for key, given in spec.interface.items():
         where = smap.key(("interface", key))
         forms = known.get(key)
@@ -107,5 +105,7 @@ def _fallback(tag: str, where: Span) -> list[Diagnostic]:
 
 
 def _plural_count(tag: str) -> int:
+    from babel.messages.plurals import get_plural
+
     locale = catalog_locale(tag) or SOURCE_LANGUAGE
     return int(get_plural(locale).num_plurals)

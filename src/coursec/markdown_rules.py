@@ -19,11 +19,6 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.lexers.special import TextLexer
-from pygments.util import ClassNotFound
 
 from coursec.body_text import CALLOUT_TITLES, mark
 
@@ -37,20 +32,29 @@ def slugify(text: str) -> str:
 
 @cache
 def _lexer(lang: str) -> Any:
+    from pygments.lexers import get_lexer_by_name  # Pygments only for a body with code
+    from pygments.util import ClassNotFound
+
     try:
         return get_lexer_by_name(lang)
     except ClassNotFound:
         return None
 
 
-_SPANS = HtmlFormatter(nowrap=True)
+@cache
+def _spans() -> Any:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)
 
 
 def highlight_code(code: str, lang: str, _attrs: str) -> str:
     lexer = _lexer(lang) if lang else None
     if lexer is None:
         return ""  # markdown-it then renders a plain, escaped <pre><code>
-    spans = str(highlight(code, lexer, _SPANS))
+    from pygments import highlight
+
+    spans = str(highlight(code, lexer, _spans()))
     return f'<pre class="cs-code"><code class="language-{lang}">{spans}</code></pre>\n'
 
 
@@ -160,6 +164,8 @@ def _language(lang: str) -> str:
     lexer = _lexer(lang) if lang else None
     if lexer is None:
         return lang
+    from pygments.lexers.special import TextLexer
+
     return "" if isinstance(lexer, TextLexer) else str(lexer.name)
 
 
@@ -323,6 +329,8 @@ def highlight_css(dark: bool = False) -> str:
     """The code colours: the light style (pages and the PDF), or the dark one, which pages load
     only in dark mode (`media="(prefers-color-scheme: dark)"`; the PDF renderer reads no media
     queries). The dark rules are the more specific, whichever stylesheet comes first."""
+    from pygments.formatters import HtmlFormatter
+
     scope = ":root .cs-code" if dark else ".cs-code"
     formatter: Any = HtmlFormatter(style=_CODE_STYLES[dark])
     rules = str(formatter.get_style_defs(scope)).splitlines()

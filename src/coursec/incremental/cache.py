@@ -33,14 +33,17 @@ wording, and the same fingerprint.
 Nothing is trusted blindly: a manifest that does not parse, or comes from another coursec,
 cache format or course, is ignored whole; shards, records and parts are used only if their bytes
 match the manifest; an output folder is up to date only when every input hashes as recorded and
-every output file (no more, no fewer) does too. A build that sees a source change while it runs
-keeps nothing. The digests guard against accidents and stale data, not against someone who can
-write into the output folder: a manifest forged together with its files would be believed.
+every output file (no more, no fewer) does too; a file whose inode has not changed since the
+manifest was written is not hashed again (`fingerprint.unchanged_since`: its ctime, which no
+one can set back, says so). A build that sees a source change while it runs keeps nothing.
+The digests guard against accidents and stale data, not against someone who can write into
+the output folder: a manifest forged together with its files would be believed.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +70,7 @@ from coursec.incremental.manifest import (
     changed_output,
     diagnostics_from_json,
     diagnostics_to_json,
+    manifest_stat,
     options_material,
     read_manifest,
     record_outputs,
@@ -161,13 +165,14 @@ class BuildCache:
             self.reason = "course.yml has no readable id"
             return None
         self.checked = True
+        written = manifest_stat(self.out_dir)
         try:
             manifest = read_manifest(self.out_dir, self.course_id)
         except CacheError as exc:
             self.reason = str(exc)
             return None
         self.previous = manifest
-        self.reason = self._differs(manifest) or "up to date"
+        self.reason = self._differs(manifest, written) or "up to date"
         if self.reason != "up to date":
             return None
         try:
@@ -177,10 +182,11 @@ class BuildCache:
             return None
         return Recorded(manifest.artifacts, sorted(recorded, key=Diagnostic.sort_key))
 
-    def _differs(self, manifest: Manifest) -> str | None:
-        """Why building would not give exactly the recorded output folder, or None."""
+    def _differs(self, manifest: Manifest, written: os.stat_result | None) -> str | None:
+        """Why building would not give exactly the recorded output folder, or None; `written`:
+        the manifest's stat (files unchanged since are not hashed again)."""
         assert self.out_dir is not None
-        changed = changed_input(self.course_dir, manifest.inputs)
+        changed = changed_input(self.course_dir, manifest.inputs, written)
         if changed is not None:
             return f"{changed} changed"
         exporters = exporter_identities(self.options.formats)
@@ -200,7 +206,7 @@ class BuildCache:
             d.get("severity") == Severity.WARNING.value for d in manifest.diagnostics
         ):
             return "--strict and the last build had warnings"
-        changed = changed_output(self.out_dir, manifest.outputs)
+        changed = changed_output(self.out_dir, manifest.outputs, written)
         return f"output {changed}" if changed is not None else None
 
     # --- 2. loading ---------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import time
 import zlib
 from enum import Enum
 from functools import cache
-from importlib import metadata
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -55,6 +54,18 @@ def file_sha256(path: Path) -> str:
     if time.time_ns() - st.st_mtime_ns > RACY_NS:
         _DIGESTS[(os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)] = sha
     return sha
+
+
+def unchanged_since(st: os.stat_result, mark: os.stat_result | None, margin_ns: int = 0) -> bool:
+    """Whether a file is as it was `margin_ns` before `mark` (a file on the same file system)
+    was last changed, told by stat alone: any write, rename or link moves a file's inode change
+    time (ctime) to the file system's clock, and no one can set it back. Its modification time
+    must be older too: where ctime is kept as the creation time (FAT), a write still moves it.
+    POSIX only (on Windows st_ctime is the creation time); same device, so the same clock."""
+    if mark is None or os.name != "posix" or st.st_dev != mark.st_dev:
+        return False
+    before = mark.st_ctime_ns - margin_ns
+    return st.st_ctime_ns < before and st.st_mtime_ns < before
 
 
 def text_sha256(text: str) -> str:
@@ -123,6 +134,8 @@ def environment() -> dict[str, Any]:
                 stat = path.stat()
                 line = f"{directory.name}/{rel.as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
                 hasher.update(line.encode())
+    from importlib import metadata  # not imported by a build that never asks
+
     libraries: dict[str, str | None] = {}
     for name in OUTPUT_LIBRARIES:
         try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlsplit
 
-from coursec.incremental.fingerprint import file_sha256, tree_digest
+from coursec.incremental.fingerprint import RACY_NS, file_sha256, tree_digest, unchanged_since
 from coursec.paths import Resolver
 from coursec.theme_dirs import course_theme_dir, default_theme_dir
 
@@ -149,8 +149,16 @@ def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[Inpu
     return inputs
 
 
-def changed_input(root: Path, inputs: Iterable[InputFile]) -> str | None:
-    """The first recorded input that no longer reads (or resolves) as recorded, if any."""
+def changed_input(
+    root: Path, inputs: Iterable[InputFile], manifest: os.stat_result | None = None
+) -> str | None:
+    """The first recorded input that no longer reads (or resolves) as recorded, if any.
+
+    An input whose inode has not changed since well before the manifest of its build was written
+    (`manifest`: its stat) is not read again: the build hashed it, and a change between that and
+    the manifest would have stopped the build from writing one (`Snapshot.still_holds`), except
+    in the moments they are written, which RACY_NS covers.
+    """
     resolver = Resolver()
     resolved_root = resolver.resolve(root.absolute())
     for item in inputs:
@@ -158,6 +166,8 @@ def changed_input(root: Path, inputs: Iterable[InputFile]) -> str | None:
         try:
             if relative_posix(resolver.resolve(path), resolved_root) != item.resolved:
                 return item.path
+            if unchanged_since(path.stat(), manifest, RACY_NS):
+                continue
             if file_sha256(path) != item.sha256:
                 return item.path
         except OSError:

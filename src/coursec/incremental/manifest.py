@@ -21,7 +21,13 @@ from coursec import __version__
 from coursec.codes import Code
 from coursec.diagnostics import Diagnostic, Severity, Span
 from coursec.files import read_bytes
-from coursec.incremental.fingerprint import digest, environment, file_sha256, json_value
+from coursec.incremental.fingerprint import (
+    digest,
+    environment,
+    file_sha256,
+    json_value,
+    unchanged_since,
+)
 from coursec.incremental.inputs import ROLES, InputFile, relative_posix
 from coursec.incremental.shards import Shard
 
@@ -103,15 +109,24 @@ def record_outputs(out_dir: Path) -> dict[str, OutputRecord]:
     }
 
 
-def changed_output(out_dir: Path, recorded: Mapping[str, OutputRecord]) -> str | None:
-    """The first output file added, removed or edited since it was recorded, if any."""
+def changed_output(
+    out_dir: Path, recorded: Mapping[str, OutputRecord], manifest: os.stat_result | None = None
+) -> str | None:
+    """The first output file added, removed or edited since it was recorded, if any.
+
+    Outputs are hashed just before the manifest is written (`manifest`: its stat), and nothing
+    else writes them: one whose inode has not changed since is not read again.
+    """
     seen = 0
     for rel, path in output_files(out_dir):
         expected = recorded.get(rel)
         if expected is None:
             return f"{rel} was added"
         try:
-            if path.stat().st_size != expected.size or file_sha256(path) != expected.sha256:
+            st = path.stat()
+            if st.st_size != expected.size:
+                return f"{rel} was changed"
+            if not unchanged_since(st, manifest) and file_sha256(path) != expected.sha256:
                 return f"{rel} was changed"
         except OSError:
             return f"{rel} cannot be read"
@@ -276,6 +291,14 @@ def diagnostics_from_json(items: Iterable[Mapping[str, Any]], root: Path) -> lis
 
 def cache_dir(out_dir: Path) -> Path:
     return out_dir / CACHE_DIR
+
+
+def manifest_stat(out_dir: Path) -> os.stat_result | None:
+    """The manifest's stat (taken before it is read: a newer manifest only means more hashing)."""
+    try:
+        return (cache_dir(out_dir) / MANIFEST).stat()
+    except OSError:
+        return None
 
 
 def read_manifest(out_dir: Path, course_id: str | None = None) -> Manifest:
