@@ -18,10 +18,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from html import escape
+from html import escape, unescape
 from typing import Any
+from urllib.parse import urljoin
 
-from .fetch import BASE_URL, BuildFetcher
+from .fetch import BASE_URL, BuildFetcher, RefusedURL
 
 # PDF/UA-1 (WeasyPrint's pdf_variant, tested with WeasyPrint 70) gives a tagged PDF: a structure
 # tree from the HTML (H1/H2, P, L/LI, Table/TH/TD, Link, Figure with the image's alt as /Alt),
@@ -188,12 +189,73 @@ def count_pages(document_html: str, files: BuildFetcher) -> int:
 
 
 def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) -> Any:
-    """Lay the document out (a weasyprint Document), loading files through `fetcher` only."""
+    """Lay the document out (a weasyprint Document), loading files through `fetcher` only.
+
+    Its stylesheets are parsed once per process (`_stylesheets`): a handout is laid out in many
+    chapters, and parsing the theme's CSS again for each took a tenth of the PDF's time.
+    """
     import weasyprint
 
+    html, sheets = _stylesheets(document_html, fetcher)
     return weasyprint.HTML(
-        string=document_html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
-    ).render(**options)
+        string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
+    ).render(stylesheets=sheets, **options)
+
+
+# The CSS the print template writes (`print/handout.html.j2`): links to the theme's stylesheets
+# and `<style>` blocks, each exactly in this form.
+_CSS = re.compile(r'<link rel="stylesheet" href="([^"<>]+)">|<style>([^<]*)</style>')
+_ANY_CSS = re.compile(r"<(?:link|style)\b", re.IGNORECASE)
+# What a stylesheet parsed once cannot share between documents: fonts, counter styles and layers
+# are registered in the document being laid out, imports are fetched through its fetcher.
+_PER_DOCUMENT = (b"@font-face", b"@counter-style", b"@layer", b"@import")
+_PARSED: dict[tuple[str, bytes], Any] = {}  # (URL, digest of the CSS) -> weasyprint.CSS
+
+
+def _stylesheets(document_html: str, fetcher: BuildFetcher) -> tuple[str, list[Any]]:
+    """`document_html` without its CSS, and that CSS parsed (once per process), in order.
+
+    WeasyPrint applies stylesheets given this way with the user's origin, not the author's: the
+    cascade is the same only when all of a document's CSS is given so. When any of it cannot be
+    (a link WeasyPrint must fetch for itself, CSS written in another form, a rule that belongs to
+    one document), the document is left as it is, for WeasyPrint to parse whole.
+    """
+    sheets: list[Any] = []
+
+    def take(match: re.Match[str]) -> str:
+        if match[1] is not None:
+            url = urljoin(BASE_URL, unescape(match[1]))
+            try:
+                data = fetcher.resolve(url)[0]
+            except RefusedURL:
+                return match[0]
+        else:
+            url, data = BASE_URL, unescape(match[2]).encode()
+        sheet = _parsed(url, data)
+        if sheet is None:
+            return match[0]
+        sheets.append(sheet)
+        return ""
+
+    html = _CSS.sub(take, document_html)
+    if _ANY_CSS.search(html):
+        return document_html, []
+    return html, sheets
+
+
+def _parsed(url: str, data: bytes) -> Any | None:
+    import weasyprint
+
+    if any(rule in data for rule in _PER_DOCUMENT):
+        return None
+    key = (url, hashlib.sha256(data).digest())
+    if key not in _PARSED:
+        if len(_PARSED) >= 64:  # a long `--watch` session editing the theme's CSS
+            _PARSED.clear()
+        _PARSED[key] = weasyprint.CSS(
+            string=data.decode("utf-8", "replace"), base_url=url, media_type="print"
+        )
+    return _PARSED[key]
 
 
 def stamp_html(head: str, page_names: Sequence[str]) -> str:
