@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from coursec.collector import fewer_full_collections
+from coursec.collector import fewer_full_collections, settle
 from coursec.diagnostics import CoursecError, Diagnostic, DiagnosticSink, Severity, promote_warnings
 from coursec.incremental.cache import BuildCache, BuildMemory, Recorded
 from coursec.incremental.manifest import ArtifactRecord
@@ -152,6 +152,7 @@ def build(
             executor = stack.enter_context(Executor(run.result.jobs, run.tick))
             with run.stage("render", total=len(course.published_modules)):
                 plan = _render(course, when, cache, reuse, preloaded, executor, exporters, run)
+            settle()
             outcomes = _export(plan, exporters, staging.path, cache, executor, run)
             if run.sink.has_errors:
                 return run.failed(cache.reason)

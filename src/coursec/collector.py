@@ -1,10 +1,13 @@
-"""Garbage collection during a build: no full collection while one runs.
+"""Garbage collection during a build: no full collection while the course is loaded and rendered.
 
-A build keeps every module's tokens, records and pages alive until it ends: millions of objects
-that each full collection walks again, for nothing (11 % of a cold 200-module build's CPU, 12 %
-at 800). The young generations are still collected as usual, so cycles a stage makes and drops
-are freed; the old one is collected after the build, as it would have been. Builds running in
-threads of one process (`coursec preview`) share the setting: the last to end restores it.
+Loading and rendering make every module's tokens, records and pages, millions of objects that
+live until the build ends and that each full collection would walk again, for nothing (11 % of a
+cold 200-module build's CPU, 12 % at 800). So full collections wait while they are made; the
+young generations are still collected as usual. From the export on (`settle`), those objects are
+frozen (`gc.freeze`: full collections skip them) and collections run as usual again: exporters
+such as the PDF's make cyclic garbage of their own (WeasyPrint's boxes) that must be freed as
+it goes, in the build process and in the workers forked from it. Builds running in threads of one
+process (`coursec preview`) share the setting: the last to end restores it and unfreezes.
 """
 
 from __future__ import annotations
@@ -37,3 +40,24 @@ def fewer_full_collections() -> Iterator[None]:
             if _running == 0:
                 young, middle, _ = gc.get_threshold()
                 gc.set_threshold(young, middle, _old_threshold)
+                gc.unfreeze()
+
+
+def settle() -> None:
+    """The course is loaded and rendered: keep what exists out of full collections, and
+    collect as usual again (see the module's docstring)."""
+    with _LOCK:
+        if _running:
+            gc.freeze()
+            young, middle, _ = gc.get_threshold()
+            gc.set_threshold(young, middle, _old_threshold)
+
+
+def in_worker() -> None:
+    """A worker process: what it inherited from the build process is kept out of full
+    collections, and its own garbage is collected as usual (a forked worker inherits the build's
+    setting, which would let a worker laying out PDF chapters grow for the whole build)."""
+    gc.freeze()
+    if _running:
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, _old_threshold)

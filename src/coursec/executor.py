@@ -146,6 +146,9 @@ def _worker_init(parent: int | None, course: Course | None, when: datetime | Non
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build process's to handle
     _die_with_parent(parent)
     _WORKER.course, _WORKER.when = course, when
+    from coursec.collector import in_worker
+
+    in_worker()
 
 
 # path -> (record key, record, provisionally rendered body)

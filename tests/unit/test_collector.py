@@ -1,4 +1,4 @@
-"""A build runs without full garbage collections, and gives the setting back."""
+"""A build loads and renders without full garbage collections, and gives the setting back."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from coursec.collector import fewer_full_collections
 from coursec.options import BuildOptions
 
 
-def test_a_build_suspends_full_collections_and_restores_the_threshold(
+def test_loading_and_rendering_suspend_full_collections(
     make_course: MakeCourse, tmp_path: Path
 ) -> None:
     before = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
 
-    def progress(_event: BuildEvent) -> None:
-        seen.append(gc.get_threshold())
+    def progress(event: BuildEvent) -> None:
+        if event.stage in ("load", "render"):
+            seen.append(gc.get_threshold())
 
     result = build(make_course(), BuildOptions(formats=("html",), out_dir=tmp_path / "o"), progress)
 
@@ -33,4 +34,36 @@ def test_nested_holds_restore_the_threshold_only_when_the_last_ends() -> None:
         with fewer_full_collections():
             pass
         assert gc.get_threshold()[2] >= 1_000_000  # the outer build still runs
+    assert gc.get_threshold() == before
+
+
+def test_from_the_export_on_collections_run_as_usual(
+    make_course: MakeCourse, tmp_path: Path
+) -> None:
+    before = gc.get_threshold()
+    by_stage: dict[str, tuple[int, int, int]] = {}
+
+    def progress(event: BuildEvent) -> None:
+        by_stage[event.stage] = gc.get_threshold()
+
+    result = build(make_course(), BuildOptions(formats=("html",), out_dir=tmp_path / "o"), progress)
+
+    assert result.ok
+    assert by_stage["load"][2] >= 1_000_000
+    assert by_stage["write"] == before  # settled: the exporters' garbage is collected as usual
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0  # unfrozen when the build ended
+
+
+def test_a_worker_collects_as_usual_and_freezes_what_it_inherited() -> None:
+    from coursec.collector import in_worker
+
+    before = gc.get_threshold()
+    try:
+        with fewer_full_collections():  # as a forked worker inherits it
+            in_worker()
+            assert gc.get_threshold() == before
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
     assert gc.get_threshold() == before
