@@ -9,8 +9,9 @@ the chapters in page order and lets each go once copied. It keeps what makes the
 - one parent tree: page *i* of the whole has `/StructParents i`, and the link annotations get
   the keys after the last page, in order, each with its `/StructParent` changed to match;
 - font subset names unique in the whole: WeasyPrint makes the six capitals from the font alone,
-  so two chapters' different subsets of a font would share a name (every font passes here, so a
-  later join could also keep one copy of identical font programs);
+  so two chapters' different subsets of a font would share a name; then the subsets of one font
+  are merged into one where that changes nothing drawn or extracted (`fonts`), so the whole
+  embeds each font about once, as WeasyPrint laying it out as one document does;
 - the outline (bookmarks) and the named destinations of all chapters;
 - a chapter in another language than the first (a module with its own `language:`: its
   `<html lang>`, so its catalog `/Lang`) gives that `/Lang` to its top structure elements;
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
+from .fonts import share_fonts
 from .objects import (
     PdfJoinError,
     items,
@@ -227,6 +229,7 @@ class _Whole:
         out, first = self.out, self.first
         if first is None:
             raise PdfJoinError("no chapter to join")
+        share_fonts(out)
         catalog = out.Root
         if self.outline:
             outlines = out.make_indirect(Dictionary())

@@ -284,3 +284,200 @@ def test_a_part_that_is_not_tagged_is_joined_as_it_is() -> None:
     reader = PdfReader(io.BytesIO(data))
     assert [float(p.mediabox.width) for p in reader.pages] == [200, 100]
     assert isinstance(reader.trailer["/Root"].raw_get("/StructTreeRoot"), IndirectObject)
+
+
+# --- one font program per font -------------------------------------------------------------
+
+GLYPHS = {"A": (500, 0), "B": (600, 100), "C": (700, 200), "D": (800, 300)}  # width, shape
+
+
+def make_font(shapes: dict[str, tuple[int, int]] = GLYPHS) -> bytes:
+    """A TrueType font of a space and four glyphs, each a rectangle of its own."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    order = [".notdef", "space", *shapes]
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder(order)
+    builder.setupCharacterMap({32: "space", **{ord(name): name for name in shapes}})
+    glyphs = {"space": TTGlyphPen(None).glyph()}
+    for name in order[:1] + order[2:]:
+        pen = TTGlyphPen(None)
+        width, shape = shapes.get(name, (500, 0))
+        pen.moveTo((50, 0))
+        pen.lineTo((50, 700 - shape))
+        pen.lineTo((width - 50, 700))
+        pen.lineTo((width - 50, 0))
+        pen.closePath()
+        glyphs[name] = pen.glyph()
+    builder.setupGlyf(glyphs)
+    builder.setupHorizontalMetrics({n: (shapes.get(n, (250, 0))[0], 50) for n in order})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Test Sans", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    buffer = io.BytesIO()
+    builder.save(buffer)
+    return buffer.getvalue()
+
+
+def font_chapter(
+    text: str,
+    font: bytes = b"",
+    to_unicode: dict[int, str] | None = None,
+    keep: tuple[int, ...] = (),
+) -> bytes:
+    """A page drawing `text` in a subset of `font` (keeping glyph ids, and the glyphs `keep`),
+    as WeasyPrint embeds one: a Type0 font over a TrueType CID font, with its widths and
+    ToUnicode map."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    # as HarfBuzz subsets: the font-wide bounds and maxima stay the font's
+    program = TTFont(io.BytesIO(font or make_font()), recalcBBoxes=False)
+    cmap = program.getBestCmap()
+    gids = [program.getGlyphID(cmap[ord(c)]) for c in text]
+    options = subset.Options(retain_gids=True, notdef_outline=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(gids=gids + list(keep))
+    subsetter.subset(program)
+    data = io.BytesIO()
+    program.save(data)
+    metrics = program["hmtx"].metrics
+    order = program.getGlyphOrder()
+    advances = {gid: metrics[order[gid]][0] for gid in gids}
+    widths: list[Any] = []
+    for gid in sorted(advances):
+        widths += [gid, Array([advances[gid]])]
+    chars = to_unicode or dict(zip(gids, text, strict=True))
+    pairs = b"\n".join(
+        b"<%04x> <%s>" % (g, c.encode("utf-16-be").hex().encode()) for g, c in chars.items()
+    )
+    cmap_stream = (
+        b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n/CIDSystemInfo\n"
+        b"<< /Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+        b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n1 begincodespacerange\n"
+        b"<0000> <ffff>\nendcodespacerange\n%d beginbfchar\n%s\nendbfchar\nendcmap\n"
+        b"CMapName currentdict /CMap defineresource pop\nend\nend" % (len(chars), pairs)
+    )
+    pdf = pikepdf.new()
+    name = Name("/AAAAAA+Test-Sans")
+    descriptor = Dictionary(
+        Type=Name.FontDescriptor,
+        FontName=name,
+        FontFamily=String("Test Sans"),
+        Flags=4,
+        FontBBox=Array([0, -200, max(advances.values()), 800]),
+        ItalicAngle=0,
+        Ascent=800,
+        Descent=-200,
+        CapHeight=800,
+        StemV=80,
+        StemH=80,
+        FontFile2=pdf.make_stream(data.getvalue(), Length1=len(data.getvalue())),
+    )
+    cid = Dictionary(
+        Type=Name.Font,
+        Subtype=Name.CIDFontType2,
+        BaseFont=name,
+        CIDSystemInfo=Dictionary(
+            Registry=String("Adobe"), Ordering=String("Identity"), Supplement=0
+        ),
+        CIDToGIDMap=Name.Identity,
+        W=Array(widths),
+        FontDescriptor=pdf.make_indirect(descriptor),
+    )
+    type0 = Dictionary(
+        Type=Name.Font,
+        Subtype=Name.Type0,
+        BaseFont=name,
+        Encoding=Name("/Identity-H"),
+        ToUnicode=pdf.make_stream(cmap_stream),
+        DescendantFonts=Array([pdf.make_indirect(cid)]),
+    )
+    pdf.add_blank_page(page_size=(200, 100))
+    page = pdf.pages[0].obj
+    page.Resources = Dictionary(Font=Dictionary(F1=pdf.make_indirect(type0)))
+    drawn = "".join(f"{gid:04x}" for gid in gids).encode()
+    page.Contents = pdf.make_stream(b"BT /F1 12 Tf 10 50 Td <%s> Tj ET" % drawn)
+    buffer = io.BytesIO()
+    pdf.save(buffer, static_id=True)
+    return buffer.getvalue()
+
+
+def programs(data: bytes) -> list[bytes]:
+    """The font programs the pages use, one per font dictionary, in page order."""
+    pdf = pikepdf.Pdf.open(io.BytesIO(data))
+    found: dict[tuple[int, int], bytes] = {}
+    for page in pdf.pages:
+        for font in page.obj.Resources.Font.values():
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            found.setdefault(font.objgen, descriptor.FontFile2.read_bytes())
+    return list(found.values())
+
+
+def test_subsets_of_one_font_are_merged_into_one_program() -> None:
+    from fontTools.ttLib import TTFont
+
+    chapters = [font_chapter("A B"), font_chapter("B D")]
+    data = join(chapters, None, IDENTIFIER)
+    reader = PdfReader(io.BytesIO(data))
+    assert [p.extract_text() for p in reader.pages] == ["A B", "B D"]
+    assert [p.extract_text() for c in chapters for p in PdfReader(io.BytesIO(c)).pages] == [
+        "A B",
+        "B D",
+    ]
+    [program] = programs(data)  # both pages draw with one font
+    merged, full = TTFont(io.BytesIO(program)), TTFont(io.BytesIO(make_font()))
+    glyf, original = merged["glyf"], full["glyf"]
+    for gid in (1, 2, 3, 5):  # space, A, B, D: each from the chapter that holds it
+        a, b = glyf[merged.getGlyphName(gid)], original[full.getGlyphName(gid)]
+        assert a.getCoordinates(glyf)[:2] == b.getCoordinates(original)[:2], gid
+        assert merged["hmtx"][merged.getGlyphName(gid)] == full["hmtx"][full.getGlyphName(gid)]
+    assert glyf[merged.getGlyphName(4)].numberOfContours == 0  # C: drawn by neither
+    pdf = pikepdf.Pdf.open(io.BytesIO(data))
+    font = pdf.pages[0].obj.Resources.Font.F1
+    cid = font.DescendantFonts[0]
+    assert list(cid.W) == [1, Array([250, 500, 600]), 5, Array([800])]
+    assert list(cid.FontDescriptor.FontBBox) == [0, -200, 800, 800]
+    mapped = b"<0001> <0020>\n<0002> <0041>\n<0003> <0042>\n<0005> <0044>"
+    assert mapped in font.ToUnicode.read_bytes()
+    assert str(font.BaseFont).endswith("+Test-Sans") and "AAAAAA" not in str(font.BaseFont)
+    assert pdf.check_pdf_syntax() == []
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(lambda: font_chapter("A C", to_unicode={1: " ", 2: "Z", 4: "C"}), id="text"),
+        pytest.param(
+            lambda: font_chapter("A C", make_font({**GLYPHS, "A": (500, 50)})), id="outline"
+        ),
+        pytest.param(lambda: font_chapter("A C", make_font({**GLYPHS, "A": (550, 0)})), id="width"),
+    ],
+)
+def test_subsets_that_disagree_on_a_glyph_keep_their_own_program(other: Any) -> None:
+    chapters = [font_chapter("A B"), other(), font_chapter("B D")]
+    data = join(chapters, None, IDENTIFIER)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
+    assert texts == [p.extract_text() for c in chapters for p in PdfReader(io.BytesIO(c)).pages]
+    assert len(programs(data)) == 2  # the first and last chapters' merged, the other apart
+    pdf = pikepdf.Pdf.open(io.BytesIO(data))
+    fonts = [page.obj.Resources.Font.F1 for page in pdf.pages]
+    assert fonts[0].objgen == fonts[2].objgen != fonts[1].objgen
+    assert fonts[0].BaseFont != fonts[1].BaseFont
+
+
+def test_glyphs_after_the_last_one_drawn_are_not_taken_from_a_subset() -> None:
+    """WeasyPrint's second subsetting renumbers the glyphs HarfBuzz adds after the last glyph
+    drawn: here the first chapter holds another D where the second draws its own."""
+    from fontTools.ttLib import TTFont
+
+    other = make_font({**GLYPHS, "D": (800, 250)})
+    chapters = [font_chapter("A B", other, keep=(5,)), font_chapter("B D")]
+    data = join(chapters, None, IDENTIFIER)
+    assert [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages] == ["A B", "B D"]
+    [program] = programs(data)
+    merged, full = TTFont(io.BytesIO(program)), TTFont(io.BytesIO(make_font()))
+    a, b = merged["glyf"][merged.getGlyphName(5)], full["glyf"][full.getGlyphName(5)]
+    assert a.getCoordinates(merged["glyf"])[:2] == b.getCoordinates(full["glyf"])[:2]
