@@ -58,7 +58,7 @@ class Builds:
         a process asking meanwhile waits for it."""
         path = self.shared / name
         done = self.shared / f"{name}.done"
-        with open(self.shared / f"{name}.lock", "w") as lock:
+        with (self.shared / f"{name}.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if not done.exists():
                 make(path)
