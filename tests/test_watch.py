@@ -125,6 +125,35 @@ def test_cli_watch_stops_cleanly_on_ctrl_c(make_course: MakeCourse, tmp_path: Pa
     assert "explained while watched" in (out / "html" / "one.html").read_text()
 
 
+def test_stop_can_be_set_wherever_ctrl_c_lands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C raises KeyboardInterrupt wherever the watching thread is; the `stop.set()` that
+    follows (the CLI's, the preview's) must not block. An interrupted `Event.wait` could leave
+    the event's lock taken: about one Ctrl-C in a hundred landed there, and hung the process."""
+    import coursec.watch
+
+    monkeypatch.setattr(coursec.watch, "build", lambda *_args: None)  # only the loop matters
+
+    def interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        for run in range(300):
+            stop = threading.Event()
+            signal.setitimer(signal.ITIMER_REAL, 0.0002 + (run % 30) * 0.00002)
+            with pytest.raises(KeyboardInterrupt):
+                watch(tmp_path, BuildOptions(), lambda *_: None, stop, poll=5e-5, settle=5e-5)
+            setter = threading.Thread(target=stop.set, daemon=True)
+            setter.start()
+            setter.join(timeout=TIMEOUT)
+            assert not setter.is_alive(), f"stop.set() blocked after Ctrl-C (run {run})"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def test_a_rename_is_a_change(make_course: MakeCourse, tmp_path: Path) -> None:
     """Same inodes, same times: only the paths differ."""
     root = make_course(modules={"modules/One.md": MODULE_MD})  # course.yml lists one.md

@@ -13,6 +13,7 @@ good output in place and watching goes on.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,11 +50,11 @@ def watch(
     skip = _output_folders(course_dir, options)
     seen = _by_path(Snapshot.take(root, skip=skip))  # before building: edits meanwhile count
     on_build(build(course_dir, options, progress, memory), [])
-    while not stop.wait(poll):
+    while not _stopped_after(poll, stop):
         current = _by_path(Snapshot.take(root, skip=skip))
         if current == seen:
             continue
-        while not stop.wait(settle):  # let a burst of saves finish
+        while not _stopped_after(settle, stop):  # let a burst of saves finish
             later = _by_path(Snapshot.take(root, skip=skip))
             if later == current:
                 break
@@ -68,6 +69,14 @@ def watch(
         seen = current
         result = build(course_dir, options, progress, memory)
         on_build(result, changed)
+
+
+def _stopped_after(seconds: float, stop: threading.Event) -> bool:
+    """Sleep, then say whether `stop` is set. Not `stop.wait(seconds)`: Ctrl-C raises
+    KeyboardInterrupt wherever this thread is, and inside `Event.wait` it can leave the event's
+    lock taken, so that the `stop.set()` which follows blocks for ever (CPython 3.11)."""
+    time.sleep(seconds)
+    return stop.is_set()
 
 
 def _by_path(snapshot: Snapshot) -> dict[str, tuple[object, ...]]:

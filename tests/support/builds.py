@@ -11,7 +11,10 @@ and ``one_document(course_dir)`` (the handout laid out by WeasyPrint in one go, 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -40,39 +43,56 @@ class OneDocument:
 
 
 class Builds:
-    """Builds under ``root``, one per course and packaging, made when first asked for."""
+    """Builds under ``shared``, one per course and packaging, made when first asked for (by
+    this process or another with the same ``shared``); this process's copies under ``root``."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, shared: Path | None = None) -> None:
         self.root = root
+        self.shared = shared or root
         self._dists: dict[tuple[Path, Packaging], Path] = {}
         self._handouts: dict[tuple[Path, tuple[tuple[str, bool], ...]], Path] = {}
         self._documents: dict[Path, OneDocument] = {}
+
+    def _once(self, name: str, make: Callable[[Path], None]) -> Path:
+        """``shared/name``, made by ``make(path)`` unless a process sharing it already made it;
+        a process asking meanwhile waits for it."""
+        path = self.shared / name
+        done = self.shared / f"{name}.done"
+        with (self.shared / f"{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                make(path)
+                done.touch()
+        return path
 
     def dist(self, course_dir: Path, packaging: Packaging = Packaging.MULTI_SCO) -> Path:
         """The output folder of a build of every format but the PDF."""
         key = (course_dir, packaging)
         if key not in self._dists:
-            out = self.root / f"{course_dir.name}-{packaging.value}"
-            formats = ("html", *FORMATS.values())
-            result = build(
-                course_dir,
-                BuildOptions(formats=formats, out_dir=out, settings=settings.scorm(packaging)),
-            )
-            assert result.ok, result.diagnostics
-            self._dists[key] = out
+
+            def make(out: Path) -> None:
+                formats = ("html", *FORMATS.values())
+                result = build(
+                    course_dir,
+                    BuildOptions(formats=formats, out_dir=out, settings=settings.scorm(packaging)),
+                )
+                assert result.ok, result.diagnostics
+
+            self._dists[key] = self._once(f"{course_dir.name}-{packaging.value}", make)
         return self._dists[key]
 
     def cmi5(self, course_dir: Path) -> Path:
         """The course's cmi5 package (built alone, once), extracted: tests must not change it."""
-        dest = self.root / f"{course_dir.name}-cmi5-package"
-        if not dest.exists():
+
+        def make(dest: Path) -> None:
             out = self.root / f"{course_dir.name}-cmi5"
             result = build(course_dir, BuildOptions(formats=("cmi5",), out_dir=out))
             assert result.ok, result.diagnostics
             [archive] = out.glob("*-cmi5.zip")
             with zipfile.ZipFile(archive) as zf:
                 zf.extractall(dest)
-        return dest
+
+        return self._once(f"{course_dir.name}-cmi5-package", make)
 
     def site(self, course_dir: Path) -> Path:
         return self.dist(course_dir) / "html"
@@ -96,15 +116,19 @@ class Builds:
         key = (course_dir, tuple(sorted(options.items())))
         if key not in self._handouts:
             name = "-".join(k for k, v in key[1] if v) or "default"
-            out = self.root / f"{course_dir.name}-pdf-{name}"
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-                result = build(
-                    course_dir,
-                    BuildOptions(formats=("pdf",), out_dir=out, settings=settings.pdf(**options)),
-                )
-            assert result.ok, [d.format() for d in result.diagnostics]
-            self._handouts[key] = out
+
+            def make(out: Path) -> None:
+                with pytest.MonkeyPatch.context() as mp:
+                    mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+                    result = build(
+                        course_dir,
+                        BuildOptions(
+                            formats=("pdf",), out_dir=out, settings=settings.pdf(**options)
+                        ),
+                    )
+                assert result.ok, [d.format() for d in result.diagnostics]
+
+            self._handouts[key] = self._once(f"{course_dir.name}-pdf-{name}", make)
         return self._handouts[key]
 
     def one_document(self, course_dir: Path) -> OneDocument:
@@ -132,4 +156,9 @@ class Builds:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Builds:
-    return Builds(tmp_path_factory.mktemp("built"))
+    root = tmp_path_factory.mktemp("built")
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return Builds(root)
+    shared = tmp_path_factory.getbasetemp().parent / "built"  # the run's, across its workers
+    shared.mkdir(exist_ok=True)
+    return Builds(root, shared)
