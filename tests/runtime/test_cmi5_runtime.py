@@ -29,7 +29,7 @@ from coursec.model import Course
 from coursec.options import BuildOptions
 from coursec.quiz import QuizView
 from coursec.site import CMI5_MESSAGES
-from support.browser import axe_violations, format_violations
+from support.browser import axe_violations, format_violations, wait_until_still
 from support.builds import Builds
 from support.cmi5_lms import ACTOR, AssignableUnit, Cmi5Lms, Launch
 from support.languages import course_in
@@ -90,22 +90,6 @@ def take_attempt(page: Page, quiz: QuizView, right: int | None = None) -> list[s
 def settle(page: Page) -> None:
     """Wait until every request the AU queued has been answered."""
     page.evaluate("() => window.coursecCmi5.settled()")
-
-
-def still(page: Page) -> None:
-    """Wait until the page has not scrolled for three animation frames."""
-    page.evaluate(
-        """() => new Promise(done => {
-            let last = -1, frames = 0;
-            const tick = () => {
-                const y = document.scrollingElement.scrollTop;
-                frames = y === last ? frames + 1 : 0;
-                last = y;
-                if (frames >= 3) done(); else requestAnimationFrame(tick);
-            };
-            requestAnimationFrame(tick);
-        })"""
-    )
 
 
 def exit_au(page: Page, lms: Cmi5Lms) -> None:
@@ -229,7 +213,7 @@ def test_learner_fails_passes_and_resumes_in_every_au(
         page.click(f"#{quiz.dom_id} button.cs-quiz__retry")
         page.wait_for_function("() => !window.coursecQuiz.quizzes()[0].submitted")
         asked += take_attempt(page, quiz)
-        still(page)  # the bookmark follows the viewport a frame after it moved
+        wait_until_still(page)  # the bookmark follows the viewport a frame after it moved
         settle(page)
         bookmark = page.evaluate("() => window.coursecScorm.state().location")
         exit_au(page, lms)

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Frame, Page
 
 from coursec.exporters.scorm import Packaging
+from support.browser import wait_until_still
 from support.builds import Builds, Edition
 from support.lms import LmsServer, LmsSession
 from support.outputs import sco_pages
@@ -58,22 +59,6 @@ def reached_by_geometry(frame: Frame) -> list[str]:
     return result
 
 
-def settle(frame: Frame) -> None:
-    """Wait until the page stops scrolling (smooth scrolls animate) and two frames have run."""
-    frame.evaluate(
-        """() => new Promise(done => {
-            let last = -1, still = 0;
-            const tick = () => {
-                const y = document.scrollingElement.scrollTop;
-                still = y === last ? still + 1 : 0;
-                last = y;
-                if (still >= 3) done(); else requestAnimationFrame(tick);
-            };
-            requestAnimationFrame(tick);
-        })"""
-    )
-
-
 def assert_clean(session: LmsSession) -> None:
     assert session.lifecycle_problems() == [], session.dump()
     assert session.errors() == [], session.dump()
@@ -102,7 +87,7 @@ def test_every_sco_completes_when_the_learner_jumps_to_the_end_and_resumes(
             )
             # the bookmark is where the learner is when they leave: let the End key's smooth
             # scroll arrive first, or the learner has left part of the way down
-            settle(frame)
+            wait_until_still(frame)
             assert state(frame)["viewed"] == sections, sco
             assert state(frame)["completed"] == by_viewing, sco
             cmi = first.unload()
@@ -193,7 +178,7 @@ def test_part_way_counts_exactly_what_the_viewport_reached_every_run(
             session = LmsSession(page, server.base_url, edition, sco)
             frame = session.launch()
             frame.evaluate("() => window.scrollTo(0, document.scrollingElement.scrollHeight / 2)")
-            settle(frame)
+            wait_until_still(frame)
             reached = reached_by_geometry(frame)
             st = state(frame)
             assert st["viewed"] == reached
@@ -229,7 +214,7 @@ def test_resume_keeps_what_was_reached(
         assert state(frame)["viewed"] == reached
         frame.get_by_role("button", name="Resume", exact=True).click()
         frame.wait_for_function("id => window.coursecScorm.state().current === id", arg=middle)
-        settle(frame)
+        wait_until_still(frame)
         now = set(reached) | set(reached_by_geometry(frame))
         assert state(frame)["viewed"] == [s for s in sections if s in now]
         press_end(page, frame)

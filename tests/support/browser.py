@@ -154,6 +154,23 @@ def off_origin_requests(page: Page, base_url: str) -> list[str]:
     ]
 
 
+def wait_until_still(target: Page | Frame) -> None:
+    """Wait until the page has not scrolled for three animation frames (smooth scrolls animate;
+    what follows the viewport moves a frame after it)."""
+    target.evaluate(
+        """() => new Promise(done => {
+            let last = -1, frames = 0;
+            const tick = () => {
+                const y = document.scrollingElement.scrollTop;
+                frames = y === last ? frames + 1 : 0;
+                last = y;
+                if (frames >= 3) done(); else requestAnimationFrame(tick);
+            };
+            requestAnimationFrame(tick);
+        })"""
+    )
+
+
 def has_horizontal_scroll(page: Page) -> bool:
     """True when the document is wider than the viewport (content can be scrolled sideways)."""
     return bool(
