@@ -6,7 +6,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from conftest import MODULE_MD, MakeCourse
 from coursec.build import BuildResult
 from coursec.options import BuildOptions
 from coursec.watch import watch
+from support.terminal import coursec_command
 
 TIMEOUT = 20.0
 
@@ -95,9 +95,10 @@ def test_a_broken_edit_keeps_the_last_good_output_and_watching_goes_on(
 
 def test_cli_watch_stops_cleanly_on_ctrl_c(make_course: MakeCourse, tmp_path: Path) -> None:
     root, out = make_course(), tmp_path / "out"
-    command = [sys.executable, "-m", "coursec", "build", str(root), "--format", "html"]
     process = subprocess.Popen(
-        [*command, "--out", str(out), "-j1", "--watch"],
+        coursec_command(
+            "build", str(root), "--format", "html", "--out", str(out), "-j1", "--watch"
+        ),
         stderr=subprocess.PIPE,
         text=True,
     )

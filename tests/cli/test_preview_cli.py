@@ -8,7 +8,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from coursec.cli import cli
+from support.terminal import coursec_command
 
 
 @pytest.mark.slow
@@ -25,7 +25,7 @@ def test_terminal_diagnostics_and_a_clean_ctrl_c(tmp_path: Path) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
     process = subprocess.Popen(
-        [sys.executable, "-m", "coursec", "preview", "course", "--port", "0"],
+        coursec_command("preview", "course", "--port", "0"),
         cwd=tmp_path,
         env={**os.environ, "TMPDIR": str(temp)},
         stderr=subprocess.PIPE,
