@@ -328,7 +328,7 @@ def test_no_output_runs_script_or_reaches_another_server(
         for path in sorted(root.rglob("*")):
             if path.suffix not in (".html", ".svg", ".css") or not path.is_file():
                 continue
-            page = new_page()  # type: ignore[operator]
+            page = new_page(fresh=True)  # type: ignore[operator]  # a listener of its own
             dialogs: list[str] = []
             page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
             page.goto(f"{base}/{path.relative_to(root).as_posix()}", wait_until="commit")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ def check_registration(statements: list[dict[str, Any]], au: AssignableUnit) -> 
 
 
 def test_learner_fails_passes_and_resumes_in_every_au(
-    page: Page, lms: Cmi5Lms, course: Course
+    new_page: Callable[..., Page], lms: Cmi5Lms, course: Course
 ) -> None:
     """Each AU: a first session that reads it all, fails the check, then passes it and exits to
     the returnURL; a second that resumes where the learner left off and sends no verdict."""
@@ -189,6 +189,7 @@ def test_learner_fails_passes_and_resumes_in_every_au(
     modules = course.published_modules
     units = lms.units()
     assert [u.url for u in units] == [m.page for m in modules]
+    page = new_page(fresh=True)  # the clock is the whole context's, and stays installed
     page.clock.install()
     for module, au in zip(modules, units, strict=True):
         registration = str(uuid.uuid4())

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Frame, Page, sync_playwright
+from playwright.sync_api import ConsoleMessage, Frame, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from coursec.exporters.scorm.state import (
@@ -27,7 +27,6 @@ from coursec.exporters.scorm.state import (
 )
 from coursec.i18n import Interface
 from coursec.site import SCORM_MESSAGES
-from support.browser import CHROMIUM_ARGS, DEFAULT_CHROMIUM
 from support.lms import LmsServer, LmsSession, next_launch_cmi
 
 in_browser = pytest.mark.browser
@@ -59,29 +58,6 @@ RUNTIME_JS = REPO / "templates" / "static" / "coursec-scorm.js"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture(scope="session")
-def rt_browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
-    """Headless Chromium: the suite-wide ``browser`` fixture when there is one, else our own.
-
-    (Two sync Playwright drivers cannot run in one thread, so reuse the shared one if present.)
-    """
-    try:
-        shared: Browser | None = request.getfixturevalue("browser")
-    except pytest.FixtureLookupError:
-        shared = None
-    if shared is not None:
-        yield shared
-        return
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(
-            executable_path=DEFAULT_CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield instance
-        finally:
-            instance.close()
-
-
 @dataclass
 class RecordedPage:
     """A page plus everything it (and its frames and popups) printed or threw."""
@@ -96,27 +72,28 @@ class RecordedPage:
 
 
 @pytest.fixture
-def rt_page(rt_browser: Browser) -> Iterator[RecordedPage]:
-    context = rt_browser.new_context(viewport={"width": 1000, "height": 700})
-    page = context.new_page()
+def rt_page(new_page: Callable[..., Page]) -> Iterator[RecordedPage]:
+    page = new_page(width=1000, height=700)
     recorded = RecordedPage(page)
 
+    def on_console(message: ConsoleMessage) -> None:
+        recorded.console.append((message.type, message.text))
+
+    def on_error(error: PlaywrightError) -> None:
+        recorded.page_errors.append(str(error))
+
     def watch(target: Page) -> None:
-        def on_console(message: ConsoleMessage) -> None:
-            recorded.console.append((message.type, message.text))
-
-        def on_error(error: PlaywrightError) -> None:
-            recorded.page_errors.append(str(error))
-
         target.on("console", on_console)
         target.on("pageerror", on_error)
+        target.on("popup", watch)
 
     watch(page)
-    context.on("page", watch)
     try:
         yield recorded
-    finally:
-        context.close()
+    finally:  # the page goes back to the pool: take our listeners off it
+        page.remove_listener("console", on_console)
+        page.remove_listener("pageerror", on_error)
+        page.remove_listener("popup", watch)
 
 
 MakePackage = Callable[[str], Path]

@@ -8,8 +8,11 @@ Fixtures
     A Playwright (sync API) ``Browser`` running ``/usr/bin/chromium`` headless.  Playwright's own
     browser downloads are never used.  If Chromium is missing the test *fails* (never skips).
 ``new_page`` (function)
-    Factory ``new_page(width=1280, height=800, **context_options) -> Page``.  Each call opens a
-    fresh browser context (closed at teardown).  Every page it returns is *recorded*, see below.
+    Factory ``new_page(width=1280, height=800, fresh=False, **context_options) -> Page``.  Pages
+    are lent from the worker's warm pages (``support.pages``), cleaned as new between tests;
+    ``fresh=True``, or context options other than the emulated media (``color_scheme``,
+    ``reduced_motion``, ``forced_colors``), open a context of the test's own, closed at
+    teardown.  Every page it returns is *recorded*, see below.
 ``page`` (function)
     ``new_page()`` with the default 1280x800 viewport.
 ``http_server`` (function)
@@ -23,8 +26,8 @@ Recorded pages
 Pages from ``page``/``new_page`` carry two extra attributes (lists that keep filling up while the
 page lives; read them through ``recorded_requests``/``page_errors`` for a typed view):
 
-* ``page.coursec_requests: list[str]`` -- URL of every request any page of the context made,
-  in order (including ones that were blocked).
+* ``page.coursec_requests: list[str]`` -- URL of every request the page, its frames and its
+  popups made during the test, in order (including ones that were blocked).
 * ``page.coursec_errors: list[str]`` -- uncaught page exceptions and ``console.error`` messages.
 
 Requests that would leave the machine (anything but http(s) to 127.0.0.1/localhost/[::1] and
@@ -54,15 +57,14 @@ import pytest
 from playwright.sync_api import (
     Browser,
     BrowserContext,
-    ConsoleMessage,
     Frame,
     Page,
     Playwright,
-    Request,
-    Route,
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
+
+from support.pages import EMULATED, PagePool, open_page
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -88,9 +90,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-DEFAULT_TIMEOUT_MS = 15_000
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-LOCAL_SCHEMES = frozenset({"file", "data", "blob", "about"})
 
 
 # --------------------------------------------------------------------------- helpers
@@ -119,13 +118,6 @@ def chromium_path() -> Path:
             pytrace=False,
         )
     return path
-
-
-def _is_local(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme in LOCAL_SCHEMES:
-        return True
-    return parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname in LOCAL_HOSTS
 
 
 def _origin(url: str) -> tuple[str, str | None, int | None]:
@@ -316,57 +308,37 @@ def browser(playwright_sync: Playwright) -> Iterator[Browser]:
         instance.close()
 
 
-def _record(context: BrowserContext, page: Page) -> None:
-    requests: list[str] = []
-    errors: list[str] = []
-
-    def on_request(request: Request) -> None:
-        requests.append(request.url)
-
-    def on_route(route: Route) -> None:
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            route.abort("blockedbyclient")
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(f"console.error: {message.text}")
-
-    def on_page_error(error: PlaywrightError) -> None:
-        errors.append(f"uncaught: {error.message}")
-
-    context.on("request", on_request)
-    context.route("**/*", on_route)
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.coursec_requests = requests  # type: ignore[attr-defined]
-    page.coursec_errors = errors  # type: ignore[attr-defined]
+@pytest.fixture(scope="session")
+def page_pool(browser: Browser) -> Iterator[PagePool]:
+    """The worker's warm pages (see ``support.pages``)."""
+    pool = PagePool(browser)
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 @pytest.fixture
-def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Factory ``new_page(width=1280, height=800, **context_options) -> Page`` (recorded)."""
+def new_page(browser: Browser, page_pool: PagePool) -> Iterator[Callable[..., Page]]:
+    """Factory ``new_page(width=1280, height=800, fresh=False, **context_options) -> Page``."""
     contexts: list[BrowserContext] = []
 
-    def make(width: int = 1280, height: int = 800, **context_options: Any) -> Page:
-        context = browser.new_context(
-            viewport={"width": width, "height": height}, **context_options
-        )
-        contexts.append(context)
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        page = context.new_page()
-        _record(context, page)
-        return page
+    def make(width: int = 1280, height: int = 800, fresh: bool = False, **options: Any) -> Page:
+        if fresh or not options.keys() <= EMULATED.keys():
+            page = open_page(browser, width, height, **options)
+            contexts.append(page.context)
+            return page
+        return page_pool.borrow(width, height, options)
 
     try:
         yield make
     finally:
         for context in contexts:
             context.close()
+        page_pool.give_back()
 
 
 @pytest.fixture
 def page(new_page: Callable[..., Page]) -> Page:
-    """A fresh recorded page (own context, 1280x800) closed after the test."""
+    """A recorded 1280x800 page, clean as a new one, lent for the test."""
     return new_page()
