@@ -28,8 +28,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     CPUs the full suite took 570 s with 2 workers, 443 s with 4). At most 6: each worker
     keeps a Chromium and its builds in memory."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
     quick = "not slow" in config.option.markexpr or "not browser" in config.option.markexpr
-    return max(1, cpus or 1) if quick else min(6, 2 * (cpus or 1))
+    return cpus if quick else min(6, 2 * cpus)
 
 
 REPO = Path(__file__).resolve().parent.parent
