@@ -143,8 +143,9 @@ def test_stop_can_be_set_wherever_ctrl_c_lands(
     try:
         for run in range(300):
             stop = threading.Event()
-            signal.setitimer(signal.ITIMER_REAL, 0.0002 + (run % 30) * 0.00002)
             with pytest.raises(KeyboardInterrupt):
+                # armed inside the block: on a busy machine the alarm can go off before `watch`
+                signal.setitimer(signal.ITIMER_REAL, 0.0002 + (run % 30) * 0.00002)
                 watch(tmp_path, BuildOptions(), lambda *_: None, stop, poll=5e-5, settle=5e-5)
             setter = threading.Thread(target=stop.set, daemon=True)
             setter.start()
