@@ -23,12 +23,15 @@ Fixtures
 
 Recorded pages
 --------------
-Pages from ``page``/``new_page`` carry two extra attributes (lists that keep filling up while the
-page lives; read them through ``recorded_requests``/``page_errors`` for a typed view):
+Pages from ``page``/``new_page`` carry three extra attributes (lists that keep filling up while
+the page lives; read them through ``recorded_requests``/``page_errors``/``page_dialogs`` for a
+typed view):
 
 * ``page.coursec_requests: list[str]`` -- URL of every request the page, its frames and its
   popups made during the test, in order (including ones that were blocked).
 * ``page.coursec_errors: list[str]`` -- uncaught page exceptions and ``console.error`` messages.
+* ``page.coursec_dialogs: list[str]`` -- ``"<type>: <message>"`` of every alert, confirm, prompt
+  or beforeunload dialog, each dismissed as it opens.
 
 Requests that would leave the machine (anything but http(s) to 127.0.0.1/localhost/[::1] and
 ``file:``/``data:``/``blob:``/``about:`` URLs) are *recorded and then aborted*, so tests stay
@@ -74,6 +77,7 @@ __all__ = [
     "has_horizontal_scroll",
     "node_modules",
     "off_origin_requests",
+    "page_dialogs",
     "page_errors",
     "recorded_requests",
     "serve_dir",
@@ -134,6 +138,11 @@ def recorded_requests(page: Page) -> list[str]:
 def page_errors(page: Page) -> list[str]:
     """Uncaught exceptions and ``console.error`` messages recorded for ``page``."""
     return cast(list[str], page.coursec_errors)  # type: ignore[attr-defined]
+
+
+def page_dialogs(page: Page) -> list[str]:
+    """Dialogs the page and its popups opened (each dismissed), as ``"<type>: <message>"``."""
+    return cast(list[str], page.coursec_dialogs)  # type: ignore[attr-defined]
 
 
 def off_origin_requests(page: Page, base_url: str) -> list[str]:

@@ -9,8 +9,9 @@ close, and its viewport, emulated media, timeouts and records are set back. Ever
 listens on a port of its own, so no two tests share an origin either.
 
 What a pool cannot take back is a page the test changed for good: a clock, an init script, a
-route or a listener of its own. Such a test asks ``new_page(fresh=True)`` for a context of its
-own, as does one with context options other than the emulated media.
+route or a listener of its own (dialogs need none: every page dismisses and records them).
+Such a test asks ``new_page(fresh=True)`` for a context of its own, as does one with context
+options other than the emulated media.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Dialog,
     Page,
     Request,
     Route,
@@ -54,13 +56,19 @@ def _block_the_network(context: BrowserContext) -> None:
 
 
 def _record(page: Page) -> None:
-    """Record into ``page.coursec_requests``/``coursec_errors`` what the page and its popups
-    request and throw; the lists are looked up at each event, so a new test gets new ones."""
+    """Record into ``page.coursec_requests``/``coursec_errors``/``coursec_dialogs`` what the page
+    and its popups request, throw and ask (dialogs are dismissed); the lists are looked up at
+    each event, so a new test gets new ones."""
     page.coursec_requests = []  # type: ignore[attr-defined]
     page.coursec_errors = []  # type: ignore[attr-defined]
+    page.coursec_dialogs = []  # type: ignore[attr-defined]
+    page.coursec_origins = set()  # type: ignore[attr-defined]  # whose storage the pool clears
 
     def on_request(request: Request) -> None:
         page.coursec_requests.append(request.url)  # type: ignore[attr-defined]
+        parts = urlsplit(request.url)
+        if parts.scheme in ("http", "https", "file"):
+            page.coursec_origins.add(f"{parts.scheme}://{parts.netloc}")  # type: ignore[attr-defined]
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -69,8 +77,13 @@ def _record(page: Page) -> None:
     def on_page_error(error: PlaywrightError) -> None:
         page.coursec_errors.append(f"uncaught: {error.message}")  # type: ignore[attr-defined]
 
+    def on_dialog(dialog: Dialog) -> None:
+        page.coursec_dialogs.append(f"{dialog.type}: {dialog.message}")  # type: ignore[attr-defined]
+        dialog.dismiss()
+
     def watch(target: Page) -> None:
         target.on("request", on_request)
+        target.on("dialog", on_dialog)
         target.on("popup", watch)
         target.on("console", on_console)
         target.on("pageerror", on_page_error)
@@ -117,6 +130,7 @@ class PagePool:
         page.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
         page.coursec_requests = []  # type: ignore[attr-defined]
         page.coursec_errors = []  # type: ignore[attr-defined]
+        page.coursec_dialogs = []  # type: ignore[attr-defined]
         self.lent.append(page)
         return page
 
@@ -127,11 +141,7 @@ class PagePool:
             if page.is_closed() or len(self.idle) >= IDLE_PAGES:
                 page.context.close()
                 continue
-            origins = {
-                f"{parts.scheme}://{parts.netloc}"
-                for parts in map(urlsplit, page.coursec_requests)  # type: ignore[attr-defined]
-                if parts.scheme in ("http", "https", "file")
-            }
+            origins = page.coursec_origins  # type: ignore[attr-defined]
             _leave(page)
             if page.is_closed():  # it would not leave
                 page.context.close()
@@ -143,6 +153,7 @@ class PagePool:
             for origin in sorted(origins):
                 cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
             cdp.detach()
+            origins.clear()
             page.context.clear_cookies()
             self.idle.append(page)
 
