@@ -128,7 +128,11 @@ def _last_section(page: Page, frame: Frame) -> None:
 
 
 def _jump(page: Page, frame: Frame) -> None:
-    frame.evaluate("() => window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    """At once, whatever the stylesheet's scroll-behavior (a script, a scrollbar drag)."""
+    frame.evaluate(
+        "() => { window.scrollTo({top: document.scrollingElement.scrollHeight,"
+        " behavior: 'instant'}); }"
+    )
 
 
 def _smooth(page: Page, frame: Frame) -> None:
