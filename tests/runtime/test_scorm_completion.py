@@ -4,7 +4,8 @@ A section counts as viewed once the viewport has reached it, however the learner
 jump to the end, the End key, an anchor, the mouse wheel at any speed, a smooth scroll, resuming.
 Every SCO of every package (both editions, both packagings) is run by a learner who jumps to the
 end and comes back; the long single page of the single-SCO packages is run every way there is
-to reach its end, and part-way, several times over, with the same result each time.
+to reach its end (in one edition: what is counted as viewed does not depend on it), and
+part-way, several times over, with the same result each time.
 """
 
 from __future__ import annotations
@@ -151,11 +152,14 @@ WAYS = {
 }
 
 
-@EDITIONS
 @pytest.mark.parametrize("way", list(WAYS))
 def test_the_long_page_completes_however_its_end_is_reached(
-    course_dir: Path, built: Builds, page: Page, edition: Edition, way: str
+    course_dir: Path, built: Builds, page: Page, way: str
 ) -> None:
+    """In SCORM 2004: what the viewport reached is counted alike in both editions (the edition
+    decides only how completion is reported, which the test above checks for each edition on
+    every SCO, the long single page included)."""
+    edition: Edition = "2004"
     root = built.package(course_dir, edition, SINGLE)
     [sco] = sco_pages(root)
     sections = sco_config(root, sco)["sections"]
