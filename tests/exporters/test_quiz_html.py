@@ -562,6 +562,8 @@ def test_draw_and_question_shuffle_per_attempt(
 def test_no_axe_violations_with_feedback_shown(
     site: Path, page: Page, http_server: Serve, quizzes: list[QuizView]
 ) -> None:
+    """axe on each knowledge check with its feedback shown, then ready for another attempt: what
+    answering changes (the rest of the page is checked as it loads by test_html)."""
     base = http_server(site)
     for quiz in quizzes:
         open_quiz(page, f"{base}/{page_of(quiz)}")
@@ -569,11 +571,11 @@ def test_no_axe_violations_with_feedback_shown(
             answer(page, view, right=number % 2 == 0)
         page.click("text=Check answers")
         page.wait_for_selector(f"{RESULT} .cs-quiz__score")
-        violations = axe_violations(page)
+        violations = axe_violations(page, context=f"#{quiz.dom_id}")
         assert violations == [], format_violations(violations)
         if page.locator("button.cs-quiz__retry").is_visible():
             page.click("text=Try again")
-            violations = axe_violations(page)
+            violations = axe_violations(page, context=f"#{quiz.dom_id}")
             assert violations == [], format_violations(violations)
 
 
@@ -584,7 +586,7 @@ def test_no_axe_violations_in_either_colour_scheme(
     page = new_page(color_scheme=scheme)
     open_quiz(page, f"{http_server(site)}/{page_of(quiz)}")
     page.click("text=Check answers")
-    violations = axe_violations(page)
+    violations = axe_violations(page, context=f"#{quiz.dom_id}")
     assert violations == [], format_violations(violations)
 
 
