@@ -15,6 +15,7 @@ from support.browser import (
     has_horizontal_scroll,
     node_modules,
     off_origin_requests,
+    page_dialogs,
     page_errors,
     recorded_requests,
     serve_dir,
@@ -154,6 +155,14 @@ def test_page_errors_are_recorded(
     page.goto(f"{base}/throws.html")
     page.wait_for_load_state("load")
     assert any("boom from boom.js" in e for e in page_errors(page)), page_errors(page)
+
+
+def test_dialogs_are_recorded_and_dismissed(page: Page) -> None:
+    page.set_content(
+        "<script>alert('hello'); document.title = confirm('sure?') ? 'yes' : 'no';</script>"
+    )
+    assert page_dialogs(page) == ["alert: hello", "confirm: sure?"]
+    assert page.title() == "no"  # dismissed, and the page went on
 
 
 def test_horizontal_scroll_detection_at_320px(
