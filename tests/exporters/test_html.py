@@ -152,12 +152,13 @@ def test_both_scorm_editions_give_the_same_pages(
     files = {p.relative_to(v12) for p in v12.rglob("*") if p.is_file()}
     assert files == {p.relative_to(v2004) for p in v2004.rglob("*") if p.is_file()}
     for name in sorted(files - {Path("imsmanifest.xml")}):
-        old, new = ((root / name).read_text("utf-8", "replace") for root in (v12, v2004))
-        if name.suffix == ".html":
-            assert CONFIG.search(old) and CONFIG.search(new), name
-            old, new = CONFIG.sub(r"\1\2", old), CONFIG.sub(r"\1\2", new)
-            new = re.sub(r' data-coursec-choice="[^"]*"', "", new)
-        assert old == new, name
+        if name.suffix != ".html":
+            assert (v12 / name).read_bytes() == (v2004 / name).read_bytes(), name
+            continue
+        old, new = ((root / name).read_text("utf-8") for root in (v12, v2004))
+        assert CONFIG.search(old) and CONFIG.search(new), name
+        old, new = CONFIG.sub(r"\1\2", old), CONFIG.sub(r"\1\2", new)
+        assert old == re.sub(r' data-coursec-choice="[^"]*"', "", new), name
 
 
 @pytest.mark.slow
