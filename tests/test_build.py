@@ -83,21 +83,6 @@ def tree_digest(root: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.pdf
-def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
-    formats = ("html", "scorm12", "scorm2004", "pdf")
-    first, second = tmp_path / "a", tmp_path / "b"
-    for out in (first, second):
-        result = build(REFERENCE_COURSE, BuildOptions(formats=formats, out_dir=out))
-        assert result.ok, result.diagnostics
-    digest = tree_digest(first)
-    assert digest == tree_digest(second)
-    assert {"agai-302-scorm12.zip", "agai-302-scorm2004.zip", "agai-302.pdf"} <= set(digest)
-    with zipfile.ZipFile(first / "agai-302-scorm12.zip") as archive:
-        assert {i.date_time for i in archive.infolist()} == {(2026, 1, 1, 0, 0, 0)}
-
-
 def test_third_party_exporter_is_found_through_entry_points(
     make_course: MakeCourse, plugin_path: Path, tmp_path: Path
 ) -> None:

@@ -613,7 +613,12 @@ def test_strict_rebuild_of_a_course_with_warnings_fails(
 
 
 @pytest.mark.pdf
-def test_parallel_build_is_byte_identical_to_serial_build(tmp_path: Path) -> None:
+def test_parallel_build_is_byte_identical_to_serial_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds of every format, in one process and across workers, give the same bytes;
+    the archives are dated SOURCE_DATE_EPOCH."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     formats = ("html", "scorm12", "scorm2004", "pdf")
     serial, parallel = tmp_path / "j1", tmp_path / "j2"
     one = build(REFERENCE_COURSE, BuildOptions(formats=formats, out_dir=serial, jobs=1))
@@ -623,6 +628,8 @@ def test_parallel_build_is_byte_identical_to_serial_build(tmp_path: Path) -> Non
     digest = tree_digest(serial)
     assert {"agai-302.pdf", "agai-302-scorm12.zip", "agai-302-scorm2004.zip"} <= set(digest)
     assert digest == tree_digest(parallel)
+    with zipfile.ZipFile(serial / "agai-302-scorm12.zip") as archive:
+        assert {i.date_time for i in archive.infolist()} == {(2026, 1, 1, 0, 0, 0)}
     assert [(a.exporter, str(a.path), a.size) for a in one.artifacts] == [
         (a.exporter, str(a.path), a.size) for a in two.artifacts
     ]
