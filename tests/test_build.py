@@ -1,8 +1,8 @@
-"""`coursec build`: reproducible, atomic, extensible, and safe with hostile content."""
+"""`coursec build`: atomic, extensible, and safe with hostile content (reproducible: see
+test_incremental's serial and parallel builds)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import signal
@@ -20,6 +20,7 @@ from conftest import MODULE_MD, REFERENCE_COURSE, MakeCourse
 from coursec.build import build
 from coursec.cli import cli
 from coursec.options import BuildOptions
+from support.outputs import tree_digest
 
 PLUGIN = """
 import os, time
@@ -73,14 +74,6 @@ def plugin_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     monkeypatch.syspath_prepend(str(site))
     return site
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_third_party_exporter_is_found_through_entry_points(

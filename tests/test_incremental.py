@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -30,6 +29,7 @@ from coursec.exporters.scorm import Packaging
 from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 from coursec.options import BuildOptions
 from support import settings
+from support.outputs import tree_digest
 
 FAST = ("html", "scorm12")
 EPOCH = "1767225600"
@@ -94,14 +94,6 @@ def tree_state(root: Path) -> dict[str, tuple[int, int, int]]:
             p.stat().st_size,
         )
         for p in entries
-    }
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
     }
 
 

@@ -13,10 +13,14 @@ SCO refers to the page of another SCO (moving the frame there would bypass the L
 
 Each checker returns a list of problems as strings ("page.html: href "x.html": no such file"),
 empty when the output is whole, so that a test asserts ``== []`` and sees them all at once.
+
+``tree_digest(root)`` maps each file under ``root`` to its SHA-256, to compare two outputs byte
+for byte.
 """
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 import zipfile
@@ -30,7 +34,7 @@ from lxml import etree
 
 from support.scorm_package import MANIFEST, manifest_paths
 
-__all__ = ["html_pages", "package_problems", "reference_problems", "sco_pages"]
+__all__ = ["html_pages", "package_problems", "reference_problems", "sco_pages", "tree_digest"]
 
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.IGNORECASE)
 _CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -216,3 +220,11 @@ def package_problems(zip_path: Path, dest: Path, *, fragments: bool = True) -> l
         if path not in files
     ]
     return problems + reference_problems(dest, sco_pages(dest), fragments=fragments)
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
