@@ -55,13 +55,17 @@ def _block_the_network(context: BrowserContext) -> None:
     context.route("**/*", on_route)
 
 
+def _new_records(page: Page) -> None:
+    page.coursec_requests = []  # type: ignore[attr-defined]
+    page.coursec_errors = []  # type: ignore[attr-defined]
+    page.coursec_dialogs = []  # type: ignore[attr-defined]
+
+
 def _record(page: Page) -> None:
     """Record into ``page.coursec_requests``/``coursec_errors``/``coursec_dialogs`` what the page
     and its popups request, throw and ask (dialogs are dismissed); the lists are looked up at
     each event, so a new test gets new ones."""
-    page.coursec_requests = []  # type: ignore[attr-defined]
-    page.coursec_errors = []  # type: ignore[attr-defined]
-    page.coursec_dialogs = []  # type: ignore[attr-defined]
+    _new_records(page)
     page.coursec_origins = set()  # type: ignore[attr-defined]  # whose storage the pool clears
 
     def on_request(request: Request) -> None:
@@ -128,9 +132,7 @@ class PagePool:
         page.emulate_media(media="null", **{**EMULATED, **media})
         page.set_default_timeout(DEFAULT_TIMEOUT_MS)
         page.set_default_navigation_timeout(DEFAULT_TIMEOUT_MS)
-        page.coursec_requests = []  # type: ignore[attr-defined]
-        page.coursec_errors = []  # type: ignore[attr-defined]
-        page.coursec_dialogs = []  # type: ignore[attr-defined]
+        _new_records(page)
         self.lent.append(page)
         return page
 
