@@ -294,10 +294,13 @@ GLYPHS = {"A": (500, 0), "B": (600, 100), "C": (700, 200), "D": (800, 300)}  # w
 def make_font(shapes: dict[str, tuple[int, int]] = GLYPHS) -> bytes:
     """A TrueType font of a space and four glyphs, each a rectangle of its own."""
     from fontTools.fontBuilder import FontBuilder
+    from fontTools.misc.timeTools import timestampSinceEpoch
     from fontTools.pens.ttGlyphPen import TTGlyphPen
 
     order = [".notdef", "space", *shapes]
     builder = FontBuilder(1000, isTTF=True)
+    made = timestampSinceEpoch(1_700_000_000)  # not the clock: one font, whenever it is made
+    builder.updateHead(created=made, modified=made)
     builder.setupGlyphOrder(order)
     builder.setupCharacterMap({32: "space", **{ord(name): name for name in shapes}})
     glyphs = {"space": TTGlyphPen(None).glyph()}
@@ -334,7 +337,7 @@ def font_chapter(
     from fontTools.ttLib import TTFont
 
     # as HarfBuzz subsets: the font-wide bounds and maxima stay the font's
-    program = TTFont(io.BytesIO(font or make_font()), recalcBBoxes=False)
+    program = TTFont(io.BytesIO(font or make_font()), recalcBBoxes=False, recalcTimestamp=False)
     cmap = program.getBestCmap()
     gids = [program.getGlyphID(cmap[ord(c)]) for c in text]
     options = subset.Options(retain_gids=True, notdef_outline=True)
