@@ -13,13 +13,13 @@ pytest_plugins = ["support.browser", "support.builds", "support.preview"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Each pytest-xdist worker runs on a CPU of its own: the workers already share the CPUs,
-    so a build in a test runs its jobs in its process (coursec's default is a worker per CPU it
-    may use) instead of starting a pool that competes with the other test workers."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if worker.startswith("gw") and hasattr(os, "sched_setaffinity"):
-        cpus = sorted(os.sched_getaffinity(0))
-        os.sched_setaffinity(0, {cpus[int(worker[2:]) % len(cpus)]})
+    """In a pytest-xdist worker, builds run their jobs in their own process (COURSEC_JOBS=1,
+    which the coursec processes a test starts inherit): the test workers already share the
+    CPUs, and a pool per build would compete with them. Tests of the pool ask for jobs=2.
+    (The workers are not pinned to CPUs: the Chromium they start would be pinned with them,
+    and the last tests of a run would share one CPU while the other idles.)"""
+    if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+        os.environ["COURSEC_JOBS"] = "1"
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:

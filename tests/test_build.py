@@ -103,6 +103,31 @@ def test_unknown_format_is_a_diagnostic(make_course: MakeCourse, tmp_path: Path)
     assert 'error[CS504]: unknown output format "docx"' in result.output
 
 
+def test_coursec_jobs_sets_the_default_workers(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """COURSEC_JOBS stands for -j (for a runner allowed fewer CPUs than it sees); -j wins."""
+    from coursec.build import default_jobs
+
+    root = make_course()
+    args = ["build", str(root), "--format", "html,scorm12", "--out", str(tmp_path / "out")]
+    monkeypatch.setenv("COURSEC_JOBS", "3")
+    assert default_jobs() == 3
+    assert build(root, BuildOptions(formats=("html",), out_dir=tmp_path / "lib")).jobs == 3
+    monkeypatch.setenv("COURSEC_JOBS", "1")
+    assert "(no worker process)" in CliRunner().invoke(cli, [*args, "--clean"]).output
+    worked = CliRunner().invoke(cli, [*args, "--clean", "-j", "2"])
+    assert "(2 worker processes)" in worked.output, worked.output
+    for bad in ("0", "two"):
+        monkeypatch.setenv("COURSEC_JOBS", bad)
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2 and "COURSEC_JOBS" in result.output, result.output
+        assert "Traceback" not in result.output
+        assert default_jobs() >= 1  # from Python, a value the CLI rejects is ignored
+    monkeypatch.delenv("COURSEC_JOBS")
+    assert default_jobs() == len(os.sched_getaffinity(0))
+
+
 def test_failed_build_keeps_previous_output(
     make_course: MakeCourse, plugin_path: Path, tmp_path: Path
 ) -> None:

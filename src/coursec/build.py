@@ -103,7 +103,12 @@ Progress = Callable[[BuildEvent], None]
 
 
 def default_jobs() -> int:
-    """One worker per CPU this process may run on."""
+    """`COURSEC_JOBS` (a CI runner or container allowed fewer CPUs than it sees), else one worker
+    per CPU this process may run on. The CLI rejects a value that is not a whole number >= 1;
+    called from Python, such a value is ignored."""
+    configured = os.environ.get("COURSEC_JOBS", "").strip()
+    if configured.isdigit() and int(configured) >= 1:
+        return int(configured)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):

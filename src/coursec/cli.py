@@ -106,6 +106,8 @@ def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> 
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
+    envvar="COURSEC_JOBS",
+    show_envvar=True,
     help="Worker processes for rendering and exporting [default: one per CPU; 1: none].",
 )
 @click.option("--clean", is_flag=True, help="Ignore the build cache: render and export everything.")
