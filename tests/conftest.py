@@ -115,21 +115,30 @@ def make_course(tmp_path: Path) -> MakeCourse:
         modules: dict[str, str] | None = None,
         files: dict[str, str | bytes] | None = None,
     ) -> Path:
-        root = tmp_path / "course"
-        root.mkdir(exist_ok=True)
-        if course is not None:
-            (root / "course.yml").write_text(textwrap.dedent(course), encoding="utf-8")
-        all_files: dict[str, str | bytes] = {"modules/one.md": MODULE_MD}
-        if modules is not None:
-            all_files = dict(modules)
-        all_files.update(files or {})
-        for name, content in all_files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-        return root
+        return write_course(tmp_path / "course", course, modules, files)
 
     return make
+
+
+def write_course(
+    root: Path,
+    course: str | None = COURSE_YML,
+    modules: dict[str, str] | None = None,
+    files: dict[str, str | bytes] | None = None,
+) -> Path:
+    """`make_course` in any folder (for a fixture wider than a test)."""
+    root.mkdir(exist_ok=True)
+    if course is not None:
+        (root / "course.yml").write_text(textwrap.dedent(course), encoding="utf-8")
+    all_files: dict[str, str | bytes] = {"modules/one.md": MODULE_MD}
+    if modules is not None:
+        all_files = dict(modules)
+    all_files.update(files or {})
+    for name, content in all_files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root

@@ -20,7 +20,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, IndirectObject
 
-from conftest import COURSE_YML, COURSES, MakeCourse
+from conftest import COURSE_YML, COURSES, MakeCourse, write_course
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters.pdf import PdfExporter, PdfOptions
@@ -92,14 +92,19 @@ See [the first module](m1.md).
 """
 
 
+def four_modules() -> tuple[str, dict[str, str]]:
+    """course.yml and the modules of a course of four, the second with a quiz."""
+    listed = "".join(f"  - modules/m{n}.md\n" for n in range(1, 5))
+    return (
+        COURSE_YML.replace("  - modules/one.md\n", listed),
+        {f"modules/m{n}.md": module(n, quiz=n == 2) for n in range(1, 5)},
+    )
+
+
 @pytest.fixture
 def course(make_course: MakeCourse, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    listed = "".join(f"  - modules/m{n}.md\n" for n in range(1, 5))
-    return make_course(
-        course=COURSE_YML.replace("  - modules/one.md\n", listed),
-        modules={f"modules/m{n}.md": module(n, quiz=n == 2) for n in range(1, 5)},
-    )
+    return make_course(*four_modules())
 
 
 @pytest.fixture
@@ -304,9 +309,13 @@ def joined_and_single_pdfs(course_dir: Path, folder: Path) -> tuple[Path, Path]:
     return folder / "joined" / f"{plan.course.id}.pdf", single
 
 
-@pytest.fixture
-def joined_and_single(course: Path, tmp_path: Path) -> tuple[Path, Path]:
-    return joined_and_single_pdfs(course, tmp_path)
+@pytest.fixture(scope="module")
+def joined_and_single(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """`joined_and_single_pdfs` of the course of four, made once for the tests that read them."""
+    folder = tmp_path_factory.mktemp("joined-and-single")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        return joined_and_single_pdfs(write_course(folder / "course", *four_modules()), folder)
 
 
 def assert_like_one_document(joined: PdfReader, single: PdfReader) -> None:
