@@ -355,7 +355,7 @@ def test_every_course_joins_like_one_document(name: str, built: Builds) -> None:
     loaded = load_course(course).course
     assert loaded is not None
     joined = built.handout(course, per_module=True) / f"{loaded.id}.pdf"
-    assert_like_one_document(PdfReader(joined), PdfReader(built.one_document(course).pdf))
+    assert_like_one_document(PdfReader(joined), PdfReader(built.one_document_pdf(course)))
 
 
 def test_joined_pdf_has_one_structure_tree_like_one_document(

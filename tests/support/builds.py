@@ -6,7 +6,8 @@ packaging)`` build the course on first use (every format of one packaging in one
 return the site folder, or the extracted SCORM package, from then on; ``cmi5(course_dir)`` the
 extracted cmi5 package. The PDF is laid out only
 by the tests that ask for it: ``handout(course_dir, **options)`` (the exporter's output folder)
-and ``one_document(course_dir)`` (the handout laid out by WeasyPrint in one go, not in chapters).
+and ``one_document(course_dir)`` (the handout laid out by WeasyPrint in one go, not in chapters;
+``one_document_pdf`` when only its PDF is needed).
 """
 
 from __future__ import annotations
@@ -132,26 +133,49 @@ class Builds:
         return self._handouts[key]
 
     def one_document(self, course_dir: Path) -> OneDocument:
-        """The handout laid out in one go, as the chapters are meant to add up to."""
+        """The handout laid out in one go, as the chapters are meant to add up to (laid out in
+        this process: the pages are WeasyPrint's objects; the PDF is shared)."""
         if course_dir not in self._documents:
-            from coursec.exporters.pdf import layout
-            from coursec.exporters.pdf.fetch import BuildFetcher, build_files
-            from coursec.exporters.pdf.handout import handout_html
-            from coursec.loading import load_course
-            from coursec.render import render
+            pages, pdf = self._lay_out_whole(course_dir)
 
-            with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-                course = load_course(course_dir).course
-                assert course is not None
-                plan = render(course)
-                html = handout_html(plan, plan.modules, whole=True)
-                options = layout.pdf_options(html)
-                document = layout._render(html, BuildFetcher(build_files(plan)), options)
-                pdf = self.root / f"{course_dir.name}-one-document.pdf"
-                pdf.write_bytes(document.write_pdf(**options))
-            self._documents[course_dir] = OneDocument(list(document.pages), pdf)
+            def keep(path: Path) -> None:
+                path.write_bytes(pdf)
+
+            shared = self._once(self._one_document_name(course_dir), keep)
+            self._documents[course_dir] = OneDocument(pages, shared)
         return self._documents[course_dir]
+
+    def one_document_pdf(self, course_dir: Path) -> Path:
+        """`one_document(course_dir).pdf`, laid out by whichever process asks first."""
+        if course_dir in self._documents:
+            return self._documents[course_dir].pdf
+
+        def make(path: Path) -> None:
+            path.write_bytes(self._lay_out_whole(course_dir)[1])
+
+        return self._once(self._one_document_name(course_dir), make)
+
+    @staticmethod
+    def _one_document_name(course_dir: Path) -> str:
+        return f"{course_dir.name}-one-document.pdf"
+
+    @staticmethod
+    def _lay_out_whole(course_dir: Path) -> tuple[list[Any], bytes]:
+        from coursec.exporters.pdf import layout
+        from coursec.exporters.pdf.fetch import BuildFetcher, build_files
+        from coursec.exporters.pdf.handout import handout_html
+        from coursec.loading import load_course
+        from coursec.render import render
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+            course = load_course(course_dir).course
+            assert course is not None
+            plan = render(course)
+            html = handout_html(plan, plan.modules, whole=True)
+            options = layout.pdf_options(html)
+            document = layout._render(html, BuildFetcher(build_files(plan)), options)
+            return list(document.pages), document.write_pdf(**options)
 
 
 @pytest.fixture(scope="session")
