@@ -69,7 +69,9 @@ def open_au(page: Page, launch: Launch) -> None:
 
 
 def read_to_the_end(page: Page) -> None:
-    page.evaluate("() => window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    page.evaluate(
+        "() => window.scrollTo({top: document.scrollingElement.scrollHeight, behavior: 'instant'})"
+    )
     page.wait_for_function(
         "() => window.coursecScorm.state().viewed.length ==="
         " window.coursecScorm.state().sections.length"
