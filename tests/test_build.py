@@ -118,7 +118,7 @@ def test_coursec_jobs_sets_the_default_workers(
     assert "(no worker process)" in CliRunner().invoke(cli, [*args, "--clean"]).output
     worked = CliRunner().invoke(cli, [*args, "--clean", "-j", "2"])
     assert "(2 worker processes)" in worked.output, worked.output
-    for bad in ("0", "two"):
+    for bad in ("0", "two", "²"):
         monkeypatch.setenv("COURSEC_JOBS", bad)
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2 and "COURSEC_JOBS" in result.output, result.output

@@ -107,7 +107,7 @@ def default_jobs() -> int:
     per CPU this process may run on. The CLI rejects a value that is not a whole number >= 1;
     called from Python, such a value is ignored."""
     configured = os.environ.get("COURSEC_JOBS", "").strip()
-    if configured.isdigit() and int(configured) >= 1:
+    if configured.isdecimal() and int(configured) >= 1:
         return int(configured)
     try:
         return max(1, len(os.sched_getaffinity(0)))
