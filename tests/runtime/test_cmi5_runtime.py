@@ -29,7 +29,12 @@ from coursec.model import Course
 from coursec.options import BuildOptions
 from coursec.quiz import QuizView
 from coursec.site import CMI5_MESSAGES
-from support.browser import axe_violations, format_violations, wait_until_still
+from support.browser import (
+    axe_violations,
+    format_violations,
+    jump_to_the_end,
+    wait_until_still,
+)
 from support.builds import Builds
 from support.cmi5_lms import ACTOR, AssignableUnit, Cmi5Lms, Launch
 from support.languages import course_in
@@ -69,9 +74,7 @@ def open_au(page: Page, launch: Launch) -> None:
 
 
 def read_to_the_end(page: Page) -> None:
-    page.evaluate(
-        "() => window.scrollTo({top: document.scrollingElement.scrollHeight, behavior: 'instant'})"
-    )
+    jump_to_the_end(page)
     page.wait_for_function(
         "() => window.coursecScorm.state().viewed.length ==="
         " window.coursecScorm.state().sections.length"

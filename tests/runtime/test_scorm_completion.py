@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Frame, Page
 
 from coursec.exporters.scorm import Packaging
-from support.browser import wait_until_still
+from support.browser import jump_to_the_end, wait_until_still
 from support.builds import Builds, Edition
 from support.lms import LmsServer, LmsSession
 from support.outputs import sco_pages
@@ -129,11 +129,7 @@ def _last_section(page: Page, frame: Frame) -> None:
 
 
 def _jump(page: Page, frame: Frame) -> None:
-    """At once, whatever the stylesheet's scroll-behavior (a script, a scrollbar drag)."""
-    frame.evaluate(
-        "() => { window.scrollTo({top: document.scrollingElement.scrollHeight,"
-        " behavior: 'instant'}); }"
-    )
+    jump_to_the_end(frame)
 
 
 def _smooth(page: Page, frame: Frame) -> None:

@@ -41,7 +41,8 @@ hermetic; ``off_origin_requests(page, base_url)`` lists every recorded request o
 Helpers
 -------
 ``node_modules() -> Path``, ``axe_violations(page, ...) -> list[dict]``,
-``format_violations(violations) -> str``, ``has_horizontal_scroll(page) -> bool``.
+``format_violations(violations) -> str``, ``has_horizontal_scroll(page) -> bool``,
+``jump_to_the_end(page_or_frame)``, ``wait_until_still(page_or_frame)``.
 """
 
 from __future__ import annotations
@@ -75,12 +76,14 @@ __all__ = [
     "chromium_path",
     "format_violations",
     "has_horizontal_scroll",
+    "jump_to_the_end",
     "node_modules",
     "off_origin_requests",
     "page_dialogs",
     "page_errors",
     "recorded_requests",
     "serve_dir",
+    "wait_until_still",
 ]
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
@@ -169,6 +172,14 @@ def wait_until_still(target: Page | Frame) -> None:
             };
             requestAnimationFrame(tick);
         })"""
+    )
+
+
+def jump_to_the_end(target: Page | Frame) -> None:
+    """Scroll to the bottom at once, whatever the stylesheet's scroll-behavior (as a script or a
+    scrollbar drag does)."""
+    target.evaluate(
+        "() => window.scrollTo({top: document.scrollingElement.scrollHeight, behavior: 'instant'})"
     )
 
 
