@@ -136,13 +136,13 @@ class Builds:
         """The handout laid out in one go, as the chapters are meant to add up to (laid out in
         this process: the pages are WeasyPrint's objects; the PDF is shared)."""
         if course_dir not in self._documents:
-            pages, pdf = self._lay_out_whole(course_dir)
+            document, write_pdf = self._lay_out_whole(course_dir)
 
             def keep(path: Path) -> None:
-                path.write_bytes(pdf)
+                path.write_bytes(write_pdf())
 
             shared = self._once(self._one_document_name(course_dir), keep)
-            self._documents[course_dir] = OneDocument(pages, shared)
+            self._documents[course_dir] = OneDocument(list(document.pages), shared)
         return self._documents[course_dir]
 
     def one_document_pdf(self, course_dir: Path) -> Path:
@@ -151,7 +151,7 @@ class Builds:
             return self._documents[course_dir].pdf
 
         def make(path: Path) -> None:
-            path.write_bytes(self._lay_out_whole(course_dir)[1])
+            path.write_bytes(self._lay_out_whole(course_dir)[1]())
 
         return self._once(self._one_document_name(course_dir), make)
 
@@ -160,7 +160,9 @@ class Builds:
         return f"{course_dir.name}-one-document.pdf"
 
     @staticmethod
-    def _lay_out_whole(course_dir: Path) -> tuple[list[Any], bytes]:
+    def _lay_out_whole(course_dir: Path) -> tuple[Any, Callable[[], bytes]]:
+        """The WeasyPrint document of the whole handout, and what writes its PDF (only the
+        process that shares the PDF writes it)."""
         from coursec.exporters.pdf import layout
         from coursec.exporters.pdf.fetch import BuildFetcher, build_files
         from coursec.exporters.pdf.handout import handout_html
@@ -175,7 +177,13 @@ class Builds:
             html = handout_html(plan, plan.modules, whole=True)
             options = layout.pdf_options(html)
             document = layout._render(html, BuildFetcher(build_files(plan)), options)
-            return list(document.pages), document.write_pdf(**options)
+
+        def write_pdf() -> bytes:
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+                return bytes(document.write_pdf(**options))
+
+        return document, write_pdf
 
 
 @pytest.fixture(scope="session")
