@@ -2,10 +2,12 @@
 
 A section counts as viewed once the viewport has reached it, however the learner got there: a
 jump to the end, the End key, an anchor, the mouse wheel at any speed, a smooth scroll, resuming.
-Every SCO of every package (both editions, both packagings) is run by a learner who jumps to the
-end and comes back; the long single page of the single-SCO packages is run every way there is
-to reach its end (in one edition: what is counted as viewed does not depend on it), and
-part-way, several times over, with the same result each time.
+Every SCO of every package (both packagings of each course, each in one edition: the two editions'
+pages differ only in the SCO's configuration, and every pair of course, packaging and edition is
+run) is run by a learner who jumps to the end and comes back; the long single page of the
+single-SCO packages is run every way there is to reach its end (in one edition: what is counted as
+viewed does not depend on it), and part-way, several times over, with the same result each time
+(each course in one edition, the editions taking turns).
 """
 
 from __future__ import annotations
@@ -16,18 +18,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import Frame, Page
 
+from conftest import COURSES
 from coursec.exporters.scorm import Packaging
 from support.browser import jump_to_the_end, wait_until_still
 from support.builds import Builds, Edition
+from support.covering import each_course, every_pair
 from support.lms import LmsServer, LmsSession
 from support.outputs import sco_pages
 from support.scorm_package import sco_config
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-EDITIONS = pytest.mark.parametrize("edition", ["1.2", "2004"])
-PACKAGINGS = pytest.mark.parametrize(
-    "packaging", [Packaging.MULTI_SCO, Packaging.SINGLE_SCO], ids=lambda p: p.value
-)
+EDITIONS: list[Edition] = ["1.2", "2004"]
 SINGLE = Packaging.SINGLE_SCO
 AT_BOTTOM = (
     "() => { const e = document.scrollingElement;"
@@ -68,8 +69,7 @@ def assert_clean(session: LmsSession) -> None:
 # --------------------------------------------------------------------------- every SCO
 
 
-@EDITIONS
-@PACKAGINGS
+@every_pair(COURSES, ("packaging", list(Packaging)), ("edition", EDITIONS))
 def test_every_sco_completes_when_the_learner_jumps_to_the_end_and_resumes(
     course_dir: Path, built: Builds, page: Page, edition: Edition, packaging: Packaging
 ) -> None:
@@ -169,7 +169,7 @@ def test_the_long_page_completes_however_its_end_is_reached(
         assert_clean(session)
 
 
-@EDITIONS
+@each_course(COURSES, "edition", EDITIONS)
 def test_part_way_counts_exactly_what_the_viewport_reached_every_run(
     course_dir: Path, built: Builds, page: Page, edition: Edition
 ) -> None:
@@ -195,7 +195,7 @@ def test_part_way_counts_exactly_what_the_viewport_reached_every_run(
     assert runs[0] == runs[1] == runs[2]
 
 
-@EDITIONS
+@each_course(COURSES, "edition", EDITIONS)
 def test_resume_keeps_what_was_reached(
     course_dir: Path, built: Builds, page: Page, edition: Edition
 ) -> None:
