@@ -20,7 +20,7 @@ from typing import Any, Literal
 import pytest
 from playwright.sync_api import Frame, Page
 
-from conftest import COURSE_YML, MakeCourse
+from conftest import COURSE_YML, COURSES, MakeCourse
 from coursec.build import build
 from coursec.exporters.scorm import Packaging
 from coursec.exporters.scorm.state import SUSPEND_LIMITS
@@ -30,6 +30,7 @@ from coursec.options import BuildOptions
 from coursec.quiz import QuestionView, QuizView
 from coursec.schema import QuestionType
 from support import settings
+from support.covering import each_course
 from support.lms import LmsServer, LmsSession
 from support.quiz import answer, quiz_state, quiz_views, score_text, shown, wait_for_quiz
 from support.quiz_markdown import MARKDOWN_QUIZ_MODULE
@@ -537,7 +538,7 @@ def test_relaunch_restores_attempts_and_answers(
     assert third.errors() == []
 
 
-@EDITIONS
+@each_course(COURSES, "edition", ["1.2", "2004"])
 def test_attempts_run_out_across_launches(
     packages: Packages,
     lms: dict[Path, LmsServer],
@@ -546,6 +547,9 @@ def test_attempts_run_out_across_launches(
     quiz: QuizView,
     edition: Edition,
 ) -> None:
+    """Each course in one edition, the editions taking turns: the attempts a learner used live in
+    suspend_data, kept alike in both; how each edition reports a failed or passed check, and the
+    `quiz` rule's completion, are checked in both by the tests above and below."""
     pkg = packages(course_dir, edition, rule="quiz")
     launch = f"{quiz.id}.html"
     config = sco_config(pkg, launch)
