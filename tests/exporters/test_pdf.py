@@ -513,18 +513,21 @@ def structure_elements(node: Any, parent: Any = None) -> Iterator[tuple[Any, Any
 
 
 @POPPLER
-# with 44 to 50 lines before it, the figure comes near the end of a page
-@pytest.mark.parametrize("filler_lines", [0, *range(44, 51)])
-def test_a_figure_keeps_its_caption_and_is_tagged(
-    make_course: MakeCourse, tmp_path: Path, filler_lines: int
-) -> None:
+def test_a_figure_keeps_its_caption_and_is_tagged(make_course: MakeCourse, tmp_path: Path) -> None:
     """A figure's image and caption share a page (even when the figure comes near a page's
     end), and the tagged PDF has the image as a Figure with its alt text and the caption as
-    a Caption beside it."""
-    filler = "\n\n".join(f"Line {n} of text before the figure." for n in range(filler_lines))
+    a Caption beside it. One module per position of the figure, each starting a page: with 44
+    to 50 lines before it, the figure comes near the end of a page (one build for them all)."""
+    fillers = [0, *range(44, 51)]
+    listed = "".join(f"  - modules/f{lines}.md\n" for lines in fillers)
+    modules = {}
+    for lines in fillers:
+        filler = "\n\n".join(f"Line {n} of text before the figure." for n in range(lines))
+        text = FIGURE_MODULE.format(filler=filler).replace("id: one", f"id: f{lines}", 1)
+        modules[f"modules/f{lines}.md"] = text
     course = make_course(
-        course=COURSE_YML + "allow_raw_html: true\n",
-        modules={"modules/one.md": FIGURE_MODULE.format(filler=filler)},
+        course=COURSE_YML.replace("  - modules/one.md\n", listed) + "allow_raw_html: true\n",
+        modules=modules,
         files={"assets/chart.png": png_bytes(800, 500)},
     )
     build_pdf(course, tmp_path / "dist")
@@ -532,12 +535,17 @@ def test_a_figure_keeps_its_caption_and_is_tagged(
     reader = PdfReader(pdf)
     pages = {ref.idnum: n for n, ref in enumerate(p.indirect_reference for p in reader.pages)}
     found = list(structure_elements(reader.trailer["/Root"]["/StructTreeRoot"]))
-    [(figure, parent)] = [(e, p) for e, p in found if e["/S"] == "/Figure"]
-    assert figure["/Alt"] == "A bar chart of sales by month"
-    [caption] = [e for e, p in found if e["/S"] == "/Caption" and p is parent]
-    page = pages[figure.raw_get("/Pg").idnum]
-    assert pages[caption.raw_get("/Pg").idnum] == page
-    assert "Figure 1: Sales rose every month." in flat(pdftotext(pdf, page + 1))
+    figures = [(e, p) for e, p in found if e["/S"] == "/Figure"]
+    assert len(figures) == len(fillers)
+    at = []
+    for lines, (figure, parent) in zip(fillers, figures, strict=True):
+        assert figure["/Alt"] == "A bar chart of sales by month", lines
+        [caption] = [e for e, p in found if e["/S"] == "/Caption" and p is parent]
+        page = pages[figure.raw_get("/Pg").idnum]
+        assert pages[caption.raw_get("/Pg").idnum] == page, lines
+        assert "Figure 1: Sales rose every month." in flat(pdftotext(pdf, page + 1)), lines
+        at.append(page)
+    assert at == sorted(set(at))  # each figure on a page of its own module
 
 
 def test_one_pdf_per_module_from_option_or_course_yml(
