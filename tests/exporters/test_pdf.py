@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import COURSE_YML, COURSES, MakeCourse
+from conftest import COURSE_YML, COURSES, MakeCourse, write_course
 from coursec.build import BuildResult, build
 from coursec.diagnostics import Diagnostic
 from coursec.exporters.pdf.body import prepare_body
@@ -279,17 +279,32 @@ RICH_FILES: dict[str, str | bytes] = {
 }
 
 
+RICH_MODULES = {
+    "modules/one.md": RICH_ONE,
+    "modules/two.md": RICH_TWO,
+    "modules/three.md": RICH_THREE,
+}
+
+
 @pytest.fixture
 def rich_course(make_course: MakeCourse) -> Path:
-    return make_course(
-        course=RICH_COURSE,
-        modules={
-            "modules/one.md": RICH_ONE,
-            "modules/two.md": RICH_TWO,
-            "modules/three.md": RICH_THREE,
-        },
-        files=RICH_FILES,
-    )
+    return make_course(course=RICH_COURSE, modules=RICH_MODULES, files=RICH_FILES)
+
+
+@dataclass(frozen=True)
+class Handout:
+    course: Path
+    result: BuildResult
+    pdf: Path
+
+
+@pytest.fixture(scope="module")
+def rich_handout(tmp_path_factory: pytest.TempPathFactory) -> Handout:
+    """The rich course's handout as built by default, once for the tests that only read it."""
+    root = tmp_path_factory.mktemp("rich")
+    course = write_course(root / "course", RICH_COURSE, RICH_MODULES, RICH_FILES)
+    result = build_pdf(course, root / "dist")
+    return Handout(course, result, root / "dist" / "demo.pdf")
 
 
 # --- the resource fence, without rendering -----------------------------------------------
@@ -413,11 +428,11 @@ def test_questions_never_print_their_answer_as_the_layout() -> None:
 
 
 @POPPLER
-def test_rich_course_handout(rich_course: Path, tmp_path: Path) -> None:
-    result = build_pdf(rich_course, tmp_path / "dist")
+def test_rich_course_handout(rich_handout: Handout) -> None:
+    result = rich_handout.result
     assert [str(a.path) for a in result.artifacts] == ["demo.pdf"]
     assert warnings(result) == [] and warnings(result, "CS506") == []
-    pdf = tmp_path / "dist" / "demo.pdf"
+    pdf = rich_handout.pdf
     reader = PdfReader(pdf)
     text = flat(pdftotext(pdf))
     for expected in (
@@ -456,8 +471,7 @@ def test_rich_course_handout(rich_course: Path, tmp_path: Path) -> None:
 
 
 @POPPLER
-def test_svg_images_are_drawn(rich_course: Path, tmp_path: Path) -> None:
-    build_pdf(rich_course, tmp_path / "dist")
+def test_svg_images_are_drawn(rich_handout: Handout, tmp_path: Path) -> None:
     prefix = tmp_path / "page"
     subprocess.run(
         [
@@ -469,7 +483,7 @@ def test_svg_images_are_drawn(rich_course: Path, tmp_path: Path) -> None:
             "3",
             "-l",
             "3",
-            str(tmp_path / "dist" / "demo.pdf"),
+            str(rich_handout.pdf),
             str(prefix),
         ],
         check=True,
@@ -586,10 +600,9 @@ def test_module_without_a_body_and_a_teaser_first(make_course: MakeCourse, tmp_p
 
 
 @POPPLER
-def test_learner_copy_leaves_out_the_answer_key(rich_course: Path, tmp_path: Path) -> None:
-    build_pdf(rich_course, tmp_path / "r")
-    build_pdf(rich_course, tmp_path / "l", learner=True)
-    reviewer = flat(pdftotext(tmp_path / "r" / "demo.pdf"))
+def test_learner_copy_leaves_out_the_answer_key(rich_handout: Handout, tmp_path: Path) -> None:
+    build_pdf(rich_handout.course, tmp_path / "l", learner=True)
+    reviewer = flat(pdftotext(rich_handout.pdf))
     learner = flat(pdftotext(tmp_path / "l" / "demo.pdf"))
     assert "answer key included" in reviewer and "Lorries are not widgets." in reviewer
     assert "What is a widget?" in learner and "Order the widget steps." in learner
@@ -597,16 +610,15 @@ def test_learner_copy_leaves_out_the_answer_key(rich_course: Path, tmp_path: Pat
 
 
 @POPPLER
-def test_review_copy_of_a_small_course(rich_course: Path, tmp_path: Path) -> None:
-    build_pdf(rich_course, tmp_path / "dist", review=True)
-    build_pdf(rich_course, tmp_path / "plain")
+def test_review_copy_of_a_small_course(rich_handout: Handout, tmp_path: Path) -> None:
+    build_pdf(rich_handout.course, tmp_path / "dist", review=True)
     pdf = tmp_path / "dist" / "demo.pdf"
     marks = watermarked_pages(pdf, tmp_path / "review-png")
     assert len(marks) == len(PdfReader(pdf).pages) and all(marks)
-    assert not any(watermarked_pages(tmp_path / "plain" / "demo.pdf", tmp_path / "plain-png"))
+    assert not any(watermarked_pages(rich_handout.pdf, tmp_path / "plain-png"))
     assert "Review copy" in pdftotext(pdf, 1)
     joined = "".join(pdftotext(pdf).split())
-    source = rich_course / "modules" / "one.md"
+    source = rich_handout.course / "modules" / "one.md"
     lines = source.read_text().splitlines()
     heading = lines.index("## Widgets and gadgets") + 1
     question = next(n for n, ln in enumerate(lines, 1) if "- id: widget-order" in ln)
