@@ -12,10 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page, Request, Response
 
+from conftest import COURSES
 from coursec.exporters.scorm import Packaging
 from support.builds import Builds, Edition
+from support.covering import every_pair
 from support.outputs import html_pages, package_problems, reference_problems, sco_pages
 
 PACKAGES: list[tuple[Edition, Packaging]] = [
@@ -51,11 +53,18 @@ def missing_requests(page: Page, base: str, pages: list[str]) -> list[str]:
         if response.status >= 400:
             failed.append(f"{response.status} {response.url}")
 
+    def on_failed(request: Request) -> None:
+        failed.append(f"failed {request.url}")
+
     page.on("response", on_response)
-    page.on("requestfailed", lambda request: failed.append(f"failed {request.url}"))
-    for name in pages:
-        page.goto(f"{base}/{name}", wait_until="load")
-        page.wait_for_load_state("networkidle")
+    page.on("requestfailed", on_failed)
+    try:
+        for name in pages:
+            page.goto(f"{base}/{name}", wait_until="load")
+            page.wait_for_load_state("networkidle")
+    finally:  # the page goes back to the worker's pool: it keeps no listener of this test's
+        page.remove_listener("response", on_response)
+        page.remove_listener("requestfailed", on_failed)
     return failed
 
 
@@ -68,7 +77,7 @@ def test_every_site_page_loads_all_it_asks_for(
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize(("edition", "packaging"), PACKAGES, ids=PACKAGE_IDS)
+@every_pair(COURSES, ("packaging", list(Packaging)), ("edition", ["1.2", "2004"]))
 def test_every_package_page_loads_all_it_asks_for(
     course_dir: Path,
     built: Builds,
@@ -77,6 +86,9 @@ def test_every_package_page_loads_all_it_asks_for(
     edition: Edition,
     packaging: Packaging,
 ) -> None:
+    """Each packaging of each course in one edition, every pair of values met: both editions'
+    pages ask for the same files (test_html checks they differ only in the SCO's configuration,
+    and the test above that every package has every file its pages reference)."""
     root = built.package(course_dir, edition, packaging)
     pages = html_pages(root)
     assert pages
