@@ -76,12 +76,18 @@ MakeCourse = Callable[..., Path]
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tiers: a test that uses the browser fixtures is a `browser` test; one that drives
     Chromium or lays a PDF out with WeasyPrint (`pdf`) is `slow` too, so `-m "not slow"` is the
-    quick tier for an edit loop."""
+    quick tier for an edit loop.
+
+    The slow tests are queued first, each file's in its order, and the many short ones after
+    them: with xdist's worksteal (pyproject.toml) they fill the workers' last minute, where a
+    build or a browser run of several seconds would keep one worker busy while the others idle.
+    (With xdist's default `load`, slow tests first would hand one worker a long run of them.)"""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
         if item.get_closest_marker("browser") or item.get_closest_marker("pdf"):
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
