@@ -104,7 +104,7 @@ def _weasyprint_only_in_pdf_tests(
         pytest.fail("this test lays out a PDF: mark it @pytest.mark.pdf", pytrace=False)
 
     monkeypatch.setattr(layout, "lay_out", refuse)
-    monkeypatch.setattr(layout, "count_pages", refuse)
+    monkeypatch.setattr(layout, "draft", refuse)
 
 
 @pytest.fixture(params=sorted(COURSES))

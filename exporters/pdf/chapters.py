@@ -10,15 +10,16 @@ come later:
   boxes for every page of the whole (see `layout`); it changes only when the page count or
   the page names do;
 - the contents, glossary and objectives index print where anchors of other chapters land
-  (`numbered` chapters): they are laid out once the other chapters' page counts are known, with the
-  numbers written into their HTML (`data-page`). Their own page counts move the anchors after
-  them (the contents' move nearly every page), so they are laid out until the numbers they print
-  and the page counts agree; the contents' pages are counted first (laid out with placeholder
-  numbers, not written), before the rest is numbered.
+  (`numbered` chapters). Each is first laid out with placeholder numbers but not written (a
+  *draft*: its page names and where its anchors land, about a third of a layout's cost); once
+  every chapter's pages are known, the numbered chapters are laid out with the numbers written
+  into their HTML (`data-page`), and the stamp with them. Their own page counts move the anchors
+  after them, so this is repeated until the numbers they print and the page counts agree
+  (the drafts' counts nearly always hold).
 
-The layouts that do not wait on one another (every chapter that prints no page number, with the
-count of the contents) are laid out together, across the build's workers (`ExportContext.jobs`);
-the numbered chapters and the stamp follow here, one after another, as each needs the last.
+All the layouts of a step are laid out together, across the build's workers (`ExportContext.jobs`):
+first every chapter that prints no page number with the drafts, then the numbered chapters with
+the stamp. Nothing waits on a layout it does not need.
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
@@ -42,7 +43,7 @@ from .fetch import BuildFetcher
 from .join import Stamp, join
 from .prepare import LINK_ORIGIN, prepare
 
-FORMAT = "coursec-pdf-part/3"
+FORMAT = "coursec-pdf-part/4"
 _ROUNDS = 4  # numbered layouts agree after one or two rounds; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')
@@ -64,18 +65,18 @@ class _Got:
     laid: layout.Laid
 
 
-# A layout to make: (HTML, the files it may load, `Margins` value or "count", its key).
+# A layout to make: (HTML, the files it may load, `Margins` value or "draft", its key).
 _Job = tuple[str, Mapping[str, Path | bytes], str, str]
-_COUNT = "count"
+_DRAFT = "draft"
 
 
 def _lay_out(job: _Job) -> bytes:
-    """One layout, as the store keeps it: a `Laid` (a chapter made ready to join), or a page
-    count. Runs in a worker: everything it needs comes in `job`."""
+    """One layout, as the store keeps it: a `Laid` (a chapter made ready to join, or a draft).
+    Runs in a worker: everything it needs comes in `job`."""
     html, files, how, key = job
     fetcher = BuildFetcher(files)
-    if how == _COUNT:
-        return b"%d" % layout.count_pages(html, fetcher)
+    if how == _DRAFT:
+        return layout.draft(html, fetcher).to_bytes()
     margins = layout.Margins(how)
     laid = layout.lay_out(html, fetcher, margins)
     if margins is layout.Margins.TEXT:
@@ -112,19 +113,15 @@ class Layouts:
 
     def get_many(self, wanted: Sequence[tuple[str, layout.Margins]]) -> list[_Got]:
         """Each (HTML, margins) laid out, as `get` does; those not in the store side by side."""
-        return self.get_and_count(wanted, None)[0]
+        return self.get_and_draft(wanted, [])[0]
 
-    def count(self, html: str) -> int:
-        """The page count of `html` laid out as a chapter (from the store when it has it)."""
-        return self.get_and_count([], html)[1]
-
-    def get_and_count(
-        self, wanted: Sequence[tuple[str, layout.Margins]], counted: str | None
-    ) -> tuple[list[_Got], int]:
-        """`get_many(wanted)` and the page count of `counted` (0 if None), laid out side by side;
-        what is made is kept in the store, in the order asked."""
-        asked = [(html, margins.value) for html, margins in wanted]
-        asked += [(counted, _COUNT)] if counted is not None else []
+    def get_and_draft(
+        self, wanted: Sequence[tuple[str, layout.Margins]], drafted: Sequence[str]
+    ) -> tuple[list[_Got], list[layout.Laid]]:
+        """`get_many(wanted)` and a draft of each of `drafted` (`layout.draft`), laid out side
+        by side, the drafts first (they are the longest); what is made is kept in the store."""
+        asked = [(html, _DRAFT) for html in drafted]
+        asked += [(html, margins.value) for html, margins in wanted]
         keys = [self._key(how, html) for html, how in asked]
         found: dict[str, bytes] = {}
         todo: dict[str, _Job] = {}
@@ -132,30 +129,23 @@ class Layouts:
             if key in self._seen or key in found or key in todo:
                 continue
             stored = self.store.get(key)
-            if stored is not None and (
-                stored.isdigit() if how == _COUNT else layout.Laid.from_bytes(stored) is not None
-            ):
+            if stored is not None and layout.Laid.from_bytes(stored) is not None:
                 found[key] = stored
             else:
                 todo[key] = (html, self.files.files, how, key)
         made = self.jobs.map(_lay_out, list(todo.values())) if todo else []
         found.update(zip(todo, made, strict=True))
         got: list[_Got] = []
-        pages = 0
-        for (html, how), key in zip(asked, keys, strict=True):
-            if key in self._seen:
-                got.append(self._seen[key])
-                continue
-            data = found[key]
-            self.store.put(key, data)
-            if how == _COUNT:
-                pages = int(data)
-                continue
-            laid = layout.Laid.from_bytes(data)
-            if laid is None:
-                raise ValueError(f"PDF layout {key} is unreadable")  # made just now: a bug
-            got.append(self._seen.setdefault(key, _Got(html, laid)))
-        return got, pages
+        for (html, _how), key in zip(asked, keys, strict=True):
+            if key not in self._seen:
+                data = found[key]
+                self.store.put(key, data)
+                laid = layout.Laid.from_bytes(data)
+                if laid is None:
+                    raise ValueError(f"PDF layout {key} is unreadable")  # made just now: a bug
+                self._seen[key] = _Got(html, laid)
+            got.append(self._seen[key])
+        return got[len(drafted) :], [g.laid for g in got[: len(drafted)]]
 
 
 _NONE = _Got("", layout.Laid(b"", (), (), {}, (), (), ()))  # no layout yet
@@ -189,71 +179,55 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
     by_part: dict[str, list[str]] = {p.name: [] for p in chapters}
     for anchor, chapter in where.items():
         by_part[chapter].append(anchor)
+    known: dict[str, layout.Laid] = {}  # each chapter's latest layout, or its draft
 
-    def pages(counts: Mapping[str, int]) -> dict[str, str]:
+    def pages() -> dict[str, str]:
         """Each anchor's page number; a placeholder as wide while a page count is unknown."""
-        placeholder = "8" * len(str(sum(counts.values()) + len(chapters)))
+        total = sum(len(laid.page_names) for laid in known.values())
+        placeholder = "8" * len(str(total + len(chapters)))
         start, numbers, unknown = 1, {}, False
         for p in chapters:
-            here = got.get(p.name)
+            here = known.get(p.name)
             for anchor in by_part[p.name]:
                 if unknown or here is None:
                     numbers[anchor] = placeholder
-                elif anchor in here.laid.anchors:
-                    numbers[anchor] = str(start + here.laid.anchors[anchor])
-            unknown = unknown or p.name not in counts
-            start += counts.get(p.name, 0)
+                elif anchor in here.anchors:
+                    numbers[anchor] = str(start + here.anchors[anchor])
+            unknown = unknown or here is None
+            start += len(here.page_names) if here is not None else 0
         return numbers
 
+    def html(p: Chapter, numbers: Mapping[str, str]) -> str:
+        return _linked(render(p.name, numbers) if p.numbered else drafts[p.name], p.name, where)
+
+    head = drafts[chapters[-1].name].split("<body", 1)[0]  # not the cover's: it has the date
+
+    def stamp_html() -> str:
+        return layout.stamp_html(head, [n for p in chapters for n in known[p.name].page_names])
+
     got: dict[str, _Got] = {}
-    counts: dict[str, int] = {}
+    plain = [p for p in chapters if not p.numbered]
     numbered = [p for p in chapters if p.numbered]
-    # the first numbered chapter's page count moves the anchors after it: when there are others
-    # after it, it is counted first (with placeholder numbers), and laid out last
-    lead = numbered[0] if (numbered and not chapters[-1].numbered) or len(numbered) > 1 else None
-    before = chapters[: chapters.index(lead)] if lead is not None else chapters
-    for group in (before, chapters[len(before) :]):  # what the count needs, then the rest
-        plain = [p for p in group if not p.numbered]
-        texts = [(_linked(drafts[p.name], p.name, where), layout.Margins.TEXT) for p in plain]
-        if group is before:
-            got.update(zip((p.name for p in plain), layouts.get_many(texts), strict=True))
-            continue
-        if lead is not None:
-            counting = _linked(render(lead.name, pages({})), lead.name, where)
-            laid, counts[lead.name] = layouts.get_and_count(texts, counting)
-        else:
-            laid = layouts.get_many(texts)
-        got.update(zip((p.name for p in plain), laid, strict=True))
-    counts.update({name: len(g.laid.page_names) for name, g in got.items()})
-    if lead is not None:
-        numbered.remove(lead)
-        numbered.append(lead)
+    numbers = pages()
+    texts = [(html(p, numbers), layout.Margins.TEXT) for p in plain]
+    laid, sketched = layouts.get_and_draft(texts, [html(p, numbers) for p in numbered])
+    got.update(zip((p.name for p in plain), laid, strict=True))
+    known.update((p.name, g.laid) for p, g in zip(plain, laid, strict=True))
+    known.update(zip((p.name for p in numbered), sketched, strict=True))
     for _ in range(_ROUNDS):
-        # A guess, laid out side by side: each numbered chapter but the last, with the counts
-        # known now. The checks below, in order, keep a guess only if its HTML is what that
-        # chapter then renders to (so the output does not depend on the guess); a chapter
-        # printing no page of an anchor after the chapters before it is guessed right.
-        guesses = [_linked(render(p.name, pages(counts)), p.name, where) for p in numbered[:-1]]
-        fresh = [
-            html
-            for p, html in zip(numbered[:-1], guesses, strict=True)
-            if got.get(p.name, _NONE).html != html
-        ]
-        if len(fresh) > 1:
-            layouts.get_many([(html, layout.Margins.TEXT) for html in fresh])
-        changed = False
-        for p in numbered:
-            html = _linked(render(p.name, pages(counts)), p.name, where)
-            if p.name not in got or got[p.name].html != html:
-                got[p.name] = layouts.get(html, layout.Margins.TEXT)
-                counts[p.name] = len(got[p.name].laid.page_names)
-                changed = True
-        if not changed:
+        # the numbered chapters whose numbers are not yet those the layouts give, laid out
+        # with the stamp of the pages known now, which holds when their page counts do
+        numbers = pages()
+        now = {p.name: html(p, numbers) for p in numbered}
+        fresh = [p for p in numbered if got.get(p.name, _NONE).html != now[p.name]]
+        if not fresh:
             break
+        wanted = [(now[p.name], layout.Margins.TEXT) for p in fresh]
+        *laid, _stamp = layouts.get_many([*wanted, (stamp_html(), layout.Margins.NUMBERS)])
+        got.update(zip((p.name for p in fresh), laid, strict=True))
+        known.update((p.name, g.laid) for p, g in zip(fresh, laid, strict=True))
     ordered = [got[p.name] for p in chapters]
-    names = [name for g in ordered for name in g.laid.page_names]
-    head = ordered[-1].html.split("<body", 1)[0]  # not the cover's: it has the build date
-    stamp = layouts.get(layout.stamp_html(head, names), layout.Margins.NUMBERS)
+    stamp = layouts.get(stamp_html(), layout.Margins.NUMBERS)
     identifier = hashlib.sha256(layouts.salt.encode())
     for g in (*ordered, stamp):
         identifier.update(hashlib.sha256(g.html.encode()).digest())

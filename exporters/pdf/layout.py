@@ -145,6 +145,16 @@ def _numbered(box: Any) -> bool:
 
 def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
     """Lay `document_html` out with a fetcher of its own (so refusals are this document's)."""
+    return _lay_out(document_html, files, margins, write=True)
+
+
+def draft(document_html: str, files: BuildFetcher) -> Laid:
+    """`document_html` laid out as a chapter but not written (its `pdf` is empty): its page
+    names and where its anchors land, at about a third of the cost of `lay_out`."""
+    return _lay_out(document_html, files, Margins.TEXT, write=False)
+
+
+def _lay_out(document_html: str, files: BuildFetcher, margins: Margins, write: bool) -> Laid:
     from weasyprint.formatting_structure.boxes import MarginBox
 
     fetcher = BuildFetcher(files.files)
@@ -165,7 +175,7 @@ def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
                 box.children = tuple(numbers)
                 box.background = None
                 box.canvas_background = None
-        data: bytes = document.write_pdf(**options)
+        data: bytes = document.write_pdf(**options) if write else b""
     anchors: dict[str, int] = {}
     for i, page in enumerate(document.pages):
         for anchor in page.anchors:
@@ -179,13 +189,6 @@ def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
         tuple(" ".join(record.getMessage().split()) for record in records),
         tuple((key, what) for key, lost in fetcher.unprintable.items() for what in lost),
     )
-
-
-def count_pages(document_html: str, files: BuildFetcher) -> int:
-    """How many pages `document_html` lays out to (laid out, not written: a quick estimate)."""
-    with captured_weasyprint_logs():
-        document = _render(document_html, BuildFetcher(files.files), pdf_options(document_html))
-    return len(document.pages)
 
 
 def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) -> Any:

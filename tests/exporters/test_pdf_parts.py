@@ -109,8 +109,8 @@ def course(make_course: MakeCourse, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The first id in the body of every document WeasyPrint lays out ("count": a page count
-    only; "numbers": the stamp)."""
+    """The first id in the body of every document WeasyPrint lays out ("draft:" and the id when
+    it is laid out but not written; "numbers": the stamp)."""
     made: list[str] = []
     real = _pdf_layout.lay_out
 
@@ -119,13 +119,14 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         made.append(found[1] if found else margins.value)
         return real(html, files, margins)
 
-    def counting_pages(html: str, files: BuildFetcher) -> int:
-        made.append("count")
-        return real_count(html, files)
+    def drafting(html: str, files: BuildFetcher) -> Any:
+        found = re.search(r'<body[^>]*>.*?\sid="([^"]+)"', html, re.S)
+        made.append(f"draft:{found[1] if found else ''}")
+        return real_draft(html, files)
 
-    real_count = _pdf_layout.count_pages
+    real_draft = _pdf_layout.draft
     monkeypatch.setattr(_pdf_layout, "lay_out", counting)
-    monkeypatch.setattr(_pdf_layout, "count_pages", counting_pages)
+    monkeypatch.setattr(_pdf_layout, "draft", drafting)
     return made
 
 
@@ -155,11 +156,12 @@ def test_editing_one_module_lays_out_only_that_module(
 ) -> None:
     store = DictStore()
     cold, _ = export(course, tmp_path / "a", store)
-    # first what prints no page numbers, then the contents' pages are counted, then what
-    # prints page numbers (the contents last: it needs the others' page counts), then the stamp
+    # first the drafts of what prints page numbers and what prints none, side by side; then
+    # what prints page numbers, with the stamp
     assert layouts == [
-        *["cover-title", "m1", "m2", "m3", "m4", "answer-key", "count"],
-        *["glossary", "objectives", "contents", "numbers"],
+        *["draft:contents", "draft:glossary", "draft:objectives"],
+        *["cover-title", "m1", "m2", "m3", "m4", "answer-key"],
+        *["contents", "glossary", "objectives", "numbers"],
     ]
     layouts.clear()
     again, _ = export(course, tmp_path / "b", store)
@@ -169,9 +171,9 @@ def test_editing_one_module_lays_out_only_that_module(
     warm, _ = export(course, tmp_path / "c", store)
     assert layouts == ["m3"]
     assert warm == export(course, tmp_path / "d")[0]  # the same bytes as from an empty store
-    # every piece the handout is made of is put again (9 chapters, the contents' page count, the
-    # stamp); only the old layout of module 3 is left for the store to drop
-    assert len(store.put_keys) == 11 and len(set(store.kept) - store.put_keys) == 1
+    # every piece the handout is made of is put again (9 chapters, 3 drafts, the stamp); only
+    # the old layout of module 3 is left for the store to drop
+    assert len(store.put_keys) == 13 and len(set(store.kept) - store.put_keys) == 1
     assert b"Paragraph II of" not in warm  # text is in compressed content streams
     assert "Paragraph II of module 3" in " ".join(
         p.extract_text() for p in PdfReader(tmp_path / "c" / "demo.pdf").pages
