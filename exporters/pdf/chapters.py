@@ -43,7 +43,7 @@ from .fetch import BuildFetcher
 from .join import Stamp, join
 from .prepare import LINK_ORIGIN, prepare
 
-FORMAT = "coursec-pdf-part/4"
+FORMAT = "coursec-pdf-part/5"
 _ROUNDS = 4  # numbered layouts agree after one or two rounds; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')

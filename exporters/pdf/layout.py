@@ -10,6 +10,7 @@ as one laid out afresh, and its anchors' page numbers are known without reading 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -175,6 +176,8 @@ def _lay_out(document_html: str, files: BuildFetcher, margins: Margins, write: b
                 box.children = tuple(numbers)
                 box.background = None
                 box.canvas_background = None
+        if write:
+            _one_box_per_leader(document)
         data: bytes = document.write_pdf(**options) if write else b""
     anchors: dict[str, int] = {}
     for i, page in enumerate(document.pages):
@@ -189,6 +192,41 @@ def _lay_out(document_html: str, files: BuildFetcher, margins: Margins, write: b
         tuple(" ".join(record.getMessage().split()) for record in records),
         tuple((key, what) for key, lost in fetcher.unprintable.items() for what in lost),
     )
+
+
+def _one_box_per_leader(document: Any) -> None:
+    """Give each leader (CSS `leader(". ")`) one text box of its repeated text.
+
+    WeasyPrint 70 fills a leader with a copy of its text box per repetition, set edge to edge,
+    and draws each copy on its own: the contents of a 200-module course had 85,000 of them,
+    which took half of its layout. One box of the text repeated draws the same glyphs, each
+    where its copy was to within 0.2 pt (WeasyPrint rounds the advances in a run to a
+    thousandth of an em, as in any line of text). Left to right only: there the copies' order
+    and the text's agree.
+    """
+    from weasyprint.formatting_structure.boxes import TextBox
+
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            copies = box.children if box.is_leader else ()
+            if len(copies) < 2 or not all(type(c) is TextBox for c in copies):
+                continue
+            first = min(copies, key=lambda c: c.position_x)
+            if first.style["direction"] != "ltr" or any(
+                c.text != first.text
+                or c.pango_layout is not first.pango_layout
+                or c.position_y != first.position_y
+                for c in copies
+            ):
+                continue
+            xs = sorted(c.position_x for c in copies)
+            if any(abs(b - a - first.width) > 1e-6 for a, b in zip(xs, xs[1:], strict=False)):
+                continue
+            whole = first.copy_with_text(first.text * len(copies))
+            whole.pango_layout = copy.copy(first.pango_layout)  # laid out again when drawn
+            whole.pango_layout.text = whole.text
+            whole.width = first.width * len(copies)
+            box.children = (whole,)
 
 
 def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) -> Any:

@@ -179,6 +179,7 @@ class Builds:
             document = layout._render(html, BuildFetcher(build_files(plan)), options)
 
         def write_pdf() -> bytes:
+            layout._one_box_per_leader(document)  # drawn as `layout.lay_out` draws leaders
             with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
                 return bytes(document.write_pdf(**options))
