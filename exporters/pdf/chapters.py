@@ -10,16 +10,17 @@ come later:
   boxes for every page of the whole (see `layout`); it changes only when the page count or
   the page names do;
 - the contents, glossary and objectives index print where anchors of other chapters land
-  (`numbered` chapters). Each is first laid out with placeholder numbers but not written (a
-  *draft*: its page names and where its anchors land, about a third of a layout's cost); once
-  every chapter's pages are known, the numbered chapters are laid out with the numbers written
-  into their HTML (`data-page`), and the stamp with them. Their own page counts move the anchors
-  after them, so this is repeated until the numbers they print and the page counts agree
-  (the drafts' counts nearly always hold).
+  (`numbered` chapters), with the numbers written into their HTML (`data-page`). A numbered
+  chapter is laid out once every number it prints is known, side by side with the others then
+  ready. The first one's page count moves nearly every anchor, so it is first laid out with
+  placeholder numbers but not written (a *draft*: its page names and where its anchors land, at
+  about 60 % of a layout's cost). Their own page counts move the anchors after them, so this is
+  repeated until the numbers they print and the page counts agree.
 
-All the layouts of a step are laid out together, across the build's workers (`ExportContext.jobs`):
-first every chapter that prints no page number with the drafts, then the numbered chapters with
-the stamp. Nothing waits on a layout it does not need.
+The layouts of a step are laid out together, across the build's workers (`ExportContext.jobs`):
+every chapter that prints no page number with the draft; then, for the handout, the glossary and
+objectives index; then the contents, with the stamp of the pages as they are then known (it
+holds when the contents' page count does).
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
@@ -44,7 +45,7 @@ from .join import Stamp, join
 from .prepare import LINK_ORIGIN, prepare
 
 FORMAT = "coursec-pdf-part/5"
-_ROUNDS = 4  # numbered layouts agree after one or two rounds; more would mean they never do
+_ROUNDS = 3  # numbered layouts agree after a round or two; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')
 
@@ -119,7 +120,8 @@ class Layouts:
         self, wanted: Sequence[tuple[str, layout.Margins]], drafted: Sequence[str]
     ) -> tuple[list[_Got], list[layout.Laid]]:
         """`get_many(wanted)` and a draft of each of `drafted` (`layout.draft`), laid out side
-        by side, the drafts first (they are the longest); what is made is kept in the store."""
+        by side, the drafts first (the longest, so no worker is left with one at the end); what
+        is made is kept in the store."""
         asked = [(html, _DRAFT) for html in drafted]
         asked += [(html, margins.value) for html, margins in wanted]
         keys = [self._key(how, html) for html, how in asked]
@@ -181,10 +183,10 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
         by_part[chapter].append(anchor)
     known: dict[str, layout.Laid] = {}  # each chapter's latest layout, or its draft
 
-    def pages() -> dict[str, str]:
+    def pages(digit: str = "8") -> dict[str, str]:
         """Each anchor's page number; a placeholder as wide while a page count is unknown."""
         total = sum(len(laid.page_names) for laid in known.values())
-        placeholder = "8" * len(str(total + len(chapters)))
+        placeholder = digit * len(str(total + len(chapters)))
         start, numbers, unknown = 1, {}, False
         for p in chapters:
             here = known.get(p.name)
@@ -208,24 +210,34 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
     got: dict[str, _Got] = {}
     plain = [p for p in chapters if not p.numbered]
     numbered = [p for p in chapters if p.numbered]
+    # the first numbered chapter's page count moves every anchor after it: it is drafted with
+    # the chapters that print no page number, so that those after it can be numbered
+    lead = numbered[:1] if numbered and numbered[0] is not chapters[-1] else []
     numbers = pages()
     texts = [(html(p, numbers), layout.Margins.TEXT) for p in plain]
-    laid, sketched = layouts.get_and_draft(texts, [html(p, numbers) for p in numbered])
+    laid, sketched = layouts.get_and_draft(texts, [html(p, numbers) for p in lead])
     got.update(zip((p.name for p in plain), laid, strict=True))
     known.update((p.name, g.laid) for p, g in zip(plain, laid, strict=True))
-    known.update(zip((p.name for p in numbered), sketched, strict=True))
-    for _ in range(_ROUNDS):
-        # the numbered chapters whose numbers are not yet those the layouts give, laid out
-        # with the stamp of the pages known now, which holds when their page counts do
-        numbers = pages()
+    known.update(zip((p.name for p in lead), sketched, strict=True))
+    for _ in range(_ROUNDS + len(numbered)):
+        # Laid out side by side: the numbered chapters that print no placeholder (their HTML is
+        # the same whatever digit stands for an unknown number) and whose numbers changed, and
+        # the stamp once every chapter's pages are known (it holds if their counts do). When
+        # none is ready, those not laid out yet are, to learn their page counts.
+        numbers, unsure = pages(), pages("9")
         now = {p.name: html(p, numbers) for p in numbered}
-        fresh = [p for p in numbered if got.get(p.name, _NONE).html != now[p.name]]
+        ready = [p for p in numbered if now[p.name] == html(p, unsure)]
+        fresh = [p for p in ready if got.get(p.name, _NONE).html != now[p.name]]
         if not fresh:
-            break
+            fresh = [p for p in numbered if p.name not in got]
+            if not fresh:
+                break
         wanted = [(now[p.name], layout.Margins.TEXT) for p in fresh]
-        *laid, _stamp = layouts.get_many([*wanted, (stamp_html(), layout.Margins.NUMBERS)])
-        got.update(zip((p.name for p in fresh), laid, strict=True))
-        known.update((p.name, g.laid) for p, g in zip(fresh, laid, strict=True))
+        if len(known) == len(chapters):
+            wanted.append((stamp_html(), layout.Margins.NUMBERS))
+        laid = layouts.get_many(wanted)
+        got.update(zip((p.name for p in fresh), laid, strict=False))
+        known.update((p.name, g.laid) for p, g in zip(fresh, laid, strict=False))
     ordered = [got[p.name] for p in chapters]
     stamp = layouts.get(stamp_html(), layout.Margins.NUMBERS)
     identifier = hashlib.sha256(layouts.salt.encode())
