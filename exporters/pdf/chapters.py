@@ -24,7 +24,8 @@ holds when the contents' page count does).
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
-made ready to join (`prepare`); the join (`join`) runs at every build.
+made ready to join (`prepare`), with what the join reads of its fonts (`fonts.read_ahead`); the
+join (`join`) runs at every build.
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ from coursec.export import InProcess, Jobs, PartStore
 
 from . import layout
 from .fetch import BuildFetcher
+from .fonts import read_ahead
 from .join import Stamp, join
+from .objects import open_pdf
 from .prepare import LINK_ORIGIN, prepare
 
-FORMAT = "coursec-pdf-part/5"
+FORMAT = "coursec-pdf-part/6"
 _ROUNDS = 3  # numbered layouts agree after a round or two; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')
@@ -81,7 +84,8 @@ def _lay_out(job: _Job) -> bytes:
     margins = layout.Margins(how)
     laid = layout.lay_out(html, fetcher, margins)
     if margins is layout.Margins.TEXT:
-        laid = replace(laid, pdf=prepare(laid.pdf, key))
+        pdf = prepare(laid.pdf, key)
+        laid = replace(laid, pdf=pdf, fonts=read_ahead(open_pdf(pdf)))
     return laid.to_bytes()
 
 
@@ -247,5 +251,6 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
         [g.laid.pdf for g in ordered],
         Stamp(stamp.laid.pdf, stamp.laid.numbered),
         identifier.hexdigest()[:32].encode(),
+        [g.laid.fonts for g in ordered],
     )
     return Handout(pdf, (*(g.laid for g in ordered), stamp.laid))

@@ -36,10 +36,12 @@ program's tables (read from their bytes: fontTools would parse every glyph of ev
 from __future__ import annotations
 
 import io
+import marshal
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from itertools import compress
 from operator import ne
@@ -105,7 +107,6 @@ class _Subset:
     """A chapter's subset of a font, read."""
 
     font: Dictionary  # the Type0 font
-    program: bytes  # the font file
     glyphs: int  # its glyph count
     os2: tuple[int, ...]  # its OS/2 character ranges, first and last character
     widths: dict[int, pikepdf.Object]  # /W
@@ -145,12 +146,60 @@ class _Group:
         return True
 
 
-def share_fonts(pdf: Pdf) -> None:
-    """Merge the subsets of each font that `pdf`'s pages (and the forms they draw) use into one,
-    and point every page's resources at it."""
-    groups: dict[tuple[Any, ...], list[_Group]] = {}
+# Font name -> what `_read` found of it, made ahead of the join (`read_ahead`; None: a font
+# that does not merge)
+Reads = dict[str, Any]
+_AHEAD = 1  # the form of `read_ahead`'s bytes
+
+
+def read_ahead(pdf: Pdf) -> bytes:
+    """What `share_fonts` reads of each font `pdf`'s pages use, by font name, for `reads_of`.
+
+    Run where a chapter is laid out (a worker), and kept with it: reading the subsets was two
+    fifths of joining a 200-module handout, which runs in the build process after every layout
+    and at every build."""
+    found: dict[str, Any] = {}
     for font in _used_fonts(pdf):
         read = _read(font)
+        if read is None:
+            found[str(font.get(Name.BaseFont))] = None
+            continue
+        key, one = read
+        widths = {gid: w if isinstance(w, int) else str(w) for gid, w in one.widths.items()}
+        subset = (one.glyphs, one.os2, widths, one.text, one.held, one.cmaps)
+        found[str(font.BaseFont)] = (key, subset)
+    return marshal.dumps((_AHEAD, found))
+
+
+def reads_of(data: bytes, renamed: Mapping[str, str]) -> Reads | None:
+    """`read_ahead`'s reads of the fonts `renamed` names, by their names in the whole; None
+    when `data` is not what `read_ahead` makes."""
+    try:
+        form, found = marshal.loads(data)
+        if form != _AHEAD:
+            return None
+        reads: Reads = {}
+        for name, read in found.items():
+            if name not in renamed:
+                continue
+            if read is not None:
+                key, (glyphs, os2, widths, text, held, cmaps) = read
+                hash(key)  # a key of the groups of subsets
+                widths = {g: w if isinstance(w, int) else Decimal(w) for g, w in widths.items()}
+                read = (key, (glyphs, os2, widths, text, held, cmaps))
+            reads[renamed[name]] = read
+        return reads
+    except (ValueError, TypeError, EOFError, AttributeError, ArithmeticError):
+        return None
+
+
+def share_fonts(pdf: Pdf, ahead: Reads | None = None) -> None:
+    """Merge the subsets of each font that `pdf`'s pages (and the forms they draw) use into one,
+    and point every page's resources at it. A font named in `ahead` is not read again."""
+    groups: dict[tuple[Any, ...], list[_Group]] = {}
+    for font in _used_fonts(pdf):
+        name = str(font.get(Name.BaseFont))
+        read = _read(font) if ahead is None or name not in ahead else _subset(font, ahead[name])
         if read is None:
             continue
         key, one = read
@@ -171,6 +220,11 @@ def share_fonts(pdf: Pdf) -> None:
         for name, used in list(resources.items()):
             if isinstance(used, Dictionary) and used.objgen in shared:
                 resources[name] = shared[used.objgen]
+
+
+def _subset(font: Dictionary, read: Any) -> tuple[tuple[Any, ...], _Subset] | None:
+    """A read of `reads_of`, for `font`."""
+    return None if read is None else (read[0], _Subset(font, *read[1]))
 
 
 def _agree(known: dict[Any, Any], new: dict[Any, Any]) -> bool:
@@ -268,7 +322,7 @@ def _read(font: Dictionary) -> tuple[tuple[Any, ...], _Subset] | None:
         repr(bbox[3]),
         tables,
     )
-    return key, _Subset(font, data, program["maxp"].numGlyphs, os2, widths, text, held, cmaps)
+    return key, _Subset(font, program["maxp"].numGlyphs, os2, widths, text, held, cmaps)
 
 
 def _widths(array: object) -> dict[int, pikepdf.Object] | None:
@@ -326,9 +380,9 @@ def _program(
         if tag in _LAYOUT_TABLES:
             continue
         if tag not in _GLYPH_TABLES:
-            wide.append((tag, program.reader[tag]))
+            wide.append((str(tag), program.reader[tag]))
         elif tag not in ("glyf", "loca", "hmtx", "cmap"):
-            wide.append((tag, _fields(program[tag])))
+            wide.append((str(tag), _fields(program[tag])))
     count, long = program["maxp"].numGlyphs, program["head"].indexToLocFormat
     kept = set(widths or ())  # the glyphs drawn
     if not kept or max(kept) >= count:
@@ -400,7 +454,8 @@ def _merge(pdf: Pdf, group: _Group) -> Dictionary:
     """The first member's font, made the union of the group's."""
     most = max(one.glyphs for one in group.members)
     first = next(one for one in group.members if one.glyphs == most)
-    base = TTFont(io.BytesIO(first.program), recalcBBoxes=False, recalcTimestamp=False)
+    data = first.font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes()
+    base = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False)
     order = base.getGlyphOrder()
     glyf, metrics = base["glyf"], base["hmtx"].metrics
     for gid, (outline, metric) in sorted(group.held.items()):

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from .fonts import share_fonts
+from .fonts import Reads, reads_of, share_fonts
 from .objects import (
     PdfJoinError,
     items,
@@ -56,12 +56,18 @@ class Stamp:
     stamped: Sequence[bool]
 
 
-def join(chapters: Sequence[bytes], stamp: Stamp | None, identifier: bytes) -> bytes:
+def join(
+    chapters: Sequence[bytes],
+    stamp: Stamp | None,
+    identifier: bytes,
+    ahead: Sequence[bytes] = (),
+) -> bytes:
     """One PDF of all pages of `chapters` in order, with the page numbers of `stamp` drawn over
-    them; the first half of its `/ID` is `identifier`, the second a digest of its bytes."""
+    them; the first half of its `/ID` is `identifier`, the second a digest of its bytes.
+    `ahead[i]`, when given, is what `fonts.read_ahead` made of chapter `i`."""
     whole = _Whole()
-    for data in chapters:
-        whole.add(open_pdf(data))
+    for i, data in enumerate(chapters):
+        whole.add(open_pdf(data), ahead[i] if i < len(ahead) else b"")
     if stamp is not None:
         whole.stamp(open_pdf(stamp.pdf), stamp.stamped)
     return whole.write(identifier)
@@ -91,6 +97,7 @@ class _Whole:
     names: dict[str, dict[bytes, pikepdf.Object]] = field(default_factory=dict)
     sources: int = 0  # the PDFs whose fonts came in (chapters and the stamp)
     subset_tags: set[str] = field(default_factory=set)
+    ahead: Reads = field(default_factory=dict)  # the fonts read where chapters were laid out
 
     def adopt(self, source: Pdf, value: pikepdf.Object) -> pikepdf.Object:
         """`value` of `source` copied into the whole, with all it refers to."""
@@ -101,12 +108,14 @@ class _Whole:
         # qpdf copies indirect objects only: a direct one goes through an indirect holder
         return self.out.copy_foreign(source.make_indirect(value)).__copy__()
 
-    def add(self, source: Pdf) -> None:
+    def add(self, source: Pdf, ahead: bytes = b"") -> None:
         """Append the pages of a chapter, with its structure, outline and destinations."""
         if self.first is None:
             self.first = source
         first_page = len(self.out.pages)
-        self.unique_fonts(source)
+        renamed = self.unique_fonts(source)
+        if ahead:
+            self.ahead.update(reads_of(ahead, renamed) or {})
         found = structure(source)
         kids = items(found[1].get(Name.K)) if found else []
         children = [kid for kid in kids if isinstance(kid, Dictionary)]
@@ -157,9 +166,11 @@ class _Whole:
             for name, target in name_tree(self.adopt(source, value)):
                 known.setdefault(name, target)
 
-    def unique_fonts(self, source: Pdf) -> None:
-        """Each font subset's tag made from its own and its source's, and unique in the whole."""
+    def unique_fonts(self, source: Pdf) -> dict[str, str]:
+        """Each font subset's tag made from its own and its source's, and unique in the whole;
+        returns the fonts' names as they were -> as they are."""
         mine: dict[str, str] = {}  # WeasyPrint's tag -> the whole's
+        renamed: dict[str, str] = {}
         index, self.sources = self.sources, self.sources + 1
 
         def retag(owner: Dictionary, key: Name) -> None:
@@ -174,7 +185,10 @@ class _Whole:
                     tag = "".join(chr(65 + b % 26) for b in digest[:6])
                 self.subset_tags.add(tag)
                 mine[found[1]] = tag
-            owner[key] = Name(f"/{mine[found[1]]}+{str(owner[key])[found.end() :]}")
+            name = Name(f"/{mine[found[1]]}+{str(owner[key])[found.end() :]}")
+            if key == Name.BaseFont:
+                renamed[str(owner[key])] = str(name)
+            owner[key] = name
 
         seen: set[tuple[int, int]] = set()
         for page in source.pages:
@@ -183,6 +197,7 @@ class _Whole:
                 descriptor = font.get(Name.FontDescriptor)
                 if isinstance(descriptor, Dictionary) and _once(descriptor, seen):
                     retag(descriptor, Name.FontName)
+        return renamed
 
     def read_outline(self, source: Pdf, first: object) -> list[_OutlineItem]:
         """The outline items from `first` on, their destinations copied into the whole."""
@@ -229,7 +244,7 @@ class _Whole:
         out, first = self.out, self.first
         if first is None:
             raise PdfJoinError("no chapter to join")
-        share_fonts(out)
+        share_fonts(out, self.ahead)
         catalog = out.Root
         if self.outline:
             outlines = out.make_indirect(Dictionary())

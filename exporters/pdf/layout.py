@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from html import escape, unescape
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urljoin
 
@@ -53,6 +54,7 @@ class Laid:
     refused: tuple[str, ...]  # URLs the fetcher refused, in order
     messages: tuple[str, ...]  # the renderer's warnings, one line each
     unprintable: tuple[tuple[str, str], ...]  # (file, what of it the PDF cannot draw), in order
+    fonts: bytes = b""  # a chapter's fonts as the join reads them (`fonts.read_ahead`)
 
     def to_bytes(self) -> bytes:
         header = {
@@ -62,23 +64,29 @@ class Laid:
             "refused": self.refused,
             "messages": self.messages,
             "unprintable": self.unprintable,
+            "fonts": len(self.fonts),
         }
-        return json.dumps(header, separators=(",", ":")).encode() + b"\n" + self.pdf
+        head = json.dumps(header, separators=(",", ":")).encode()
+        return head + b"\n" + self.pdf + self.fonts
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Laid | None:
         """A stored `Laid`, or None when the bytes are not one."""
-        head, _, pdf = data.partition(b"\n")
+        head, _, rest = data.partition(b"\n")
         try:
             header = json.loads(head)
+            fonts = int(header["fonts"])
+            if not 0 <= fonts <= len(rest):
+                return None
             return cls(
-                pdf,
+                rest[: len(rest) - fonts],
                 tuple(str(n) for n in header["page_names"]),
                 tuple(bool(n) for n in header["numbered"]),
                 {str(a): int(i) for a, i in header["anchors"].items()},
                 tuple(str(u) for u in header["refused"]),
                 tuple(str(m) for m in header["messages"]),
                 tuple((str(f), str(w)) for f, w in header["unprintable"]),
+                rest[len(rest) - fonts :],
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -220,7 +228,7 @@ def _one_box_per_leader(document: Any) -> None:
             ):
                 continue
             xs = sorted(c.position_x for c in copies)
-            if any(abs(b - a - first.width) > 1e-6 for a, b in zip(xs, xs[1:], strict=False)):
+            if any(abs(b - a - first.width) > 1e-6 for a, b in pairwise(xs)):
                 continue
             whole = first.copy_with_text(first.text * len(copies))
             whole.pango_layout = copy.copy(first.pango_layout)  # laid out again when drawn

@@ -19,6 +19,7 @@ from pikepdf import Array, Dictionary, Name, String
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
+from coursec.exporters.pdf import fonts
 from coursec.exporters.pdf.join import PdfJoinError, Stamp, join
 from coursec.exporters.pdf.prepare import LINK_ORIGIN, prepare
 from support.pdf import outline
@@ -484,3 +485,37 @@ def test_glyphs_after_the_last_one_drawn_are_not_taken_from_a_subset() -> None:
     merged, full = TTFont(io.BytesIO(program)), TTFont(io.BytesIO(make_font()))
     a, b = merged["glyf"][merged.getGlyphName(5)], full["glyf"][full.getGlyphName(5)]
     assert a.getCoordinates(merged["glyf"])[:2] == b.getCoordinates(full["glyf"])[:2]
+
+
+@pytest.mark.parametrize(
+    "chapters",
+    [
+        pytest.param(lambda: [font_chapter("A B"), font_chapter("B D")], id="merged"),
+        pytest.param(
+            lambda: [
+                font_chapter("A B"),
+                font_chapter("A C", make_font({**GLYPHS, "A": (550, 0)})),
+                font_chapter("B D"),
+            ],
+            id="one-apart",
+        ),
+        pytest.param(
+            lambda: [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)],
+            id="not-merged",
+        ),
+    ],
+)
+def test_fonts_read_where_chapters_are_laid_out_join_as_if_read_in_the_join(
+    chapters: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = chapters()
+    ahead = [fonts.read_ahead(pikepdf.Pdf.open(io.BytesIO(c))) for c in made]
+    read_in_the_join = join(made, None, IDENTIFIER)
+    real, calls = fonts._read, []
+    monkeypatch.setattr(fonts, "_read", lambda font: calls.append(font) or real(font))
+    assert join(made, None, IDENTIFIER, ahead) == read_in_the_join
+    assert calls == []  # no font is read again
+    # what is not a read ahead (damaged, or from another version) leaves its fonts to the join
+    assert join(made, None, IDENTIFIER, [b"not one", *ahead[1:]]) == read_in_the_join
+    first = pikepdf.Pdf.open(io.BytesIO(made[0]))
+    assert len(calls) == len(list(fonts._used_fonts(first))) > 0
