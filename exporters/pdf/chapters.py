@@ -228,9 +228,12 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
         # the same whatever digit stands for an unknown number) and whose numbers changed, and
         # the stamp once every chapter's pages are known (it holds if their counts do). When
         # none is ready, those not laid out yet are, to learn their page counts.
-        numbers, unsure = pages(), pages("9")
+        numbers = pages()
         now = {p.name: html(p, numbers) for p in numbered}
-        ready = [p for p in numbered if now[p.name] == html(p, unsure)]
+        ready = numbered
+        if len(known) < len(chapters):  # some numbers are placeholders
+            unsure = pages("9")
+            ready = [p for p in numbered if now[p.name] == html(p, unsure)]
         fresh = [p for p in ready if got.get(p.name, _NONE).html != now[p.name]]
         if not fresh:
             fresh = [p for p in numbered if p.name not in got]

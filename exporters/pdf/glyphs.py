@@ -81,14 +81,15 @@ def missing_glyphs(files: Iterable[Path], texts: Iterable[tuple[str, Span]]) -> 
     out: list[Diagnostic] = []
     for path in files:
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeError):
             continue  # loading reported it
-        seen: set[str] = set()
-        for number, line in enumerate(lines, start=1):
+        # each character once; only a file with one that does not print is looked through
+        missing = {char for char in set(text) if not drawable(char, coverage)}
+        for number, line in enumerate(text.splitlines() if missing else (), start=1):
             for column, char in enumerate(line, start=1):
-                if char not in seen and not drawable(char, coverage):
-                    seen.add(char)
+                if char in missing:
+                    missing.discard(char)
                     out.append(_missing(char, Span(path, number, column)))
     for text, span in texts:
         for char in dict.fromkeys(text):
