@@ -168,7 +168,7 @@ def read_ahead(pdf: Pdf) -> bytes:
         widths = {gid: w if isinstance(w, int) else str(w) for gid, w in one.widths.items()}
         subset = (one.glyphs, one.os2, widths, one.text, one.held, one.cmaps)
         found[str(font.BaseFont)] = (key, subset)
-    return marshal.dumps((_AHEAD, found))
+    return marshal.dumps((_AHEAD, found), 2)  # 2: no references, so equal values, equal bytes
 
 
 def reads_of(data: bytes, renamed: Mapping[str, str]) -> Reads | None:

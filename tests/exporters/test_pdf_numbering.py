@@ -1,0 +1,157 @@
+"""The order in which the handout's chapters are laid out, and the page numbers they print.
+
+`chapters.build_handout` with the real `Layouts` and part store, but a stand-in for WeasyPrint:
+each `<p>` of a chapter is one page, and an anchor is on the page of its paragraph. The joined
+"PDF" is the chapters' HTML, so every page number a chapter prints can be checked against where
+its anchor landed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from coursec.exporters.pdf import chapters as _chapters
+from coursec.exporters.pdf import layout
+from coursec.exporters.pdf.chapters import Chapter, Layouts, build_handout
+from coursec.exporters.pdf.fetch import BuildFetcher
+
+HEAD = "<html><head><title>Demo</title></head>"
+PAGE = re.compile(r'<p( id="([^"]+)")?>')
+PRINTED = re.compile(r'href="[^"#]*#([^"]+)" data-page="([^"]*)"')
+
+
+class Store:
+    def __init__(self) -> None:
+        self.kept: dict[str, bytes] = {}
+
+    def get(self, key: str, /) -> bytes | None:
+        return self.kept.get(key)
+
+    def put(self, key: str, data: bytes, /) -> None:
+        self.kept[key] = data
+
+
+def name_of(html: str) -> str:
+    found = PAGE.search(html)
+    return found[2] if found and found[2] else "stamp"
+
+
+@pytest.fixture
+def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Each `Layouts` call's layouts, by the id of each document's first paragraph ("draft:"
+    for a draft); WeasyPrint and the join are stood in for."""
+    calls: list[list[str]] = []
+
+    def lay_out(job: tuple[str, Any, str, str]) -> bytes:
+        html, _files, how, _key = job
+        pages = PAGE.findall(html)
+        anchors = {anchor: i for i, (_, anchor) in enumerate(pages) if anchor}
+        names = tuple("page" for _ in pages)
+        pdf = b"" if how == "draft" else html.encode()
+        laid = layout.Laid(pdf, names, tuple(True for _ in pages), anchors, (), (), ())
+        return laid.to_bytes()
+
+    def jobs_map(job: Callable[[Any], bytes], items: Sequence[Any]) -> list[bytes]:
+        calls.append(
+            [("draft:" if item[2] == "draft" else "") + name_of(item[0]) for item in items]
+        )
+        return [job(item) for item in items]
+
+    monkeypatch.setattr(_chapters, "_lay_out", lay_out)
+    monkeypatch.setattr(_chapters, "join", lambda pdfs, *_args: b"\n".join(pdfs))
+    monkeypatch.setattr(_chapters.InProcess, "map", staticmethod(jobs_map))
+    return calls
+
+
+def chapter_html(body: str) -> str:
+    return f"{HEAD}<body>{body}</body></html>"
+
+
+def refs(numbers: Mapping[str, str], *anchors: str) -> str:
+    return "".join(f'<a href="#{a}" data-page="{numbers.get(a, "")}">{a}</a>' for a in anchors)
+
+
+def check_numbers(joined: bytes) -> None:
+    """Every number printed is the page its anchor is on, in the joined chapters."""
+    page, where, printed = 0, {}, []
+    for html in joined.decode().split("\n"):
+        for anchor in PAGE.findall(html):
+            page += 1
+            if anchor[1]:
+                where[anchor[1]] = page
+        printed += PRINTED.findall(html)
+    assert printed
+    assert all(int(number) == where[anchor] for anchor, number in printed), (printed, where)
+
+
+def handout(render: Callable[[str, Mapping[str, str]], str], numbered: set[str]) -> bytes:
+    names = ["cover", "contents", "m1", "m2", "glossary", "objectives"]
+    chapters = [Chapter(name, numbered=name in numbered) for name in names]
+    layouts = Layouts(BuildFetcher({}), Store(), "salt")
+    return build_handout(chapters, render, layouts).pdf
+
+
+def test_the_contents_is_drafted_then_each_chapter_laid_out_once_its_numbers_are_known(
+    laid_out: list[list[str]],
+) -> None:
+    def render(name: str, numbers: Mapping[str, str]) -> str:
+        bodies = {
+            "cover": '<p id="cover">',
+            "contents": '<p id="contents"><p>'
+            + refs(numbers, "m1", "m2", "glossary", "objectives"),
+            "m1": '<p id="m1"><p><p id="term">',
+            "m2": '<p id="m2"><p id="goal">',
+            "glossary": '<p id="glossary"><p>' + refs(numbers, "term"),
+            "objectives": '<p id="objectives">' + refs(numbers, "goal"),
+        }
+        return chapter_html(bodies[name])
+
+    joined = handout(render, {"contents", "glossary", "objectives"})
+    assert laid_out == [
+        ["draft:contents", "cover", "m1", "m2"],  # the contents' page count moves all after it
+        ["glossary", "objectives"],  # their numbers are known from the draft
+        ["contents", "stamp"],  # every chapter's pages are known
+    ]
+    check_numbers(joined)
+
+
+def test_chapters_that_wait_on_one_another_are_laid_out_until_their_numbers_hold(
+    laid_out: list[list[str]],
+) -> None:
+    """The glossary prints a page of the objectives index, which follows it: that number waits
+    on the glossary's own page count. Each one laid out with placeholders gives its count."""
+
+    def render(name: str, numbers: Mapping[str, str]) -> str:
+        bodies = {
+            "cover": '<p id="cover">',
+            "contents": '<p id="contents">' + refs(numbers, "m1", "glossary", "objectives"),
+            "m1": '<p id="m1"><p id="term">',
+            "m2": '<p id="m2">',
+            "glossary": '<p id="glossary"><p>' + refs(numbers, "goal", "term"),
+            "objectives": '<p id="objectives"><p id="goal">' + refs(numbers, "term"),
+        }
+        return chapter_html(bodies[name])
+
+    joined = handout(render, {"contents", "glossary", "objectives"})
+    assert laid_out == [
+        ["draft:contents", "cover", "m1", "m2"],
+        ["objectives"],  # the only one whose numbers are all known
+        ["contents", "glossary"],  # none is ready: laid out to learn their page counts
+        ["contents", "glossary", "stamp"],  # now with every number
+    ]
+    check_numbers(joined)
+
+
+def test_a_handout_with_no_numbered_chapter_is_stamped_once_laid_out(
+    laid_out: list[list[str]],
+) -> None:
+    def render(name: str, _numbers: Mapping[str, str]) -> str:
+        return chapter_html(f'<p id="{name}">')
+
+    joined = handout(render, set())
+    assert laid_out == [["cover", "contents", "m1", "m2", "glossary", "objectives"], ["stamp"]]
+    assert joined.count(b"<p id=") == 6
