@@ -159,7 +159,8 @@ def lay_out(document_html: str, files: BuildFetcher, margins: Margins) -> Laid:
 
 def draft(document_html: str, files: BuildFetcher) -> Laid:
     """`document_html` laid out as a chapter but not written (its `pdf` is empty): its page
-    names and where its anchors land, at about a third of the cost of `lay_out`."""
+    names and where its anchors land, at about 60 % of the cost of `lay_out` (measured on the
+    200-module course's contents, glossary and objectives index)."""
     return _lay_out(document_html, files, Margins.TEXT, write=False)
 
 
