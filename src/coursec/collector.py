@@ -8,19 +8,29 @@ frozen (`gc.freeze`: full collections skip them) and collections run as usual ag
 such as the PDF's make cyclic garbage of their own (WeasyPrint's boxes) that must be freed as
 it goes, in the build process and in the workers forked from it. Builds running in threads of one
 process (`coursec preview`) share the setting: the last to end restores it and unfreezes.
+
+A worker gives memory back once a task has left it much larger than it was (`after_task`):
+otherwise it keeps the heap of the largest layout it made, e.g. the worker that drafted the
+contents of an 800-module handout (its first task) held 600 MiB through every later one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
+import os
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 _LOCK = threading.Lock()
 _running = 0
 _old_threshold = 10  # CPython's default, replaced by the real one when a first build starts
 _NEVER = 1_000_000  # collections of the middle generation before the old one is collected
+_SLACK = 64 * 2**20  # what a worker may grow by before it gives memory back
+_worker_size: int | None = None  # a worker's resident size when it started, or after it gave back
 
 
 @contextlib.contextmanager
@@ -57,7 +67,49 @@ def in_worker() -> None:
     """A worker process: what it inherited from the build process is kept out of full
     collections, and its own garbage is collected as usual (a forked worker inherits the build's
     setting, which would let a worker laying out PDF chapters grow for the whole build)."""
+    global _worker_size
     gc.freeze()
     if _running:
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, _old_threshold)
+    _worker_size = resident_size()
+
+
+def after_task() -> None:
+    """A task ended in a worker: if it left the worker more than `_SLACK` larger than it was,
+    collect the garbage and hand the freed heap back to the system. Tasks that leave little
+    (a module's chapter) cost nothing; a large layout's leftovers (the contents, the page
+    numbers of a long handout) are given back before the next task, not kept to the end."""
+    global _worker_size
+    size = resident_size()
+    if _worker_size is None or size is None or size - _worker_size <= _SLACK:
+        return
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+    _worker_size = max(_worker_size, resident_size() or 0)  # what stays is needed: re-arm above
+
+
+def resident_size() -> int | None:
+    """This process's resident memory in bytes (Linux), else None."""
+    try:
+        pages = int(Path("/proc/self/statm").read_bytes().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, which returns the free memory at the heap's top and in its free
+    pages to the system (freed memory otherwise stays with the process); None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes  # here: a build that starts no worker never needs it
+
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # musl and others have no malloc_trim
+        return None
+    return trim

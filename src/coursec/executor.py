@@ -191,11 +191,26 @@ def export_task(
     parts: PartSource | None,
 ) -> Outcome:
     from coursec import export
+    from coursec.collector import after_task
     from coursec.render import make_plan
 
     course, when = _WORKER.get()
     exporter = export.load(export.available()[fmt])
-    return run_exporter(exporter, make_plan(course, bodies, when), out_dir, options, parts)
+    try:
+        return run_exporter(exporter, make_plan(course, bodies, when), out_dir, options, parts)
+    finally:
+        after_task()
+
+
+def job_task(job: Callable[[T], R], item: T) -> R:
+    """One of an exporter's jobs (`coursec.export.Jobs`), then memory given back if it left
+    much behind (`coursec.collector.after_task`)."""
+    from coursec.collector import after_task
+
+    try:
+        return job(item)
+    finally:
+        after_task()
 
 
 # --- in the build process -----------------------------------------------------------------------
@@ -277,7 +292,7 @@ class _PoolJobs:
     def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]:
         if len(items) < 2:
             return [job(item) for item in items]
-        futures = [self.pool.executor.submit(job, item) for item in items]
+        futures = [self.pool.executor.submit(job_task, job, item) for item in items]
         return self.pool.gather(futures, lambda _i, _r: None)
 
 

@@ -67,3 +67,50 @@ def test_a_worker_collects_as_usual_and_freezes_what_it_inherited() -> None:
     finally:
         gc.unfreeze()
     assert gc.get_threshold() == before
+
+
+_TASKS = """
+import gc, json
+from coursec import collector
+
+collections = []
+gc.callbacks.append(lambda phase, info: phase == "start" and collections.append(info))
+gc.disable()  # only `after_task` collects: the garbage below waits for it
+collector.in_worker()
+started = collector.resident_size()
+
+
+def task(lists):
+    garbage = [[i] * 20 for i in range(lists)]
+    garbage.append(garbage)  # a cycle: freed only by a collection
+
+
+task(1_000)
+collector.after_task()
+small = len(collections)
+task(600_000)
+grown = collector.resident_size()
+collector.after_task()
+print(json.dumps([started, small, grown, collector.resident_size(), len(collections)]))
+"""
+
+
+def test_a_worker_gives_back_what_a_large_task_left_behind() -> None:
+    import json
+    import subprocess
+    import sys
+
+    import pytest
+
+    from coursec.collector import resident_size
+
+    if resident_size() is None:
+        pytest.skip("resident size is read from /proc")
+    run = subprocess.run(
+        [sys.executable, "-c", _TASKS], capture_output=True, text=True, check=True, timeout=60
+    )
+    started, small, grown, after, collections = json.loads(run.stdout)
+    assert small == 0  # a task that leaves little costs no collection
+    assert grown - started > 100 * 2**20
+    assert collections == 1
+    assert after - started < (grown - started) / 3
