@@ -726,6 +726,71 @@ def test_parallel_exporter_runs_here_and_its_jobs_in_the_workers(
     _WARMED.clear()
 
 
+class _ReleasingExporter(_ParallelExporter):
+    """Sends jobs away, releases the workers, then has two more jobs."""
+
+    name = "releasing-probe"
+
+    def __init__(self, wait: float) -> None:
+        super().__init__()
+        self.wait = wait
+        self.workers_ended = False
+        self.after: list[tuple[int, int, bool]] = []
+
+    def export(self, plan: object, ctx: ExportContext) -> list[Artifact]:
+        self.ran = ctx.jobs.map(_pid_of, list(range(8)))
+        ctx.jobs.release()
+        workers = {pid for _, pid, _ in self.ran} - {os.getpid()}
+        self.workers_ended = _all_ended(workers, self.wait)
+        self.after = ctx.jobs.map(_pid_of, [8, 9])
+        return []
+
+
+def _all_ended(pids: set[int], wait: float) -> bool:
+    """Whether every process of `pids` ends (or is a zombie) within `wait` seconds."""
+
+    def running(pid: int) -> bool:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+    deadline = time.monotonic() + wait
+    while any(running(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes in /proc")
+def test_released_workers_end_unless_a_later_exporter_needs_them(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
+    loaded = coursec.loading.load_course(make_course())
+    assert loaded.course is not None
+    plan = coursec.render.render(loaded.course)
+
+    def export(exporters: list[_ParallelExporter]) -> None:
+        with coursec.executor.Executor(2, lambda: None) as executor:
+            executor.start(loaded.course, plan.source_date, 0, exporters)
+            executor.export(plan, exporters, tmp_path, {}, lambda _n: None, lambda *_: None)
+
+    last = _ReleasingExporter(wait=30)
+    export([last])
+    assert {pid for _, pid, _ in last.ran} - {os.getpid()}  # the jobs ran in workers
+    assert last.workers_ended  # which ended once released, before the exporter ended
+    assert {pid for _, pid, _ in last.after} == {os.getpid()}  # later jobs: in this process
+
+    first, then = _ReleasingExporter(wait=1), _ParallelExporter()
+    export([first, then])
+    assert not first.workers_ended  # the next exporter still needs them
+    assert {pid for _, pid, _ in then.ran} - {os.getpid()}
+    _WARMED.clear()
+
+
 def test_failing_exporter_in_a_worker_keeps_previous_output(
     make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

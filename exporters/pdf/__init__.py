@@ -60,13 +60,12 @@ class PdfExporter:
         pdf_options("")  # imports weasyprint
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
-        from .chapters import Layouts, build_handout
+        from .chapters import Handout, Layouts, lay_out_handout
         from .fetch import BuildFetcher, build_files
         from .handout import handout_chapters, print_course, render_handout
         from .layout import Margins
 
         options = ctx.options if isinstance(ctx.options, PdfOptions) else PdfOptions()
-        per_module = options.per_module
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         files = build_files(plan)
@@ -74,31 +73,31 @@ class PdfExporter:
         review, answers = options.review, not options.learner
         printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
         chapters = handout_chapters(plan, printed)
-        laid: list[Laid] = []
+        handout: Handout | None = None
         if chapters is None:
-            got = layouts.get(render_handout(plan, printed), Margins.ALL)
-            laid.append(got.laid)
-            data = got.laid.pdf
+            laid = [layouts.get(render_handout(plan, printed), Margins.ALL).laid]
         else:
 
             def render(chapter: str, pages: Mapping[str, str]) -> str:
                 return render_handout(plan, printed, chapter=chapter, pages=pages)
 
-            handout = build_handout(chapters, render, layouts)
-            laid += handout.laid
-            data = handout.pdf
-        (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
-        artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
-        singles = plan.modules if per_module else ()
+            handout = lay_out_handout(chapters, render, layouts)
+            laid = list(handout.laid)
+        singles = plan.modules if options.per_module else ()
         documents = [
             print_course(plan, (rendered,), whole=False, review=review, answers=answers)
             for rendered in singles
         ]
         wanted = [(render_handout(plan, one), Margins.ALL) for one in documents]
-        for rendered, got in zip(singles, layouts.get_many(wanted), strict=True):
-            laid.append(got.laid)
+        alone = [got.laid for got in layouts.get_many(wanted)]
+        ctx.jobs.release()  # the join needs no worker: their memory goes before it is made
+        data = handout.join() if handout is not None else laid[0].pdf
+        laid += alone
+        (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
+        artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
+        for rendered, one in zip(singles, alone, strict=True):
             filename = f"{course_id}-{rendered.module.id}.pdf"
-            (ctx.out_dir / filename).write_bytes(got.laid.pdf)
+            (ctx.out_dir / filename).write_bytes(one.pdf)
             artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
         glyphs = _glyphs(plan)
         self._report(plan, ctx, laid, files, tofu_reported=bool(glyphs))

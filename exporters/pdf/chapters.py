@@ -159,8 +159,24 @@ _NONE = _Got("", layout.Laid(b"", (), (), {}, (), (), ()))  # no layout yet
 
 @dataclass(frozen=True, slots=True)
 class Handout:
-    pdf: bytes
-    laid: tuple[layout.Laid, ...]  # the layouts the handout is made of, in page order
+    """A handout laid out, to be joined (`join`, in the build process: no worker needed)."""
+
+    chapters: tuple[layout.Laid, ...]
+    stamp: layout.Laid
+    identifier: bytes
+
+    @property
+    def laid(self) -> tuple[layout.Laid, ...]:
+        """The layouts the handout is made of, in page order."""
+        return (*self.chapters, self.stamp)
+
+    def join(self) -> bytes:
+        return join(
+            [laid.pdf for laid in self.chapters],
+            Stamp(self.stamp.pdf, self.stamp.numbered),
+            self.identifier,
+            [laid.fonts for laid in self.chapters],
+        )
 
 
 def _linked(html: str, chapter: str, where: Mapping[str, str]) -> str:
@@ -175,8 +191,8 @@ def _linked(html: str, chapter: str, where: Mapping[str, str]) -> str:
     return _HREF.sub(one, html)
 
 
-def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts) -> Handout:
-    """Lay out (or reuse) every chapter, number them, stamp the page numbers and join them."""
+def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts) -> Handout:
+    """Lay out (or reuse) every chapter, number them and stamp the page numbers."""
     drafts = {p.name: render(p.name, {}) for p in chapters}
     where: dict[str, str] = {}
     for p in chapters:
@@ -250,10 +266,4 @@ def build_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts)
     identifier = hashlib.sha256(layouts.salt.encode())
     for g in (*ordered, stamp):
         identifier.update(hashlib.sha256(g.html.encode()).digest())
-    pdf = join(
-        [g.laid.pdf for g in ordered],
-        Stamp(stamp.laid.pdf, stamp.laid.numbered),
-        identifier.hexdigest()[:32].encode(),
-        [g.laid.fonts for g in ordered],
-    )
-    return Handout(pdf, (*(g.laid for g in ordered), stamp.laid))
+    return Handout(tuple(g.laid for g in ordered), stamp.laid, identifier.hexdigest()[:32].encode())

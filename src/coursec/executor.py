@@ -284,16 +284,28 @@ class _Pool:
 
 
 class _PoolJobs:
-    """An exporter's jobs, one task each, across the pool's workers (`coursec.export.Jobs`)."""
+    """An exporter's jobs, one task each, across the pool's workers (`coursec.export.Jobs`).
 
-    def __init__(self, pool: _Pool) -> None:
+    `last`: no exporter after this one in the build process needs the workers, so its
+    `release` lets them end once the tasks sent to them are done. At the end of a PDF build
+    they held the memory of their largest layouts while the build process joined the handout.
+    """
+
+    def __init__(self, pool: _Pool, last: bool) -> None:
         self.pool = pool
+        self.last = last
+        self.released = False
 
     def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]:
-        if len(items) < 2:
+        if len(items) < 2 or self.released:
             return [job(item) for item in items]
         futures = [self.pool.executor.submit(job_task, job, item) for item in items]
         return self.pool.gather(futures, lambda _i, _r: None)
+
+    def release(self) -> None:
+        self.released = True
+        if self.last:
+            self.pool.executor.shutdown(wait=False)  # the exporters sent away still finish
 
 
 def _parallel(exporter: Exporter) -> bool:
@@ -418,7 +430,6 @@ class Executor:
         """Run each exporter into `out_dir` with its options (by exporter name); `done(index,
         outcome)` as each finishes."""
         pool = self.pool
-        jobs = _PoolJobs(pool) if pool is not None else None
         here = [pool is None or _parallel(e) or len(exporters) < 2 for e in exporters]
         futures = {}
         if pool is not None:
@@ -434,6 +445,9 @@ class Executor:
         for index, exporter in enumerate(exporters):
             if here[index]:  # a parallel exporter's jobs queue behind the exporters sent away
                 own = options.get(exporter.name)
+                later = range(index + 1, len(exporters))
+                last = not any(here[i] and _parallel(exporters[i]) for i in later)
+                jobs = _PoolJobs(pool, last) if pool is not None else None
                 outcomes[index] = run_exporter(
                     exporter, plan, out_dir, own, parts(exporter.name), jobs
                 )

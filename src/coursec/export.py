@@ -75,12 +75,19 @@ class Jobs(Protocol):
 
     def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]: ...
 
+    def release(self) -> None:
+        """The exporter has no more jobs: the workers may end (and give their memory back)
+        before its last steps. A later `map` still works, in this process."""
+
 
 class InProcess:
     """Jobs run one after another in this process."""
 
     def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]:
         return [job(item) for item in items]
+
+    def release(self) -> None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

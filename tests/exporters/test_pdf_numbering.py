@@ -1,6 +1,6 @@
 """The order in which the handout's chapters are laid out, and the page numbers they print.
 
-`chapters.build_handout` with the real `Layouts` and part store, but a stand-in for WeasyPrint:
+`chapters.lay_out_handout` with the real `Layouts` and part store, but a stand-in for WeasyPrint:
 each `<p>` of a chapter is one page, and an anchor is on the page of its paragraph. The joined
 "PDF" is the chapters' HTML, so every page number a chapter prints can be checked against where
 its anchor landed.
@@ -16,7 +16,7 @@ import pytest
 
 from coursec.exporters.pdf import chapters as _chapters
 from coursec.exporters.pdf import layout
-from coursec.exporters.pdf.chapters import Chapter, Layouts, build_handout
+from coursec.exporters.pdf.chapters import Chapter, Layouts, lay_out_handout
 from coursec.exporters.pdf.fetch import BuildFetcher
 
 HEAD = "<html><head><title>Demo</title></head>"
@@ -92,7 +92,7 @@ def handout(render: Callable[[str, Mapping[str, str]], str], numbered: set[str])
     names = ["cover", "contents", "m1", "m2", "glossary", "objectives"]
     chapters = [Chapter(name, numbered=name in numbered) for name in names]
     layouts = Layouts(BuildFetcher({}), Store(), "salt")
-    return build_handout(chapters, render, layouts).pdf
+    return lay_out_handout(chapters, render, layouts).join()
 
 
 def test_the_contents_is_drafted_then_each_chapter_laid_out_once_its_numbers_are_known(
