@@ -8,7 +8,10 @@ What needs only the chapter itself is done here rather than at every join:
   `LINK_ORIGIN#anchor`; it becomes a link to the named destination `anchor`;
 - the elements whose parent is the `Document` element without being listed in it (WeasyPrint
   tags the margin boxes that way) are listed under `UNLISTED` in the structure tree root, so
-  the join gives them the whole's `Document` as parent without searching the chapter for them.
+  the join gives them the whole's `Document` as parent without searching the chapter for them;
+- a `Span` element with nothing but its kids (WeasyPrint makes one for each run of text: 300 of
+  a module chapter's 480 elements) gives its kids to its parent on the same page: a `Span`
+  without attributes says nothing, and each element is an object the join copies and holds.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ def prepare(data: bytes, digest: str) -> bytes:
                 if isinstance(attributes, Dictionary) and Name.Headers in attributes:
                     headers = items(attributes.Headers)
                     attributes.Headers = Array([String(prefix + str(h)) for h in headers])
+        _merge_spans(document, tree.get(Name.ParentTree))
         entries = [value for _, value in number_tree(tree.get(Name.ParentTree))]
         tree[UNLISTED] = Array(_unlisted(document, entries))
     for page in pdf.pages:
@@ -58,6 +62,64 @@ def _elements(document: Dictionary) -> Iterator[Dictionary]:
         for kid in items(element.get(Name.K)):
             if isinstance(kid, Dictionary) and kid.get(Name.Type) not in (Name.OBJR, Name.MCR):
                 stack.append(kid)
+
+
+_BARE_SPAN = {"/Type", "/S", "/P", "/K", "/Pg"}
+
+
+def _merge_spans(document: Dictionary, parent_tree: object) -> None:
+    """Each `Span` with no key but `_BARE_SPAN`'s, under an element on the same page, replaced
+    by its kids in its parent's; the parent tree's entries follow (see the module's docstring)."""
+    into: dict[tuple[int, int], Dictionary] = {}  # a merged span -> the element that took it
+    for element in reversed(list(_elements(document))):  # every span after the spans in it
+        parent = element.get(Name.P)
+        if (
+            element.get(Name.S) != Name.Span
+            or not element.is_indirect
+            or set(element.keys()) - _BARE_SPAN
+            or not isinstance(parent, Dictionary)
+            or parent.get(Name.Type) != Name.StructElem
+            or parent.get(Name.Pg, None) is None
+            or element.get(Name.Pg) is None
+            or parent.Pg.objgen != element.Pg.objgen
+        ):
+            continue
+        kids = items(element.get(Name.K))
+        for kid in kids:
+            if isinstance(kid, Dictionary) and kid.get(Name.Type) == Name.StructElem:
+                kid.P = parent
+        merged: list[pikepdf.Object] = []
+        for kid in items(parent.get(Name.K)):
+            mine = isinstance(kid, Dictionary) and kid.is_indirect and kid.objgen == element.objgen
+            merged += kids if mine else [kid]
+        parent.K = Array(merged)
+        into[element.objgen] = parent
+    if into:
+        _follow(parent_tree, into)
+
+
+def _follow(node: object, into: dict[tuple[int, int], Dictionary]) -> None:
+    """The values of the number tree at `node` with each merged span replaced by the element
+    that took its kids (in the end: a span merged into a span is merged further)."""
+
+    def taker(value: pikepdf.Object) -> pikepdf.Object:
+        while isinstance(value, Dictionary) and value.is_indirect and value.objgen in into:
+            value = into[value.objgen]
+        return value
+
+    if not isinstance(node, Dictionary):
+        return
+    nums = node.get(Name.Nums)
+    if isinstance(nums, Array):
+        for i in range(1, len(nums), 2):
+            value = nums[i]
+            if isinstance(value, Array):
+                for j, element in enumerate(value):
+                    value[j] = taker(element)
+            else:
+                nums[i] = taker(value)
+    for kid in items(node.get(Name.Kids)):
+        _follow(kid, into)
 
 
 def _unlisted(document: Dictionary, entries: Sequence[pikepdf.Object]) -> list[Dictionary]:

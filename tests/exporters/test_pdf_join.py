@@ -267,6 +267,55 @@ def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
     assert sections[1].K[-1].P.objgen == sections[1].objgen
 
 
+def test_bare_spans_give_their_kids_to_their_parent_on_the_same_page() -> None:
+    pdf = pikepdf.new()
+    tree = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=tree))
+    tree.K = Array([document])
+    pages = []
+    for i in range(2):
+        page = Dictionary(Type=Name.Page, MediaBox=Array([0, 0, 100, 100]), StructParents=i)
+        pdf.pages.append(pikepdf.Page(pdf.make_indirect(page)))
+        pages.append(pdf.pages[i].obj)
+    first, second = pages
+
+    def element(kind: Name, parent: Dictionary, page: Dictionary, **more: Any) -> Dictionary:
+        made = Dictionary(Type=Name.StructElem, S=kind, P=parent, Pg=page, **more)
+        return pdf.make_indirect(made)
+
+    paragraph = element(Name.P, document, first)
+    document.K = Array([paragraph])
+    plain = element(Name.Span, paragraph, first, K=Array([0]))
+    outer = element(Name.Span, paragraph, first)
+    inner = element(Name.Span, outer, first, K=Array([2]))
+    outer.K = Array([1, inner])
+    german = element(Name.Span, paragraph, first, K=Array([3]), Lang=String("de"))
+    note = element(Name.Note, outer, first, K=Array([4]))
+    outer.K.append(note)
+    over = element(Name.Span, paragraph, second, K=Array([0]))  # the paragraph's next page
+    paragraph.K = Array([plain, outer, german, over])
+    parent_tree = [0, Array([plain, outer, inner, german, note]), 1, Array([over])]
+    tree.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(parent_tree)))
+    pdf.Root.StructTreeRoot = tree
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+
+    prepared = pikepdf.Pdf.open(io.BytesIO(prepare(buffer.getvalue(), "d" * 64)))
+
+    [paragraph] = prepared.Root.StructTreeRoot.K[0].K
+    kids = list(paragraph.K)
+    assert kids[:3] == [0, 1, 2]
+    assert [k.S for k in kids[3:]] == [Name.Note, Name.Span, Name.Span]
+    assert kids[3].P.objgen == paragraph.objgen and list(kids[3].K) == [4]
+    assert kids[4].Lang == "de" and list(kids[5].K) == [0]  # with an attribute; another page
+    nums = prepared.Root.StructTreeRoot.ParentTree.Nums
+    assert [e.objgen for e in nums[1]] == [paragraph.objgen] * 3 + [
+        kids[4].objgen,
+        kids[3].objgen,
+    ]
+    assert [e.objgen for e in nums[3]] == [kids[5].objgen]
+
+
 def test_what_cannot_be_joined_is_refused() -> None:
     with pytest.raises(PdfJoinError, match="not a readable PDF"):
         join([b"%PDF-1.7 but nothing else"], None, IDENTIFIER)

@@ -362,7 +362,11 @@ def test_every_course_joins_like_one_document(name: str, built: Builds) -> None:
 def test_joined_pdf_has_one_structure_tree_like_one_document(
     joined_and_single: tuple[Path, Path],
 ) -> None:
-    joined, single = (PdfReader(p) for p in joined_and_single)
+    joined_path, single_path = joined_and_single
+    joined = PdfReader(joined_path)
+    # a chapter's bare spans are merged into their parents when it is prepared: so are the
+    # document's, for the comparison
+    single = PdfReader(io.BytesIO(prepare(single_path.read_bytes(), "one document")))
     ours, theirs = structure(joined), structure(single)
     # the quiz's reference to the answer key has no page number (the ::after Link) in chapters
     assert len(theirs) - len(ours) == 1
