@@ -784,7 +784,7 @@ def test_released_workers_end_unless_a_later_exporter_needs_them(
     assert last.workers_ended  # which ended once released, before the exporter ended
     assert {pid for _, pid, _ in last.after} == {os.getpid()}  # later jobs: in this process
 
-    first, then = _ReleasingExporter(wait=1), _ParallelExporter()
+    first, then = _ReleasingExporter(wait=0.5), _ParallelExporter()
     export([first, then])
     assert not first.workers_ended  # the next exporter still needs them
     assert {pid for _, pid, _ in then.ran} - {os.getpid()}
