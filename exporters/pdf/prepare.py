@@ -71,31 +71,37 @@ def _merge_spans(document: Dictionary, parent_tree: object) -> None:
     """Each `Span` with no key but `_BARE_SPAN`'s, under an element on the same page, replaced
     by its kids in its parent's; the parent tree's entries follow (see the module's docstring)."""
     into: dict[tuple[int, int], Dictionary] = {}  # a merged span -> the element that took it
-    for element in reversed(list(_elements(document))):  # every span after the spans in it
-        parent = element.get(Name.P)
-        if (
-            element.get(Name.S) != Name.Span
-            or not element.is_indirect
-            or set(element.keys()) - _BARE_SPAN
-            or not isinstance(parent, Dictionary)
-            or parent.get(Name.Type) != Name.StructElem
-            or parent.get(Name.Pg, None) is None
-            or element.get(Name.Pg) is None
-            or parent.Pg.objgen != element.Pg.objgen
-        ):
-            continue
+    for element in reversed(list(_elements(document))):  # an element after the elements in it
         kids = items(element.get(Name.K))
-        for kid in kids:
-            if isinstance(kid, Dictionary) and kid.get(Name.Type) == Name.StructElem:
-                kid.P = parent
+        if not any(_bare_span(kid, element) for kid in kids):
+            continue
         merged: list[pikepdf.Object] = []
-        for kid in items(parent.get(Name.K)):
-            mine = isinstance(kid, Dictionary) and kid.is_indirect and kid.objgen == element.objgen
-            merged += kids if mine else [kid]
-        parent.K = Array(merged)
-        into[element.objgen] = parent
+        for kid in kids:
+            if not _bare_span(kid, element):
+                merged.append(kid)
+                continue
+            for inner in items(kid.get(Name.K)):
+                if isinstance(inner, Dictionary) and inner.get(Name.Type) == Name.StructElem:
+                    inner.P = element
+                merged.append(inner)
+            into[kid.objgen] = element
+        element.K = Array(merged)
     if into:
         _follow(parent_tree, into)
+
+
+def _bare_span(kid: object, parent: Dictionary) -> bool:
+    """Whether `kid` of `parent` is a `Span` with nothing but its kids, on `parent`'s page."""
+    if not isinstance(kid, Dictionary) or kid.get(Name.S) != Name.Span or not kid.is_indirect:
+        return False
+    page, own = parent.get(Name.Pg), kid.get(Name.Pg)
+    return (
+        not set(kid.keys()) - _BARE_SPAN
+        and parent.get(Name.Type) == Name.StructElem
+        and isinstance(page, Dictionary)
+        and isinstance(own, Dictionary)
+        and page.objgen == own.objgen
+    )
 
 
 def _follow(node: object, into: dict[tuple[int, int], Dictionary]) -> None:
