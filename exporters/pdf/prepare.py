@@ -73,11 +73,12 @@ def _merge_spans(document: Dictionary, parent_tree: object) -> None:
     into: dict[tuple[int, int], Dictionary] = {}  # a merged span -> the element that took it
     for element in reversed(list(_elements(document))):  # an element after the elements in it
         kids = items(element.get(Name.K))
-        if not any(_bare_span(kid, element) for kid in kids):
+        bare = [_bare_span(kid, element) for kid in kids]
+        if not any(bare):
             continue
         merged: list[pikepdf.Object] = []
-        for kid in kids:
-            if not _bare_span(kid, element):
+        for kid, merge in zip(kids, bare, strict=True):
+            if not merge:
                 merged.append(kid)
                 continue
             for inner in items(kid.get(Name.K)):
