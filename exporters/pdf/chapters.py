@@ -6,9 +6,9 @@ its layout depends on its own HTML only and an edit elsewhere never lays it out 
 date is on the cover alone, and the PDF's dates come from the cover's `<head>`). Page numbers
 come later:
 - "Page X of Y" in the margins: the chapters are laid out without the margin boxes that show page
-  numbers, and one *stamp* document of empty pages, named like the handout's, draws just those
-  boxes for every page of the whole (see `layout`); it changes only when the page count or
-  the page names do;
+  numbers, and a *stamp* of empty pages, named like the handout's, draws just those boxes for
+  every page of the whole (documents of a few hundred pages each, laid out side by side: see
+  `layout.stamps`); it changes only when the page count or the page names do;
 - the contents, glossary and objectives index print where anchors of other chapters land
   (`numbered` chapters), with the numbers written into their HTML (`data-page`). A numbered
   chapter is laid out once every number it prints is known, side by side with the others then
@@ -162,18 +162,18 @@ class Handout:
     """A handout laid out, to be joined (`join`, in the build process: no worker needed)."""
 
     chapters: tuple[layout.Laid, ...]
-    stamp: layout.Laid
+    stamp: tuple[tuple[int, layout.Laid], ...]  # its chunks, each with its first page's index
     identifier: bytes
 
     @property
     def laid(self) -> tuple[layout.Laid, ...]:
         """The layouts the handout is made of, in page order."""
-        return (*self.chapters, self.stamp)
+        return (*self.chapters, *(laid for _, laid in self.stamp))
 
     def join(self) -> bytes:
         return join(
             [laid.pdf for laid in self.chapters],
-            Stamp(self.stamp.pdf, self.stamp.numbered),
+            [Stamp(laid.pdf, laid.numbered, first) for first, laid in self.stamp],
             self.identifier,
             [laid.fonts for laid in self.chapters],
         )
@@ -224,8 +224,9 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
 
     head = drafts[chapters[-1].name].split("<body", 1)[0]  # not the cover's: it has the date
 
-    def stamp_html() -> str:
-        return layout.stamp_html(head, [n for p in chapters for n in known[p.name].page_names])
+    def stamps() -> list[tuple[int, str]]:
+        names = [n for p in chapters for n in known[p.name].page_names]
+        return layout.stamps(head, names, layouts.files)
 
     got: dict[str, _Got] = {}
     plain = [p for p in chapters if not p.numbered]
@@ -257,13 +258,18 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
                 break
         wanted = [(now[p.name], layout.Margins.TEXT) for p in fresh]
         if len(known) == len(chapters):
-            wanted.append((stamp_html(), layout.Margins.NUMBERS))
+            wanted += [(html, layout.Margins.NUMBERS) for _, html in stamps()]
         laid = layouts.get_many(wanted)
         got.update(zip((p.name for p in fresh), laid, strict=False))
         known.update((p.name, g.laid) for p, g in zip(fresh, laid, strict=False))
     ordered = [got[p.name] for p in chapters]
-    stamp = layouts.get(stamp_html(), layout.Margins.NUMBERS)
+    chunks = stamps()
+    stamp = layouts.get_many([(html, layout.Margins.NUMBERS) for _, html in chunks])
     identifier = hashlib.sha256(layouts.salt.encode())
-    for g in (*ordered, stamp):
+    for g in (*ordered, *stamp):
         identifier.update(hashlib.sha256(g.html.encode()).digest())
-    return Handout(tuple(g.laid for g in ordered), stamp.laid, identifier.hexdigest()[:32].encode())
+    return Handout(
+        tuple(g.laid for g in ordered),
+        tuple((first, g.laid) for (first, _), g in zip(chunks, stamp, strict=True)),
+        identifier.hexdigest()[:32].encode(),
+    )

@@ -50,26 +50,34 @@ _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+")
 
 @dataclass(frozen=True, slots=True)
 class Stamp:
-    """Page `i` of `pdf` is drawn over page `i` of the whole when `stamped[i]`."""
+    """Page `i` of `pdf` is drawn over page `first + i` of the whole when `stamped[i]`."""
 
     pdf: bytes
     stamped: Sequence[bool]
+    first: int = 0
 
 
 def join(
     chapters: Sequence[bytes],
-    stamp: Stamp | None,
+    stamps: Sequence[Stamp],
     identifier: bytes,
     ahead: Sequence[bytes] = (),
 ) -> bytes:
-    """One PDF of all pages of `chapters` in order, with the page numbers of `stamp` drawn over
-    them; the first half of its `/ID` is `identifier`, the second a digest of its bytes.
-    `ahead[i]`, when given, is what `fonts.read_ahead` made of chapter `i`."""
+    """One PDF of all pages of `chapters` in order, with the page numbers of `stamps` (none, or
+    one page for each page of the whole, in order) drawn over them; the first half of its `/ID`
+    is `identifier`, the second a digest of its bytes. `ahead[i]`, when given, is what
+    `fonts.read_ahead` made of chapter `i`."""
     whole = _Whole()
     for i, data in enumerate(chapters):
         whole.add(open_pdf(data), ahead[i] if i < len(ahead) else b"")
-    if stamp is not None:
-        whole.stamp(open_pdf(stamp.pdf), stamp.stamped)
+    covered = 0
+    for stamp in stamps:
+        if stamp.first != covered:
+            raise PdfJoinError("the stamp does not have one page per page of the handout")
+        whole.stamp(open_pdf(stamp.pdf), stamp.stamped, stamp.first)
+        covered += len(stamp.stamped)
+    if stamps and covered != len(whole.out.pages):
+        raise PdfJoinError("the stamp does not have one page per page of the handout")
     return whole.write(identifier)
 
 
@@ -216,11 +224,11 @@ class _Whole:
             first = first.get(Name.Next)
         return found
 
-    def stamp(self, source: Pdf, stamped: Sequence[bool]) -> None:
-        """Draw page `i` of `source` over page `i` of the whole when `stamped[i]`, as an
+    def stamp(self, source: Pdf, stamped: Sequence[bool], first: int) -> None:
+        """Draw page `i` of `source` over page `first + i` of the whole when `stamped[i]`, as an
         artifact."""
-        pages = len(self.out.pages)
-        if len(source.pages) != pages or len(stamped) != pages:
+        pages = len(source.pages)
+        if len(stamped) != pages or first + pages > len(self.out.pages):
             raise PdfJoinError("the stamp does not have one page per page of the handout")
         self.unique_fonts(source)
         begin, end = self.out.make_stream(b"q"), self.out.make_stream(b"Q")
@@ -228,8 +236,8 @@ class _Whole:
             if not stamped[i]:
                 continue
             form = self.out.copy_foreign(page.as_form_xobject(handle_transformations=False))
-            target = self.out.pages[i]
-            name = Name(f"/CsStamp{i}")
+            target = self.out.pages[first + i]
+            name = Name(f"/CsStamp{first + i}")
             resources = target.obj.Resources
             if Name.XObject not in resources:
                 resources.XObject = Dictionary()

@@ -15,8 +15,9 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import Enum
 from html import escape, unescape
@@ -171,8 +172,13 @@ def _lay_out(document_html: str, files: BuildFetcher, margins: Margins, write: b
     options = pdf_options(document_html)
     if margins is Margins.NUMBERS:  # drawn over tagged pages as an artifact: no tags of its own
         options.update(pdf_variant=None, pdf_tags=False)
+    chunk = _STAMP_CHUNK.search(document_html) if margins is Margins.NUMBERS else None
+    lead, before, total = (int(n) for n in chunk.groups()) if chunk else (0, 0, 0)
     with captured_weasyprint_logs() as records:
-        document = _render(document_html, fetcher, options)
+        with _counted_from(before, total) if chunk else nullcontext():
+            document = _render(document_html, fetcher, options)
+        if lead:
+            document = document.copy(document.pages[lead:])
         numbered: list[bool] = []
         for page in document.pages:
             box = page._page_box  # WeasyPrint 70 keeps the laid-out page box here
@@ -308,14 +314,95 @@ def _parsed(url: str, data: bytes) -> Any | None:
     return _PARSED[key]
 
 
-def stamp_html(head: str, page_names: Sequence[str]) -> str:
-    """A document of empty pages named like the handout's: its margin boxes are the stamp.
+STAMP_PAGES = 250  # pages of the stamp laid out in one document (see `stamps`)
+# A chunk of the stamp: how many lead pages to drop, the pages of the whole before its first
+# page (lead included), and the whole's page count.
+_STAMP_CHUNK = re.compile(r'<body data-coursec-stamp="(\d+) (\d+) (\d+)">')
+# What numbers a page other than by its place in the document, or CSS that cannot be read here:
+# a stamp in chunks would number such pages wrongly.
+_UNCHUNKABLE = re.compile(
+    rb":nth\(|@import|counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b", re.IGNORECASE
+)
+_COUNTING = threading.Lock()
+
+
+def stamps(head: str, page_names: Sequence[str], files: BuildFetcher) -> list[tuple[int, str]]:
+    """The stamp of a handout whose pages are named `page_names`: documents of empty pages
+    named like the handout's, whose margin boxes are the page numbers, each with the index of
+    the handout's page its first page goes on.
 
     `head` is a chapter's markup up to its `<body>` (its stylesheets define the margin boxes).
+    A stamp of a few thousand pages costs WeasyPrint more per page the longer it is (it looks
+    at every element for every page), and lays out on one core: it is cut in chunks of
+    `STAMP_PAGES` pages, laid out side by side, each numbering its pages as the handout's
+    (`_counted_from`). A chunk after the first starts a page or two early, on a page of the
+    handout's first page's side (pages alternate sides from there), and drops what it laid out
+    before its own first page: then that page is no `:first` page, and is on the same side
+    (left or right) as in the handout.
+    When the theme's CSS numbers pages otherwise (page counters set, page selectors by
+    position) or cannot be read, the stamp is one document.
     """
+    total = len(page_names)
+    if total <= STAMP_PAGES or not _chunkable(head, files):
+        return [(0, _stamp_html(head, page_names, ""))]
+    chunks = []
+    for start in range(0, total, STAMP_PAGES):
+        lead = 2 - start % 2 if start else 0
+        names = page_names[start - lead : start + STAMP_PAGES]
+        body = f' data-coursec-stamp="{lead} {start - lead} {total}"'
+        chunks.append((start, _stamp_html(head, names, body)))
+    return chunks
+
+
+def _chunkable(head: str, files: BuildFetcher) -> bool:
+    fetcher = BuildFetcher(files.files)  # its refusals are not the build's to report
+    css: list[bytes] = []
+    for link, inline in _CSS.findall(head):
+        if not link:
+            css.append(unescape(inline).encode())
+            continue
+        try:
+            css.append(fetcher.resolve(urljoin(BASE_URL, unescape(link)))[0])
+        except RefusedURL:
+            return False
+    if _ANY_CSS.search(_CSS.sub("", head)):
+        return False
+    return not any(_UNCHUNKABLE.search(data) for data in css)
+
+
+def _stamp_html(head: str, page_names: Sequence[str], body: str) -> str:
     pages = []
     for i, name in enumerate(page_names):
         page = name if _PAGE_NAME.fullmatch(name) else "auto"
         breaking = "; break-before: page" if i else ""
         pages.append(f'<div style="page: {escape(page)}{breaking}"></div>')
-    return f"{head}<body>\n" + "\n".join(pages) + "\n</body>\n</html>\n"
+    return f"{head}<body{body}>\n" + "\n".join(pages) + "\n</body>\n</html>\n"
+
+
+@contextmanager
+def _counted_from(before: int, total: int) -> Iterator[None]:
+    """While a chunk of the stamp is laid out, its margin boxes count its pages as the
+    handout's: `before` pages come first, `total` in all (`counter(page)`, `counter(pages)`).
+
+    WeasyPrint 70 takes both from the page's state when it makes the margin boxes
+    (`layout.make_margin_boxes`), and gives no way to set `pages` (it drops it from the
+    counter properties), so the chunk's numbers are given there: one chunk at a time in a
+    process, and only to the thread laying it out.
+    """
+    import weasyprint.layout
+
+    with _COUNTING:
+        made, here = weasyprint.layout.make_margin_boxes, threading.get_ident()
+
+        def numbered(context: Any, page: Any, state: Any) -> Any:
+            if threading.get_ident() != here:
+                return made(context, page, state)
+            quote_depth, values, scopes, groups = state
+            values = {**values, "page": [n + before for n in values["page"]], "pages": [total]}
+            return made(context, page, (quote_depth, values, scopes, groups))
+
+        weasyprint.layout.make_margin_boxes = numbered
+        try:
+            yield
+        finally:
+            weasyprint.layout.make_margin_boxes = made

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from typing import Any
 
 import pikepdf
@@ -123,14 +124,14 @@ def chapter(name: str, pages: int, link_to: str = "", lang: str = "en") -> bytes
     return buffer.getvalue()
 
 
-def stamp(pages: int) -> bytes:
-    """Empty pages named like a handout's: the page numbers' marks only."""
+def stamp(pages: int, first: int = 0) -> bytes:
+    """Empty pages named like a handout's, from its page `first`: the page numbers' marks."""
     pdf = pikepdf.new()
     font = pdf.make_indirect(Dictionary(Type=Name.Font, BaseFont=Name("/ABCDEF+Serif")))
     for i in range(pages):
         pdf.add_blank_page(page_size=(100 + i, 100))
         pdf.pages[i].obj.Resources = Dictionary(Font=Dictionary(F1=font))
-        pdf.pages[i].obj.Contents = pdf.make_stream(b"BT /F1 8 Tf (%d) Tj ET" % (i + 1))
+        pdf.pages[i].obj.Contents = pdf.make_stream(b"BT /F1 8 Tf (%d) Tj ET" % (first + i + 1))
     buffer = io.BytesIO()
     pdf.save(buffer, static_id=True)
     return buffer.getvalue()
@@ -142,7 +143,7 @@ def joined() -> PdfReader:
         prepare(chapter("a", 2), "a" * 64),
         prepare(chapter("b", 1, link_to="a-1", lang="de"), "b" * 64),
     ]
-    data = join(chapters, Stamp(stamp(3), [False, True, True]), IDENTIFIER)
+    data = join(chapters, [Stamp(stamp(3), [False, True, True])], IDENTIFIER)
     return PdfReader(io.BytesIO(data))
 
 
@@ -237,11 +238,26 @@ def test_page_numbers_are_drawn_over_the_pages_as_artifacts(joined: PdfReader) -
     assert b"(2) Tj" in forms["/CsStamp1"].get_data()
 
 
+def test_a_stamp_in_chunks_draws_each_chunk_over_its_own_pages() -> None:
+    chapters = [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)]
+    chunks = [Stamp(stamp(2), [False, True]), Stamp(stamp(1, first=2), [True], first=2)]
+    reader = PdfReader(io.BytesIO(join(chapters, chunks, IDENTIFIER)))
+    drawn = [re.findall(rb"/CsStamp\d+", p.get_contents().get_data()) for p in reader.pages]
+    assert drawn == [[], [b"/CsStamp1"], [b"/CsStamp2"]]
+    forms = [page["/Resources"]["/XObject"] for page in reader.pages[1:]]
+    assert b"(2) Tj" in forms[0]["/CsStamp1"].get_data()
+    assert b"(3) Tj" in forms[1]["/CsStamp2"].get_data()
+    # a page left out, stamped twice, or past the end
+    for wrong in ([chunks[1]], [chunks[0]], [chunks[0], chunks[0]], [*chunks, chunks[1]]):
+        with pytest.raises(PdfJoinError, match="one page per page"):
+            join(chapters, wrong, IDENTIFIER)
+
+
 def test_the_same_parts_give_the_same_bytes() -> None:
     chapters = [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)]
     assert prepare(chapter("a", 2), "a" * 64) == chapters[0]
-    one = join(chapters, Stamp(stamp(3), [True] * 3), IDENTIFIER)
-    assert one == join(chapters, Stamp(stamp(3), [True] * 3), IDENTIFIER)
+    one = join(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
+    assert one == join(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
     assert PdfReader(io.BytesIO(one)).trailer["/ID"][0] == IDENTIFIER.decode()
 
 
@@ -258,7 +274,7 @@ def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
     buffer = io.BytesIO()
     pdf.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     data = prepare(buffer.getvalue(), "c" * 64)
-    back = pikepdf.Pdf.open(io.BytesIO(join([data, data], None, IDENTIFIER)))
+    back = pikepdf.Pdf.open(io.BytesIO(join([data, data], [], IDENTIFIER)))
     assert len(back.objects) > 68_000
     whole = back.Root.StructTreeRoot.K[0]
     sections = [kid for kid in whole.K if Name.Sect == kid.S]
@@ -318,11 +334,11 @@ def test_bare_spans_give_their_kids_to_their_parent_on_the_same_page() -> None:
 
 def test_what_cannot_be_joined_is_refused() -> None:
     with pytest.raises(PdfJoinError, match="not a readable PDF"):
-        join([b"%PDF-1.7 but nothing else"], None, IDENTIFIER)
+        join([b"%PDF-1.7 but nothing else"], [], IDENTIFIER)
     with pytest.raises(PdfJoinError, match="not made ready"):
-        join([chapter("a", 1)], None, IDENTIFIER)  # its margin boxes would be copied with its tree
+        join([chapter("a", 1)], [], IDENTIFIER)  # its margin boxes would be copied with its tree
     with pytest.raises(PdfJoinError, match="one page per page"):
-        join([prepare(chapter("a", 2), "a" * 64)], Stamp(stamp(3), [True] * 3), IDENTIFIER)
+        join([prepare(chapter("a", 2), "a" * 64)], [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
 
 
 def test_a_part_that_is_not_tagged_is_joined_as_it_is() -> None:
@@ -330,7 +346,7 @@ def test_a_part_that_is_not_tagged_is_joined_as_it_is() -> None:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(200, 100))
     pdf.save(plain)
-    data = join([plain.getvalue(), prepare(chapter("a", 1), "a" * 64)], None, IDENTIFIER)
+    data = join([plain.getvalue(), prepare(chapter("a", 1), "a" * 64)], [], IDENTIFIER)
     reader = PdfReader(io.BytesIO(data))
     assert [float(p.mediabox.width) for p in reader.pages] == [200, 100]
     assert isinstance(reader.trailer["/Root"].raw_get("/StructTreeRoot"), IndirectObject)
@@ -473,7 +489,7 @@ def test_subsets_of_one_font_are_merged_into_one_program() -> None:
     from fontTools.ttLib import TTFont
 
     chapters = [font_chapter("A B"), font_chapter("B D")]
-    data = join(chapters, None, IDENTIFIER)
+    data = join(chapters, [], IDENTIFIER)
     reader = PdfReader(io.BytesIO(data))
     assert [p.extract_text() for p in reader.pages] == ["A B", "B D"]
     assert [p.extract_text() for c in chapters for p in PdfReader(io.BytesIO(c)).pages] == [
@@ -511,7 +527,7 @@ def test_subsets_of_one_font_are_merged_into_one_program() -> None:
 )
 def test_subsets_that_disagree_on_a_glyph_keep_their_own_program(other: Any) -> None:
     chapters = [font_chapter("A B"), other(), font_chapter("B D")]
-    data = join(chapters, None, IDENTIFIER)
+    data = join(chapters, [], IDENTIFIER)
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
     assert texts == [p.extract_text() for c in chapters for p in PdfReader(io.BytesIO(c)).pages]
     assert len(programs(data)) == 2  # the first and last chapters' merged, the other apart
@@ -528,7 +544,7 @@ def test_glyphs_after_the_last_one_drawn_are_not_taken_from_a_subset() -> None:
 
     other = make_font({**GLYPHS, "D": (800, 250)})
     chapters = [font_chapter("A B", other, keep=(5,)), font_chapter("B D")]
-    data = join(chapters, None, IDENTIFIER)
+    data = join(chapters, [], IDENTIFIER)
     assert [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages] == ["A B", "B D"]
     [program] = programs(data)
     merged, full = TTFont(io.BytesIO(program)), TTFont(io.BytesIO(make_font()))
@@ -559,12 +575,12 @@ def test_fonts_read_where_chapters_are_laid_out_join_as_if_read_in_the_join(
 ) -> None:
     made = chapters()
     ahead = [fonts.read_ahead(pikepdf.Pdf.open(io.BytesIO(c))) for c in made]
-    read_in_the_join = join(made, None, IDENTIFIER)
+    read_in_the_join = join(made, [], IDENTIFIER)
     real, calls = fonts._read, []
     monkeypatch.setattr(fonts, "_read", lambda font: calls.append(font) or real(font))
-    assert join(made, None, IDENTIFIER, ahead) == read_in_the_join
+    assert join(made, [], IDENTIFIER, ahead) == read_in_the_join
     assert calls == []  # no font is read again
     # what is not a read ahead (damaged, or from another version) leaves its fonts to the join
-    assert join(made, None, IDENTIFIER, [b"not one", *ahead[1:]]) == read_in_the_join
+    assert join(made, [], IDENTIFIER, [b"not one", *ahead[1:]]) == read_in_the_join
     first = pikepdf.Pdf.open(io.BytesIO(made[0]))
     assert len(calls) == len(list(fonts._used_fonts(first))) > 0
