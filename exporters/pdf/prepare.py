@@ -9,9 +9,12 @@ What needs only the chapter itself is done here rather than at every join:
 - the elements whose parent is the `Document` element without being listed in it (WeasyPrint
   tags the margin boxes that way) are listed under `UNLISTED` in the structure tree root, so
   the join gives them the whole's `Document` as parent without searching the chapter for them;
-- a `Span` element with nothing but its kids (WeasyPrint makes one for each run of text: 300 of
-  a module chapter's 480 elements) gives its kids to its parent on the same page: a `Span`
-  without attributes says nothing, and each element is an object the join copies and holds.
+- a `Span` or `NonStruct` element with nothing but its kids (WeasyPrint makes a `Span` for each
+  run of text: 300 of a module chapter's 480 elements, and 36 `NonStruct`) gives its kids to its
+  parent on the same page: a `Span` without attributes says nothing, a `NonStruct` only groups
+  (its kids are read as its parent's), and each element is an object the join copies and holds;
+- an object reference (a link annotation's place in the structure: one per link, 12,000 in a
+  200-module handout) is written inside its `Link` element rather than as an object of its own.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ def prepare(data: bytes, digest: str) -> bytes:
                 if isinstance(attributes, Dictionary) and Name.Headers in attributes:
                     headers = items(attributes.Headers)
                     attributes.Headers = Array([String(prefix + str(h)) for h in headers])
-        _merge_spans(document, tree.get(Name.ParentTree))
+        _merge_bare(document, tree.get(Name.ParentTree))
+        _inline_object_references(document)
         entries = [value for _, value in number_tree(tree.get(Name.ParentTree))]
         tree[UNLISTED] = Array(_unlisted(document, entries))
     for page in pdf.pages:
@@ -64,16 +68,18 @@ def _elements(document: Dictionary) -> Iterator[Dictionary]:
                 stack.append(kid)
 
 
-_BARE_SPAN = {"/Type", "/S", "/P", "/K", "/Pg"}
+_BARE = {"/Type", "/S", "/P", "/K", "/Pg"}
+_GROUPING = (Name.Span, Name.NonStruct)
 
 
-def _merge_spans(document: Dictionary, parent_tree: object) -> None:
-    """Each `Span` with no key but `_BARE_SPAN`'s, under an element on the same page, replaced
-    by its kids in its parent's; the parent tree's entries follow (see the module's docstring)."""
-    into: dict[tuple[int, int], Dictionary] = {}  # a merged span -> the element that took it
+def _merge_bare(document: Dictionary, parent_tree: object) -> None:
+    """Each `Span` or `NonStruct` with no key but `_BARE`'s, under an element on the same page,
+    replaced by its kids in its parent's; the parent tree's entries follow (see the module's
+    docstring)."""
+    into: dict[tuple[int, int], Dictionary] = {}  # a merged element -> the element that took it
     for element in reversed(list(_elements(document))):  # an element after the elements in it
         kids = items(element.get(Name.K))
-        bare = [_bare_span(kid, element) for kid in kids]
+        bare = [_bare(kid, element) for kid in kids]
         if not any(bare):
             continue
         merged: list[pikepdf.Object] = []
@@ -91,13 +97,14 @@ def _merge_spans(document: Dictionary, parent_tree: object) -> None:
         _follow(parent_tree, into)
 
 
-def _bare_span(kid: object, parent: Dictionary) -> bool:
-    """Whether `kid` of `parent` is a `Span` with nothing but its kids, on `parent`'s page."""
-    if not isinstance(kid, Dictionary) or kid.get(Name.S) != Name.Span or not kid.is_indirect:
+def _bare(kid: object, parent: Dictionary) -> bool:
+    """Whether `kid` of `parent` is a `Span` or `NonStruct` with nothing but its kids, on
+    `parent`'s page (its marked content is numbered on its page: so is its parent's)."""
+    if not isinstance(kid, Dictionary) or kid.get(Name.S) not in _GROUPING or not kid.is_indirect:
         return False
     page, own = parent.get(Name.Pg), kid.get(Name.Pg)
     return (
-        not set(kid.keys()) - _BARE_SPAN
+        not set(kid.keys()) - _BARE
         and parent.get(Name.Type) == Name.StructElem
         and isinstance(page, Dictionary)
         and isinstance(own, Dictionary)
@@ -106,8 +113,8 @@ def _bare_span(kid: object, parent: Dictionary) -> bool:
 
 
 def _follow(node: object, into: dict[tuple[int, int], Dictionary]) -> None:
-    """The values of the number tree at `node` with each merged span replaced by the element
-    that took its kids (in the end: a span merged into a span is merged further)."""
+    """The values of the number tree at `node` with each merged element replaced by the element
+    that took its kids (in the end: one merged into one merged is followed further)."""
 
     def taker(value: pikepdf.Object) -> pikepdf.Object:
         while isinstance(value, Dictionary) and value.is_indirect and value.objgen in into:
@@ -127,6 +134,23 @@ def _follow(node: object, into: dict[tuple[int, int], Dictionary]) -> None:
                 nums[i] = taker(value)
     for kid in items(node.get(Name.Kids)):
         _follow(kid, into)
+
+
+def _inline_object_references(document: Dictionary) -> None:
+    """Each object reference kid (`/Type /OBJR`) of an element written in the element."""
+    for element in _elements(document):
+        kids = element.get(Name.K)
+        listed = items(kids)
+        if not any(_object_reference(kid) for kid in listed):
+            continue
+        inline = [
+            Dictionary(dict(kid.items())) if _object_reference(kid) else kid for kid in listed
+        ]
+        element.K = Array(inline) if isinstance(kids, Array) else inline[0]
+
+
+def _object_reference(kid: object) -> bool:
+    return isinstance(kid, Dictionary) and kid.is_indirect and kid.get(Name.Type) == Name.OBJR
 
 
 def _unlisted(document: Dictionary, entries: Sequence[pikepdf.Object]) -> list[Dictionary]:

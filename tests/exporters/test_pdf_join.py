@@ -283,7 +283,7 @@ def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
     assert sections[1].K[-1].P.objgen == sections[1].objgen
 
 
-def test_bare_spans_give_their_kids_to_their_parent_on_the_same_page() -> None:
+def test_bare_spans_and_groups_give_their_kids_to_their_parent_on_the_same_page() -> None:
     pdf = pikepdf.new()
     tree = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=tree))
@@ -302,7 +302,7 @@ def test_bare_spans_give_their_kids_to_their_parent_on_the_same_page() -> None:
     paragraph = element(Name.P, document, first)
     document.K = Array([paragraph])
     plain = element(Name.Span, paragraph, first, K=Array([0]))
-    outer = element(Name.Span, paragraph, first)
+    outer = element(Name.NonStruct, paragraph, first)  # a group: its kids are the paragraph's
     inner = element(Name.Span, outer, first, K=Array([2]))
     outer.K = Array([1, inner])
     german = element(Name.Span, paragraph, first, K=Array([3]), Lang=String("de"))
@@ -310,7 +310,12 @@ def test_bare_spans_give_their_kids_to_their_parent_on_the_same_page() -> None:
     outer.K.append(note)
     over = element(Name.Span, paragraph, second, K=Array([0]))  # the paragraph's next page
     paragraph.K = Array([plain, outer, german, over])
-    parent_tree = [0, Array([plain, outer, inner, german, note]), 1, Array([over])]
+    annotation = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Link, StructParent=2))
+    first.Annots = Array([annotation])
+    reference = pdf.make_indirect(Dictionary(Type=Name.OBJR, Obj=annotation, Pg=first))
+    link = element(Name.Link, document, first, K=reference)
+    document.K.append(link)
+    parent_tree = [0, Array([plain, outer, inner, german, note]), 1, Array([over]), 2, link]
     tree.ParentTree = pdf.make_indirect(Dictionary(Nums=Array(parent_tree)))
     pdf.Root.StructTreeRoot = tree
     buffer = io.BytesIO()
@@ -318,7 +323,7 @@ def test_bare_spans_give_their_kids_to_their_parent_on_the_same_page() -> None:
 
     prepared = pikepdf.Pdf.open(io.BytesIO(prepare(buffer.getvalue(), "d" * 64)))
 
-    [paragraph] = prepared.Root.StructTreeRoot.K[0].K
+    [paragraph, link] = prepared.Root.StructTreeRoot.K[0].K
     kids = list(paragraph.K)
     assert kids[:3] == [0, 1, 2]
     assert [k.S for k in kids[3:]] == [Name.Note, Name.Span, Name.Span]
@@ -330,6 +335,13 @@ def test_bare_spans_give_their_kids_to_their_parent_on_the_same_page() -> None:
         kids[3].objgen,
     ]
     assert [e.objgen for e in nums[3]] == [kids[5].objgen]
+    # the link's object reference is written in it, not as an object of its own
+    page = prepared.pages[0].obj
+    assert not link.K.is_indirect and link.K.Type == Name.OBJR
+    assert link.K.Pg.objgen == page.objgen and link.K.Obj.objgen == page.Annots[0].objgen
+    assert nums[5].objgen == link.objgen
+    kinds = [o.get(Name.Type) for o in prepared.objects if isinstance(o, Dictionary)]
+    assert Name.OBJR not in kinds
 
 
 def test_what_cannot_be_joined_is_refused() -> None:

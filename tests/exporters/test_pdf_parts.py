@@ -18,7 +18,7 @@ from typing import Any
 import pikepdf
 import pytest
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, IndirectObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from conftest import COURSE_YML, COURSES, MakeCourse, write_course
 from coursec.diagnostics import Diagnostic, DiagnosticSink
@@ -259,8 +259,9 @@ def structure(reader: PdfReader) -> list[tuple[str, int]]:
         kids = node.raw_get("/K") if "/K" in node else []
         kids = kids.get_object() if isinstance(kids, IndirectObject) else kids
         for kid in kids if isinstance(kids, ArrayObject) else [kids]:
-            if isinstance(kid, IndirectObject) and kid.get_object().get("/Type") == "/OBJR":
-                holders[kid.get_object().raw_get("/Obj").idnum] = ref.idnum
+            held = kid.get_object() if isinstance(kid, IndirectObject) else kid
+            if isinstance(held, DictionaryObject) and held.get("/Type") == "/OBJR":
+                holders[held.raw_get("/Obj").idnum] = ref.idnum
             elif isinstance(kid, IndirectObject):
                 child = kid.get_object()
                 assert child.raw_get("/P").idnum == ref.idnum
