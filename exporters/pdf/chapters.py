@@ -8,7 +8,7 @@ come later:
 - "Page X of Y" in the margins: the chapters are laid out without the margin boxes that show page
   numbers, and a *stamp* of empty pages, named like the handout's, draws just those boxes for
   every page of the whole (documents of a few hundred pages each, laid out side by side: see
-  `layout.stamps`); it changes only when the page count or the page names do;
+  `stamp`); it changes only when the page count or the page names do;
 - the contents, glossary and objectives index print where anchors of other chapters land
   (`numbered` chapters), with the numbers written into their HTML (`data-page`). A numbered
   chapter is laid out once every number it prints is known, side by side with the others then
@@ -40,7 +40,7 @@ from pathlib import Path
 
 from coursec.export import InProcess, Jobs, PartStore
 
-from . import layout
+from . import layout, stamp
 from .fetch import BuildFetcher
 from .fonts import read_ahead
 from .join import Stamp, join
@@ -226,7 +226,7 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
 
     def stamps() -> list[tuple[int, str]]:
         names = [n for p in chapters for n in known[p.name].page_names]
-        return layout.stamps(head, names, layouts.files)
+        return stamp.stamps(head, names, layouts.files)
 
     got: dict[str, _Got] = {}
     plain = [p for p in chapters if not p.numbered]
@@ -264,12 +264,12 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
         known.update((p.name, g.laid) for p, g in zip(fresh, laid, strict=False))
     ordered = [got[p.name] for p in chapters]
     chunks = stamps()
-    stamp = layouts.get_many([(html, layout.Margins.NUMBERS) for _, html in chunks])
+    stamped = layouts.get_many([(html, layout.Margins.NUMBERS) for _, html in chunks])
     identifier = hashlib.sha256(layouts.salt.encode())
-    for g in (*ordered, *stamp):
+    for g in (*ordered, *stamped):
         identifier.update(hashlib.sha256(g.html.encode()).digest())
     return Handout(
         tuple(g.laid for g in ordered),
-        tuple((first, g.laid) for (first, _), g in zip(chunks, stamp, strict=True)),
+        tuple((first, g.laid) for (first, _), g in zip(chunks, stamped, strict=True)),
         identifier.hexdigest()[:32].encode(),
     )

@@ -1,11 +1,13 @@
 """WeasyPrint: lay out one HTML document, and keep what the build must report about it.
 
 A document is laid out whole (a per-module PDF), as a chapter of the handout (without the margin
-boxes that show page numbers: the numbers of the whole are not known yet), or as the stamp that
-holds only those margin boxes, one page per page of the handout. A `Laid` result is also what the
-part store keeps: the PDF plus a one-line JSON header with the page names, the page each anchor
-is on and the renderer's warnings, so a chapter reused from the store reports the same diagnostics
-as one laid out afresh, and its anchors' page numbers are known without reading the PDF.
+boxes that show page numbers: the numbers of the whole are not known yet), or as (a chunk of)
+the stamp that holds only those margin boxes, one page per page of the handout (`stamp`): a
+chunk's margin boxes number its pages as the handout's (`_counted_from`). A `Laid` result is
+also what the part store keeps: the PDF plus a one-line JSON header with the page names, the
+page each anchor is on and the renderer's warnings, so a chapter reused from the store reports
+the same diagnostics as one laid out afresh, and its anchors' page numbers are known without
+reading the PDF.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import Enum
-from html import escape, unescape
+from html import unescape
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urljoin
@@ -35,7 +37,6 @@ from .fetch import BASE_URL, BuildFetcher, RefusedURL
 # is the target id rather than a description, code blocks are plain P/Span.
 PDF_VARIANT = "pdf/ua-1"
 _PAGE_COUNTERS = frozenset({"page", "pages"})
-_PAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 class Margins(Enum):
@@ -314,48 +315,20 @@ def _parsed(url: str, data: bytes) -> Any | None:
     return _PARSED[key]
 
 
-STAMP_PAGES = 250  # pages of the stamp laid out in one document (see `stamps`)
-# A chunk of the stamp: how many lead pages to drop, the pages of the whole before its first
-# page (lead included), and the whole's page count.
+# A chunk of the stamp (`stamp.stamps`) says on its <body> how many pages to drop before its own,
+# the pages of the whole before those (the dropped ones included), and the whole's page count.
 _STAMP_CHUNK = re.compile(r'<body data-coursec-stamp="(\d+) (\d+) (\d+)">')
-# What numbers a page other than by its place in the document, or CSS that cannot be read here:
-# a stamp in chunks would number such pages wrongly.
-_UNCHUNKABLE = re.compile(
-    rb":nth\(|@import|counter-(?:reset|set|increment)\s*:[^;}]*\bpage\b", re.IGNORECASE
-)
 _COUNTING = threading.Lock()
 
 
-def stamps(head: str, page_names: Sequence[str], files: BuildFetcher) -> list[tuple[int, str]]:
-    """The stamp of a handout whose pages are named `page_names`: documents of empty pages
-    named like the handout's, whose margin boxes are the page numbers, each with the index of
-    the handout's page its first page goes on.
-
-    `head` is a chapter's markup up to its `<body>` (its stylesheets define the margin boxes).
-    A stamp of a few thousand pages costs WeasyPrint more per page the longer it is (it looks
-    at every element for every page), and lays out on one core: it is cut in chunks of
-    `STAMP_PAGES` pages, laid out side by side, each numbering its pages as the handout's
-    (`_counted_from`). A chunk after the first starts a page or two early, on a page of the
-    handout's first page's side (pages alternate sides from there), and drops what it laid out
-    before its own first page: then that page is no `:first` page, and is on the same side
-    (left or right) as in the handout.
-    When the theme's CSS numbers pages otherwise (page counters set, page selectors by
-    position) or cannot be read, the stamp is one document.
-    """
-    total = len(page_names)
-    if total <= STAMP_PAGES or not _chunkable(head, files):
-        return [(0, _stamp_html(head, page_names, ""))]
-    chunks = []
-    for start in range(0, total, STAMP_PAGES):
-        lead = 2 - start % 2 if start else 0
-        names = page_names[start - lead : start + STAMP_PAGES]
-        body = f' data-coursec-stamp="{lead} {start - lead} {total}"'
-        chunks.append((start, _stamp_html(head, names, body)))
-    return chunks
+def stamp_chunk_body(lead: int, before: int, total: int) -> str:
+    """The `<body>` of a chunk of the stamp (see `_STAMP_CHUNK`)."""
+    return f'<body data-coursec-stamp="{lead} {before} {total}">'
 
 
-def _chunkable(head: str, files: BuildFetcher) -> bool:
-    fetcher = BuildFetcher(files.files)  # its refusals are not the build's to report
+def head_css(head: str, fetcher: BuildFetcher) -> list[bytes] | None:
+    """The CSS of a document's `<head>`, linked and inline, in order; None when some of it is
+    not in a form read here (see `_stylesheets`) or not served."""
     css: list[bytes] = []
     for link, inline in _CSS.findall(head):
         if not link:
@@ -364,19 +337,8 @@ def _chunkable(head: str, files: BuildFetcher) -> bool:
         try:
             css.append(fetcher.resolve(urljoin(BASE_URL, unescape(link)))[0])
         except RefusedURL:
-            return False
-    if _ANY_CSS.search(_CSS.sub("", head)):
-        return False
-    return not any(_UNCHUNKABLE.search(data) for data in css)
-
-
-def _stamp_html(head: str, page_names: Sequence[str], body: str) -> str:
-    pages = []
-    for i, name in enumerate(page_names):
-        page = name if _PAGE_NAME.fullmatch(name) else "auto"
-        breaking = "; break-before: page" if i else ""
-        pages.append(f'<div style="page: {escape(page)}{breaking}"></div>')
-    return f"{head}<body{body}>\n" + "\n".join(pages) + "\n</body>\n</html>\n"
+            return None
+    return None if _ANY_CSS.search(_CSS.sub("", head)) else css
 
 
 @contextmanager

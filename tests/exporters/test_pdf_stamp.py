@@ -1,4 +1,4 @@
-"""The stamp of page numbers laid out in chunks (`layout.stamps`) numbers every page as the stamp
+"""The stamp of page numbers laid out in chunks (`stamp.stamps`) numbers every page as the stamp
 laid out in one document does: the same text, page sizes and margin boxes, `:first`, left and
 right pages included; a theme that numbers pages otherwise gets the stamp in one document; a
 handout stamped in chunks reads as one stamped whole."""
@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from conftest import REFERENCE_COURSE
 from coursec.build import build
-from coursec.exporters.pdf import layout
+from coursec.exporters.pdf import layout, stamp
 from coursec.exporters.pdf.fetch import BuildFetcher
 from coursec.options import BuildOptions
 from support import settings
@@ -61,14 +61,14 @@ def pages(laid: list[layout.Laid]) -> list[tuple[str, tuple[float, float], str, 
 def test_a_stamp_in_chunks_numbers_its_pages_as_one_document(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    whole = layout.stamps(head(""), NAMES, files())
+    whole = stamp.stamps(head(""), NAMES, files())
     assert [first for first, _ in whole] == [0]
     expected = pages(lay_out(whole, files()))
     assert expected[0][2] == "right i"  # :first shows no "Page 1 of 11"
     assert expected[3][1:3] == ((170, 113), "left 4 Page 4 of 11")  # 60 x 40 mm
     assert expected[4][2] == "Page 5 of 11 right v"
-    monkeypatch.setattr(layout, "STAMP_PAGES", 4)
-    chunks = layout.stamps(head(""), NAMES, files())
+    monkeypatch.setattr(stamp, "STAMP_PAGES", 4)
+    chunks = stamp.stamps(head(""), NAMES, files())
     assert [first for first, _ in chunks] == [0, 4, 8]
     assert pages(lay_out(chunks, files())) == expected
 
@@ -85,12 +85,12 @@ def test_a_stamp_in_chunks_numbers_its_pages_as_one_document(
 def test_a_theme_that_numbers_pages_otherwise_has_its_stamp_in_one_document(
     css: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(layout, "STAMP_PAGES", 4)
-    assert len(layout.stamps(head(""), NAMES, files())) == 3
-    assert [first for first, _ in layout.stamps(head(""), NAMES, files(CSS + css))] == [0]
-    assert [first for first, _ in layout.stamps(head(css), NAMES, files())] == [0]  # <style>
+    monkeypatch.setattr(stamp, "STAMP_PAGES", 4)
+    assert len(stamp.stamps(head(""), NAMES, files())) == 3
+    assert [first for first, _ in stamp.stamps(head(""), NAMES, files(CSS + css))] == [0]
+    assert [first for first, _ in stamp.stamps(head(css), NAMES, files())] == [0]  # <style>
     missing = head("").replace("print/page.css", "print/elsewhere.css")
-    assert [first for first, _ in layout.stamps(missing, NAMES, files())] == [0]
+    assert [first for first, _ in stamp.stamps(missing, NAMES, files())] == [0]
 
 
 @pytest.mark.parametrize("size", [3, 4])
@@ -99,9 +99,9 @@ def test_a_chunk_starts_early_on_a_page_of_the_first_pages_side_and_drops_it(
 ) -> None:
     """Then a chunk's first page is no `:first` page, and on the side (left or right) it has
     in the handout, whatever the chunks' size."""
-    expected = pages(lay_out(layout.stamps(head(""), NAMES, files()), files()))
-    monkeypatch.setattr(layout, "STAMP_PAGES", size)
-    chunks = layout.stamps(head(""), NAMES, files())
+    expected = pages(lay_out(stamp.stamps(head(""), NAMES, files()), files()))
+    monkeypatch.setattr(stamp, "STAMP_PAGES", size)
+    chunks = stamp.stamps(head(""), NAMES, files())
     assert [first for first, _ in chunks] == list(range(0, len(NAMES), size))
     for first, html in chunks[1:]:
         [numbers] = re.findall(r'data-coursec-stamp="(\d+) (\d+) (\d+)"', html)
@@ -119,7 +119,7 @@ def test_a_handout_stamped_in_chunks_reads_as_the_one_stamped_whole(
     built: Builds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     whole = built.handout(REFERENCE_COURSE, per_module=True) / "agai-302.pdf"
-    monkeypatch.setattr(layout, "STAMP_PAGES", 4)  # laid out in this process: jobs=1
+    monkeypatch.setattr(stamp, "STAMP_PAGES", 4)  # laid out in this process: jobs=1
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
     options = BuildOptions(formats=("pdf",), out_dir=tmp_path, settings=settings.pdf(), jobs=1)
     assert build(REFERENCE_COURSE, options).ok
