@@ -280,15 +280,8 @@ def _stylesheets(document_html: str, fetcher: BuildFetcher) -> tuple[str, list[A
     sheets: list[Any] = []
 
     def take(match: re.Match[str]) -> str:
-        if match[1] is not None:
-            url = urljoin(BASE_URL, unescape(match[1]))
-            try:
-                data = fetcher.resolve(url)[0]
-            except RefusedURL:
-                return match[0]
-        else:
-            url, data = BASE_URL, unescape(match[2]).encode()
-        sheet = _parsed(url, data)
+        found = _css(match, fetcher)
+        sheet = _parsed(*found) if found is not None else None
         if sheet is None:
             return match[0]
         sheets.append(sheet)
@@ -298,6 +291,18 @@ def _stylesheets(document_html: str, fetcher: BuildFetcher) -> tuple[str, list[A
     if _ANY_CSS.search(html):
         return document_html, []
     return html, sheets
+
+
+def _css(match: re.Match[str], fetcher: BuildFetcher) -> tuple[str, bytes] | None:
+    """The URL and bytes of the CSS a match of `_CSS` gives (a `<style>` block's URL is the
+    document's); None for a link the fetcher refuses."""
+    if match[1] is None:
+        return BASE_URL, unescape(match[2]).encode()
+    url = urljoin(BASE_URL, unescape(match[1]))
+    try:
+        return url, fetcher.resolve(url)[0]
+    except RefusedURL:
+        return None
 
 
 def _parsed(url: str, data: bytes) -> Any | None:
@@ -329,16 +334,10 @@ def stamp_chunk_body(lead: int, before: int, total: int) -> str:
 def head_css(head: str, fetcher: BuildFetcher) -> list[bytes] | None:
     """The CSS of a document's `<head>`, linked and inline, in order; None when some of it is
     not in a form read here (see `_stylesheets`) or not served."""
-    css: list[bytes] = []
-    for link, inline in _CSS.findall(head):
-        if not link:
-            css.append(unescape(inline).encode())
-            continue
-        try:
-            css.append(fetcher.resolve(urljoin(BASE_URL, unescape(link)))[0])
-        except RefusedURL:
-            return None
-    return None if _ANY_CSS.search(_CSS.sub("", head)) else css
+    found = [_css(match, fetcher) for match in _CSS.finditer(head)]
+    if any(one is None for one in found) or _ANY_CSS.search(_CSS.sub("", head)):
+        return None
+    return [one[1] for one in found if one is not None]
 
 
 @contextmanager
