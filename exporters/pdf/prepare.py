@@ -46,8 +46,8 @@ def prepare(data: bytes, digest: str) -> bytes:
                 if isinstance(attributes, Dictionary) and Name.Headers in attributes:
                     headers = items(attributes.Headers)
                     attributes.Headers = Array([String(prefix + str(h)) for h in headers])
+            _inline_object_references(element)
         _merge_bare(document, tree.get(Name.ParentTree))
-        _inline_object_references(document)
         entries = [value for _, value in number_tree(tree.get(Name.ParentTree))]
         tree[UNLISTED] = Array(_unlisted(document, entries))
     for page in pdf.pages:
@@ -136,13 +136,11 @@ def _follow(node: object, into: dict[tuple[int, int], Dictionary]) -> None:
         _follow(kid, into)
 
 
-def _inline_object_references(document: Dictionary) -> None:
-    """Each object reference kid (`/Type /OBJR`) of an element written in the element."""
-    for element in _elements(document):
-        kids = element.get(Name.K)
-        listed = items(kids)
-        if not any(_object_reference(kid) for kid in listed):
-            continue
+def _inline_object_references(element: Dictionary) -> None:
+    """Each object reference kid (`/Type /OBJR`) of `element` written in it."""
+    kids = element.get(Name.K)
+    listed = items(kids)
+    if any(_object_reference(kid) for kid in listed):
         inline = [
             Dictionary(dict(kid.items())) if _object_reference(kid) else kid for kid in listed
         ]
