@@ -825,7 +825,8 @@ except SystemExit:
     pass
 heavy = ("weasyprint", "lxml", "rich", "pydyf", "pikepdf", "coursec.exporters.pdf.handout")
 print("HEAVY=" + ",".join(m for m in heavy if m in sys.modules))
-print("CORE=" + ",".join(m for m in ("coursec.loading", "pydantic", "jinja2") if m in sys.modules))
+core = ("coursec.loading", "pydantic", "jinja2", "importlib.metadata")
+print("CORE=" + ",".join(m for m in core if m in sys.modules))
 """
 
 
@@ -855,6 +856,28 @@ def test_up_to_date_build_does_not_load_the_course(tmp_path: Path) -> None:
     assert "coursec.loading" in first["CORE"]
     second = probe(*args)
     assert second == {"HEAVY": [], "CORE": []}
+
+
+def test_library_versions_are_read_again_only_under_another_installation(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest written under the same installation (Python and the folders it imports from,
+    unchanged) vouches for the library versions and exporters it recorded; under another one,
+    they are read again, and only a real difference rebuilds."""
+    from coursec.incremental import cache, fingerprint
+
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    read = fingerprint.library_versions.__wrapped__  # not this process's memo of them
+    monkeypatch.setattr(fingerprint, "library_versions", lambda: pytest.fail("read again"))
+    assert run_build(root, out).up_to_date
+    monkeypatch.setattr(cache, "installation", lambda: "another installation")
+    monkeypatch.setattr(fingerprint, "library_versions", read)
+    assert run_build(root, out).up_to_date  # read again: the same versions
+    newer = {**read(), "markdown-it-py": "99.0"}
+    monkeypatch.setattr(fingerprint, "library_versions", lambda: newer)
+    result = run_build(root, out)
+    assert not result.up_to_date and result.cache == "coursec or a library it uses changed"
 
 
 # --- progress and summary -------------------------------------------------------------------
@@ -945,8 +968,8 @@ def test_code_fingerprint_changes_with_an_edited_file(
     monkeypatch.setattr(fingerprint, "_code_dirs", lambda: [code])
 
     def fresh() -> str:
-        fingerprint.environment.cache_clear()
-        return str(fingerprint.environment()["code"])
+        fingerprint.code_digest.cache_clear()
+        return fingerprint.code_digest()
 
     try:
         first = fresh()
@@ -956,7 +979,7 @@ def test_code_fingerprint_changes_with_an_edited_file(
         os.utime(module, ns=(before + 1_000_000, before + 1_000_000))
         assert fresh() != first
     finally:
-        fingerprint.environment.cache_clear()
+        fingerprint.code_digest.cache_clear()
         fingerprint.environment_key.cache_clear()
 
 

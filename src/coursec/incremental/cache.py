@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from coursec.diagnostics import Diagnostic, Severity
 from coursec.export import exporter_identities
-from coursec.incremental.fingerprint import digest, environment_key, text_sha256
+from coursec.incremental.fingerprint import digest, environment_key, installation, text_sha256
 from coursec.incremental.inputs import (
     InputFile,
     Snapshot,
@@ -189,7 +189,8 @@ class BuildCache:
         changed = changed_input(self.course_dir, manifest.inputs, written)
         if changed is not None:
             return f"{changed} changed"
-        exporters = exporter_identities(self.options.formats)
+        recorded = manifest.recorded_environment(installation())
+        libraries, exporters = recorded or (None, exporter_identities(self.options.formats))
         if exporters is None:
             return "an output format is not installed"
         try:
@@ -198,7 +199,7 @@ class BuildCache:
             return "the source date cannot be determined"
         theme = theme_material(self.course_dir)
         material = build_material(
-            manifest.course_id, self.options, when, manifest.inputs, theme, exporters
+            manifest.course_id, self.options, when, manifest.inputs, theme, exporters, libraries
         )
         if digest(material) != manifest.key:
             return _what_differs(manifest.material, material)
@@ -353,6 +354,7 @@ class BuildCache:
             diagnostics=diagnostics_to_json(diagnostics, course.root),
             shards=shards,
             parts=dict(sorted(kept_parts.items())),
+            installation=installation(),
         )
         write_manifest(staging, manifest)
 

@@ -118,22 +118,42 @@ def _code_dirs() -> list[Path]:
 
 
 @cache
-def environment() -> dict[str, Any]:
-    """coursec and the libraries that shape the output: a change to any of them is a rebuild.
-
-    Computed once per process: it describes the code this process runs. coursec's own files are
-    known by their size and modification time, not read: every build, a no-op included, pays for
-    this, and an edited (or reinstalled) file has a new time, so it is a rebuild either way.
-    """
+def code_digest() -> str:
+    """coursec's own files (the code, and the interface catalogs (coursec.i18n) it words every
+    output with), known by their size and modification time, not read: every build, a no-op
+    included, pays for this, and an edited (or reinstalled) file has a new time, so it is a
+    rebuild either way. Once per process: it describes the code this process runs."""
     hasher = hashlib.sha256()
     for directory in _code_dirs():
-        # the code, and the interface catalogs (coursec.i18n) it words every output with
         for path in sorted([*directory.rglob("*.py"), *directory.rglob("*.po")]):
             rel = path.relative_to(directory)
             if "__pycache__" not in rel.parts:
                 stat = path.stat()
                 line = f"{directory.name}/{rel.as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n"
                 hasher.update(line.encode())
+    return hasher.hexdigest()
+
+
+@cache
+def installation() -> str:
+    """This Python and the folders it imports from, each by its inode and times: installing,
+    upgrading or removing a distribution adds or removes entries in its folder, which moves
+    them. A record made under the same installation may trust the library versions and
+    exporters it recorded instead of reading every distribution's metadata again
+    (importlib.metadata alone costs more than the rest of a no-op build)."""
+    parts = [sys.executable, sys.version, zlib.ZLIB_RUNTIME_VERSION]
+    for entry in sys.path:
+        try:
+            st = Path(entry or os.curdir).stat()
+            parts.append(f"{entry}\0{st.st_ino}\0{st.st_mtime_ns}\0{st.st_ctime_ns}")
+        except OSError:
+            parts.append(f"{entry}\0-")
+    return text_sha256("\n".join(parts))
+
+
+@cache
+def library_versions() -> dict[str, str | None]:
+    """The installed version of each of OUTPUT_LIBRARIES (None: not installed)."""
     from importlib import metadata  # not imported by a build that never asks
 
     libraries: dict[str, str | None] = {}
@@ -142,10 +162,16 @@ def environment() -> dict[str, Any]:
             libraries[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             libraries[name] = None
+    return libraries
+
+
+def environment(libraries: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """coursec and the libraries that shape the output: a change to any of them is a rebuild.
+    `libraries`: their versions as a record made under this `installation()` holds them."""
     return {
         "coursec": __version__,
-        "code": hasher.hexdigest(),
-        "libraries": libraries,
+        "code": code_digest(),
+        "libraries": library_versions() if libraries is None else libraries,
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
         "zlib": zlib.ZLIB_RUNTIME_VERSION,
     }

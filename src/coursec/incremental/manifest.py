@@ -61,11 +61,13 @@ def build_material(
     inputs: Iterable[InputFile],
     theme: Mapping[str, str | None],
     exporters: list[list[str | None]],
+    libraries: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """Everything a build's output depends on, as data (its digest is the build key)."""
+    """Everything a build's output depends on, as data (its digest is the build key);
+    `libraries`: as `fingerprint.environment` takes them."""
     return {
         "cache": CACHE_FORMAT,
-        "environment": environment(),
+        "environment": environment(libraries),
         "course": course_id,
         "options": options_material(options),
         "source_date": source_date.isoformat(),
@@ -158,6 +160,20 @@ class Manifest:
     diagnostics: list[dict[str, Any]] = field(default_factory=list)
     shards: dict[str, Shard] = field(default_factory=dict)  # bodies and module records
     parts: dict[str, str] = field(default_factory=dict)  # parts/<name> -> SHA-256
+    installation: str = ""  # `fingerprint.installation()` of the build that wrote it
+
+    def recorded_environment(
+        self, installation: str
+    ) -> tuple[dict[str, str | None], list[list[str | None]]] | None:
+        """The library versions and exporters this manifest's build used, if they still hold:
+        it was written under `installation` (the current one)."""
+        if not self.installation or self.installation != installation:
+            return None
+        environment, exporters = self.material.get("environment"), self.material.get("exporters")
+        if not isinstance(environment, dict) or not isinstance(exporters, list):
+            return None
+        libraries = environment.get("libraries")
+        return (libraries, exporters) if isinstance(libraries, dict) else None
 
     def to_json(self) -> str:
         data = {
@@ -166,12 +182,13 @@ class Manifest:
             "course": self.course_id,
             "key": self.key,
             "material": self.material,
-            "inputs": [[i.path, i.resolved, i.sha256, i.role] for i in self.inputs],
+            "inputs": [input_to_json(i) for i in self.inputs],
             "outputs": {k: [v.size, v.sha256] for k, v in sorted(self.outputs.items())},
             "artifacts": [[a.path, a.exporter, a.description, a.size] for a in self.artifacts],
             "diagnostics": self.diagnostics,
             "shards": {k: [v.sha256, list(v.keys)] for k, v in sorted(self.shards.items())},
             "parts": dict(sorted(self.parts.items())),
+            "installation": self.installation,
         }
         # compact: the C encoder (`indent` would select the pure-Python one)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -192,7 +209,7 @@ class Manifest:
                 course_id=_str(data["course"]),
                 key=_str(data["key"]),
                 material=_dict(data["material"]),
-                inputs=[_input(item) for item in _list(data["inputs"])],
+                inputs=[input_from_json(item) for item in _list(data["inputs"])],
                 outputs={
                     _str(k): OutputRecord(_int(v[0]), _str(v[1]))
                     for k, v in _dict(data["outputs"]).items()
@@ -207,6 +224,7 @@ class Manifest:
                     for k, v in _dict(data["shards"]).items()
                 },
                 parts={_str(k): _str(v) for k, v in _dict(data["parts"]).items()},
+                installation=_str(data.get("installation", "")),
             )
         except (KeyError, IndexError, TypeError) as exc:
             raise CacheError("the cache is corrupt") from exc
@@ -239,7 +257,12 @@ def _dict(value: object) -> dict[str, Any]:
     return value
 
 
-def _input(item: object) -> InputFile:
+def input_to_json(item: InputFile) -> list[str]:
+    return [item.path, item.resolved, item.sha256, item.role]
+
+
+def input_from_json(item: object) -> InputFile:
+    """An input as `input_to_json` wrote it (TypeError or ValueError if it is not one)."""
     path, resolved, sha, role = _list(item)
     if role not in ROLES:
         raise TypeError(role)
