@@ -44,18 +44,26 @@ def cli() -> None:
     is_flag=True,
     help="Print the matrix of objectives x sections x questions.",
 )
+@click.option(
+    "--clean", is_flag=True, help="Load the course even if it is unchanged since it last passed."
+)
 @guard
-def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool) -> None:
-    """Validate a course folder and report every problem with its file:line:col."""
-    from coursec.coverage import coverage, coverage_table
-    from coursec.diagnostics import promote_warnings
-    from coursec.loading import load_course
+def check_cmd(course_dir: Path, fmt: str, strict: bool, show_coverage: bool, clean: bool) -> None:
+    """Validate a course folder and report every problem with its file:line:col.
 
-    loaded = load_course(course_dir)
-    diagnostics = promote_warnings(loaded.diagnostics) if strict else loaded.diagnostics
+    A course that passed is remembered (in the user's cache folder): while none of its files
+    changes, checking it again reports the same without loading it.
+    """
+    from coursec.diagnostics import promote_warnings
+    from coursec.incremental.check_record import check_course
+
+    course, found = check_course(course_dir, use_record=not (clean or show_coverage))
+    diagnostics = promote_warnings(found) if strict else found
     failed = any(d.severity is Severity.ERROR for d in diagnostics)
-    if show_coverage and loaded.course is not None:
-        rows = coverage(loaded.course)
+    if show_coverage and course is not None:
+        from coursec.coverage import coverage, coverage_table
+
+        rows = coverage(course)
         if fmt == "json":
             payload = {
                 "diagnostics": [d.to_json(Path.cwd()) for d in diagnostics],

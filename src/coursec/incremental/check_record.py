@@ -1,0 +1,145 @@
+"""The record of a course's last clean check, so that `coursec check` of an unchanged course
+answers without loading it (the way black, ruff and mypy keep their caches).
+
+A check whose course loaded (no errors) records what it read (every input by content, as a
+build's manifest does), what judged it (coursec, its libraries and the installed exporters,
+the course's own theme) and what it reported. The next check of the same folder prints that
+report again if all of it still holds: inputs are statted first and hashed only when their
+stat does not prove them unchanged. Records live in the user's cache folder
+(`$XDG_CACHE_HOME/coursec/checks/`, else `~/.cache/...`), one per course folder, never in the
+course; a record that cannot be read, written or trusted only means loading the course.
+Only the standard library and coursec's light modules: a hit must not pay for pydantic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from coursec import __version__
+from coursec.diagnostics import Diagnostic
+from coursec.files import read_bytes
+from coursec.incremental.fingerprint import environment, installation, text_sha256, tree_digest
+from coursec.incremental.inputs import InputFile, Snapshot, changed_input, course_inputs
+from coursec.incremental.manifest import (
+    CacheError,
+    diagnostics_from_json,
+    diagnostics_to_json,
+    input_from_json,
+    input_to_json,
+)
+from coursec.theme_dirs import course_theme_dir
+
+if TYPE_CHECKING:
+    from coursec.model import Course
+
+RECORD_FORMAT = 1
+
+
+def _records_dir() -> Path | None:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or "")
+    if not base.is_absolute():  # the XDG spec: a relative value is to be ignored
+        home = Path("~").expanduser()
+        if not home.is_absolute():
+            return None
+        base = home / ".cache"
+    return base / "coursec" / "checks"
+
+
+def _record_path(root: Path) -> Path | None:
+    folder = _records_dir()
+    return None if folder is None else folder / f"{text_sha256(os.fspath(root))[:32]}.json"
+
+
+def _judges(root: Path, record: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What judges a course besides its files: coursec and its libraries, the installed
+    exporters (whose options course.yml may set), and the files of the course's own theme.
+    The libraries and exporters are taken from `record` if it was made under this
+    installation (`fingerprint.installation`)."""
+    libraries, exporters = None, None
+    if record is not None and record.get("installation") == installation():
+        libraries, exporters = (
+            record["judges"]["environment"]["libraries"],
+            record["judges"]["exporters"],
+        )
+    if exporters is None:
+        from coursec.export import available, exporter_identities
+
+        exporters = exporter_identities(available())
+    return {
+        "format": RECORD_FORMAT,
+        "environment": environment(libraries),
+        "exporters": exporters,
+        "theme": tree_digest(course_theme_dir(root)),
+    }
+
+
+def check_course(
+    course_dir: Path, use_record: bool = True
+) -> tuple[Course | None, list[Diagnostic]]:
+    """The course (None when it was not loaded: its record held, or it has errors) and what
+    checking it reports. A course that loads is recorded."""
+    if use_record and (recorded := recorded_check(course_dir)) is not None:
+        return None, recorded
+    from coursec.loading import load_course
+
+    snapshot = Snapshot.take(course_dir.resolve())
+    loaded = load_course(course_dir)
+    if loaded.course is not None:
+        record_check(course_dir, loaded.course, loaded.diagnostics, snapshot)
+    return loaded.course, loaded.diagnostics
+
+
+def recorded_check(course_dir: Path) -> list[Diagnostic] | None:
+    """The diagnostics of the last clean check of `course_dir`, if nothing it depends on has
+    changed since; None otherwise."""
+    root = course_dir.resolve()
+    path = _record_path(root)
+    if path is None:
+        return None
+    try:
+        written = path.stat()
+        record = json.loads(read_bytes(path).decode("utf-8"))
+        if not isinstance(record, dict) or record.get("course") != os.fspath(root):
+            return None
+        inputs = [input_from_json(item) for item in record["inputs"]]
+        if record["judges"] != _judges(root, record) or changed_input(root, inputs, written):
+            return None
+        return diagnostics_from_json(record["diagnostics"], root)
+    except (OSError, ValueError, KeyError, TypeError, CacheError):
+        return None
+
+
+def record_check(
+    course_dir: Path, course: Course, diagnostics: Sequence[Diagnostic], snapshot: Snapshot
+) -> None:
+    """Keep a clean check's report (`snapshot`: the course folder before the check read it;
+    a source changed since leaves no record). Written whole or not at all."""
+    root = course_dir.resolve()
+    path = _record_path(root)
+    inputs: list[InputFile] | None = course_inputs(course, snapshot)
+    if path is None or inputs is None:
+        return
+    record: dict[str, Any] = {
+        "coursec": __version__,
+        "course": os.fspath(root),
+        "installation": installation(),
+        "judges": _judges(root),
+        "inputs": [input_to_json(i) for i in inputs],
+        "diagnostics": diagnostics_to_json(diagnostics, root),
+    }
+    if not snapshot.still_holds(root / i.path for i in inputs):
+        return  # edited since it was read: the record would vouch for what was not checked
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
