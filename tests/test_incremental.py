@@ -21,7 +21,7 @@ import coursec.loading
 import coursec.render
 import coursec.site
 import coursec.theme
-from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse
+from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse, write_course
 from coursec.build import BuildEvent, BuildResult, build
 from coursec.cli import cli
 from coursec.export import Artifact, ExportContext
@@ -856,6 +856,37 @@ def test_up_to_date_build_does_not_load_the_course(tmp_path: Path) -> None:
     assert "coursec.loading" in first["CORE"]
     second = probe(*args)
     assert second == {"HEAVY": [], "CORE": []}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="st_ctime is the inode change time on POSIX only")
+def test_another_folder_of_the_course_built_into_the_same_output_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checkouts of one course (same id, files older than the manifest) built in turn into
+    one output folder: the second is not taken for the first because its files' status says
+    they have not changed since the manifest was written. It is read, and built."""
+    from coursec.incremental import inputs
+
+    first = write_course(tmp_path / "first")
+    second = write_course(
+        tmp_path / "second",
+        modules={
+            "modules/one.md": MODULE_MD.replace(
+                "explained here",
+                "EXPLAINED HERE",  # the same size
+            )
+        },
+    )
+    out = tmp_path / "out"
+    run_build(first, out)
+    written = manifest_path(out).stat()
+    time.sleep(0.05)  # the manifest's ctime moves past both folders' files
+    os.utime(manifest_path(out), ns=(written.st_atime_ns, written.st_mtime_ns))
+    monkeypatch.setattr(inputs, "RACY_NS", 0)
+    result = run_build(second, out)
+    assert not result.up_to_date and "modules/one.md changed" in result.cache
+    assert "EXPLAINED HERE" in page(out, "one.html")
+    assert run_build(second, out).up_to_date
 
 
 def test_library_versions_are_read_again_only_under_another_installation(

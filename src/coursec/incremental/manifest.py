@@ -161,6 +161,7 @@ class Manifest:
     shards: dict[str, Shard] = field(default_factory=dict)  # bodies and module records
     parts: dict[str, str] = field(default_factory=dict)  # parts/<name> -> SHA-256
     installation: str = ""  # `fingerprint.installation()` of the build that wrote it
+    root: str = ""  # the resolved course folder it was built from
 
     def recorded_environment(
         self, installation: str
@@ -189,6 +190,7 @@ class Manifest:
             "shards": {k: [v.sha256, list(v.keys)] for k, v in sorted(self.shards.items())},
             "parts": dict(sorted(self.parts.items())),
             "installation": self.installation,
+            "root": self.root,
         }
         # compact: the C encoder (`indent` would select the pure-Python one)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -225,6 +227,7 @@ class Manifest:
                 },
                 parts={_str(k): _str(v) for k, v in _dict(data["parts"]).items()},
                 installation=_str(data.get("installation", "")),
+                root=_str(data.get("root", "")),
             )
         except (KeyError, IndexError, TypeError) as exc:
             raise CacheError("the cache is corrupt") from exc
