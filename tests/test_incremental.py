@@ -863,8 +863,9 @@ def test_another_folder_of_the_course_built_into_the_same_output_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two checkouts of one course (same id, files older than the manifest) built in turn into
-    one output folder: the second is not taken for the first because its files' status says
-    they have not changed since the manifest was written. It is read, and built."""
+    one output folder, or one swapped in for the other at its path: neither is taken for the
+    other because its files' status says they have not changed since the manifest was written
+    (they are other files). It is read, and built."""
     from coursec.incremental import inputs
 
     first = write_course(tmp_path / "first")
@@ -887,6 +888,12 @@ def test_another_folder_of_the_course_built_into_the_same_output_is_read(
     assert not result.up_to_date and "modules/one.md changed" in result.cache
     assert "EXPLAINED HERE" in page(out, "one.html")
     assert run_build(second, out).up_to_date
+    # the first folder swapped in at the second's path: its files keep their old status
+    second.rename(tmp_path / "second.old")
+    first.rename(second)
+    result = run_build(second, out)
+    assert not result.up_to_date and "modules/one.md changed" in result.cache
+    assert "explained here" in page(out, "one.html")
 
 
 def test_library_versions_are_read_again_only_under_another_installation(

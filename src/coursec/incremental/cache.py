@@ -186,11 +186,7 @@ class BuildCache:
         """Why building would not give exactly the recorded output folder, or None; `written`:
         the manifest's stat (files unchanged since are not hashed again)."""
         assert self.out_dir is not None
-        # files unchanged since the manifest was written hold what it recorded only if they are
-        # the files it recorded: another folder of the course (a second checkout, a copy) built
-        # into the same output folder is read
-        trusted = written if manifest.root == os.fspath(self.root) else None
-        changed = changed_input(self.course_dir, manifest.inputs, trusted)
+        changed = changed_input(self.course_dir, manifest.inputs, written)
         if changed is not None:
             return f"{changed} changed"
         recorded = manifest.recorded_environment(installation())
@@ -359,7 +355,6 @@ class BuildCache:
             shards=shards,
             parts=dict(sorted(kept_parts.items())),
             installation=installation(),
-            root=os.fspath(self.root),
         )
         write_manifest(staging, manifest)
 

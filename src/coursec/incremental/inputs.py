@@ -37,6 +37,7 @@ class InputFile:
     resolved: str  # relative to the resolved course folder: the file actually read
     sha256: str
     role: Role
+    inode: int = 0  # of the file read (0: unknown): its status vouches for no other file
 
 
 def relative_posix(path: Path, root: Path) -> str:
@@ -145,7 +146,7 @@ def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[Inpu
         unchanged = (before.st_mtime_ns, before.st_size) == (after.st_mtime_ns, after.st_size)
         if not unchanged or (snapshot is not None and snapshot.changed(after)):
             return None
-        inputs.append(InputFile(rel, resolved, sha, role))
+        inputs.append(InputFile(rel, resolved, sha, role, after.st_ino))
     return inputs
 
 
@@ -154,10 +155,12 @@ def changed_input(
 ) -> str | None:
     """The first recorded input that no longer reads (or resolves) as recorded, if any.
 
-    An input whose inode has not changed since well before the manifest of its build was written
-    (`manifest`: its stat) is not read again: the build hashed it, and a change between that and
-    the manifest would have stopped the build from writing one (`Snapshot.still_holds`), except
-    in the moments they are written, which RACY_NS covers.
+    An input that is still the file the build read (the same inode) and has not changed since
+    well before the manifest of its build was written (`manifest`: its stat) is not read again:
+    the build hashed it, and a change between that and the manifest would have stopped the
+    build from writing one (`Snapshot.still_holds`), except in the moments they are written,
+    which RACY_NS covers. Another file at the same path (another checkout of the course, a
+    folder swapped in) is read, however old.
     """
     resolver = Resolver()
     resolved_root = resolver.resolve(root.absolute())
@@ -166,7 +169,8 @@ def changed_input(
         try:
             if relative_posix(resolver.resolve(path), resolved_root) != item.resolved:
                 return item.path
-            if unchanged_since(path.stat(), manifest, RACY_NS):
+            st = path.stat()
+            if st.st_ino == item.inode and unchanged_since(st, manifest, RACY_NS):
                 continue
             if file_sha256(path) != item.sha256:
                 return item.path

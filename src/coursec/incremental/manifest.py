@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".coursec-cache"
 MANIFEST = "manifest.json"
-CACHE_FORMAT = 4  # 4: "parts" (were "pieces"), records of LoadedModule
+CACHE_FORMAT = 5  # 4: "parts" (were "pieces"), records of LoadedModule; 5: inputs' inodes
 # Options that do not change what is written: where, how strictly, how fast, from scratch or not.
 NEUTRAL_OPTIONS = frozenset({"out_dir", "strict", "jobs", "clean", "force"})
 
@@ -161,7 +161,6 @@ class Manifest:
     shards: dict[str, Shard] = field(default_factory=dict)  # bodies and module records
     parts: dict[str, str] = field(default_factory=dict)  # parts/<name> -> SHA-256
     installation: str = ""  # `fingerprint.installation()` of the build that wrote it
-    root: str = ""  # the resolved course folder it was built from
 
     def recorded_environment(
         self, installation: str
@@ -190,7 +189,6 @@ class Manifest:
             "shards": {k: [v.sha256, list(v.keys)] for k, v in sorted(self.shards.items())},
             "parts": dict(sorted(self.parts.items())),
             "installation": self.installation,
-            "root": self.root,
         }
         # compact: the C encoder (`indent` would select the pure-Python one)
         return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
@@ -227,7 +225,6 @@ class Manifest:
                 },
                 parts={_str(k): _str(v) for k, v in _dict(data["parts"]).items()},
                 installation=_str(data.get("installation", "")),
-                root=_str(data.get("root", "")),
             )
         except (KeyError, IndexError, TypeError) as exc:
             raise CacheError("the cache is corrupt") from exc
@@ -260,16 +257,16 @@ def _dict(value: object) -> dict[str, Any]:
     return value
 
 
-def input_to_json(item: InputFile) -> list[str]:
-    return [item.path, item.resolved, item.sha256, item.role]
+def input_to_json(item: InputFile) -> list[str | int]:
+    return [item.path, item.resolved, item.sha256, item.role, item.inode]
 
 
 def input_from_json(item: object) -> InputFile:
     """An input as `input_to_json` wrote it (TypeError or ValueError if it is not one)."""
-    path, resolved, sha, role = _list(item)
+    path, resolved, sha, role, inode = _list(item)
     if role not in ROLES:
         raise TypeError(role)
-    return InputFile(_str(path), _str(resolved), _str(sha), role)
+    return InputFile(_str(path), _str(resolved), _str(sha), role, _int(inode))
 
 
 def diagnostics_to_json(diagnostics: Iterable[Diagnostic], root: Path) -> list[dict[str, Any]]:
