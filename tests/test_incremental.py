@@ -902,14 +902,14 @@ def test_library_versions_are_read_again_only_under_another_installation(
     """A manifest written under the same installation (Python and the folders it imports from,
     unchanged) vouches for the library versions and exporters it recorded; under another one,
     they are read again, and only a real difference rebuilds."""
-    from coursec.incremental import cache, fingerprint
+    from coursec.incremental import fingerprint, manifest
 
     root, out = make_course(), tmp_path / "out"
     run_build(root, out)
     read = fingerprint.library_versions.__wrapped__  # not this process's memo of them
     monkeypatch.setattr(fingerprint, "library_versions", lambda: pytest.fail("read again"))
     assert run_build(root, out).up_to_date
-    monkeypatch.setattr(cache, "installation", lambda: "another installation")
+    monkeypatch.setattr(manifest, "installation", lambda: "another installation")
     monkeypatch.setattr(fingerprint, "library_versions", read)
     assert run_build(root, out).up_to_date  # read again: the same versions
     newer = {**read(), "markdown-it-py": "99.0"}

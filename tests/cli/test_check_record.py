@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 import coursec.loading
 from conftest import MODULE_MD, MakeCourse
 from coursec.cli import cli
-from coursec.incremental import check_record, fingerprint
+from coursec.incremental import fingerprint, manifest
 
 
 def check(root: Path, *extra: str) -> Result:
@@ -112,7 +112,7 @@ def test_other_libraries_or_code_are_not_trusted_with_the_record(
     exporters read again are the same; coursec's own code is compared every time."""
     root = make_course()
     assert check(root).exit_code == 0
-    monkeypatch.setattr(check_record, "installation", lambda: "another installation")
+    monkeypatch.setattr(manifest, "installation", lambda: "another installation")
     assert check(root).exit_code == 0
     assert len(loads) == 1  # the same versions and exporters: still trusted
     versions = {**fingerprint.library_versions(), "pydantic": "0.0"}

@@ -74,6 +74,7 @@ from coursec.incremental.manifest import (
     options_material,
     read_manifest,
     record_outputs,
+    recorded_environment,
     write_manifest,
 )
 from coursec.incremental.parts import PartSource
@@ -189,7 +190,7 @@ class BuildCache:
         changed = changed_input(self.course_dir, manifest.inputs, written)
         if changed is not None:
             return f"{changed} changed"
-        recorded = manifest.recorded_environment(installation())
+        recorded = recorded_environment(manifest.material, manifest.installation)
         libraries, exporters = recorded or (None, exporter_identities(self.options.formats))
         if exporters is None:
             return "an output format is not installed"

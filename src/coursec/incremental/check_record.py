@@ -32,6 +32,7 @@ from coursec.incremental.manifest import (
     diagnostics_to_json,
     input_from_json,
     input_to_json,
+    recorded_environment,
 )
 from coursec.theme_dirs import course_theme_dir
 
@@ -61,12 +62,8 @@ def _judges(root: Path, record: dict[str, Any] | None = None) -> dict[str, Any]:
     exporters (whose options course.yml may set), and the files of the course's own theme.
     The libraries and exporters are taken from `record` if it was made under this
     installation (`fingerprint.installation`)."""
-    libraries, exporters = None, None
-    if record is not None and record.get("installation") == installation():
-        libraries, exporters = (
-            record["judges"]["environment"]["libraries"],
-            record["judges"]["exporters"],
-        )
+    recorded = record and recorded_environment(record["judges"], record.get("installation"))
+    libraries, exporters = recorded or (None, None)
     if exporters is None:
         from coursec.export import available, exporter_identities
 

@@ -25,6 +25,7 @@ from coursec.incremental.fingerprint import (
     digest,
     environment,
     file_sha256,
+    installation,
     json_value,
     unchanged_since,
 )
@@ -81,6 +82,21 @@ def build_material(
 class OutputRecord:
     size: int
     sha256: str
+
+
+def recorded_environment(
+    material: Mapping[str, Any], made_under: object
+) -> tuple[dict[str, str | None], list[list[str | None]]] | None:
+    """The library versions and exporters a record's `material` (a manifest's, or a check's)
+    holds, if they still hold: it was made under `made_under`, the current installation
+    (`fingerprint.installation`)."""
+    if made_under != installation():
+        return None
+    environment, exporters = material.get("environment"), material.get("exporters")
+    if not isinstance(environment, dict) or not isinstance(exporters, list):
+        return None
+    libraries = environment.get("libraries")
+    return (libraries, exporters) if isinstance(libraries, dict) else None
 
 
 def output_files(out_dir: Path) -> Iterator[tuple[str, Path]]:
@@ -161,19 +177,6 @@ class Manifest:
     shards: dict[str, Shard] = field(default_factory=dict)  # bodies and module records
     parts: dict[str, str] = field(default_factory=dict)  # parts/<name> -> SHA-256
     installation: str = ""  # `fingerprint.installation()` of the build that wrote it
-
-    def recorded_environment(
-        self, installation: str
-    ) -> tuple[dict[str, str | None], list[list[str | None]]] | None:
-        """The library versions and exporters this manifest's build used, if they still hold:
-        it was written under `installation` (the current one)."""
-        if not self.installation or self.installation != installation:
-            return None
-        environment, exporters = self.material.get("environment"), self.material.get("exporters")
-        if not isinstance(environment, dict) or not isinstance(exporters, list):
-            return None
-        libraries = environment.get("libraries")
-        return (libraries, exporters) if isinstance(libraries, dict) else None
 
     def to_json(self) -> str:
         data = {
