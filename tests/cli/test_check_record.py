@@ -126,7 +126,7 @@ def test_other_libraries_or_code_are_not_trusted_with_the_record(
     assert len(loads) == 3
 
 
-@pytest.mark.parametrize("spoil", ["not json", "another course", "wrong shapes"])
+@pytest.mark.parametrize("spoil", ["not json", "another course", "wrong shapes", "judges"])
 def test_a_spoilt_record_is_ignored_and_replaced(
     make_course: MakeCourse, loads: list[Path], spoil: str
 ) -> None:
@@ -138,8 +138,10 @@ def test_a_spoilt_record_is_ignored_and_replaced(
         path.write_text("{", encoding="utf-8")
     elif spoil == "another course":
         path.write_text(json.dumps({**record, "course": "/elsewhere"}), encoding="utf-8")
-    else:
+    elif spoil == "wrong shapes":
         path.write_text(json.dumps({**record, "inputs": {"a": 1}, "judges": 3}), encoding="utf-8")
+    else:
+        path.write_text(json.dumps({**record, "judges": [3]}), encoding="utf-8")
     assert check(root).exit_code == 0
     assert len(loads) == 2
     assert json.loads(path.read_text(encoding="utf-8")) == record

@@ -90,7 +90,7 @@ def recorded_environment(
     """The library versions and exporters a record's `material` (a manifest's, or a check's)
     holds, if they still hold: it was made under `made_under`, the current installation
     (`fingerprint.installation`)."""
-    if made_under != installation():
+    if made_under != installation() or not isinstance(material, Mapping):
         return None
     environment, exporters = material.get("environment"), material.get("exporters")
     if not isinstance(environment, dict) or not isinstance(exporters, list):
