@@ -1,8 +1,9 @@
 """A leader (`leader(". ")`, the dots of the handout's contents) is drawn as one run of text.
 
-WeasyPrint fills a leader with one copy of its text per repetition and draws each on its own;
-`layout` gives the leader one box of the repeated text instead. These tests lay the same
-document out both ways and compare what a reader sees: the text, and where each dot lands.
+WeasyPrint fills a leader with one copy of its text per repetition and lays out and draws each
+on its own; `layout` gives the leader one box of the repeated text instead, as soon as its line
+is made. These tests lay the same document out both ways and compare what a reader sees: the
+text, and where each dot lands.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def test_a_leader_draws_the_same_dots_in_the_same_places_as_one_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     whole = laid_out(tmp_path, "whole")
-    monkeypatch.setattr(layout, "_one_box_per_leader", lambda _document: None)
+    monkeypatch.setattr(layout, "_merge_leader", lambda _box: None)
     copies = laid_out(tmp_path, "copies")
 
     ours, theirs = words(whole), words(copies)
@@ -92,3 +93,17 @@ def test_a_leader_draws_the_same_dots_in_the_same_places_as_one_run(
     # a text object per dot before; now three per line: the entry, its leader, its page number
     assert text_objects(copies) > len(dots)
     assert text_objects(whole) == 3 * len(lines)
+
+
+def test_the_leader_is_one_box_while_the_pages_are_laid_out() -> None:
+    """Merged as each line is made, not only before drawing: pagination and backgrounds walk one
+    box per leader."""
+    layout._merge_leaders_as_laid_out()
+    document = layout._render(HTML, BuildFetcher({}), layout.pdf_options(HTML))
+    leaders = [
+        box for page in document.pages for box in page._page_box.descendants() if box.is_leader
+    ]
+    assert len(leaders) == len(ENTRIES * 4)
+    texts = [box.children[0].text for box in leaders if len(box.children) == 1]
+    assert len(texts) == len(leaders)  # one box each, of many dots (7 after the longest entry)
+    assert all(text == ". " * (len(text) // 2) and len(text) >= 14 for text in texts)

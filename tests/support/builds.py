@@ -176,10 +176,10 @@ class Builds:
             plan = render(course)
             html = handout_html(plan, plan.modules, whole=True)
             options = layout.pdf_options(html)
+            layout._merge_leaders_as_laid_out()  # leaders laid out as `layout.lay_out` does
             document = layout._render(html, BuildFetcher(build_files(plan)), options)
 
         def write_pdf() -> bytes:
-            layout._one_box_per_leader(document)  # drawn as `layout.lay_out` draws leaders
             with pytest.MonkeyPatch.context() as mp:
                 mp.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
                 return bytes(document.write_pdf(**options))
