@@ -1,14 +1,17 @@
 """The record of a course's last clean check, so that `coursec check` of an unchanged course
 answers without loading it (the way black, ruff and mypy keep their caches).
 
-A check whose course loaded (no errors) records what it read (every input by content, as a
-build's manifest does), what judged it (coursec, its libraries and the installed exporters,
-the course's own theme) and what it reported. The next check of the same folder prints that
-report again if all of it still holds: inputs are statted first and hashed only when their
-stat does not prove them unchanged. Records live in the user's cache folder
+A check whose course loaded (no errors) records what it read, what judged it (coursec, its
+libraries and the installed exporters, the course's own theme) and what it reported. The next
+check of the same folder prints that report again if all of it still holds. Files are known by
+their status, never read: a file's change time (ctime) moves with every write, rename or link
+and cannot be set back, so a file with the inode, size and times recorded is the file the check
+read, if those times were well in the past when the check began (git's rule for "racily clean"
+files): a check of a course with a file changed in the two seconds before it leaves no record.
+POSIX only (elsewhere st_ctime is the creation time). Records live in the user's cache folder
 (`$XDG_CACHE_HOME/coursec/checks/`, else `~/.cache/...`), one per course folder, never in the
-course; a record that cannot be read, written or trusted only means loading the course.
-Only the standard library and coursec's light modules: a hit must not pay for pydantic.
+course; a record that cannot be read, written or trusted only means loading the course. Only
+the standard library and coursec's light modules: a hit must not pay for pydantic.
 """
 
 from __future__ import annotations
@@ -24,16 +27,21 @@ from typing import TYPE_CHECKING, Any
 from coursec import __version__
 from coursec.diagnostics import Diagnostic
 from coursec.files import read_bytes
-from coursec.incremental.fingerprint import environment, installation, text_sha256, tree_digest
-from coursec.incremental.inputs import InputFile, Snapshot, changed_input, course_inputs
+from coursec.incremental.fingerprint import (
+    RACY_NS,
+    environment,
+    installation,
+    text_sha256,
+    tree_digest,
+)
+from coursec.incremental.inputs import reached_inputs, relative_posix
 from coursec.incremental.manifest import (
     CacheError,
     diagnostics_from_json,
     diagnostics_to_json,
-    input_from_json,
-    input_to_json,
     recorded_environment,
 )
+from coursec.paths import Resolver
 from coursec.theme_dirs import course_theme_dir
 
 if TYPE_CHECKING:
@@ -85,11 +93,17 @@ def check_course(
         return None, recorded
     from coursec.loading import load_course
 
-    snapshot = Snapshot.take(course_dir.resolve())
+    began = time.time_ns()
     loaded = load_course(course_dir)
     if loaded.course is not None:
-        record_check(course_dir, loaded.course, loaded.diagnostics, snapshot)
+        record_check(course_dir, loaded.course, loaded.diagnostics, began)
     return loaded.course, loaded.diagnostics
+
+
+def _status(path: Path, st: os.stat_result, root: Path, resolver: Resolver) -> list[str | int]:
+    """Where `path` leads (relative to the resolved course folder `root`) and its status `st`."""
+    where = relative_posix(resolver.resolve(path), root)
+    return [where, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 def recorded_check(course_dir: Path) -> list[Diagnostic] | None:
@@ -100,38 +114,49 @@ def recorded_check(course_dir: Path) -> list[Diagnostic] | None:
     if path is None:
         return None
     try:
-        written = path.stat()
         record = json.loads(read_bytes(path).decode("utf-8"))
         if not isinstance(record, dict) or record.get("course") != os.fspath(root):
             return None
-        inputs = [input_from_json(item) for item in record["inputs"]]
-        if record["judges"] != _judges(root, record) or changed_input(root, inputs, written):
+        if record["judges"] != _judges(root, record):
             return None
+        resolver = Resolver()
+        for rel, status in record["inputs"].items():
+            file = root / rel
+            if _status(file, file.stat(), root, resolver) != status:
+                return None
         return diagnostics_from_json(record["diagnostics"], root)
-    except (OSError, ValueError, KeyError, TypeError, CacheError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, CacheError):
         return None
 
 
 def record_check(
-    course_dir: Path, course: Course, diagnostics: Sequence[Diagnostic], snapshot: Snapshot
+    course_dir: Path, course: Course, diagnostics: Sequence[Diagnostic], began: int
 ) -> None:
-    """Keep a clean check's report (`snapshot`: the course folder before the check read it;
-    a source changed since leaves no record). Written whole or not at all."""
+    """Keep a clean check's report (`began`: when the check began, `time.time_ns()`). Written
+    whole or not at all; not when a file the check read changed shortly before it began (or
+    since: its status then could not tell the next change)."""
     root = course_dir.resolve()
     path = _record_path(root)
-    inputs: list[InputFile] | None = course_inputs(course, snapshot)
-    if path is None or inputs is None:
+    if path is None or os.name != "posix":
+        return
+    inputs: dict[str, list[str | int]] = {}
+    resolver = Resolver()
+    try:
+        for rel, (file, _role) in sorted(reached_inputs(course).items()):
+            st = file.stat()
+            if max(st.st_mtime_ns, st.st_ctime_ns) >= began - RACY_NS:
+                return
+            inputs[rel] = _status(file, st, root, resolver)
+    except OSError:
         return
     record: dict[str, Any] = {
         "coursec": __version__,
         "course": os.fspath(root),
         "installation": installation(),
         "judges": _judges(root),
-        "inputs": [input_to_json(i) for i in inputs],
+        "inputs": inputs,
         "diagnostics": diagnostics_to_json(diagnostics, root),
     }
-    if not snapshot.still_holds(root / i.path for i in inputs):
-        return  # edited since it was read: the record would vouch for what was not checked
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

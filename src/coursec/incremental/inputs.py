@@ -102,8 +102,9 @@ class Snapshot:
             return False
 
 
-def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[InputFile] | None:
-    """Every file the course was built from, hashed; None if one changed since `snapshot`."""
+def reached_inputs(course: Course) -> dict[str, tuple[Path, Role]]:
+    """Every file the course was loaded from, by its path relative to the course folder (as
+    reached), with that path and its role."""
     root = course.root
     reached: dict[str, tuple[Path, Role]] = {}
 
@@ -133,6 +134,13 @@ def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[Inpu
         for path in sorted(templates.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:
                 add(path, "theme")
+    return reached
+
+
+def course_inputs(course: Course, snapshot: Snapshot | None = None) -> list[InputFile] | None:
+    """Every file the course was built from, hashed; None if one changed since `snapshot`."""
+    root = course.root
+    reached = reached_inputs(course)
     inputs: list[InputFile] = []
     resolver = Resolver()
     for rel, (path, role) in sorted(reached.items()):
