@@ -183,6 +183,21 @@ def test_no_usable_cache_folder_only_means_loading(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a file", "course"]
 
 
+def test_no_home_folder_only_means_loading(
+    make_course: MakeCourse, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME")
+
+    def no_home(_path: Path) -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "expanduser", no_home)
+    root = make_course()
+    assert check(root).exit_code == 0
+    assert check(root).exit_code == 0
+    assert len(loads) == 2
+
+
 PROBE = """
 import sys
 from coursec.cli import cli

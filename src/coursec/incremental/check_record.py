@@ -47,13 +47,16 @@ from coursec.theme_dirs import course_theme_dir
 if TYPE_CHECKING:
     from coursec.model import Course
 
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2  # 2: inputs by their status
 
 
 def _records_dir() -> Path | None:
     base = Path(os.environ.get("XDG_CACHE_HOME") or "")
     if not base.is_absolute():  # the XDG spec: a relative value is to be ignored
-        home = Path("~").expanduser()
+        try:
+            home = Path("~").expanduser()
+        except RuntimeError:  # no home folder known
+            return None
         if not home.is_absolute():
             return None
         base = home / ".cache"
