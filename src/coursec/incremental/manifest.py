@@ -185,7 +185,7 @@ class Manifest:
             "course": self.course_id,
             "key": self.key,
             "material": self.material,
-            "inputs": [input_to_json(i) for i in self.inputs],
+            "inputs": [_input_to_json(i) for i in self.inputs],
             "outputs": {k: [v.size, v.sha256] for k, v in sorted(self.outputs.items())},
             "artifacts": [[a.path, a.exporter, a.description, a.size] for a in self.artifacts],
             "diagnostics": self.diagnostics,
@@ -212,7 +212,7 @@ class Manifest:
                 course_id=_str(data["course"]),
                 key=_str(data["key"]),
                 material=_dict(data["material"]),
-                inputs=[input_from_json(item) for item in _list(data["inputs"])],
+                inputs=[_input_from_json(item) for item in _list(data["inputs"])],
                 outputs={
                     _str(k): OutputRecord(_int(v[0]), _str(v[1]))
                     for k, v in _dict(data["outputs"]).items()
@@ -260,12 +260,12 @@ def _dict(value: object) -> dict[str, Any]:
     return value
 
 
-def input_to_json(item: InputFile) -> list[str | int]:
+def _input_to_json(item: InputFile) -> list[str | int]:
     return [item.path, item.resolved, item.sha256, item.role, item.inode]
 
 
-def input_from_json(item: object) -> InputFile:
-    """An input as `input_to_json` wrote it (TypeError or ValueError if it is not one)."""
+def _input_from_json(item: object) -> InputFile:
+    """An input as `_input_to_json` wrote it (TypeError or ValueError if it is not one)."""
     path, resolved, sha, role, inode = _list(item)
     if role not in ROLES:
         raise TypeError(role)
