@@ -47,7 +47,7 @@ from .join import Stamp, join
 from .objects import open_pdf
 from .prepare import LINK_ORIGIN, prepare
 
-FORMAT = "coursec-pdf-part/8"
+FORMAT = "coursec-pdf-part/9"
 _ROUNDS = 3  # numbered layouts agree after a round or two; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from .fetch import BASE_URL, BuildFetcher, RefusedURL
+from .links import drop_inner_links
 
 # PDF/UA-1 (WeasyPrint's pdf_variant, tested with WeasyPrint 70) gives a tagged PDF: a structure
 # tree from the HTML (H1/H2, P, L/LI, Table/TH/TD, Link, Figure with the image's alt as /Alt),
@@ -273,9 +274,11 @@ def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) 
     import weasyprint
 
     html, sheets = _stylesheets(document_html, fetcher)
-    return weasyprint.HTML(
+    document = weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"
     ).render(stylesheets=sheets, **options)
+    drop_inner_links(document)
+    return document
 
 
 # The CSS the print template writes (`print/handout.html.j2`): links to the theme's stylesheets
