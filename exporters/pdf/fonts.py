@@ -115,11 +115,20 @@ class _Subset:
     cmaps: dict[tuple[int, int, int], dict[int, int]]  # subtable -> character -> glyph id
 
 
+@dataclass(frozen=True, slots=True)
+class _Member:
+    """A subset in a group: what merging needs of it once its glyphs are in the union."""
+
+    font: Dictionary
+    glyphs: int
+    os2: tuple[int, ...]
+
+
 @dataclass(slots=True)
 class _Group:
     """Subsets of one font that merge: their union so far."""
 
-    members: list[_Subset] = field(default_factory=list)
+    members: list[_Member] = field(default_factory=list)
     widths: dict[int, pikepdf.Object] = field(default_factory=dict)
     text: dict[int, bytes] = field(default_factory=dict)
     held: dict[int, tuple[bytes, tuple[int, int]]] = field(default_factory=dict)
@@ -137,7 +146,7 @@ class _Group:
             and all(_agree(self.cmaps.get(k, {}), v) for k, v in one.cmaps.items())
         ):
             return False
-        self.members.append(one)
+        self.members.append(_Member(one.font, one.glyphs, one.os2))
         self.widths.update(one.widths)
         self.text.update(one.text)
         self.held.update(one.held)
@@ -150,6 +159,35 @@ class _Group:
 # that does not merge)
 Reads = dict[str, Any]
 _AHEAD = 1  # the form of `read_ahead`'s bytes
+UNREAD = object()  # `ReadAhead.read`: no read of this font was made ahead
+
+
+class ReadAhead:
+    """What `read_ahead` made of each chapter joined, by the fonts' names in the whole.
+
+    A chapter's reads are decoded when `share_fonts` meets the first of its fonts, and only
+    that chapter's are kept (its fonts are met together): decoded as each chapter was added,
+    the reads of an 800-module handout's chapters were 160 MiB held through its join."""
+
+    def __init__(self) -> None:
+        self._chapters: list[tuple[bytes, Mapping[str, str]]] = []
+        self._chapter_of: dict[str, int] = {}  # a font's name in the whole -> its chapter
+        self._last: tuple[int, Reads] = (-1, {})  # the chapter decoded last, its reads
+
+    def add(self, data: bytes, renamed: Mapping[str, str]) -> None:
+        """A chapter's `read_ahead` bytes; `renamed`: its fonts' names there -> in the whole."""
+        for name in renamed.values():
+            self._chapter_of[name] = len(self._chapters)
+        self._chapters.append((data, renamed))
+
+    def read(self, name: str) -> Any:
+        """What was read ahead of the font `name` in the whole, or `UNREAD`."""
+        index = self._chapter_of.get(name)
+        if index is None:
+            return UNREAD
+        if self._last[0] != index:
+            self._last = (index, reads_of(*self._chapters[index]) or {})
+        return self._last[1].get(name, UNREAD)
 
 
 def read_ahead(pdf: Pdf) -> bytes:
@@ -193,13 +231,13 @@ def reads_of(data: bytes, renamed: Mapping[str, str]) -> Reads | None:
         return None
 
 
-def share_fonts(pdf: Pdf, ahead: Reads | None = None) -> None:
+def share_fonts(pdf: Pdf, ahead: ReadAhead | None = None) -> None:
     """Merge the subsets of each font that `pdf`'s pages (and the forms they draw) use into one,
-    and point every page's resources at it. A font named in `ahead` is not read again."""
+    and point every page's resources at it. A font read `ahead` is not read again."""
     groups: dict[tuple[Any, ...], list[_Group]] = {}
     for font in _used_fonts(pdf):
-        name = str(font.get(Name.BaseFont))
-        read = _read(font) if ahead is None or name not in ahead else _subset(font, ahead[name])
+        earlier = UNREAD if ahead is None else ahead.read(str(font.get(Name.BaseFont)))
+        read = _read(font) if earlier is UNREAD else _subset(font, earlier)
         if read is None:
             continue
         key, one = read
@@ -212,8 +250,8 @@ def share_fonts(pdf: Pdf, ahead: Reads | None = None) -> None:
         for group in found:
             if len(group.members) > 1:
                 kept = _merge(pdf, group)
-                for one in group.members:
-                    shared[one.font.objgen] = kept
+                for member in group.members:
+                    shared[member.font.objgen] = kept
     if not shared:
         return
     for resources in _font_resources(pdf):

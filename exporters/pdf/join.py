@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
-from .fonts import Reads, reads_of, share_fonts
+from .fonts import ReadAhead, share_fonts
 from .objects import (
     PdfJoinError,
     items,
@@ -105,7 +105,7 @@ class _Whole:
     names: dict[str, dict[bytes, pikepdf.Object]] = field(default_factory=dict)
     sources: int = 0  # the PDFs whose fonts came in (chapters and the stamp)
     subset_tags: set[str] = field(default_factory=set)
-    ahead: Reads = field(default_factory=dict)  # the fonts read where chapters were laid out
+    ahead: ReadAhead = field(default_factory=ReadAhead)  # fonts read where chapters were laid out
 
     def adopt(self, source: Pdf, value: pikepdf.Object) -> pikepdf.Object:
         """`value` of `source` copied into the whole, with all it refers to."""
@@ -123,7 +123,7 @@ class _Whole:
         first_page = len(self.out.pages)
         renamed = self.unique_fonts(source)
         if ahead:
-            self.ahead.update(reads_of(ahead, renamed) or {})
+            self.ahead.add(ahead, renamed)
         found = structure(source)
         kids = items(found[1].get(Name.K)) if found else []
         children = [kid for kid in kids if isinstance(kid, Dictionary)]

@@ -596,3 +596,28 @@ def test_fonts_read_where_chapters_are_laid_out_join_as_if_read_in_the_join(
     assert join(made, [], IDENTIFIER, [b"not one", *ahead[1:]]) == read_in_the_join
     first = pikepdf.Pdf.open(io.BytesIO(made[0]))
     assert len(calls) == len(list(fonts._used_fonts(first))) > 0
+
+
+def test_the_join_decodes_each_chapters_font_reads_once_as_it_meets_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fonts read ahead are decoded a chapter at a time, in page order, when the join meets
+    that chapter's fonts, not all of them as the chapters are added and held to the end."""
+    made = [font_chapter("A B"), font_chapter("B D"), font_chapter("D A")]
+    ahead = [fonts.read_ahead(pikepdf.Pdf.open(io.BytesIO(c))) for c in made]
+    read_at_once = join(made, [], IDENTIFIER)
+    events: list[str] = []
+    reads_of, subset = fonts.reads_of, fonts._subset
+
+    def decoding(data: bytes, renamed: Any) -> Any:
+        events.append(f"decode {ahead.index(data)}")
+        return reads_of(data, renamed)
+
+    def using(font: Any, read: Any) -> Any:
+        events.append("use")
+        return subset(font, read)
+
+    monkeypatch.setattr(fonts, "reads_of", decoding)
+    monkeypatch.setattr(fonts, "_subset", using)
+    assert join(made, [], IDENTIFIER, ahead) == read_at_once
+    assert events == ["decode 0", "use", "decode 1", "use", "decode 2", "use"]
