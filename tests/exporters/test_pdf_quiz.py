@@ -4,6 +4,7 @@ texts' inline Markdown printed as formatted text."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -140,6 +141,20 @@ def test_reviewer_handout_lists_answers_feedback_and_objectives(
             for pair in question.pairs:
                 assert f"{plain(view, pair.left)}→" in entry
     assert top_bookmarks(handouts["reviewer"])[-1] == "Answer key"
+    index = text[text.rindex("Objectives index Each learning objective") :]
+    assert index.count("Assessed by Q") == sum(
+        any(objective in v.question.objectives for q in quizzes for v in q.questions)
+        for objective in objectives
+    )
+
+
+def test_objectives_index_keeps_a_word_space_after_each_label(course: Course) -> None:
+    """Its entries are written without white space around their pieces (WeasyPrint lays each
+    run of it out), but for the word space between a label and its first reference."""
+    plan = render(course)
+    html = handout_html(plan, plan.modules, whole=True)
+    labels = re.findall(r'<span class="cs-objindex__label">[^<]*</span>(\s*)<', html)
+    assert labels and all(space and not space.strip() for space in labels)
 
 
 @POPPLER
