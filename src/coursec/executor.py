@@ -344,6 +344,8 @@ def preload(
             todo.append(ref)
     if len(todo) < POOL_MIN:
         return {}
+    import coursec.render  # noqa: F401  # the workers' task needs it: imported once, before they fork
+
     pool = _Pool(min(jobs, len(todo)), None, None, tick)
     try:
         futures = [
