@@ -39,7 +39,8 @@ def prepare(data: bytes, digest: str) -> bytes:
     if found is not None:
         tree, document = found
         prefix = f"{digest[:12]}-"
-        for element in _elements(document):
+        elements = list(_elements(document))  # the loop changes object references, no element
+        for element in elements:
             if Name.ID in element:
                 element.ID = String(prefix + str(element.ID))
             for attributes in items(element.get(Name.A)):
@@ -47,7 +48,7 @@ def prepare(data: bytes, digest: str) -> bytes:
                     headers = items(attributes.Headers)
                     attributes.Headers = Array([String(prefix + str(h)) for h in headers])
             _inline_object_references(element)
-        _merge_bare(document, tree.get(Name.ParentTree))
+        _merge_bare(elements, tree.get(Name.ParentTree))
         entries = [value for _, value in number_tree(tree.get(Name.ParentTree))]
         tree[UNLISTED] = Array(_unlisted(document, entries))
     for page in pdf.pages:
@@ -72,12 +73,12 @@ _BARE = {"/Type", "/S", "/P", "/K", "/Pg"}
 _GROUPING = (Name.Span, Name.NonStruct)
 
 
-def _merge_bare(document: Dictionary, parent_tree: object) -> None:
-    """Each `Span` or `NonStruct` with no key but `_BARE`'s, under an element on the same page,
-    replaced by its kids in its parent's; the parent tree's entries follow (see the module's
-    docstring)."""
+def _merge_bare(elements: Sequence[Dictionary], parent_tree: object) -> None:
+    """Each `Span` or `NonStruct` with no key but `_BARE`'s, under one of `elements` (all of
+    the tree's, depth first) on the same page, replaced by its kids in its parent's; the parent
+    tree's entries follow (see the module's docstring)."""
     into: dict[tuple[int, int], Dictionary] = {}  # a merged element -> the element that took it
-    for element in reversed(list(_elements(document))):  # an element after the elements in it
+    for element in reversed(elements):  # an element after the elements in it
         kids = items(element.get(Name.K))
         bare = [_bare(kid, element) for kid in kids]
         if not any(bare):
