@@ -1,9 +1,13 @@
 """Writing output files: hard links for unchanged files, new files never written through a
-link, deterministic zips. (Staging and swapping the output folder: coursec.outdir.)"""
+link, deterministic zips, a file replaced atomically. (Staging and swapping the output folder:
+coursec.outdir.)"""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +68,25 @@ def write_new(path: Path, data: bytes) -> None:
     except FileExistsError:
         path.unlink()
         write_new(path, data)
+
+
+def replace_atomically(target: Path, text: str) -> None:
+    """`text` into `target` through a new file renamed into place (a reader finds the old file
+    or the new one, never a part), making its missing folders; a failure names `target` (not
+    the temporary file) and leaves no temporary file behind."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
+    try:
+        for folder in (target.parent, *target.parent.parents):
+            if folder.exists() and not folder.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
+    except OSError as exc:
+        raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
+    finally:
+        with contextlib.suppress(OSError):  # not there, or its folder is no folder
+            temporary.unlink(missing_ok=True)
 
 
 def zip_date(when: datetime) -> tuple[int, int, int, int, int, int]:

@@ -160,11 +160,8 @@ def record_check(
         "inputs": inputs,
         "diagnostics": diagnostics_to_json(diagnostics, root),
     }
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
+    # here: a check answered by its record never writes one
+    from coursec.output import replace_atomically
+
+    with contextlib.suppress(OSError):  # no record: the next check loads the course
+        replace_atomically(path, json.dumps(record, ensure_ascii=False))

@@ -3,14 +3,12 @@ write, and atomically (a new file, renamed into place)."""
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from coursec.codes import Code
 from coursec.diagnostics import CoursecError, Diagnostic, Severity, Span
+from coursec.output import replace_atomically
 from coursec.schema import LANGUAGE_TAG
 from coursec.translate.extract import extract
 from coursec.translate.update import carry_over
@@ -31,24 +29,6 @@ def _written_by_coursec(path: Path) -> bool:
     except OSError:
         return False
     return COURSEC_NS.encode() in head and b"coursec:course=" in head
-
-
-def _write(target: Path, text: str) -> None:
-    """`text` into `target` through a new file renamed into place, making its missing folders;
-    a failure names `target` (not the temporary file)."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        for folder in (target.parent, *target.parent.parents):
-            if folder.exists() and not folder.is_dir():
-                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(target))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(target)
-    except OSError as exc:
-        raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
-    finally:
-        with contextlib.suppress(OSError):  # not there, or its folder is no folder
-            temporary.unlink(missing_ok=True)
 
 
 def write_extraction(
@@ -96,7 +76,7 @@ def write_extraction(
             ]
         )
     text = write_xliff(extraction, course.id, course.spec.language, language, carried)
-    _write(target, text)
+    replace_atomically(target, text)
     units = sum(1 for _ in extraction.units())
     changed = sum(1 for c in carried.values() if c.sub_state)
     report.path = target
