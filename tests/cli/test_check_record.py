@@ -147,6 +147,23 @@ def test_other_libraries_or_code_are_not_trusted_with_the_record(
     assert len(loads) == 3
 
 
+def test_a_record_trusted_under_a_new_installation_is_kept_for_it(
+    make_course: MakeCourse, loads: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judged again from the distributions' metadata and found the same, the record takes the
+    new installation: the check after it does not read the metadata again."""
+    root = make_course()
+    assert check(root).exit_code == 0
+    for module in (manifest, check_record):
+        monkeypatch.setattr(module, "installation", lambda: "another installation")
+    read: list[str] = []
+    real = fingerprint.library_versions
+    monkeypatch.setattr(fingerprint, "library_versions", lambda: read.append("read") or real())
+    assert check(root).exit_code == 0
+    assert check(root).exit_code == 0
+    assert len(loads) == 1 and read == ["read"]
+
+
 @pytest.mark.parametrize("spoil", ["not json", "another course", "wrong shapes", "judges"])
 def test_a_spoilt_record_is_ignored_and_replaced(
     make_course: MakeCourse, loads: list[Path], spoil: str

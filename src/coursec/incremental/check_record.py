@@ -127,9 +127,14 @@ def recorded_check(course_dir: Path) -> list[Diagnostic] | None:
             file = root / rel
             if _status(file, file.stat(), root, resolver) != status:
                 return None
-        return diagnostics_from_json(record["diagnostics"], root)
+        found = diagnostics_from_json(record["diagnostics"], root)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, CacheError):
         return None
+    if record.get("installation") != installation():
+        # judged again from the distributions' metadata, and the same: kept for this
+        # installation, so that the next check need not read it again
+        _keep(path, {**record, "installation": installation()})
+    return found
 
 
 def record_check(
@@ -160,8 +165,12 @@ def record_check(
         "inputs": inputs,
         "diagnostics": diagnostics_to_json(diagnostics, root),
     }
-    # here: a check answered by its record never writes one
-    from coursec.output import replace_atomically
+    _keep(path, record)
 
-    with contextlib.suppress(OSError):  # no record: the next check loads the course
+
+def _keep(path: Path, record: dict[str, Any]) -> None:
+    """Write `record` at `path`, whole or not at all (then the next check loads the course)."""
+    from coursec.output import replace_atomically  # here: most checks write no record
+
+    with contextlib.suppress(OSError):
         replace_atomically(path, json.dumps(record, ensure_ascii=False))
