@@ -170,7 +170,6 @@ def draft(document_html: str, files: BuildFetcher) -> Laid:
 def _lay_out(document_html: str, files: BuildFetcher, margins: Margins, write: bool) -> Laid:
     from weasyprint.formatting_structure.boxes import MarginBox
 
-    _merge_leaders_as_laid_out()
     fetcher = BuildFetcher(files.files)
     options = pdf_options(document_html)
     if margins is Margins.NUMBERS:  # drawn over tagged pages as an artifact: no tags of its own
@@ -266,13 +265,16 @@ def _merge_leader(box: Any) -> None:
 
 
 def _render(document_html: str, fetcher: BuildFetcher, options: dict[str, Any]) -> Any:
-    """Lay the document out (a weasyprint Document), loading files through `fetcher` only.
+    """Lay the document out (a weasyprint Document), loading files through `fetcher` only,
+    each leader as one box (`_merge_leaders_as_laid_out`) and one link annotation per piece of
+    a link (`links`).
 
     Its stylesheets are parsed once per process (`_stylesheets`): a handout is laid out in many
     chapters, and parsing the theme's CSS again for each took a tenth of the PDF's time.
     """
     import weasyprint
 
+    _merge_leaders_as_laid_out()
     html, sheets = _stylesheets(document_html, fetcher)
     document = weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print"

@@ -98,7 +98,6 @@ def test_a_leader_draws_the_same_dots_in_the_same_places_as_one_run(
 def test_the_leader_is_one_box_while_the_pages_are_laid_out() -> None:
     """Merged as each line is made, not only before drawing: pagination and backgrounds walk one
     box per leader."""
-    layout._merge_leaders_as_laid_out()
     document = layout._render(HTML, BuildFetcher({}), layout.pdf_options(HTML))
     leaders = [
         box for page in document.pages for box in page._page_box.descendants() if box.is_leader

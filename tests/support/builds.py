@@ -176,7 +176,6 @@ class Builds:
             plan = render(course)
             html = handout_html(plan, plan.modules, whole=True)
             options = layout.pdf_options(html)
-            layout._merge_leaders_as_laid_out()  # leaders laid out as `layout.lay_out` does
             document = layout._render(html, BuildFetcher(build_files(plan)), options)
 
         def write_pdf() -> bytes:
