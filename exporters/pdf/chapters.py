@@ -25,7 +25,8 @@ holds when the contents' page count does).
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
 made ready to join (`prepare`), with what the join reads of its fonts (`fonts.read_ahead`); the
-join (`join`) runs at every build.
+join (`join`) runs at every build. A document laid out whole (a module's own PDF) has what its
+margin boxes draw made an artifact, as a chapter has (`prepare.margins_as_artifacts`).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ from .fetch import BuildFetcher
 from .fonts import read_ahead
 from .join import Stamp, join
 from .objects import open_pdf
-from .prepare import LINK_ORIGIN, prepare
+from .prepare import LINK_ORIGIN, margins_as_artifacts, prepare
 
-FORMAT = "coursec-pdf-part/9"
+FORMAT = "coursec-pdf-part/10"
 _ROUNDS = 3  # numbered layouts agree after a round or two; more would mean they never do
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')
@@ -86,6 +87,8 @@ def _lay_out(job: _Job) -> bytes:
     if margins is layout.Margins.TEXT:
         pdf = prepare(laid.pdf, key)
         laid = replace(laid, pdf=pdf, fonts=read_ahead(open_pdf(pdf)))
+    elif margins is layout.Margins.ALL:
+        laid = replace(laid, pdf=margins_as_artifacts(laid.pdf))
     return laid.to_bytes()
 
 

@@ -4,8 +4,8 @@ stamp the page numbers on it.
 pikepdf (qpdf) copies each chapter's pages, and what they and the kept structure refer to, into
 the whole with references renumbered, and writes the whole with object streams. The join takes
 the chapters in page order and lets each go once copied. It keeps what makes the whole a tagged PDF:
-- one structure tree: the elements whose parent is a chapter's `Document` element (those it lists,
-  in page order, and the unlisted ones) get the whole's `Document` as parent;
+- one structure tree: the elements a chapter's `Document` element lists, in page order, get the
+  whole's `Document` as parent;
 - one parent tree: page *i* of the whole has `/StructParents i`, and the link annotations get
   the keys after the last page, in order, each with its `/StructParent` changed to match;
 - font subset names unique in the whole: WeasyPrint makes the six capitals from the font alone,
@@ -43,7 +43,7 @@ from .objects import (
     save_pdf,
     structure,
 )
-from .prepare import UNLISTED
+from .prepare import PREPARED
 
 _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+")
 
@@ -127,11 +127,8 @@ class _Whole:
         found = structure(source)
         kids = items(found[1].get(Name.K)) if found else []
         children = [kid for kid in kids if isinstance(kid, Dictionary)]
-        if found is not None:
-            unlisted = found[0].get(UNLISTED)
-            if not isinstance(unlisted, Array):
-                raise PdfJoinError("a chapter was not made ready to join")
-            children += [element for element in unlisted if isinstance(element, Dictionary)]
+        if found is not None and PREPARED not in found[0]:
+            raise PdfJoinError("a chapter was not made ready to join")
         for element in children:  # copied without it: the whole's `Document` takes its place
             del element.P
         language = source.Root.get(Name.Lang)

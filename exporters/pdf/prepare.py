@@ -6,19 +6,23 @@ What needs only the chapter itself is done here rather than at every join:
   unique in the whole;
 - a link to another chapter's anchor, which the chapter cannot hold, is laid out as a link to
   `LINK_ORIGIN#anchor`; it becomes a link to the named destination `anchor`;
-- the elements whose parent is the `Document` element without being listed in it (WeasyPrint
-  tags the margin boxes that way) are listed under `UNLISTED` in the structure tree root, so
-  the join gives them the whole's `Document` as parent without searching the chapter for them;
+- what the margin boxes draw (the running headers) becomes a pagination artifact: WeasyPrint
+  tags it with elements whose parent is the `Document` element but that it does not list (PDF
+  1.7 has no artifact element), so a reader of the structure never met it, yet it was marked
+  content of no artifact, and four elements a page for the join to copy and hold;
 - a `Span` or `NonStruct` element with nothing but its kids (WeasyPrint makes a `Span` for each
   run of text: 300 of a module chapter's 480 elements, and 36 `NonStruct`) gives its kids to its
   parent on the same page: a `Span` without attributes says nothing, a `NonStruct` only groups
   (its kids are read as its parent's), and each element is an object the join copies and holds;
+  so does a `Link` with nothing but marked content inside a `Link` (WeasyPrint tags each box
+  inside a link as a link of its own: a link's text, its page number, its leader);
 - an object reference (a link annotation's place in the structure: one per link, 12,000 in a
   200-module handout) is written inside its `Link` element rather than as an object of its own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from urllib.parse import unquote
 
@@ -29,7 +33,7 @@ from .objects import items, number_tree, open_pdf, save_pdf, structure
 
 # A link to another chapter: WeasyPrint keeps it as a URI action, joined into an internal link here.
 LINK_ORIGIN = "https://coursec.invalid/part-link"
-UNLISTED = Name("/CsUnlisted")  # in a prepared chapter's structure tree root (never in the whole)
+PREPARED = Name("/CsPrepared")  # in a prepared chapter's structure tree root (never in the whole)
 
 
 def prepare(data: bytes, digest: str) -> bytes:
@@ -48,13 +52,29 @@ def prepare(data: bytes, digest: str) -> bytes:
                     headers = items(attributes.Headers)
                     attributes.Headers = Array([String(prefix + str(h)) for h in headers])
             _inline_object_references(element)
-        _merge_bare(elements, tree.get(Name.ParentTree))
-        entries = [value for _, value in number_tree(tree.get(Name.ParentTree))]
-        tree[UNLISTED] = Array(_unlisted(document, entries))
+        parent_tree = tree.get(Name.ParentTree)
+        _merge_bare(elements, parent_tree)
+        entries = [value for _, value in number_tree(parent_tree)]
+        _as_artifacts(pdf, _unlisted(document, entries), parent_tree)
+        tree[PREPARED] = True
     for page in pdf.pages:
         for annotation in items(page.obj.get(Name.Annots)):
             if isinstance(annotation, Dictionary):
                 _link(annotation)
+    return save_pdf(pdf, pdf.pdf_version)
+
+
+def margins_as_artifacts(data: bytes) -> bytes:
+    """A document laid out whole (a module's own PDF) with what its margin boxes draw made a
+    pagination artifact, as `prepare` does for a chapter."""
+    pdf = open_pdf(data)
+    found = structure(pdf)
+    if found is None:
+        return data
+    tree, document = found
+    parent_tree = tree.get(Name.ParentTree)
+    entries = [value for _, value in number_tree(parent_tree)]
+    _as_artifacts(pdf, _unlisted(document, entries), parent_tree)
     return save_pdf(pdf, pdf.pdf_version)
 
 
@@ -99,9 +119,18 @@ def _merge_bare(elements: Sequence[Dictionary], parent_tree: object) -> None:
 
 
 def _bare(kid: object, parent: Dictionary) -> bool:
-    """Whether `kid` of `parent` is a `Span` or `NonStruct` with nothing but its kids, on
-    `parent`'s page (its marked content is numbered on its page: so is its parent's)."""
-    if not isinstance(kid, Dictionary) or kid.get(Name.S) not in _GROUPING or not kid.is_indirect:
+    """Whether `kid` of `parent` is a `Span` or `NonStruct` with nothing but its kids, or a
+    `Link` in a `Link` with nothing but marked content, on `parent`'s page (its marked content
+    is numbered on its page: so is its parent's)."""
+    if not isinstance(kid, Dictionary) or not kid.is_indirect:
+        return False
+    kind = kid.get(Name.S)
+    if kind == Name.Link:
+        if parent.get(Name.S) != Name.Link or not all(
+            isinstance(inner, int) for inner in items(kid.get(Name.K))
+        ):
+            return False
+    elif kind not in _GROUPING:
         return False
     page, own = parent.get(Name.Pg), kid.get(Name.Pg)
     return (
@@ -168,6 +197,73 @@ def _unlisted(document: Dictionary, entries: Sequence[pikepdf.Object]) -> list[D
                     found.append(element)
                     break
                 element = above
+    return found
+
+
+_MARKED = re.compile(rb"/[^\s/<>\[\]()%{}]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+_PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
+
+
+def _as_artifacts(pdf: pikepdf.Pdf, elements: Sequence[Dictionary], parent_tree: object) -> None:
+    """The marked content of `elements` (the margin boxes') made a pagination artifact, and
+    the elements left out of the parent tree (nothing refers to them then: they are not
+    written). An element holding an annotation is kept as it is: a link must stay tagged."""
+    marked: dict[tuple[int, int], set[int]] = {}  # page -> its marked-content ids to change
+    for element in elements:
+        found = _marked_content(element)
+        for where, mcid in found or ():
+            marked.setdefault(where, set()).add(mcid)
+    if not marked:
+        return
+    entries = dict(number_tree(parent_tree))
+    for page in pdf.pages:
+        mcids = marked.get(page.obj.objgen)
+        if not mcids:
+            continue
+        for stream in items(page.obj.get(Name.Contents)):
+            data = stream.read_bytes()
+            changed = _artifacts_in(data, mcids)
+            if changed != data:
+                stream.write(changed)  # compressed again when the chapter is saved
+        key = page.obj.get(Name.StructParents)
+        held = entries.get(int(key)) if isinstance(key, int) else None
+        if isinstance(held, Array):
+            for mcid in mcids:
+                if mcid < len(held):
+                    held[mcid] = None
+
+
+def _artifacts_in(content: bytes, mcids: set[int]) -> bytes:
+    """A page's content with the marked content numbered `mcids` made a pagination artifact."""
+
+    def artifact(found: re.Match[bytes]) -> bytes:
+        return _PAGINATION if int(found[1]) in mcids else found[0]
+
+    return _MARKED.sub(artifact, content)
+
+
+def _marked_content(element: Dictionary) -> list[tuple[tuple[int, int], int]] | None:
+    """(page, marked-content id) of everything `element` holds, or None if it holds an
+    object (an annotation) or a page cannot be told."""
+    found: list[tuple[tuple[int, int], int]] = []
+    stack: list[tuple[Dictionary, object]] = [(element, element.get(Name.Pg))]
+    while stack:
+        node, page = stack.pop()
+        page = node.get(Name.Pg, page)
+        for kid in items(node.get(Name.K)):
+            if isinstance(kid, int):
+                if not isinstance(page, Dictionary):
+                    return None
+                found.append((page.objgen, int(kid)))
+            elif isinstance(kid, Dictionary) and kid.get(Name.Type) == Name.MCR:
+                at = kid.get(Name.Pg, page)
+                if not isinstance(at, Dictionary) or Name.Stm in kid:
+                    return None
+                found.append((at.objgen, int(kid.MCID)))
+            elif isinstance(kid, Dictionary) and kid.get(Name.Type) != Name.OBJR:
+                stack.append((kid, page))
+            else:
+                return None
     return found
 
 
