@@ -200,19 +200,18 @@ def render_module_page(
     ]
     if runtimes != (SCORM_RUNTIME,):
         key.append(list(runtimes))
-    context = module_context(plan, rendered, mode, rendered.module.id)
-    return _page(
-        parts,
-        rendered.module.page,
-        key,
-        lambda: plan.theme.render(
+
+    def render() -> str:  # only for a page the part store does not hold
+        context = module_context(plan, rendered, mode, rendered.module.id)
+        return plan.theme.render(
             "module.html.j2",
             **_common(plan, mode, context["module_lang"]),
             **context,
             sco_json=sco_json,
             runtime_scripts=list(runtimes),
-        ),
-    )
+        )
+
+    return _page(parts, rendered.module.page, key, render)
 
 
 def render_course_page(
