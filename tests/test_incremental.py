@@ -791,6 +791,51 @@ def test_released_workers_end_unless_a_later_exporter_needs_them(
     _WARMED.clear()
 
 
+def _timed(item: int) -> tuple[int, int, float, float]:
+    """(item, process, start, end) of a job that takes a moment."""
+    start = time.monotonic()
+    time.sleep(0.5)
+    return item, os.getpid(), start, time.monotonic()
+
+
+class _SharingExporter(_ParallelExporter):
+    """Small jobs, then two that each take most of what the workers may hold, and a small one."""
+
+    name = "sharing-probe"
+
+    def export(self, plan: object, ctx: ExportContext) -> list[Artifact]:
+        self.small = ctx.jobs.map(_timed, [0, 1], [0.3, 0.3])
+        self.large = ctx.jobs.map(_timed, [2, 3, 4], [0.7, 0.7, 0.1])
+        return []
+
+
+def test_jobs_whose_shares_do_not_fit_together_run_one_after_the_other_in_fresh_workers(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
+    loaded = coursec.loading.load_course(make_course())
+    assert loaded.course is not None
+    plan = coursec.render.render(loaded.course)
+    probe = _SharingExporter()
+    with coursec.executor.Executor(2, lambda: None) as executor:
+        executor.start(loaded.course, plan.source_date, 0, [probe])
+        executor.export(plan, [probe], tmp_path, {}, lambda _n: None, lambda *_: None)
+
+    def overlap(a: tuple[int, int, float, float], b: tuple[int, int, float, float]) -> bool:
+        return a[2] < b[3] and b[2] < a[3]
+
+    assert [r[0] for r in probe.small] == [0, 1] and [r[0] for r in probe.large] == [2, 3, 4]
+    assert overlap(*probe.small)  # 0.3 + 0.3: side by side
+    two, three, four = probe.large
+    assert not overlap(two, three)  # 0.7 + 0.7: one after the other
+    assert overlap(three, four)  # 0.7 + 0.1: side by side
+    small_workers = {r[1] for r in probe.small}
+    assert os.getpid() not in small_workers
+    # each large job in workers started afresh for it
+    assert len({two[1], three[1]} - small_workers) == 2 and four[1] not in small_workers | {two[1]}
+    _WARMED.clear()
+
+
 def test_failing_exporter_in_a_worker_keeps_previous_output(
     make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

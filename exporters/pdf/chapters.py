@@ -20,7 +20,9 @@ come later:
 The layouts of a step are laid out together, across the build's workers (`ExportContext.jobs`):
 every chapter that prints no page number with the draft; then, for the handout, the glossary and
 objectives index; then the contents, with the stamp of the pages as they are then known (it
-holds when the contents' page count does).
+holds when the contents' page count does). Long layouts that would hold too much memory side by
+side (a long course's glossary and objectives index) are laid out one after the other, in
+workers started afresh (`_SIDE_BY_SIDE`, `Jobs.map`'s shares).
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
@@ -50,6 +52,10 @@ from .prepare import LINK_ORIGIN, margins_as_artifacts, prepare
 
 FORMAT = "coursec-pdf-part/10"
 _ROUNDS = 3  # numbered layouts agree after a round or two; more would mean they never do
+# WeasyPrint holds 300-450 MiB per million characters of HTML while it lays a long chapter out
+# (an 800-module course's glossary: 1.1 million, 475 MiB; its objectives index: 1.5 million):
+# layouts run side by side while their HTML sums to at most this many characters (~600 MiB)
+_SIDE_BY_SIDE = 1_600_000
 _ID = re.compile(r'\sid="([^"]*)"')
 _HREF = re.compile(r'(\shref=")#([^"]*)"')
 
@@ -142,7 +148,9 @@ class Layouts:
                 found[key] = stored
             else:
                 todo[key] = (html, self.files.files, how, key)
-        made = self.jobs.map(_lay_out, list(todo.values())) if todo else []
+        jobs = list(todo.values())
+        shares = [len(html) / _SIDE_BY_SIDE for html, *_ in jobs]
+        made = self.jobs.map(_lay_out, jobs, shares) if jobs else []
         found.update(zip(todo, made, strict=True))
         got: list[_Got] = []
         for (html, _how), key in zip(asked, keys, strict=True):

@@ -235,17 +235,29 @@ class _Pool:
     def __init__(
         self, size: int, course: Course | None, when: datetime | None, tick: Callable[[], None]
     ) -> None:
-        from concurrent.futures import ProcessPoolExecutor
-
         context, children = _start_context()
         self.size = size
         self.tick = tick
-        self.executor: ProcessPoolExecutor = ProcessPoolExecutor(
-            max_workers=size,
-            mp_context=context,
+        self._context = context
+        self._initargs = (os.getpid() if children else None, course, when)
+        self.executor: ProcessPoolExecutor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(
+            max_workers=self.size,
+            mp_context=self._context,
             initializer=_worker_init,
-            initargs=(os.getpid() if children else None, course, when),
+            initargs=self._initargs,
         )
+
+    def renew(self) -> None:
+        """Start the workers afresh (once the tasks sent to them are done): the heap that earlier
+        tasks left in them, and the build process's pages they came to copy, go back to the
+        system."""
+        self.executor.shutdown(wait=True)
+        self.executor = self._start()
 
     def chunks(self, items: Sequence[T]) -> list[tuple[T, ...]]:
         """`items` in a few chunks per worker: enough to balance, few enough to keep messages
@@ -296,16 +308,49 @@ class _PoolJobs:
         self.last = last
         self.released = False
 
-    def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+    def map(
+        self, job: Callable[[T], R], items: Sequence[T], /, shares: Sequence[float] = ()
+    ) -> list[R]:
+        """`Jobs.map`: the items are sent to the workers in order while the shares of those in
+        flight sum to at most 1. An item that takes more than half is sent once none is in
+        flight, to workers started afresh (`_Pool.renew`): the heap earlier jobs left in them
+        goes back to the system first."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
         if len(items) < 2 or self.released:
             return [job(item) for item in items]
-        futures = [self.pool.executor.submit(job_task, job, item) for item in items]
-        return self.pool.gather(futures, lambda _i, _r: None)
+        parts = list(shares) if shares else [0.0] * len(items)
+        pool = self.pool
+        results: dict[int, R] = {}
+        sent: dict[Future[R], int] = {}
+        taken, following = 0.0, 0
+        while following < len(items) or sent:
+            while following < len(items) and _may_send(parts[following], taken, bool(sent)):
+                if parts[following] > _LARGE:
+                    pool.renew()
+                sent[pool.executor.submit(job_task, job, items[following])] = following
+                taken += parts[following]
+                following += 1
+            finished, _ = wait(sent, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = sent.pop(future)
+                results[index] = future.result()
+                taken -= parts[index]
+            pool.tick()
+        return [results[i] for i in range(len(items))]
 
     def release(self) -> None:
         self.released = True
         if self.last:
             self.pool.executor.shutdown(wait=False)  # the exporters sent away still finish
+
+
+_LARGE = 0.5  # a job's share (`Jobs.map`) above which it starts alone, in fresh workers
+
+
+def _may_send(share: float, taken: float, busy: bool) -> bool:
+    """Whether a job of `share` may be sent while jobs of `taken` shares are in flight."""
+    return not busy or (share <= _LARGE and taken + share <= 1)
 
 
 def _parallel(exporter: Exporter) -> bool:

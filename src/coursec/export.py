@@ -70,10 +70,14 @@ class Jobs(Protocol):
     """Runs an exporter's independent jobs: here, or across the build's worker processes.
 
     `job` must be a module-level function and its items and results picklable; results come
-    back in the order of `items`, the same whichever way they ran.
+    back in the order of `items`, the same whichever way they ran. `shares`, when given, says
+    for each item what part of the memory the workers may take side by side its job will take
+    (the exporter's estimate): jobs whose shares sum to more than 1 do not run side by side.
     """
 
-    def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]: ...
+    def map(
+        self, job: Callable[[T], R], items: Sequence[T], /, shares: Sequence[float] = ()
+    ) -> list[R]: ...
 
     def release(self) -> None:
         """The exporter has no more jobs: the workers may end (and give their memory back)
@@ -83,7 +87,13 @@ class Jobs(Protocol):
 class InProcess:
     """Jobs run one after another in this process."""
 
-    def map(self, job: Callable[[T], R], items: Sequence[T], /) -> list[R]:
+    def map(
+        self,
+        job: Callable[[T], R],
+        items: Sequence[T],
+        /,
+        shares: Sequence[float] = (),  # noqa: ARG002 - one job at a time: nothing side by side
+    ) -> list[R]:
         return [job(item) for item in items]
 
     def release(self) -> None:

@@ -55,7 +55,9 @@ def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         laid = layout.Laid(pdf, names, tuple(True for _ in pages), anchors, (), (), ())
         return laid.to_bytes()
 
-    def jobs_map(job: Callable[[Any], bytes], items: Sequence[Any]) -> list[bytes]:
+    def jobs_map(
+        job: Callable[[Any], bytes], items: Sequence[Any], shares: Sequence[float] = ()
+    ) -> list[bytes]:
         calls.append(
             [("draft:" if item[2] == "draft" else "") + name_of(item[0]) for item in items]
         )
