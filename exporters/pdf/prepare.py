@@ -9,7 +9,8 @@ What needs only the chapter itself is done here rather than at every join:
 - what the margin boxes draw (the running headers) becomes a pagination artifact: WeasyPrint
   tags it with elements whose parent is the `Document` element but that it does not list (PDF
   1.7 has no artifact element), so a reader of the structure never met it, yet it was marked
-  content of no artifact, and four elements a page for the join to copy and hold;
+  content of no artifact, and four elements a page for the join to copy and hold (a margin box
+  holding a link stays content, listed last in the `Document`: an annotation must be tagged);
 - a `Span` or `NonStruct` element with nothing but its kids (WeasyPrint makes a `Span` for each
   run of text: 300 of a module chapter's 480 elements, and 36 `NonStruct`) gives its kids to its
   parent on the same page: a `Span` without attributes says nothing, a `NonStruct` only groups
@@ -55,7 +56,7 @@ def prepare(data: bytes, digest: str) -> bytes:
         parent_tree = tree.get(Name.ParentTree)
         _merge_bare(elements, parent_tree)
         entries = [value for _, value in number_tree(parent_tree)]
-        _as_artifacts(pdf, _unlisted(document, entries), parent_tree)
+        _list(document, _as_artifacts(pdf, _unlisted(document, entries), parent_tree))
         tree[PREPARED] = True
     for page in pdf.pages:
         for annotation in items(page.obj.get(Name.Annots)):
@@ -74,8 +75,14 @@ def margins_as_artifacts(data: bytes) -> bytes:
     tree, document = found
     parent_tree = tree.get(Name.ParentTree)
     entries = [value for _, value in number_tree(parent_tree)]
-    _as_artifacts(pdf, _unlisted(document, entries), parent_tree)
+    _list(document, _as_artifacts(pdf, _unlisted(document, entries), parent_tree))
     return save_pdf(pdf, pdf.pdf_version)
+
+
+def _list(document: Dictionary, elements: Sequence[Dictionary]) -> None:
+    """`elements` (a margin box holding a link) listed as the last kids of `document`."""
+    if elements:
+        document.K = Array([*items(document.get(Name.K)), *elements])
 
 
 def _elements(document: Dictionary) -> Iterator[Dictionary]:
@@ -204,40 +211,50 @@ _MARKED = re.compile(rb"/[^\s/<>\[\]()%{}]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 _PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
 
 
-def _as_artifacts(pdf: pikepdf.Pdf, elements: Sequence[Dictionary], parent_tree: object) -> None:
+def _as_artifacts(
+    pdf: pikepdf.Pdf, elements: Sequence[Dictionary], parent_tree: object
+) -> list[Dictionary]:
     """The marked content of `elements` (the margin boxes') made a pagination artifact, and
-    the elements left out of the parent tree (nothing refers to them then: they are not
-    written). An element holding an annotation is kept as it is: a link must stay tagged."""
+    their entries in the parent tree emptied (nothing refers to the elements then: they are not
+    written). Returns those that hold an annotation, left as they are: a link stays tagged."""
+    kept: list[Dictionary] = []
     marked: dict[tuple[int, int], set[int]] = {}  # page -> its marked-content ids to change
     for element in elements:
         found = _marked_content(element)
+        if found is None:
+            kept.append(element)
         for where, mcid in found or ():
             marked.setdefault(where, set()).add(mcid)
-    if not marked:
-        return
-    entries = dict(number_tree(parent_tree))
+    entries = dict(number_tree(parent_tree)) if marked else {}
     for page in pdf.pages:
         mcids = marked.get(page.obj.objgen)
         if not mcids:
             continue
+        done: set[int] = set()
         for stream in items(page.obj.get(Name.Contents)):
             data = stream.read_bytes()
-            changed = _artifacts_in(data, mcids)
+            changed = _artifacts_in(data, mcids, done)
             if changed != data:
                 stream.write(changed)  # compressed again when the chapter is saved
         key = page.obj.get(Name.StructParents)
         held = entries.get(int(key)) if isinstance(key, int) else None
         if isinstance(held, Array):
-            for mcid in mcids:
+            for mcid in done:
                 if mcid < len(held):
                     held[mcid] = None
+    return kept
 
 
-def _artifacts_in(content: bytes, mcids: set[int]) -> bytes:
-    """A page's content with the marked content numbered `mcids` made a pagination artifact."""
+def _artifacts_in(content: bytes, mcids: set[int], done: set[int]) -> bytes:
+    """A page's content with the marked content numbered `mcids` made a pagination artifact;
+    the numbers it found go into `done`."""
 
     def artifact(found: re.Match[bytes]) -> bytes:
-        return _PAGINATION if int(found[1]) in mcids else found[0]
+        mcid = int(found[1])
+        if mcid not in mcids:
+            return found[0]
+        done.add(mcid)
+        return _PAGINATION
 
     return _MARKED.sub(artifact, content)
 

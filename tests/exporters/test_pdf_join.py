@@ -369,6 +369,53 @@ def test_bare_spans_groups_and_links_in_links_give_their_kids_to_their_parent() 
     assert len(links) == 1
 
 
+def test_a_margin_box_holding_a_link_stays_content_listed_in_the_document() -> None:
+    pdf = pikepdf.new()
+    tree = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=tree))
+    tree.K = Array([document])
+    content = b"/P <</MCID 0>> BDC EMC /Link <</MCID 1>> BDC EMC /Span <</MCID 2>> BDC EMC"
+    page = Dictionary(Type=Name.Page, MediaBox=Array([0, 0, 100, 100]), StructParents=0)
+    page.Contents = pdf.make_stream(content)
+    pdf.pages.append(pikepdf.Page(pdf.make_indirect(page)))
+    page = pdf.pages[0].obj
+    annotation = pdf.make_indirect(Dictionary(Type=Name.Annot, Subtype=Name.Link, StructParent=1))
+    page.Annots = Array([annotation])
+
+    def element(kind: Name, parent: Dictionary, kids: list[Any]) -> Dictionary:
+        made = Dictionary(Type=Name.StructElem, S=kind, P=parent, Pg=page, K=Array(kids))
+        return pdf.make_indirect(made)
+
+    paragraph = element(Name.P, document, [0])
+    document.K = Array([paragraph])
+    linked = element(Name.NonStruct, document, [])  # margin boxes, which it does not list
+    link = element(Name.Link, linked, [1])
+    link.K.append(pdf.make_indirect(Dictionary(Type=Name.OBJR, Obj=annotation, Pg=page)))
+    linked.K = Array([link])
+    plain = element(Name.NonStruct, document, [])
+    span = element(Name.Span, plain, [2])
+    plain.K = Array([span])
+    nums = Array([0, Array([paragraph, link, span]), 1, link])
+    tree.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    pdf.Root.StructTreeRoot = tree
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+
+    prepared = pikepdf.Pdf.open(io.BytesIO(prepare(buffer.getvalue(), "e" * 64)))
+
+    document = prepared.Root.StructTreeRoot.K[0]
+    assert [k.S for k in document.K] == [Name.P, Name.NonStruct]
+    assert [k.S for k in document.K[1].K] == [Name.Link]
+    drawn = prepared.pages[0].obj.Contents.read_bytes()
+    assert re.findall(rb"/(\w+)\s*<<([^>]*)>>\s*BDC", drawn) == [
+        (b"P", b"/MCID 0"),
+        (b"Link", b"/MCID 1"),
+        (b"Artifact", b"/Type /Pagination"),
+    ]
+    entry = prepared.Root.StructTreeRoot.ParentTree.Nums[1]
+    assert entry[1].objgen == document.K[1].K[0].objgen and entry[2] is None
+
+
 def test_what_cannot_be_joined_is_refused() -> None:
     with pytest.raises(PdfJoinError, match="not a readable PDF"):
         join([b"%PDF-1.7 but nothing else"], [], IDENTIFIER)
