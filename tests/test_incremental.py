@@ -10,6 +10,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -704,19 +705,26 @@ class _ParallelExporter:
         return []
 
 
+def _export_in_workers(root: Path, out: Path, exporters: list[Any]) -> tuple[int, list[Any]]:
+    """Run `exporters` on the course at `root` as a build with two workers does: (the workers
+    started, the outcomes)."""
+    loaded = coursec.loading.load_course(root)
+    assert loaded.course is not None
+    plan = coursec.render.render(loaded.course)
+    with coursec.executor.Executor(2, lambda: None) as executor:
+        executor.start(loaded.course, plan.source_date, 0, exporters)
+        outcomes = executor.export(plan, exporters, out, {}, lambda _n: None, lambda *_: None)
+    return executor.workers, outcomes
+
+
 def test_parallel_exporter_runs_here_and_its_jobs_in_the_workers(
     make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
     _WARMED.clear()
-    loaded = coursec.loading.load_course(make_course())
-    assert loaded.course is not None
-    plan = coursec.render.render(loaded.course)
     probe = _ParallelExporter()
-    with coursec.executor.Executor(2, lambda: None) as executor:
-        executor.start(loaded.course, plan.source_date, 0, [probe])  # alone, it still wants them
-        assert executor.workers == 2
-        outcomes = executor.export(plan, [probe], tmp_path, {}, lambda _n: None, lambda *_: None)
+    workers, outcomes = _export_in_workers(make_course(), tmp_path, [probe])
+    assert workers == 2  # alone, it still wants them
     assert len(outcomes) == 1 and outcomes[0].diagnostics == []
     assert probe.exported_in == os.getpid()
     assert [item for item, _, _ in probe.ran] == list(range(8))  # results in the order asked
@@ -769,14 +777,10 @@ def test_released_workers_end_unless_a_later_exporter_needs_them(
     make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
-    loaded = coursec.loading.load_course(make_course())
-    assert loaded.course is not None
-    plan = coursec.render.render(loaded.course)
+    root = make_course()
 
-    def export(exporters: list[_ParallelExporter]) -> None:
-        with coursec.executor.Executor(2, lambda: None) as executor:
-            executor.start(loaded.course, plan.source_date, 0, exporters)
-            executor.export(plan, exporters, tmp_path, {}, lambda _n: None, lambda *_: None)
+    def export(exporters: list[Any]) -> None:
+        _export_in_workers(root, tmp_path, exporters)
 
     last = _ReleasingExporter(wait=30)
     export([last])
@@ -813,13 +817,8 @@ def test_jobs_whose_shares_do_not_fit_together_run_one_after_the_other_in_fresh_
     make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
-    loaded = coursec.loading.load_course(make_course())
-    assert loaded.course is not None
-    plan = coursec.render.render(loaded.course)
     probe = _SharingExporter()
-    with coursec.executor.Executor(2, lambda: None) as executor:
-        executor.start(loaded.course, plan.source_date, 0, [probe])
-        executor.export(plan, [probe], tmp_path, {}, lambda _n: None, lambda *_: None)
+    _export_in_workers(make_course(), tmp_path, [probe])
 
     def overlap(a: tuple[int, int, float, float], b: tuple[int, int, float, float]) -> bool:
         return a[2] < b[3] and b[2] < a[3]
