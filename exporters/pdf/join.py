@@ -125,17 +125,16 @@ class _Whole:
         if ahead:
             self.ahead.add(ahead, renamed)
         found = structure(source)
-        kids = items(found[1].get(Name.K)) if found else []
-        children = [kid for kid in kids if isinstance(kid, Dictionary)]
         if found is not None and PREPARED not in found[0]:
             raise PdfJoinError("a chapter was not made ready to join")
-        for element in children:  # copied without it: the whole's `Document` takes its place
+        kids = items(found[1].get(Name.K)) if found else []
+        elements = [kid for kid in kids if isinstance(kid, Dictionary)]
+        for element in elements:  # copied without it: the whole's `Document` takes its place
             del element.P
         language = source.Root.get(Name.Lang)
         if isinstance(language, String) and language != self.first.Root.get(Name.Lang):
-            for kid in kids:  # a chapter in another language (a module's): its elements say so
-                if isinstance(kid, Dictionary):
-                    kid.Lang = language
+            for element in elements:  # a chapter in another language (a module's): they say so
+                element.Lang = language
         annotations: dict[int, Dictionary] = {}  # the chapter's parent tree key -> one copied
         for i, page in enumerate(source.pages):
             if Name.StructParents in page.obj:
@@ -159,9 +158,11 @@ class _Whole:
                 self.document = self.out.make_indirect(
                     Dictionary(Type=Name.StructElem, S=Name.Document)
                 )
-            self.kids += [self.adopt(source, kid) for kid in kids]
-            for element in children:
-                self.out.copy_foreign(element).P = self.document
+            adopted = [self.adopt(source, kid) for kid in kids]
+            for kid in adopted:
+                if isinstance(kid, Dictionary):
+                    kid.P = self.document
+            self.kids += adopted
         outlines = source.Root.get(Name.Outlines)
         if isinstance(outlines, Dictionary):
             self.outline += self.read_outline(source, outlines.get(Name.First))

@@ -24,7 +24,7 @@ What needs only the chapter itself is done here rather than at every join:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from urllib.parse import unquote
 
 import pikepdf
@@ -53,10 +53,8 @@ def prepare(data: bytes, digest: str) -> bytes:
                     headers = items(attributes.Headers)
                     attributes.Headers = Array([String(prefix + str(h)) for h in headers])
             _inline_object_references(element)
-        parent_tree = tree.get(Name.ParentTree)
-        _merge_bare(elements, parent_tree)
-        entries = [value for _, value in number_tree(parent_tree)]
-        _list(document, _as_artifacts(pdf, _unlisted(document, entries), parent_tree))
+        _merge_bare(elements, tree.get(Name.ParentTree))
+        _margin_artifacts(pdf, tree, document)
         tree[PREPARED] = True
     for page in pdf.pages:
         for annotation in items(page.obj.get(Name.Annots)):
@@ -72,17 +70,17 @@ def margins_as_artifacts(data: bytes) -> bytes:
     found = structure(pdf)
     if found is None:
         return data
-    tree, document = found
-    parent_tree = tree.get(Name.ParentTree)
-    entries = [value for _, value in number_tree(parent_tree)]
-    _list(document, _as_artifacts(pdf, _unlisted(document, entries), parent_tree))
+    _margin_artifacts(pdf, *found)
     return save_pdf(pdf, pdf.pdf_version)
 
 
-def _list(document: Dictionary, elements: Sequence[Dictionary]) -> None:
-    """`elements` (a margin box holding a link) listed as the last kids of `document`."""
-    if elements:
-        document.K = Array([*items(document.get(Name.K)), *elements])
+def _margin_artifacts(pdf: pikepdf.Pdf, tree: Dictionary, document: Dictionary) -> None:
+    """What the margin boxes draw made a pagination artifact (`_as_artifacts`); a margin box
+    holding a link is listed as the last kid of `document` instead."""
+    entries = dict(number_tree(tree.get(Name.ParentTree)))
+    kept = _as_artifacts(pdf, _unlisted(document, list(entries.values())), entries)
+    if kept:
+        document.K = Array([*items(document.get(Name.K)), *kept])
 
 
 def _elements(document: Dictionary) -> Iterator[Dictionary]:
@@ -212,11 +210,12 @@ _PAGINATION = b"/Artifact\n<</Type /Pagination>>\nBDC"
 
 
 def _as_artifacts(
-    pdf: pikepdf.Pdf, elements: Sequence[Dictionary], parent_tree: object
+    pdf: pikepdf.Pdf, elements: Sequence[Dictionary], entries: Mapping[int, pikepdf.Object]
 ) -> list[Dictionary]:
     """The marked content of `elements` (the margin boxes') made a pagination artifact, and
-    their entries in the parent tree emptied (nothing refers to the elements then: they are not
-    written). Returns those that hold an annotation, left as they are: a link stays tagged."""
+    their entries in the parent tree (`entries`, by key) emptied (nothing refers to the elements
+    then: they are not written). Returns those that hold an annotation, left as they are: a
+    link stays tagged."""
     kept: list[Dictionary] = []
     marked: dict[tuple[int, int], set[int]] = {}  # page -> its marked-content ids to change
     for element in elements:
@@ -225,7 +224,6 @@ def _as_artifacts(
             kept.append(element)
         for where, mcid in found or ():
             marked.setdefault(where, set()).add(mcid)
-    entries = dict(number_tree(parent_tree)) if marked else {}
     for page in pdf.pages:
         mcids = marked.get(page.obj.objgen)
         if not mcids:
@@ -263,7 +261,7 @@ def _marked_content(element: Dictionary) -> list[tuple[tuple[int, int], int]] | 
     """(page, marked-content id) of everything `element` holds, or None if it holds an
     object (an annotation) or a page cannot be told."""
     found: list[tuple[tuple[int, int], int]] = []
-    stack: list[tuple[Dictionary, object]] = [(element, element.get(Name.Pg))]
+    stack: list[tuple[Dictionary, object]] = [(element, None)]
     while stack:
         node, page = stack.pop()
         page = node.get(Name.Pg, page)
