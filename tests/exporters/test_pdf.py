@@ -42,7 +42,7 @@ from coursec.render import render
 from coursec.schema import Question
 from support import settings
 from support.builds import EPOCH, Builds
-from support.pdf import loose_marked_content, outline
+from support.pdf import PAGINATION_ARTIFACT, loose_marked_content, outline
 
 pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
@@ -582,7 +582,7 @@ def test_one_pdf_per_module_from_option_or_course_yml(
     assert not loose_marked_content(single)
     for page in single.pages:
         drawn = page.get_contents().get_data()
-        assert re.search(rb"/Artifact\s*<</Type /Pagination>>\s*BDC", drawn)
+        assert PAGINATION_ARTIFACT.search(drawn)
 
 
 @POPPLER

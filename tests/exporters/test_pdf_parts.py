@@ -32,7 +32,7 @@ from coursec.exporters.pdf.prepare import prepare
 from coursec.loading import load_course
 from coursec.render import render
 from support.builds import Builds
-from support.pdf import outline
+from support.pdf import PAGINATION_ARTIFACT, outline
 
 pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
@@ -280,7 +280,7 @@ def structure(reader: PdfReader) -> list[tuple[str, int]]:
         for mcid in mcids:  # all content is in the tree, but what the margin boxes draw
             assert entry[mcid].idnum == marked[(i, mcid)]
         if i:  # the running headers (the cover has none)
-            assert re.search(rb"/Artifact\s*<</Type /Pagination>>\s*BDC", drawn), i
+            assert PAGINATION_ARTIFACT.search(drawn), i
         for annotation in page.raw_get("/Annots").get_object() if "/Annots" in page else []:
             key = annotation.get_object()["/StructParent"]
             assert parent_tree[key].idnum == holders[annotation.idnum]

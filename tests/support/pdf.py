@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.generic import Destination
+from pypdf.generic import ArrayObject, Destination, DictionaryObject, IndirectObject
+
+# what the margin boxes draw (running headers, page numbers), in a page's content
+PAGINATION_ARTIFACT = re.compile(rb"/Artifact\s*<</Type /Pagination>>\s*BDC")
 
 
 def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
@@ -28,10 +32,6 @@ def loose_marked_content(reader: PdfReader) -> list[tuple[int, int]]:
     """(page index, marked-content id) of each marked content sequence drawn on a page whose
     element the structure tree does not reach: content that is neither in the tree nor an
     artifact."""
-    import re
-
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-
     reached: set[int] = set()
     stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
     while stack:
