@@ -133,11 +133,12 @@ class _Group:
     text: dict[int, bytes] = field(default_factory=dict)
     held: dict[int, tuple[bytes, tuple[int, int]]] = field(default_factory=dict)
     cmaps: dict[tuple[int, int, int], dict[int, int]] = field(default_factory=dict)
+    spaces: set[int] = field(default_factory=set)  # the glyphs whose text is a space
 
     def take(self, one: _Subset) -> bool:
         """Add `one` if it agrees with every member on what they share (and on which glyph is
         the space: text extraction takes the first)."""
-        spaces = {gid for gid, chars in (*self.text.items(), *one.text.items()) if chars == b"0020"}
+        spaces = self.spaces | {gid for gid, chars in one.text.items() if chars == b"0020"}
         if not (
             len(spaces) <= 1
             and _agree(self.widths, one.widths)
@@ -147,6 +148,7 @@ class _Group:
         ):
             return False
         self.members.append(_Member(one.font, one.glyphs, one.os2))
+        self.spaces = spaces
         self.widths.update(one.widths)
         self.text.update(one.text)
         self.held.update(one.held)

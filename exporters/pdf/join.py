@@ -76,7 +76,7 @@ def join(
             raise PdfJoinError("the stamp does not have one page per page of the handout")
         whole.stamp(open_pdf(stamp.pdf), stamp.stamped, stamp.first)
         covered += len(stamp.stamped)
-    if stamps and covered != len(whole.out.pages):
+    if stamps and covered != len(whole.pages):
         raise PdfJoinError("the stamp does not have one page per page of the handout")
     return whole.write(identifier)
 
@@ -94,6 +94,9 @@ class _Whole:
     """The PDF being joined: chapters are added in page order, then `write` gives the file."""
 
     out: Pdf = field(default_factory=pikepdf.new)
+    # its pages, in order: put in its page tree by `write` (pikepdf's page list copies qpdf's
+    # list of all pages for each `len`, index or append, which is quadratic over a handout)
+    pages: list[pikepdf.Object] = field(default_factory=list)
     first: Pdf | None = None  # the first chapter: catalog entries and document information
     document: Dictionary | None = None  # the `Document` structure element
     kids: list[pikepdf.Object] = field(default_factory=list)  # what it lists, in page order
@@ -120,7 +123,7 @@ class _Whole:
         """Append the pages of a chapter, with its structure, outline and destinations."""
         if self.first is None:
             self.first = source
-        first_page = len(self.out.pages)
+        first_page, count = len(self.pages), len(source.pages)
         renamed = self.unique_fonts(source)
         if ahead:
             self.ahead.add(ahead, renamed)
@@ -140,7 +143,7 @@ class _Whole:
             if Name.StructParents in page.obj:
                 page.obj.StructParents = first_page + i
             copied = self.out.copy_foreign(page.obj)
-            self.out.pages.append(pikepdf.Page(copied))
+            self.pages.append(copied)
             for annotation in items(copied.get(Name.Annots)):
                 if isinstance(annotation, Dictionary):
                     at = annotation.get(Name.StructParent)
@@ -149,7 +152,7 @@ class _Whole:
         # copied whole (its entries with it), then read
         parent_tree = self.adopt(source, found[0].ParentTree) if found else None
         for key, value in number_tree(parent_tree):
-            if key < len(source.pages):
+            if key < count:
                 self.page_nums += [first_page + key, value]
             else:
                 self.annotations.append((annotations.get(key), value))
@@ -226,7 +229,7 @@ class _Whole:
         """Draw page `i` of `source` over page `first + i` of the whole when `stamped[i]`, as an
         artifact."""
         pages = len(source.pages)
-        if len(stamped) != pages or first + pages > len(self.out.pages):
+        if len(stamped) != pages or first + pages > len(self.pages):
             raise PdfJoinError("the stamp does not have one page per page of the handout")
         self.unique_fonts(source)
         begin, end = self.out.make_stream(b"q"), self.out.make_stream(b"Q")
@@ -234,7 +237,7 @@ class _Whole:
             if not stamped[i]:
                 continue
             form = self.out.copy_foreign(page.as_form_xobject(handle_transformations=False))
-            target = self.out.pages[first + i]
+            target = pikepdf.Page(self.pages[first + i])
             name = Name(f"/CsStamp{first + i}")
             resources = target.obj.Resources
             if Name.XObject not in resources:
@@ -250,8 +253,12 @@ class _Whole:
         out, first = self.out, self.first
         if first is None:
             raise PdfJoinError("no chapter to join")
-        share_fonts(out, self.ahead)
         catalog = out.Root
+        page_tree = catalog.Pages
+        for page in self.pages:
+            page.Parent = page_tree
+        page_tree.Kids, page_tree.Count = Array(self.pages), len(self.pages)
+        share_fonts(out, self.ahead)
         if self.outline:
             outlines = out.make_indirect(Dictionary())
             refs, visible = self.write_outline(self.outline, outlines)
@@ -267,7 +274,7 @@ class _Whole:
                 }
             )
         if self.document is not None:
-            total = len(out.pages)
+            total = len(self.pages)
             nums = list(self.page_nums)
             for i, (annotation, value) in enumerate(self.annotations):
                 if annotation is not None:
