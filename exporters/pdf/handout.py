@@ -5,7 +5,7 @@ separately (`handout_chapters`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from jinja2 import meta as jinja2_meta
@@ -187,6 +187,11 @@ class PrintCourse:
     answers: bool
     terms: tuple[tuple[PrintModule, KeyTerm], ...]  # the glossary, in print order
     objective_index: tuple[tuple[PrintModule, tuple[ObjectiveEntry, ...]], ...]
+    # each module a learner sees: its number, the module, and whether this PDF prints it
+    listed: tuple[tuple[int, Module, bool], ...]
+    by_id: Mapping[str, PrintModule] = field(hash=False)  # the modules printed in full
+    by_chapter: Mapping[str, PrintModule | PrintTeaser] = field(hash=False)  # "module:<id>"
+    quizzes: tuple[PrintModule, ...]  # the modules printed in full that have a quiz
 
 
 def _glossary(modules: Sequence[PrintModule]) -> tuple[tuple[PrintModule, KeyTerm], ...]:
@@ -277,6 +282,10 @@ def print_course(
         answers,
         _glossary(print_modules),
         _objective_index(print_modules),
+        tuple((i + 1, m, m.id in articles) for i, m in enumerate(course.listed_modules)),
+        {pm.module.id: pm for pm in print_modules},
+        {f"module:{i}": articles[i] for i in order},
+        tuple(pm for pm in print_modules if pm.quiz),
     )
 
 
@@ -305,22 +314,23 @@ def render_handout(
     articles = printed.articles
     show = Show()
     if chapter is not None:
-        articles = tuple(a for a in articles if chapter == f"module:{a.module.id}")
+        article = printed.by_chapter.get(chapter)
+        articles = (article,) if article is not None else ()
         names = ("cover", "contents", "glossary", "objectives", "answers")
         show = Show(*(chapter == name for name in names))
-    in_pdf = {a.module.id for a in printed.articles}
     return plan.theme.render(
         TEMPLATE,
         course=course,
         spec=course.spec,
         title=title,
         modules=print_modules,
-        by_id={pm.module.id: pm for pm in print_modules},
+        by_id=printed.by_id,
         articles=articles,
         show=show,
         chapter=chapter,
         pages=pages or {},
-        listed=[(i + 1, m, m.id in in_pdf) for i, m in enumerate(course.listed_modules)],
+        listed=printed.listed,
+        quizzes=printed.quizzes,
         terms=printed.terms,
         objective_index=printed.objective_index,
         whole_course=printed.whole,
