@@ -3,7 +3,7 @@ numbered, and in review mode each section's source `file:line` and numbered code
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -52,15 +52,16 @@ def relative_source(course: Course, path: Path) -> str:
 def prepare_body(
     plan: BuildPlan,
     rendered: RenderedModule,
-    in_pdf: Sequence[Module],
+    in_pdf: Mapping[str, Module],
     whole_course: bool,
     review: bool,
 ) -> tuple[str, tuple[Heading, ...]]:
     """Adapt a module's site HTML to the handout.
 
     Links between site pages become links inside the PDF (or plain text when their target is
-    not in it); ids that are not already module-scoped (footnotes) get the module id as a
-    prefix, since every module shares one document; tables are marked with the room they need
+    not in it: `in_pdf` maps the page of each module the PDF prints to the module); ids that
+    are not already module-scoped (footnotes) get the module id as a prefix, since every module
+    shares one document; tables are marked with the room they need
     (`tables`). In review mode each section starts with its source `file:line`, and code
     blocks get their source line numbers.
     """
@@ -68,7 +69,7 @@ def prepare_body(
     if not rendered.html.strip():
         return "", ()
     root = lxml_html.fragment_fromstring(rendered.html, create_parent="div")
-    links = _Links({m.page: m for m in in_pdf}, whole_course)
+    links = _Links(in_pdf, whole_course)
     prefix = f"{module.id}-"
     for element in root.iter():
         old = element.get("id")

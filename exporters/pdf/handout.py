@@ -230,7 +230,7 @@ def print_course(
     answers: bool = True,
 ) -> PrintCourse:
     course = plan.course
-    in_pdf = [r.module for r in modules]
+    in_pdf = {r.module.page: r.module for r in modules}
     teasers = {
         m.id: PrintTeaser(
             m,
@@ -242,7 +242,7 @@ def print_course(
         for m in course.listed_modules
         if whole and not m.published
     }
-    in_pdf_ids = {m.id for m in in_pdf} | set(teasers)
+    in_pdf_ids = {m.id for m in in_pdf.values()} | set(teasers)
     print_modules: list[PrintModule] = []
     for rendered in modules:
         module = rendered.module

@@ -378,7 +378,7 @@ def test_body_links_ids_and_review_notes(rich_course: Path) -> None:
     assert course is not None
     plan = render(course)
     one, two = plan.modules
-    in_pdf = [one.module, two.module]
+    in_pdf = {m.page: m for m in (one.module, two.module)}
     html, headings = prepare_body(plan, one, in_pdf, whole_course=True, review=False)
     assert 'href="#two-more-gadgets"' in html  # a link to another module stays inside the PDF
     assert "three.html" not in html and "index.html" not in html  # the teaser has no page
@@ -391,7 +391,7 @@ def test_body_links_ids_and_review_notes(rich_course: Path) -> None:
         ("one-widgets-and-gadgets", "Widgets and gadgets")
     ]
 
-    alone, _ = prepare_body(plan, one, [one.module], whole_course=False, review=True)
+    alone, _ = prepare_body(plan, one, {one.module.page: one.module}, False, True)
     assert "two.html" not in alone and 'href="#two-' not in alone  # not in a one-module PDF
     module = one.module
     for section in module.sections:
