@@ -213,6 +213,8 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
     for anchor, chapter in where.items():
         by_part[chapter].append(anchor)
     known: dict[str, layout.Laid] = {}  # each chapter's latest layout, or its draft
+    plain = [p for p in chapters if not p.numbered]
+    numbered = [p for p in chapters if p.numbered]
 
     def pages(digit: str = "8") -> dict[str, str]:
         """Each anchor's page number; a placeholder as wide while a page count is unknown."""
@@ -230,8 +232,19 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
             start += len(here.page_names) if here is not None else 0
         return numbers
 
+    made: dict[str, list[tuple[dict[str, str], str]]] = {p.name: [] for p in numbered}
+
     def html(p: Chapter, numbers: Mapping[str, str]) -> str:
-        return _linked(render(p.name, numbers) if p.numbered else drafts[p.name], p.name, where)
+        """The chapter's HTML with `numbers`; a numbered chapter's is rendered once for the
+        same numbers (each round asks for it again, and for it with other placeholders)."""
+        if not p.numbered:
+            return _linked(drafts[p.name], p.name, where)
+        for earlier, text in made[p.name]:
+            if earlier == numbers:
+                return text
+        text = _linked(render(p.name, numbers), p.name, where)
+        made[p.name] = [*made[p.name][-1:], (dict(numbers), text)]
+        return text
 
     head = drafts[chapters[-1].name].split("<body", 1)[0]  # not the cover's: it has the date
 
@@ -240,8 +253,6 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
         return stamp.stamps(head, names, layouts.files)
 
     got: dict[str, _Got] = {}
-    plain = [p for p in chapters if not p.numbered]
-    numbered = [p for p in chapters if p.numbered]
     # the first numbered chapter's page count moves every anchor after it: it is drafted with
     # the chapters that print no page number, so that those after it can be numbered
     lead = numbered[:1] if numbered and numbered[0] is not chapters[-1] else []
