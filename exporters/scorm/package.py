@@ -14,7 +14,7 @@ from coursec.site import PageMode, render_course_page, render_module_page, share
 from ..content_package import write_package
 from .editions import ScormEdition
 from .manifest import ManifestItem, ManifestSpec, content_package
-from .sco import mastery_score, objective_ids, sco_settings
+from .sco import item_identifiers, mastery_score, objective_ids, sco_settings
 
 
 def _sco_pages(
@@ -25,14 +25,15 @@ def _sco_pages(
     mode = PageMode(packaged=True, one_page=not multi, choice=edition.choice_navigation)
     if not multi:
         modules = [r.module for r in plan.modules]
-        settings = sco_settings(edition, course, "course", modules, False)
+        settings = sco_settings(edition, course, "course", modules, False, {})
         page = render_course_page(plan, mode, settings, parts)
         return [page], [_item(course, course.id, course.spec.title, page, modules)]
     pages: list[OutputFile] = []
     items: list[ManifestItem] = []
+    identifiers = item_identifiers(course)
     for rendered in plan.modules:
         module = rendered.module
-        settings = sco_settings(edition, course, module.id, [module], True)
+        settings = sco_settings(edition, course, module.id, [module], True, identifiers)
         page = render_module_page(plan, rendered, mode, settings, parts)
         pages.append(page)
         items.append(_item(course, module.id, module.title, page, [module]))

@@ -4,6 +4,7 @@ fits the edition's `cmi.suspend_data` (CS502 if it may not)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from coursec.codes import Code
@@ -54,19 +55,29 @@ def objective_ids(modules: list[Module]) -> tuple[str, ...]:
     return tuple(o.id for m in modules for o in m.objectives)
 
 
+def item_identifiers(course: Course) -> dict[str, str]:
+    """The identifier of each published module's item, by module id (made once a package:
+    each SCO's settings list all but its own)."""
+    return {m.id: item_identifier(m.id) for m in course.published_modules}
+
+
 def sco_settings(
-    edition: ScormEdition, course: Course, sco: str, modules: list[Module], multi: bool
+    edition: ScormEdition,
+    course: Course,
+    sco: str,
+    modules: list[Module],
+    multi: bool,
+    items: Mapping[str, str],
 ) -> dict[str, Any]:
-    """The runtime settings of the SCO `sco` (a module id, or "course") showing `modules`."""
+    """The runtime settings of the SCO `sco` (a module id, or "course") showing `modules`;
+    `items` is `item_identifiers(course)`."""
     quizzes = _quizzes(course, modules)
     sections = sum(len(m.sections) for m in modules)
     _check_budget(edition, course, modules, sections, quizzes)
     config = runtime_settings(edition.name, course, sco, modules, multi)
     if multi and edition.choice_navigation:
         # the activities a mention of another module may ask the LMS for
-        config["activities"] = {
-            m.id: item_identifier(m.id) for m in course.published_modules if m.id != sco
-        }
+        config["activities"] = {module: item for module, item in items.items() if module != sco}
     return config
 
 
