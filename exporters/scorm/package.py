@@ -9,7 +9,13 @@ from coursec.export import PartStore
 from coursec.model import Course, Module
 from coursec.output import OutputFile
 from coursec.plan import BuildPlan
-from coursec.site import PageMode, render_course_page, render_module_page, shared_files
+from coursec.site import (
+    PageMode,
+    linked_modules,
+    render_course_page,
+    render_module_page,
+    shared_files,
+)
 
 from ..content_package import write_package
 from .editions import ScormEdition
@@ -33,7 +39,9 @@ def _sco_pages(
     identifiers = item_identifiers(course)
     for rendered in plan.modules:
         module = rendered.module
-        settings = sco_settings(edition, course, module.id, [module], True, identifiers)
+        mentioned = linked_modules(rendered.html) - {module.id}
+        activities = {m: identifiers[m] for m in sorted(mentioned) if m in identifiers}
+        settings = sco_settings(edition, course, module.id, [module], True, activities)
         page = render_module_page(plan, rendered, mode, settings, parts)
         pages.append(page)
         items.append(_item(course, module.id, module.title, page, [module]))

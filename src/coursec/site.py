@@ -135,6 +135,11 @@ def packaged_body(html: str, mode: PageMode, here: str | None) -> str:
     return _MODULE_LINK.sub(rewrite, html)
 
 
+def linked_modules(html: str) -> set[str]:
+    """The ids of the modules a rendered body links to: those its packaged page may mention."""
+    return {target for _, target, _, _ in _MODULE_LINK.findall(html) if target}
+
+
 def module_context(
     plan: BuildPlan, rendered: RenderedModule, mode: PageMode, here: str | None = None
 ) -> dict[str, Any]:
