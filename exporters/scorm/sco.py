@@ -75,8 +75,8 @@ def sco_settings(
     _check_budget(edition, course, modules, sections, quizzes)
     config = runtime_settings(edition.name, course, sco, modules, multi)
     if multi and edition.choice_navigation:
-        # the activities a mention of another module may ask the LMS for: only those the page
-        # mentions, not every module's (which made each page of an 800-module course 45 KB longer)
+        # the activities a mention of another module may ask the LMS for: those the page
+        # mentions only (every module's would make each page grow with the course)
         config["activities"] = dict(activities)
     return config
 
