@@ -19,8 +19,9 @@ from coursec.site import (
 
 from ..content_package import write_package
 from .editions import ScormEdition
+from .identifiers import item_identifier
 from .manifest import ManifestItem, ManifestSpec, content_package
-from .sco import item_identifiers, mastery_score, objective_ids, sco_settings
+from .sco import mastery_score, objective_ids, sco_settings
 
 
 def _sco_pages(
@@ -36,11 +37,11 @@ def _sco_pages(
         return [page], [_item(course, course.id, course.spec.title, page, modules)]
     pages: list[OutputFile] = []
     items: list[ManifestItem] = []
-    identifiers = item_identifiers(course)
+    published = {m.id for m in course.published_modules}
     for rendered in plan.modules:
         module = rendered.module
-        mentioned = linked_modules(rendered.html) - {module.id}
-        activities = {m: identifiers[m] for m in sorted(mentioned) if m in identifiers}
+        mentioned = sorted(linked_modules(rendered.html) & published - {module.id})
+        activities = {m: item_identifier(m) for m in mentioned}
         settings = sco_settings(edition, course, module.id, [module], True, activities)
         page = render_module_page(plan, rendered, mode, settings, parts)
         pages.append(page)

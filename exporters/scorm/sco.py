@@ -14,7 +14,7 @@ from coursec.quiz import QuizView, quiz_view
 from coursec.schema import CompletionRule
 
 from .editions import ScormEdition
-from .identifiers import item_identifier, objective_global_id
+from .identifiers import objective_global_id
 from .state import SUSPEND_LIMITS, state_key, worst_case_suspend_length
 
 if TYPE_CHECKING:
@@ -53,11 +53,6 @@ def mastery_score(course: Course, modules: list[Module]) -> int | None:
 
 def objective_ids(modules: list[Module]) -> tuple[str, ...]:
     return tuple(o.id for m in modules for o in m.objectives)
-
-
-def item_identifiers(course: Course) -> dict[str, str]:
-    """The identifier of each published module's item, by module id (made once a package)."""
-    return {m.id: item_identifier(m.id) for m in course.published_modules}
 
 
 def sco_settings(
