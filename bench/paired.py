@@ -48,6 +48,7 @@ import make_course  # noqa: E402 - beside this file
 from run import (  # noqa: E402 - beside this file
     WEASYPRINT_SCRIPT,
     Run,
+    compile_coursec,
     dump_print_html,
     first_line,
     machine_info,
@@ -252,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     info |= {"cpus_allowed": len(os.sched_getaffinity(0)), "machine": platform.machine()}
     info["mkdocs"] = first_line([str(Path(sys.executable).with_name("mkdocs")), "--version"])
     print(json.dumps(info), flush=True)
+    for _name, env in variants(args):
+        compile_coursec(env)
     plan: list[tuple[str, int, Callable[..., list[dict[str, Any]]]]] = []
     if "html" in what:
         plan += [("html", int(n), html_figures) for n in args.sizes.split(",")]
