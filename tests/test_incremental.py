@@ -1102,3 +1102,37 @@ def test_up_to_date_check_hashes_only_files_changed_since_the_manifest(
     os.utime(target, ns=(page_written.st_atime_ns, page_written.st_mtime_ns))  # the same time
     result = run_build(root, out)
     assert not result.up_to_date and result.cache == "output html/one.html was changed"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="st_ctime is the inode change time on POSIX only")
+def test_up_to_date_check_after_a_rebuild_hashes_no_output(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild hard-links the pages it reuses to the cached copies the old output's pages were
+    linked to, so removing the old output moves those pages' inode change time past the new
+    manifest's; they were still written by this build and must not be read again."""
+    from coursec.incremental import fingerprint, manifest
+
+    root, out = make_course(), tmp_path / "out"
+    run_build(root, out)
+    (out / "demo-scorm12.zip").unlink()
+    rebuilt = run_build(root, out)
+    assert not rebuilt.up_to_date and rebuilt.rendered == []
+    assert (out / "html" / "one.html").stat().st_nlink > 1  # a page the rebuild reused
+    hashed: list[str] = []
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return fingerprint.file_sha256(path)
+
+    monkeypatch.setattr(manifest, "file_sha256", counting)
+
+    assert run_build(root, out).up_to_date
+    assert hashed == []
+
+    target = out / "html" / "one.html"  # and a page changed since is still noticed
+    page_written = target.stat()
+    target.write_text(target.read_text().replace("Widgets", "Gadgets"))  # the same size
+    os.utime(target, ns=(page_written.st_atime_ns, page_written.st_mtime_ns))  # the same time
+    result = run_build(root, out)
+    assert not result.up_to_date and result.cache == "output html/one.html was changed"

@@ -320,6 +320,18 @@ def swap_into_place(staging: Path, target: Path, course_root: Path, force: bool)
         shutil.rmtree(old)  # what --force asked to replace, whoever wrote it
     else:
         _remove_output(old)  # a file added since the check above stays, in the old folder
+    # the files the new output reused are hard links to the cache, as the old output's were:
+    # removing those moved their inode change time, so the marker's is moved past it
+    os.utime(target / CACHE_DIR / OUTPUT_MARKER)
+
+
+def settled_stat(folder: Path) -> os.stat_result | None:
+    """The stat of an output folder's marker: every file of the output was last changed before
+    it, by the build that wrote it (`swap_into_place`)."""
+    try:
+        return (folder / CACHE_DIR / OUTPUT_MARKER).stat()
+    except OSError:
+        return None
 
 
 @dataclass(slots=True)

@@ -79,6 +79,7 @@ from coursec.incremental.manifest import (
 )
 from coursec.incremental.parts import PartSource
 from coursec.incremental.shards import ShardReader, write_shards
+from coursec.outdir import settled_stat
 from coursec.source_date import source_date_at
 
 if TYPE_CHECKING:
@@ -166,14 +167,14 @@ class BuildCache:
             self.reason = "course.yml has no readable id"
             return None
         self.checked = True
-        written = manifest_stat(self.out_dir)
+        written, settled = manifest_stat(self.out_dir), settled_stat(self.out_dir)
         try:
             manifest = read_manifest(self.out_dir, self.course_id)
         except CacheError as exc:
             self.reason = str(exc)
             return None
         self.previous = manifest
-        self.reason = self._differs(manifest, written) or "up to date"
+        self.reason = self._differs(manifest, written, settled) or "up to date"
         if self.reason != "up to date":
             return None
         try:
@@ -183,9 +184,12 @@ class BuildCache:
             return None
         return Recorded(manifest.artifacts, sorted(recorded, key=Diagnostic.sort_key))
 
-    def _differs(self, manifest: Manifest, written: os.stat_result | None) -> str | None:
+    def _differs(
+        self, manifest: Manifest, written: os.stat_result | None, settled: os.stat_result | None
+    ) -> str | None:
         """Why building would not give exactly the recorded output folder, or None; `written`:
-        the manifest's stat (files unchanged since are not hashed again)."""
+        the manifest's stat (inputs unchanged since are not hashed again), `settled` the output
+        marker's (outputs unchanged since are not)."""
         assert self.out_dir is not None
         changed = changed_input(self.course_dir, manifest.inputs, written)
         if changed is not None:
@@ -208,7 +212,7 @@ class BuildCache:
             d.get("severity") == Severity.WARNING.value for d in manifest.diagnostics
         ):
             return "--strict and the last build had warnings"
-        changed = changed_output(self.out_dir, manifest.outputs, written)
+        changed = changed_output(self.out_dir, manifest.outputs, settled)
         return f"output {changed}" if changed is not None else None
 
     # --- 2. loading ---------------------------------------------------------------------------

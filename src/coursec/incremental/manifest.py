@@ -128,12 +128,13 @@ def record_outputs(out_dir: Path) -> dict[str, OutputRecord]:
 
 
 def changed_output(
-    out_dir: Path, recorded: Mapping[str, OutputRecord], manifest: os.stat_result | None = None
+    out_dir: Path, recorded: Mapping[str, OutputRecord], settled: os.stat_result | None = None
 ) -> str | None:
     """The first output file added, removed or edited since it was recorded, if any.
 
-    Outputs are hashed just before the manifest is written (`manifest`: its stat), and nothing
-    else writes them: one whose inode has not changed since is not read again.
+    Outputs are hashed before the build that wrote them ends (`settled`: the stat of a file it
+    changed last, `outdir.settled_stat`), and nothing else writes them: one whose inode has not
+    changed since is not read again.
     """
     seen = 0
     for rel, path in output_files(out_dir):
@@ -144,7 +145,7 @@ def changed_output(
             st = path.stat()
             if st.st_size != expected.size:
                 return f"{rel} was changed"
-            if not unchanged_since(st, manifest) and file_sha256(path) != expected.sha256:
+            if not unchanged_since(st, settled) and file_sha256(path) != expected.sha256:
                 return f"{rel} was changed"
         except OSError:
             return f"{rel} cannot be read"
