@@ -321,8 +321,10 @@ def swap_into_place(staging: Path, target: Path, course_root: Path, force: bool)
     else:
         _remove_output(old)  # a file added since the check above stays, in the old folder
     # the files the new output reused are hard links to the cache, as the old output's were:
-    # removing those moved their inode change time, so the marker's is moved past it
-    os.utime(target / CACHE_DIR / OUTPUT_MARKER)
+    # removing those moved their inode change time, so the marker's is moved past it (if it
+    # cannot be, the next up-to-date check reads those files again: nothing worse)
+    with contextlib.suppress(OSError):
+        os.utime(target / CACHE_DIR / OUTPUT_MARKER)
 
 
 def settled_stat(folder: Path) -> os.stat_result | None:
