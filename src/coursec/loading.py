@@ -33,6 +33,7 @@ from coursec.interface_check import check_interface, check_module_languages
 from coursec.markdown import is_remote, parse_body
 from coursec.model import MODULE_LINK, Asset, Course, Module
 from coursec.paths import (
+    FILE_SCHEME,
     FILE_URL,
     Resolver,
     local_path_problem,
@@ -336,6 +337,8 @@ class CourseLoader:
     def _file_urls(self, body: str, body_line: int, path: Path) -> None:
         """CS304 for each file: URL in a link or an image: Markdown leaves such a link out
         (shows it as text), so it is not among the body's references."""
+        if FILE_SCHEME.search(body) is None:
+            return
         for match in FILE_URL.finditer(body):
             group = 1 if match.group(1) else 2
             url, start = match.group(group), match.start(group)
