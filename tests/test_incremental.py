@@ -1065,13 +1065,35 @@ def test_code_fingerprint_changes_with_an_edited_file(
         fingerprint.environment_key.cache_clear()
 
 
+def count_hashing(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> list[str]:
+    """The names of the files `modules` hash from now on, in order."""
+    from coursec.incremental import fingerprint
+
+    hashed: list[str] = []
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return fingerprint.file_sha256(path)
+
+    for module in modules:
+        monkeypatch.setattr(module, "file_sha256", counting)
+    return hashed
+
+
+def edit_keeping_size_and_time(page: Path) -> None:
+    """Change what `page` says, with its size and modification time as they were."""
+    written = page.stat()
+    page.write_text(page.read_text().replace("Widgets", "Gadgets"))
+    os.utime(page, ns=(written.st_atime_ns, written.st_mtime_ns))
+
+
 @pytest.mark.skipif(os.name != "posix", reason="st_ctime is the inode change time on POSIX only")
 def test_up_to_date_check_hashes_only_files_changed_since_the_manifest(
     make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Stat before hashing: a file whose inode has not changed since the manifest was written is
     not read again; one that changed is, even with its old size and modification time."""
-    from coursec.incremental import fingerprint, inputs, manifest
+    from coursec.incremental import inputs, manifest
 
     root, out = make_course(), tmp_path / "out"
     run_build(root, out)
@@ -1079,14 +1101,7 @@ def test_up_to_date_check_hashes_only_files_changed_since_the_manifest(
     time.sleep(0.05)
     os.utime(manifest_path(out), ns=(written.st_atime_ns, written.st_mtime_ns))
     monkeypatch.setattr(inputs, "RACY_NS", 0)  # the inputs' margin, so no test has to wait
-    hashed: list[str] = []
-
-    def counting(path: Path) -> str:
-        hashed.append(path.name)
-        return fingerprint.file_sha256(path)
-
-    monkeypatch.setattr(inputs, "file_sha256", counting)
-    monkeypatch.setattr(manifest, "file_sha256", counting)
+    hashed = count_hashing(monkeypatch, inputs, manifest)
 
     assert run_build(root, out).up_to_date
     assert hashed == []
@@ -1096,10 +1111,7 @@ def test_up_to_date_check_hashes_only_files_changed_since_the_manifest(
     assert run_build(root, out).up_to_date
     assert hashed == ["one.md"]
 
-    target = out / "html" / "one.html"
-    page_written = target.stat()
-    target.write_text(target.read_text().replace("Widgets", "Gadgets"))  # the same size
-    os.utime(target, ns=(page_written.st_atime_ns, page_written.st_mtime_ns))  # the same time
+    edit_keeping_size_and_time(out / "html" / "one.html")
     result = run_build(root, out)
     assert not result.up_to_date and result.cache == "output html/one.html was changed"
 
@@ -1111,7 +1123,7 @@ def test_up_to_date_check_after_a_rebuild_hashes_no_output(
     """A rebuild hard-links the pages it reuses to the cached copies the old output's pages were
     linked to, so removing the old output moves those pages' inode change time past the new
     manifest's; they were still written by this build and must not be read again."""
-    from coursec.incremental import fingerprint, manifest
+    from coursec.incremental import manifest
 
     root, out = make_course(), tmp_path / "out"
     run_build(root, out)
@@ -1119,20 +1131,11 @@ def test_up_to_date_check_after_a_rebuild_hashes_no_output(
     rebuilt = run_build(root, out)
     assert not rebuilt.up_to_date and rebuilt.rendered == []
     assert (out / "html" / "one.html").stat().st_nlink > 1  # a page the rebuild reused
-    hashed: list[str] = []
-
-    def counting(path: Path) -> str:
-        hashed.append(path.name)
-        return fingerprint.file_sha256(path)
-
-    monkeypatch.setattr(manifest, "file_sha256", counting)
+    hashed = count_hashing(monkeypatch, manifest)
 
     assert run_build(root, out).up_to_date
     assert hashed == []
 
-    target = out / "html" / "one.html"  # and a page changed since is still noticed
-    page_written = target.stat()
-    target.write_text(target.read_text().replace("Widgets", "Gadgets"))  # the same size
-    os.utime(target, ns=(page_written.st_atime_ns, page_written.st_mtime_ns))  # the same time
+    edit_keeping_size_and_time(out / "html" / "one.html")  # a page changed since is noticed
     result = run_build(root, out)
     assert not result.up_to_date and result.cache == "output html/one.html was changed"
