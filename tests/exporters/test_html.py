@@ -374,6 +374,8 @@ def test_opens_from_the_file_system(reference_site: Path, page: Page) -> None:
     page.click("text=Instrumental Convergence and Goal Misgeneralization")
     assert page.url.endswith("instrumental-convergence.html")
     assert page.evaluate("getComputedStyle(document.body).fontFamily")
+    # The click returns once the new page commits; a broken image is complete too, with no width.
+    page.wait_for_function("[...document.images].every(i => i.complete)")
     images = page.evaluate("[...document.images].map(i => i.naturalWidth)")
     assert images and all(w > 0 for w in images)
     assert page_errors(page) == []
