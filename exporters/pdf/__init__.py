@@ -71,7 +71,9 @@ class PdfExporter:
         files = build_files(plan)
         layouts = Layouts.for_build(BuildFetcher(files), ctx.parts, ctx.jobs)
         review, answers = options.review, not options.learner
-        printed = print_course(plan, plan.modules, whole=True, review=review, answers=answers)
+        printed = print_course(
+            plan, plan.modules, whole=True, review=review, answers=answers, store=ctx.parts
+        )
         chapters = handout_chapters(plan, printed)
         handout: Handout | None = None
         if chapters is None:
@@ -85,7 +87,9 @@ class PdfExporter:
             laid = list(handout.laid)
         singles = plan.modules if options.per_module else ()
         documents = [
-            print_course(plan, (rendered,), whole=False, review=review, answers=answers)
+            print_course(
+                plan, (rendered,), whole=False, review=review, answers=answers, store=ctx.parts
+            )
             for rendered in singles
         ]
         wanted = [(render_handout(plan, one), Margins.ALL) for one in documents]

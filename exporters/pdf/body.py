@@ -3,7 +3,9 @@ numbered, and in review mode each section's source `file:line` and numbered code
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -11,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import html as lxml_html
 from lxml.etree import _Element
 
+from coursec.export import PartStore
 from coursec.model import Course, Module
 from coursec.plan import BuildPlan, RenderedModule
 
@@ -24,6 +27,7 @@ _SITE_PAGES = {
     "objectives.html": "objectives",
 }
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+_KEPT = "coursec-print-body/1"  # what a prepared body is kept as in the part store
 
 
 # --- the module bodies, adapted to one paged document ---------------------------------------
@@ -98,6 +102,57 @@ def prepare_body(
         lxml_html.tostring(child, encoding="unicode") for child in root
     )
     return html, tuple(headings)
+
+
+def prepared_bodies(
+    plan: BuildPlan,
+    modules: Sequence[RenderedModule],
+    in_pdf: Mapping[str, Module],
+    whole_course: bool,
+    review: bool,
+    store: PartStore,
+) -> list[tuple[str, tuple[Heading, ...]]]:
+    """`prepare_body` of each of `modules`, kept in `store` from one build to the next: a body
+    is prepared again only when its HTML, or what it is prepared with, changed (an edit to one
+    module of 800 prepares one body, not 800). The bodies are kept as one part: reading and
+    writing one file costs less than a file per module."""
+    pages = sorted((page, module.id) for page, module in in_pdf.items())
+    part = json.dumps([_KEPT, whole_course, review, pages])
+    earlier = _from_kept(store.get(part))
+    kept: dict[str, object] = {}
+    prepared = []
+    for rendered in modules:
+        module = rendered.module
+        own: list[object] = [module.id, hashlib.sha256(rendered.html.encode()).hexdigest()]
+        if review:  # the source lines it prints
+            own += [
+                relative_source(plan.course, module.path),
+                [[s.id, module.line_of(s.line)] for s in module.sections],
+                _code_start_lines(module),
+            ]
+        key = json.dumps(own)
+        body, headings = earlier.get(key) or prepare_body(
+            plan, rendered, in_pdf, whole_course, review
+        )
+        kept[key] = [body, [[h.id, h.text] for h in headings]]
+        prepared.append((body, headings))
+    store.put(part, json.dumps(kept).encode())
+    return prepared
+
+
+def _from_kept(data: bytes | None) -> dict[str, tuple[str, tuple[Heading, ...]]]:
+    """The prepared bodies `prepared_bodies` kept, by key; none if `data` does not hold them."""
+    try:
+        kept = json.loads(data) if data is not None else {}
+        found = {
+            key: (body, tuple(Heading(i, text) for i, text in headings))
+            for key, (body, headings) in kept.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
+    texts = [body for body, _ in found.values()]
+    texts += [x for _, headings in found.values() for h in headings for x in (h.id, h.text)]
+    return found if all(isinstance(x, str) for x in texts) else {}
 
 
 def _rewrite_link(anchor: _Element, links: _Links) -> None:

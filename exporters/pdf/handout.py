@@ -14,6 +14,7 @@ from markupsafe import Markup
 from coursec import __version__
 from coursec.anchors import page_anchors
 from coursec.coverage import addressing_sections
+from coursec.export import NoParts, PartStore
 from coursec.i18n import Interface, course_interfaces, module_interface
 from coursec.inline import InlineMarkdown
 from coursec.model import Module
@@ -22,7 +23,7 @@ from coursec.questions import QuestionView, question_view
 from coursec.quiz import quiz_dom_id
 from coursec.schema import KeyTerm, Objective, Quiz
 
-from .body import Heading, prepare_body, relative_source
+from .body import Heading, prepared_bodies, relative_source
 from .chapters import Chapter
 
 TEMPLATE = "print/handout.html.j2"
@@ -228,7 +229,10 @@ def print_course(
     whole: bool,
     review: bool = False,
     answers: bool = True,
+    store: PartStore | None = None,
 ) -> PrintCourse:
+    """The course in print order; with `store`, the module bodies prepared in an earlier build
+    are taken from it (`body.prepared_bodies`)."""
     course = plan.course
     in_pdf = {r.module.page: r.module for r in modules}
     teasers = {
@@ -243,10 +247,10 @@ def print_course(
         if whole and not m.published
     }
     in_pdf_ids = {m.id for m in in_pdf.values()} | set(teasers)
+    bodies = prepared_bodies(plan, modules, in_pdf, whole, review, store or NoParts())
     print_modules: list[PrintModule] = []
-    for rendered in modules:
+    for rendered, (body, headings) in zip(modules, bodies, strict=True):
         module = rendered.module
-        body, headings = prepare_body(plan, rendered, in_pdf, whole, review)
         nxt = course.next_module(module)
         print_modules.append(
             PrintModule(

@@ -24,6 +24,7 @@ from conftest import COURSE_YML, COURSES, MakeCourse, write_course
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters.pdf import PdfExporter, PdfOptions
+from coursec.exporters.pdf import body as _pdf_body
 from coursec.exporters.pdf import layout as _pdf_layout
 from coursec.exporters.pdf.fetch import BuildFetcher, build_files
 from coursec.exporters.pdf.handout import handout_html
@@ -170,9 +171,9 @@ def test_editing_one_module_lays_out_only_that_module(
     warm, _ = export(course, tmp_path / "c", store)
     assert layouts == ["m3"]
     assert warm == export(course, tmp_path / "d")[0]  # the same bytes as from an empty store
-    # every piece the handout is made of is put again (9 chapters, the draft, the stamp); only
-    # the old layout of module 3 is left for the store to drop
-    assert len(store.put_keys) == 11 and len(set(store.kept) - store.put_keys) == 1
+    # every piece the handout is made of is put again (9 chapters, the draft, the stamp, the
+    # module bodies as printed); only the old layout of module 3 is left for the store to drop
+    assert len(store.put_keys) == 12 and len(set(store.kept) - store.put_keys) == 1
     assert b"Paragraph II of" not in warm  # text is in compressed content streams
     assert "Paragraph II of module 3" in " ".join(
         p.extract_text() for p in PdfReader(tmp_path / "c" / "demo.pdf").pages
@@ -203,6 +204,45 @@ def test_a_longer_module_renumbers_what_follows(
         False,
         *[True] * (total - 1),
     ]  # no number on the cover
+
+
+@pytest.fixture
+def prepared(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The id of every module whose body is prepared for print (`body.prepare_body`)."""
+    made: list[str] = []
+    real = _pdf_body.prepare_body
+
+    def counting(plan: Any, rendered: Any, *args: Any) -> tuple[str, Any]:
+        made.append(rendered.module.id)
+        return real(plan, rendered, *args)
+
+    monkeypatch.setattr(_pdf_body, "prepare_body", counting)
+    return made
+
+
+@pytest.mark.parametrize("review", [False, True])
+def test_an_edit_prepares_only_the_bodies_it_changed(
+    course: Path, tmp_path: Path, prepared: list[str], review: bool
+) -> None:
+    store = DictStore()
+    export(course, tmp_path / "a", store, review=review)
+    assert sorted(prepared) == ["m1", "m2", "m3", "m4"]
+    prepared.clear()
+    edit(course / "modules" / "m3.md", lambda t: t.replace("Paragraph 2 of", "Paragraph II of"))
+    # the same body, a line further down its file: a reviewer's copy prints its lines
+    edit(
+        course / "modules" / "m4.md", lambda t: t.replace("---\n", "---\nduration_minutes: 5\n", 1)
+    )
+    warm, _ = export(course, tmp_path / "b", store, review=review)
+    assert prepared == (["m3", "m4"] if review else ["m3"])
+    assert warm == export(course, tmp_path / "c", review=review)[0]
+    prepared.clear()
+    # a body kept by another version, or spoilt: prepared again, to the same bytes
+    for key in store.kept:
+        if key.startswith('["coursec-print-body/'):
+            store.kept[key] = b'{"[\\"m1\\"]": 3}'
+    assert export(course, tmp_path / "d", store, review=review)[0] == warm
+    assert sorted(prepared) == ["m1", "m2", "m3", "m4"]
 
 
 def test_reused_parts_report_the_same_diagnostics(
