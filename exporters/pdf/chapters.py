@@ -36,7 +36,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
@@ -190,6 +190,45 @@ class Handout:
         )
 
 
+class _LookedUp(Mapping[str, str]):
+    """The page numbers given to a render, noting what it looks up in them: another render
+    given numbers that agree on all of it (`agrees`) makes the same HTML. A render that lists
+    or counts them depends on them all."""
+
+    __slots__ = ("_got", "_had", "_listed", "_numbers")
+
+    def __init__(self, numbers: dict[str, str]) -> None:
+        self._numbers = numbers
+        self._got: dict[str, str | None] = {}  # a key's number as looked up (None: it has none)
+        self._had: dict[object, bool] = {}  # whether a key has a number, as asked
+        self._listed = False
+
+    def __getitem__(self, key: str) -> str:
+        value = self._got[key] = self._numbers.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        found = self._had[key] = key in self._numbers
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        self._listed = True
+        return iter(self._numbers)
+
+    def __len__(self) -> int:
+        self._listed = True
+        return len(self._numbers)
+
+    def agrees(self, numbers: dict[str, str]) -> bool:
+        if self._listed:
+            return numbers == self._numbers
+        return all(numbers.get(k) == v for k, v in self._got.items()) and all(
+            (k in numbers) == found for k, found in self._had.items()
+        )
+
+
 def _linked(html: str, chapter: str, where: Mapping[str, str]) -> str:
     """`html` with its links to anchors of other chapters pointing at `LINK_ORIGIN`."""
 
@@ -232,19 +271,25 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
             start += len(here.page_names) if here is not None else 0
         return numbers
 
-    made: dict[str, list[tuple[dict[str, str], str]]] = {p.name: [] for p in numbered}
+    made: dict[str, list[tuple[_LookedUp, str]]] = {p.name: [] for p in numbered}
 
-    def html(p: Chapter, numbers: Mapping[str, str]) -> str:
-        """The chapter's HTML with `numbers`; a numbered chapter's is rendered once for the
-        same numbers (each round asks for it again, and for it with other placeholders)."""
+    def rendered(p: Chapter, numbers: dict[str, str]) -> tuple[_LookedUp, str]:
+        """A numbered chapter's HTML with `numbers`, and what its render looked up in them: it
+        is rendered again only when a number it looked up changed (each round asks for it
+        again, and for it with other placeholders, most of which it does not print)."""
+        for looked, text in made[p.name]:
+            if looked.agrees(numbers):
+                return looked, text
+        looked = _LookedUp(numbers)
+        text = _linked(render(p.name, looked), p.name, where)
+        made[p.name] = [*made[p.name][-1:], (looked, text)]
+        return looked, text
+
+    def html(p: Chapter, numbers: dict[str, str]) -> str:
+        """The chapter's HTML with `numbers`."""
         if not p.numbered:
             return _linked(drafts[p.name], p.name, where)
-        for earlier, text in made[p.name]:
-            if earlier == numbers:
-                return text
-        text = _linked(render(p.name, numbers), p.name, where)
-        made[p.name] = [*made[p.name][-1:], (dict(numbers), text)]
-        return text
+        return rendered(p, numbers)[1]
 
     head = drafts[chapters[-1].name].split("<body", 1)[0]  # not the cover's: it has the date
 
@@ -272,7 +317,11 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
         ready = numbered
         if len(known) < len(chapters):  # some numbers are placeholders
             unsure = pages("9")
-            ready = [p for p in numbered if now[p.name] == html(p, unsure)]
+            ready = [
+                p
+                for p in numbered
+                if rendered(p, numbers)[0].agrees(unsure) or now[p.name] == html(p, unsure)
+            ]
         fresh = [p for p in ready if got.get(p.name, _NONE).html != now[p.name]]
         if not fresh:
             fresh = [p for p in numbered if p.name not in got]

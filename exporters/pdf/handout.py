@@ -332,7 +332,7 @@ def render_handout(
         articles=articles,
         show=show,
         chapter=chapter,
-        pages=pages or {},
+        pages=pages if pages is not None else {},
         listed=printed.listed,
         quizzes=printed.quizzes,
         terms=printed.terms,

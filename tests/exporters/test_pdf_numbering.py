@@ -157,3 +157,50 @@ def test_a_handout_with_no_numbered_chapter_is_stamped_once_laid_out(
     joined = handout(render, set())
     assert laid_out == [["cover", "contents", "m1", "m2", "glossary", "objectives"], ["stamp"]]
     assert joined.count(b"<p id=") == 6
+
+
+def test_a_chapter_is_rendered_again_only_when_a_number_it_looks_up_changes(
+    laid_out: list[list[str]],
+) -> None:
+    """The glossary prints the pages of two terms, known once the contents is drafted: the
+    later rounds change other numbers only. The objectives index lists every number it is
+    given (as a template may): it is rendered again whenever any of them changes."""
+    rendered: list[str] = []
+
+    def render(name: str, numbers: Mapping[str, str]) -> str:
+        rendered.append(name)
+        bodies: dict[str, Callable[[], str]] = {  # each looks up only the numbers it prints
+            "cover": lambda: '<p id="cover">',
+            "contents": lambda: (
+                '<p id="contents"><p>' + refs(numbers, "m1", "m2", "glossary", "objectives")
+            ),
+            "m1": lambda: '<p id="m1"><p><p id="term">',
+            "m2": lambda: '<p id="m2"><p id="goal">',
+            "glossary": lambda: '<p id="glossary"><p>' + refs(numbers, "term", "goal"),
+            "objectives": lambda: (
+                '<p id="objectives">'
+                + "".join(f'<a href="#{a}" data-page="{n}">{a}</a>' for a, n in numbers.items())
+            ),
+        }
+        return chapter_html(bodies[name]())
+
+    joined = handout(render, {"contents", "glossary", "objectives"})
+    counts = {name: rendered.count(name) for name in ("contents", "glossary", "objectives")}
+    assert counts["glossary"] == 2  # its draft, then with the numbers it prints
+    assert counts["objectives"] > 2  # rounds change numbers it lists
+    check_numbers(joined)
+    index = joined.split(b"\n")[-1]  # the objectives index: every anchor, with its page
+    assert len(PRINTED.findall(index.decode())) == len(re.findall(r'\sid="', joined.decode()))
+
+
+def test_what_a_render_looks_up_says_which_numbers_would_change_it() -> None:
+    numbers = {"a": "1", "b": "2"}
+    looked = _chapters._LookedUp(numbers)
+    assert looked.get("a") == "1" and "c" not in looked and looked.get("d") is None
+    assert looked.agrees({"a": "1", "b": "5"})  # b was never looked up
+    assert not looked.agrees({"a": "3", "b": "2"})
+    assert not looked.agrees({"a": "1", "c": "4"})  # c was asked for, and is there now
+    assert not looked.agrees({"a": "1", "d": "4"})
+    counted = _chapters._LookedUp(numbers)
+    assert len(counted) == 2  # a render that counts (or lists) the numbers depends on them all
+    assert counted.agrees(dict(numbers)) and not counted.agrees({"a": "1", "b": "5"})
