@@ -204,3 +204,23 @@ def test_what_a_render_looks_up_says_which_numbers_would_change_it() -> None:
     counted = _chapters._LookedUp(numbers)
     assert len(counted) == 2  # a render that counts (or lists) the numbers depends on them all
     assert counted.agrees(dict(numbers)) and not counted.agrees({"a": "1", "b": "5"})
+
+
+def test_only_attributes_named_id_are_anchors(laid_out: list[list[str]]) -> None:
+    """A `data-id` or `data-href` holds the same letters after a dash: no anchor, no link."""
+
+    def render(name: str, numbers: Mapping[str, str]) -> str:
+        bodies: dict[str, Callable[[], str]] = {
+            "cover": lambda: '<p id="cover"><b data-id="goal"></b>',
+            "contents": lambda: '<p id="contents"><p>' + refs(numbers, "m1", "m2"),
+            "m1": lambda: '<p id="m1"><p><b data-href="#goal"></b>',
+            "m2": lambda: '<p id="m2"><p id="goal">',
+            "glossary": lambda: '<p id="glossary">' + refs(numbers, "goal"),
+            "objectives": lambda: '<p id="objectives">',
+        }
+        return chapter_html(bodies[name]())
+
+    joined = handout(render, {"contents", "glossary"})
+    check_numbers(joined)
+    assert b'<b data-href="#goal">' in joined  # a link to another chapter would point away
+    assert re.search(rb'href="https://coursec.invalid/part-link#goal" data-page="\d+"', joined)
