@@ -3,7 +3,6 @@ numbered, and in review mode each section's source `file:line` and numbered code
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -123,7 +122,7 @@ def prepared_bodies(
     prepared = []
     for rendered in modules:
         module = rendered.module
-        own: list[object] = [module.id, hashlib.sha256(rendered.html.encode()).hexdigest()]
+        own: list[object] = [module.id, rendered.html_sha256]
         if review:  # the source lines it prints
             own += [
                 relative_source(plan.course, module.path),

@@ -322,14 +322,15 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
         # the stamp once every chapter's pages are known (it holds if their counts do). When
         # none is ready, those not laid out yet are, to learn their page counts.
         numbers = pages()
-        now = {p.name: html(p, numbers) for p in numbered}
+        drawn = {p.name: rendered(p, numbers) for p in numbered}
+        now = {name: text for name, (_, text) in drawn.items()}
         ready = numbered
         if len(known) < len(chapters):  # some numbers are placeholders
             unsure = pages("9")
             ready = [
                 p
                 for p in numbered
-                if rendered(p, numbers)[0].agrees(unsure) or now[p.name] == html(p, unsure)
+                if drawn[p.name][0].agrees(unsure) or now[p.name] == html(p, unsure)
             ]
         fresh = [p for p in ready if got.get(p.name, _NONE).html != now[p.name]]
         if not fresh:
