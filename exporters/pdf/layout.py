@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from .fetch import BASE_URL, BuildFetcher, RefusedURL
+from .libraries import load_weasyprint
 from .links import drop_inner_links
 
 # PDF/UA-1 (WeasyPrint's pdf_variant, tested with WeasyPrint 70) gives a tagged PDF: a structure
@@ -134,7 +135,8 @@ def captured_weasyprint_logs() -> Iterator[list[logging.LogRecord]]:
 
 def pdf_options(document_html: str) -> dict[str, Any]:
     """WeasyPrint's options for a document: the same HTML gives the same bytes."""
-    import weasyprint  # lazy: `coursec --help` and `check` never pay for it
+    load_weasyprint()  # lazy: `coursec --help` and `check` never pay for it
+    import weasyprint
 
     identifier = hashlib.sha256(document_html.encode()).hexdigest()[:32].encode()
     options: dict[str, Any] = {
@@ -168,6 +170,7 @@ def draft(document_html: str, files: BuildFetcher) -> Laid:
 
 
 def _lay_out(document_html: str, files: BuildFetcher, margins: Margins, write: bool) -> Laid:
+    load_weasyprint()
     from weasyprint.formatting_structure.boxes import MarginBox
 
     fetcher = BuildFetcher(files.files)
