@@ -119,9 +119,9 @@ def test_yaml_bombs_end_quickly_with_a_diagnostic(
     (course / "course.yml").write_text(text)
     probe = (
         "import sys, time\n"
-        "from coursec.cli import main\n"
+        "from coursec.cli import cli\n"  # `main` ends the process: nothing after it runs
         "start = time.perf_counter()\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "try:\n    cli(prog_name='coursec')\nexcept SystemExit as exc:\n    code = exc.code\n"
         # VmHWM: this process's own peak (ru_maxrss would keep the forking parent's)
         "peak = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM'))\n"
         "print(f'RESULT {code} {time.perf_counter() - start:.3f} {peak}', file=sys.stderr)\n"

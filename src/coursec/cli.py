@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -249,4 +251,18 @@ cli.add_command(translate_group)
 
 
 def main() -> None:
-    cli(prog_name="coursec")
+    """The `coursec` program. It ends without tearing the interpreter down (as mypy does): by
+    then every output is written, every worker has ended and every temporary folder is gone,
+    and freeing what a build made, object by object, took 0.13 s after a one-module edit of a
+    200-module course. An exception the commands do not catch still ends it the usual way."""
+    code = 0
+    try:
+        cli(prog_name="coursec")  # ends with SystemExit, as click's commands do
+    except SystemExit as end:
+        if end.code is not None and not isinstance(end.code, int):
+            raise  # a message to print: Python prints it and exits with 1
+        code = end.code or 0
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a pipe closed early (`coursec ... | head`)
+            stream.flush()
+    os._exit(code)
