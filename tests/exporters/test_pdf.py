@@ -31,7 +31,12 @@ from coursec.build import BuildResult, build
 from coursec.diagnostics import Diagnostic
 from coursec.exporters.pdf.body import prepare_body
 from coursec.exporters.pdf.fetch import ORIGIN, BuildFetcher, RefusedURL, build_files
-from coursec.exporters.pdf.handout import handout_html, print_question
+from coursec.exporters.pdf.handout import (
+    handout_chapters,
+    handout_html,
+    print_course,
+    print_question,
+)
 from coursec.inline import InlineMarkdown
 from coursec.loading import load_course
 from coursec.model import Course, Module
@@ -347,6 +352,28 @@ def test_fetcher_refuses_everything_else(url: str) -> None:
     with pytest.raises(RefusedURL):
         fetcher(url)
     assert fetcher.refused == [url]
+
+
+def test_only_a_courses_own_print_template_is_read_for_its_chapters(
+    make_course: MakeCourse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """coursec's own print template lays the handout out in chapters: it is not parsed again
+    to find that out (0.05 s a build). A course's own template is: one that renders no
+    chapter is laid out as one document."""
+    plan = render(load_course(make_course()).course)  # type: ignore[arg-type]
+    printed = print_course(plan, plan.modules, whole=True)
+
+    def parse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("coursec's own print template was parsed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(plan.theme.env, "parse", parse)
+        chapters = handout_chapters(plan, printed)
+    assert chapters is not None and chapters[0].name == "cover"
+    whole = "<html><body>{% for m in modules %}{{ m.module.title }}{% endfor %}</body></html>"
+    own = make_course(files={"templates/print/handout.html.j2": whole})
+    plan = render(load_course(own).course)  # type: ignore[arg-type]
+    assert handout_chapters(plan, print_course(plan, plan.modules, whole=True)) is None
 
 
 def test_theme_files_that_link_outside_are_not_served(
