@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from coursec.exporters.pdf.glyphs import drawable, installed_coverage, missing_glyphs
+from coursec.exporters.pdf.glyphs import (
+    code_points,
+    drawable,
+    installed_coverage,
+    missing_glyphs,
+)
 
 
 def test_a_character_no_font_draws_is_a_warning_at_its_place(tmp_path: Path) -> None:
@@ -25,3 +30,8 @@ def test_spaces_marks_and_selectors_need_no_glyph() -> None:
     for char in ("\u200f", "\ufe0e", "\t", "\u00a0"):
         assert drawable(char, coverage)
     assert all(drawable(c, coverage) for c in "Aé道ت")
+
+
+def test_fontconfig_ranges_are_read_as_code_points() -> None:
+    ranges = ["20-7e", "a0", "20-7e", "3040-3042", "not-hex", "", "10ffff"]
+    assert code_points(ranges) == {*range(0x20, 0x7F), 0xA0, 0x3040, 0x3041, 0x3042, 0x10FFFF}
