@@ -65,6 +65,29 @@ def test_a_listed_library_is_found_as_ctypes_finds_it(name: str) -> None:
     assert libraries.find_in(listing)(name) == expected
 
 
+_IMPORT_WITH_AN_EMPTY_LISTING = """
+from coursec.exporters.pdf import libraries
+libraries._loader_cache = lambda: b""
+libraries.load_weasyprint()
+import weasyprint.text.ffi as ffi
+print(ffi.pango is not None and ffi.fontconfig is not None and ffi.harfbuzz is not None)
+"""
+
+
+@linux_with_ldconfig
+def test_weasyprint_loads_its_libraries_by_file_name_when_nothing_is_listed() -> None:
+    """What gcc and ld would have found (skipped: a name the listing lacks is not found), the
+    loader finds by the file names WeasyPrint also tries."""
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORT_WITH_AN_EMPTY_LISTING],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "True"
+    assert "could not import some external libraries" not in done.stdout
+
+
 def test_a_name_the_listing_lacks_is_not_found() -> None:
     listing = b"\tlibpango-1.0.so.0 (libc6,x86-64) => /usr/lib/libpango-1.0.so.0\n"
     find = libraries.find_in(listing)
