@@ -72,8 +72,14 @@ from coursec.options import BuildOptions
 course, out, module, repeat, formats = sys.argv[1:6]
 module = Path(module)
 options = BuildOptions(formats=tuple(formats.split(",")), out_dir=Path(out))
+try:  # as `coursec build --watch`, which runs in `coursec`'s main
+    from coursec.collector import defer_frees, free_deferred
+except ImportError:  # a revision from before them
+    defer_frees = free_deferred = lambda: None
+defer_frees()
 memory = BuildMemory()
 assert build(Path(course), options, None, memory).ok
+free_deferred()
 original, times = module.read_bytes(), []
 try:
     for i in range(int(repeat)):
@@ -81,6 +87,7 @@ try:
         started = time.perf_counter()
         result = build(Path(course), options, None, memory)
         times.append(time.perf_counter() - started)
+        free_deferred()  # as `watch` does once the build is reported
         assert result.ok and len(result.rendered) == 1, result.rendered
 finally:
     module.write_bytes(original)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,6 +155,43 @@ def test_stop_can_be_set_wherever_ctrl_c_lands(
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def test_what_a_build_left_to_free_is_freed_once_the_build_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`coursec build --watch` runs in `coursec`'s main, which defers frees: each build's
+    largest structures are freed after its report, not kept build after build."""
+    import coursec.watch
+    from coursec import collector
+
+    monkeypatch.setattr(collector, "_deferred", None)
+    collector.defer_frees()
+
+    class Joined:
+        pass
+
+    made: list[weakref.ref[Joined]] = []
+
+    def build(*_args: object) -> None:
+        joined = Joined()
+        made.append(weakref.ref(joined))
+        collector.free_later(joined)
+
+    monkeypatch.setattr(coursec.watch, "build", build)
+    stop = threading.Event()
+    alive_when_reported: list[bool] = []
+
+    def reported(*_args: object) -> None:
+        alive_when_reported.append(made[-1]() is not None)
+        if len(made) == 2:
+            stop.set()
+        else:
+            (tmp_path / "new.md").write_text("a change\n")
+
+    watch(tmp_path, BuildOptions(), reported, stop, poll=0.01, settle=0.01)
+    assert alive_when_reported == [True, True]
+    assert [ref() for ref in made] == [None, None]
 
 
 def test_a_rename_is_a_change(make_course: MakeCourse, tmp_path: Path) -> None:

@@ -254,7 +254,12 @@ def main() -> None:
     """The `coursec` program. It ends without tearing the interpreter down (as mypy does): by
     then every output is written, every worker has ended and every temporary folder is gone,
     and freeing what a build made, object by object, took 0.13 s after a one-module edit of a
-    200-module course. An exception the commands do not catch still ends it the usual way."""
+    200-module course. For the same reason a build's largest structures are never freed
+    (`coursec.collector.defer_frees`). An exception the commands do not catch still ends it the
+    usual way."""
+    from coursec.collector import defer_frees
+
+    defer_frees()
     code = 0
     try:
         cli(prog_name="coursec")  # ends with SystemExit, as click's commands do

@@ -12,6 +12,11 @@ process (`coursec preview`) share the setting: the last to end restores it and u
 A worker gives memory back once a task has left it much larger than it was (`after_task`):
 otherwise it keeps the heap of the largest layout it made, e.g. the worker that drafted the
 contents of an 800-module handout (its first task) held 600 MiB through every later one.
+
+A process that ends with `os._exit` once its command is done (`coursec`'s `main`) need not free
+a build's largest structures at all (`defer_frees`, `free_later`): freeing the joined PDF of an
+800-module handout, a million qpdf objects one by one, took 0.66 s (0.14 s at 200 modules).
+A command that keeps running frees them once each build is reported (`free_deferred`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ _old_threshold = 10  # CPython's default, replaced by the real one when a first 
 _NEVER = 1_000_000  # collections of the middle generation before the old one is collected
 _SLACK = 64 * 2**20  # what a worker may grow by before it gives memory back
 _worker_size: int | None = None  # a worker's resident size when it started, or after it gave back
+_deferred: list[object] | None = None  # what `free_later` keeps, once `defer_frees` is called
 
 
 @contextlib.contextmanager
@@ -89,6 +95,27 @@ def after_task() -> None:
     if trim is not None:
         trim(0)
     _worker_size = max(_worker_size, resident_size() or 0)  # what stays is needed: re-arm above
+
+
+def defer_frees() -> None:
+    """This process ends with `os._exit` once its command is done: keep what `free_later` is
+    given until `free_deferred`, or the end."""
+    global _deferred
+    if _deferred is None:
+        _deferred = []
+
+
+def free_later(value: object) -> None:
+    """Take the last reference to a large structure: it is freed at once, or, when frees are
+    deferred (`defer_frees`), at the next `free_deferred`, if ever."""
+    if _deferred is not None:
+        _deferred.append(value)
+
+
+def free_deferred() -> None:
+    """Free what `free_later` kept: a build is done and reported, and another may follow."""
+    if _deferred:
+        _deferred.clear()
 
 
 def resident_size() -> int | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from coursec.build import BuildMemory, BuildResult, Progress, build
+from coursec.collector import free_deferred
 from coursec.incremental.inputs import Snapshot
 from coursec.options import BuildOptions
 
@@ -50,6 +51,7 @@ def watch(
     skip = _output_folders(course_dir, options)
     seen = _by_path(Snapshot.take(root, skip=skip))  # before building: edits meanwhile count
     on_build(build(course_dir, options, progress, memory), [])
+    free_deferred()
     while not _stopped_after(poll, stop):
         current = _by_path(Snapshot.take(root, skip=skip))
         if current == seen:
@@ -69,6 +71,7 @@ def watch(
         seen = current
         result = build(course_dir, options, progress, memory)
         on_build(result, changed)
+        free_deferred()  # once reported: the output is in place sooner
 
 
 def _stopped_after(seconds: float, stop: threading.Event) -> bool:

@@ -20,6 +20,7 @@ from pikepdf import Array, Dictionary, Name, String
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
+from coursec import collector
 from coursec.exporters.pdf import fonts
 from coursec.exporters.pdf.join import PdfJoinError, Stamp, join
 from coursec.exporters.pdf.prepare import LINK_ORIGIN, prepare
@@ -274,6 +275,24 @@ def test_the_same_parts_give_the_same_bytes() -> None:
     one = join(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
     assert one == join(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
     assert PdfReader(io.BytesIO(one)).trailer["/ID"][0] == IDENTIFIER.decode()
+
+
+def test_in_a_process_that_defers_frees_the_whole_is_kept_and_the_file_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`coursec` ends with `os._exit`: the joined whole, the largest structure a build makes, is
+    handed to the collector instead of freed, with no effect on the file."""
+    chapters = [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)]
+    stamps = [Stamp(stamp(3), [True] * 3)]
+    freed_at_once = join(chapters, stamps, IDENTIFIER)
+    monkeypatch.setattr(collector, "_deferred", None)
+    collector.defer_frees()
+    kept = join(chapters, stamps, IDENTIFIER)
+    assert kept == freed_at_once
+    [whole] = collector._deferred or []
+    assert len(whole.pages) == 3  # what the file was written from
+    collector.free_deferred()
+    assert collector._deferred == []
 
 
 def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:

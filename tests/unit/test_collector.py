@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
+import pytest
+
 from conftest import MakeCourse
+from coursec import collector
 from coursec.build import BuildEvent, build
 from coursec.collector import fewer_full_collections
 from coursec.options import BuildOptions
@@ -114,3 +118,29 @@ def test_a_worker_gives_back_what_a_large_task_left_behind() -> None:
     assert grown - started > 100 * 2**20
     assert collections == 1
     assert after - started < (grown - started) / 3
+
+
+class _Joined:
+    """Stands for a large structure a build lets go of (a joined PDF)."""
+
+
+def test_what_is_freed_later_is_freed_at_once_unless_frees_are_deferred(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(collector, "_deferred", None)  # as in any process but `coursec`'s main
+    joined = _Joined()
+    gone = weakref.ref(joined)
+    collector.free_later(joined)
+    del joined
+    assert gone() is None
+
+    collector.defer_frees()  # as `coursec`'s main does: the process ends with os._exit
+    collector.defer_frees()  # a second call keeps what the first started to keep
+    joined = _Joined()
+    kept = weakref.ref(joined)
+    collector.free_later(joined)
+    del joined
+    collector.defer_frees()
+    assert kept() is not None
+    collector.free_deferred()
+    assert kept() is None
