@@ -25,7 +25,7 @@ import coursec.theme
 from conftest import COURSE_YML, MODULE_MD, REFERENCE_COURSE, MakeCourse, write_course
 from coursec.build import BuildEvent, BuildResult, build
 from coursec.cli import cli
-from coursec.export import Artifact, ExportContext
+from coursec.export import Artifact, ExportContext, InProcess
 from coursec.exporters.scorm import Packaging
 from coursec.incremental.manifest import CACHE_DIR, MANIFEST
 from coursec.options import BuildOptions
@@ -832,6 +832,42 @@ def test_jobs_whose_shares_do_not_fit_together_run_one_after_the_other_in_fresh_
     assert os.getpid() not in small_workers
     # each large job in workers started afresh for it
     assert len({two[1], three[1]} - small_workers) == 2 and four[1] not in small_workers | {two[1]}
+    _WARMED.clear()
+
+
+class _MeanwhileExporter(_ParallelExporter):
+    """One job with something to do meanwhile, then one without."""
+
+    name = "meanwhile-probe"
+
+    def export(self, plan: object, ctx: ExportContext) -> list[Artifact]:
+        def meanwhile() -> None:
+            start = time.monotonic()
+            time.sleep(0.5)
+            self.meanwhile = (os.getpid(), start, time.monotonic())
+
+        self.beside = ctx.jobs.map(_timed, [0], meanwhile=meanwhile)
+        self.alone = ctx.jobs.map(_timed, [1])
+        return []
+
+
+def test_a_job_with_something_to_do_meanwhile_runs_in_a_worker_beside_it(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
+    probe = _MeanwhileExporter()
+    _export_in_workers(make_course(), tmp_path, [probe])
+    [(item, pid, start, end)] = probe.beside
+    here, began, ended = probe.meanwhile
+    assert item == 0 and pid != os.getpid() and here == os.getpid()
+    assert start < ended and began < end  # side by side
+    assert probe.alone[0][1] == os.getpid()  # one job with nothing beside it: here
+    # in a build without workers, what is to be done meanwhile is done once the jobs are
+    after: list[float] = []
+    [(_, pid, _, end)] = InProcess().map(
+        _timed, [2], meanwhile=lambda: after.append(time.monotonic())
+    )
+    assert pid == os.getpid() and after[0] >= end
     _WARMED.clear()
 
 

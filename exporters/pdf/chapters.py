@@ -47,7 +47,7 @@ from . import layout, stamp
 from .fetch import BuildFetcher
 from .fonts import read_ahead
 from .join import Stamp, join
-from .objects import open_pdf
+from .objects import OpenedAhead, open_pdf
 from .prepare import LINK_ORIGIN, margins_as_artifacts, prepare
 
 FORMAT = "coursec-pdf-part/10"
@@ -108,6 +108,8 @@ class Layouts:
     store: PartStore
     salt: str  # what every layout depends on besides its HTML
     jobs: Jobs = field(default_factory=InProcess)  # where layouts not in the store are made
+    # the chapters and stamps from the store, opened while the others are laid out
+    opened: OpenedAhead = field(default_factory=OpenedAhead)
     _seen: dict[str, _Got] = field(default_factory=dict)
 
     @classmethod
@@ -153,7 +155,27 @@ class Layouts:
                 todo[key] = (html, self.files.files, how, key)
         jobs = list(todo.values())
         shares = [len(html) / _SIDE_BY_SIDE for html, *_ in jobs]
-        made = self.jobs.map(_lay_out, jobs, shares) if jobs else []
+        # what the store held, to join, is opened while the rest is laid out (an opened chapter
+        # holds 8 times its size: 270 MB at 800 modules), unless the layouts are too long to
+        # run side by side: then memory goes to them
+        joined = [
+            laid.pdf
+            for (_, how), key in zip(asked, keys, strict=True)
+            if how != _DRAFT and key in found and (laid := found[key][1]) is not None
+        ]
+        if sum(shares) > 1:
+            self.opened.clear()
+            joined = []
+        made = (
+            self.jobs.map(
+                _lay_out,
+                jobs,
+                shares,
+                meanwhile=(lambda: self.opened.open(joined)) if joined else None,
+            )
+            if jobs
+            else []
+        )
         for key, data in zip(todo, made, strict=True):
             found[key] = (data, layout.Laid.from_bytes(data))
         got: list[_Got] = []
@@ -178,6 +200,7 @@ class Handout:
     chapters: tuple[layout.Laid, ...]
     stamp: tuple[tuple[int, layout.Laid], ...]  # its chunks, each with its first page's index
     identifier: bytes
+    opened: OpenedAhead = field(default_factory=OpenedAhead)  # some of them, opened ahead
 
     @property
     def laid(self) -> tuple[layout.Laid, ...]:
@@ -190,6 +213,7 @@ class Handout:
             [Stamp(laid.pdf, laid.numbered, first) for first, laid in self.stamp],
             self.identifier,
             [laid.fonts for laid in self.chapters],
+            self.opened,
         )
 
 
@@ -353,4 +377,5 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
         tuple(g.laid for g in ordered),
         tuple((first, g.laid) for (first, _), g in zip(chunks, stamped, strict=True)),
         identifier.hexdigest()[:32].encode(),
+        layouts.opened,
     )

@@ -37,6 +37,7 @@ from coursec.collector import free_later
 
 from .fonts import ReadAhead, share_fonts
 from .objects import (
+    OpenedAhead,
     PdfJoinError,
     items,
     name_tree,
@@ -64,19 +65,21 @@ def join(
     stamps: Sequence[Stamp],
     identifier: bytes,
     ahead: Sequence[bytes] = (),
+    opened: OpenedAhead | None = None,
 ) -> bytes:
     """One PDF of all pages of `chapters` in order, with the page numbers of `stamps` (none, or
     one page for each page of the whole, in order) drawn over them; the first half of its `/ID`
     is `identifier`, the second a digest of its bytes. `ahead[i]`, when given, is what
-    `fonts.read_ahead` made of chapter `i`."""
+    `fonts.read_ahead` made of chapter `i`; `opened` may hold the chapters and stamps opened."""
+    take = opened.take if opened is not None else open_pdf
     whole = _Whole()
     for i, data in enumerate(chapters):
-        whole.add(open_pdf(data), ahead[i] if i < len(ahead) else b"")
+        whole.add(take(data), ahead[i] if i < len(ahead) else b"")
     covered = 0
     for stamp in stamps:
         if stamp.first != covered:
             raise PdfJoinError("the stamp does not have one page per page of the handout")
-        whole.stamp(open_pdf(stamp.pdf), stamp.stamped, stamp.first)
+        whole.stamp(take(stamp.pdf), stamp.stamped, stamp.first)
         covered += len(stamp.stamped)
     if stamps and covered != len(whole.pages):
         raise PdfJoinError("the stamp does not have one page per page of the handout")

@@ -3,8 +3,9 @@ arrays, number trees and structure tree that preparing and joining chapters walk
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pikepdf
@@ -20,6 +21,28 @@ def open_pdf(data: bytes) -> Pdf:
         return Pdf.open(io.BytesIO(data))
     except pikepdf.PdfError as error:
         raise PdfJoinError(f"not a readable PDF: {error}") from None
+
+
+class OpenedAhead:
+    """PDFs opened before the join takes them, while workers lay out the chapters that changed
+    (0.2 s of a 200-module handout's join, 0.8 s at 800). Each is known by its bytes."""
+
+    def __init__(self) -> None:
+        self._opened: dict[int, tuple[bytes, Pdf]] = {}  # id of the bytes: them, opened
+
+    def open(self, files: Iterable[bytes]) -> None:
+        for data in files:
+            if id(data) not in self._opened:
+                with contextlib.suppress(PdfJoinError):  # the join opens it again, and says why
+                    self._opened[id(data)] = (data, open_pdf(data))
+
+    def clear(self) -> None:
+        self._opened.clear()
+
+    def take(self, data: bytes) -> Pdf:
+        """`open_pdf(data)`: opened ahead, or now. It is not held here any longer."""
+        found = self._opened.pop(id(data), None)
+        return found[1] if found is not None and found[0] is data else open_pdf(data)
 
 
 def save_pdf(pdf: Pdf, version: str) -> bytes:

@@ -309,16 +309,24 @@ class _PoolJobs:
         self.released = False
 
     def map(
-        self, job: Callable[[T], R], items: Sequence[T], /, shares: Sequence[float] = ()
+        self,
+        job: Callable[[T], R],
+        items: Sequence[T],
+        /,
+        shares: Sequence[float] = (),
+        meanwhile: Callable[[], object] | None = None,
     ) -> list[R]:
         """`Jobs.map`: the items are sent to the workers in order while the shares of those in
         flight sum to at most 1. An item that takes more than half is sent once none is in
         flight, to workers started afresh (`_Pool.renew`): the heap earlier jobs left in them
-        goes back to the system first."""
+        goes back to the system first. A single item runs here, unless there is something to
+        do `meanwhile`."""
         from concurrent.futures import FIRST_COMPLETED, wait
 
-        if len(items) < 2 or self.released:
-            return [job(item) for item in items]
+        from coursec.export import InProcess
+
+        if not items or (len(items) < 2 and meanwhile is None) or self.released:
+            return InProcess().map(job, items, meanwhile=meanwhile)
         parts = list(shares) if shares else [0.0] * len(items)
         pool = self.pool
         results: dict[int, R] = {}
@@ -331,6 +339,9 @@ class _PoolJobs:
                 sent[pool.executor.submit(job_task, job, items[following])] = following
                 taken += parts[following]
                 following += 1
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             finished, _ = wait(sent, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
             for future in finished:
                 index = sent.pop(future)

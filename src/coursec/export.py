@@ -73,10 +73,17 @@ class Jobs(Protocol):
     back in the order of `items`, the same whichever way they ran. `shares`, when given, says
     for each item what part of the memory the workers may take side by side its job will take
     (the exporter's estimate): jobs whose shares sum to more than 1 do not run side by side.
+    `meanwhile`, when given, is called once in this process while the jobs run in workers (then
+    even a single job goes to one), or after them when they run here.
     """
 
     def map(
-        self, job: Callable[[T], R], items: Sequence[T], /, shares: Sequence[float] = ()
+        self,
+        job: Callable[[T], R],
+        items: Sequence[T],
+        /,
+        shares: Sequence[float] = (),
+        meanwhile: Callable[[], object] | None = None,
     ) -> list[R]: ...
 
     def release(self) -> None:
@@ -93,8 +100,12 @@ class InProcess:
         items: Sequence[T],
         /,
         shares: Sequence[float] = (),  # noqa: ARG002 - one job at a time: nothing side by side
+        meanwhile: Callable[[], object] | None = None,
     ) -> list[R]:
-        return [job(item) for item in items]
+        results = [job(item) for item in items]
+        if meanwhile is not None:
+            meanwhile()
+        return results
 
     def release(self) -> None:
         return None

@@ -56,12 +56,18 @@ def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         return laid.to_bytes()
 
     def jobs_map(
-        job: Callable[[Any], bytes], items: Sequence[Any], shares: Sequence[float] = ()
+        job: Callable[[Any], bytes],
+        items: Sequence[Any],
+        shares: Sequence[float] = (),
+        meanwhile: Callable[[], object] | None = None,
     ) -> list[bytes]:
         calls.append(
             [("draft:" if item[2] == "draft" else "") + name_of(item[0]) for item in items]
         )
-        return [job(item) for item in items]
+        made = [job(item) for item in items]
+        if meanwhile is not None:
+            meanwhile()
+        return made
 
     monkeypatch.setattr(_chapters, "_lay_out", lay_out)
     monkeypatch.setattr(_chapters, "join", lambda pdfs, *_args: b"\n".join(pdfs))

@@ -20,7 +20,9 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+import coursec.executor
 from conftest import COURSE_YML, COURSES, MakeCourse, write_course
+from coursec.build import build
 from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters.pdf import PdfExporter, PdfOptions
@@ -29,8 +31,10 @@ from coursec.exporters.pdf import layout as _pdf_layout
 from coursec.exporters.pdf.fetch import BuildFetcher, build_files
 from coursec.exporters.pdf.handout import handout_html
 from coursec.exporters.pdf.join import join
+from coursec.exporters.pdf.objects import OpenedAhead
 from coursec.exporters.pdf.prepare import prepare
 from coursec.loading import load_course
+from coursec.options import BuildOptions
 from coursec.render import render
 from support.builds import Builds
 from support.pdf import PAGINATION_ARTIFACT, outline
@@ -178,6 +182,43 @@ def test_editing_one_module_lays_out_only_that_module(
     assert "Paragraph II of module 3" in " ".join(
         p.extract_text() for p in PdfReader(tmp_path / "c" / "demo.pdf").pages
     )
+
+
+@pytest.fixture
+def taken(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """For each PDF the join takes, whether it was opened ahead (`objects.OpenedAhead`)."""
+    found: list[bool] = []
+    real = OpenedAhead.take
+
+    def take(self: OpenedAhead, data: bytes) -> pikepdf.Pdf:
+        found.append(id(data) in self._opened)
+        return real(self, data)
+
+    monkeypatch.setattr(OpenedAhead, "take", take)
+    return found
+
+
+def test_with_workers_an_edit_joins_the_chapters_opened_while_the_module_is_laid_out(
+    course: Path, tmp_path: Path, taken: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
+    out = tmp_path / "out"
+
+    def handout(folder: Path, jobs: int) -> bytes:
+        result = build(course, BuildOptions(formats=("pdf",), out_dir=folder, jobs=jobs))
+        assert result.ok, result.diagnostics
+        assert result.workers == (2 if jobs == 2 else 0)
+        return (folder / "demo.pdf").read_bytes()
+
+    handout(out, jobs=2)
+    assert taken and not any(taken)  # nothing was in the store
+    taken.clear()
+    edit(course / "modules" / "m3.md", lambda t: t.replace("Paragraph 2 of", "Paragraph II of"))
+    warm = handout(out, jobs=2)
+    # the cover, modules 1, 2 and 4 and the answer key; not module 3, nor the chapters that
+    # print page numbers and the stamp (the store held them, but nothing was laid out beside)
+    assert sum(taken) == 5 and len(taken) == 10
+    assert warm == handout(tmp_path / "clean", jobs=1)
 
 
 def test_a_longer_module_renumbers_what_follows(
