@@ -61,6 +61,7 @@ class PdfExporter:
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
         from .chapters import Handout, Layouts, lay_out_handout
+        from .dates import handout_dates
         from .fetch import BuildFetcher, build_files
         from .handout import handout_chapters, print_course, render_handout
         from .layout import Margins
@@ -95,7 +96,7 @@ class PdfExporter:
         wanted = [(render_handout(plan, one), Margins.ALL) for one in documents]
         alone = [got.laid for got in layouts.get_many(wanted)]
         ctx.jobs.release()  # the join needs no worker: their memory goes before it is made
-        data = handout.join() if handout is not None else laid[0].pdf
+        data = handout.join(handout_dates(plan.source_date)) if handout is not None else laid[0].pdf
         laid += alone
         (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
         artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]

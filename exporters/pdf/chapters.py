@@ -3,7 +3,8 @@
 Chapters: the cover, the contents, each module, and each back-matter chapter (glossary, objectives
 index, answer key). The cover, a module or the answer key prints no page number of anything, so
 its layout depends on its own HTML only and an edit elsewhere never lays it out again (the build
-date is on the cover alone, and the PDF's dates come from the cover's `<head>`). Page numbers
+date is on the cover alone, and the PDF's dates come from the cover's `<head>`: it is laid out
+with the day, and the join gives the PDF the date to the second). Page numbers
 come later:
 - "Page X of Y" in the margins: the chapters are laid out without the margin boxes that show page
   numbers, and a *stamp* of empty pages, named like the handout's, draws just those boxes for
@@ -207,13 +208,15 @@ class Handout:
         """The layouts the handout is made of, in page order."""
         return (*self.chapters, *(laid for _, laid in self.stamp))
 
-    def join(self) -> bytes:
+    def join(self, dated: tuple[str, str] | None = None) -> bytes:
+        """The handout; `dated`: the date the cover was laid out with, and the handout's."""
         return join(
             [laid.pdf for laid in self.chapters],
             [Stamp(laid.pdf, laid.numbered, first) for first, laid in self.stamp],
             self.identifier,
             [laid.fonts for laid in self.chapters],
             self.opened,
+            dated,
         )
 
 

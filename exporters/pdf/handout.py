@@ -27,6 +27,7 @@ from coursec.theme import default_theme_dir
 
 from .body import Heading, prepared_bodies, relative_source
 from .chapters import Chapter
+from .dates import handout_dates
 
 TEMPLATE = "print/handout.html.j2"
 STYLESHEET = "print/handout.css"
@@ -343,7 +344,7 @@ def render_handout(
         review=printed.review,
         answers=printed.answers,
         build_date=course_interfaces(course).course.date(date.date()),
-        created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created=handout_dates(date)[0 if chapter == "cover" else 1],
         generator=f"coursec {__version__}",
         stylesheets=["static/highlight.css", STYLESHEET],
         page_numbers=page_numbers_css(course_interfaces(course).course),

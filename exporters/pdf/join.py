@@ -35,6 +35,7 @@ from pikepdf import Array, Dictionary, Name, Pdf, String
 
 from coursec.collector import free_later
 
+from .dates import redate
 from .fonts import ReadAhead, share_fonts
 from .objects import (
     OpenedAhead,
@@ -66,11 +67,13 @@ def join(
     identifier: bytes,
     ahead: Sequence[bytes] = (),
     opened: OpenedAhead | None = None,
+    dated: tuple[str, str] | None = None,
 ) -> bytes:
     """One PDF of all pages of `chapters` in order, with the page numbers of `stamps` (none, or
     one page for each page of the whole, in order) drawn over them; the first half of its `/ID`
     is `identifier`, the second a digest of its bytes. `ahead[i]`, when given, is what
-    `fonts.read_ahead` made of chapter `i`; `opened` may hold the chapters and stamps opened."""
+    `fonts.read_ahead` made of chapter `i`; `opened` may hold the chapters and stamps opened.
+    `dated`: the date (W3C) the first chapter was laid out with, and the whole's (`dates`)."""
     take = opened.take if opened is not None else open_pdf
     whole = _Whole()
     for i, data in enumerate(chapters):
@@ -83,7 +86,7 @@ def join(
         covered += len(stamp.stamped)
     if stamps and covered != len(whole.pages):
         raise PdfJoinError("the stamp does not have one page per page of the handout")
-    data = whole.write(identifier)
+    data = whole.write(identifier, dated)
     free_later(whole)  # a million qpdf objects at 800 modules, freed one by one: 0.66 s
     return data
 
@@ -255,7 +258,7 @@ class _Whole:
             target.contents_add(end)
             target.contents_add(draw)
 
-    def write(self, identifier: bytes) -> bytes:
+    def write(self, identifier: bytes, dated: tuple[str, str] | None = None) -> bytes:
         """The whole as a file."""
         out, first = self.out, self.first
         if first is None:
@@ -303,6 +306,8 @@ class _Whole:
                 catalog[key] = self.adopt(first, first.Root[key])
         if Name.Info in first.trailer:
             out.trailer.Info = self.adopt(first, first.trailer.Info)
+        if dated is not None:
+            redate(out, *dated)
         out.trailer.ID = Array([String(identifier), String(identifier)])
         return save_pdf(out, first.pdf_version)
 

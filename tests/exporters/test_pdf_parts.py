@@ -184,6 +184,37 @@ def test_editing_one_module_lays_out_only_that_module(
     )
 
 
+def dates(pdf: bytes) -> list[str]:
+    """The dates of the document information and of the XMP metadata."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        info = [str(opened.docinfo[key]) for key in ("/CreationDate", "/ModDate")]
+        xmp = re.findall(
+            r"<xmp:(?:Create|Modify)Date>([^<]*)<", opened.Root.Metadata.read_bytes().decode()
+        )
+    return info + xmp
+
+
+def test_a_later_date_on_the_same_day_is_given_to_the_pdf_without_laying_the_cover_out(
+    course: Path, tmp_path: Path, layouts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A course dated by its newest file changes date with each edit (EPOCH: 22:13:20 UTC)."""
+    store = DictStore()
+    first, _ = export(course, tmp_path / "a", store)
+    assert dates(first) == [*["D:20231114221320Z"] * 2, *["2023-11-14T22:13:20Z"] * 2]
+    layouts.clear()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 3599))
+    later, _ = export(course, tmp_path / "b", store)
+    assert layouts == []
+    assert dates(later) == [*["D:20231114231319Z"] * 2, *["2023-11-14T23:13:19Z"] * 2]
+    assert later == export(course, tmp_path / "c")[0]  # as from an empty store
+    layouts.clear()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 7200))  # the next day
+    export(course, tmp_path / "d", store)
+    assert layouts == ["cover-title"]
+    text = PdfReader(tmp_path / "d" / "demo.pdf").pages[0].extract_text()
+    assert "November 15, 2023" in text
+
+
 @pytest.fixture
 def taken(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """For each PDF the join takes, whether it was opened ahead (`objects.OpenedAhead`)."""
