@@ -841,10 +841,11 @@ class _MeanwhileExporter(_ParallelExporter):
     name = "meanwhile-probe"
 
     def export(self, plan: object, ctx: ExportContext) -> list[Artifact]:
-        def meanwhile() -> None:
-            start = time.monotonic()
-            time.sleep(0.5)
-            self.meanwhile = (os.getpid(), start, time.monotonic())
+        def meanwhile(busy: Callable[[], bool]) -> None:
+            start, was_busy = time.monotonic(), busy()
+            while busy() and time.monotonic() < start + 10:
+                time.sleep(0.01)
+            self.meanwhile = (os.getpid(), start, time.monotonic(), was_busy)
 
         self.beside = ctx.jobs.map(_timed, [0], meanwhile=meanwhile)
         self.alone = ctx.jobs.map(_timed, [1])
@@ -858,16 +859,17 @@ def test_a_job_with_something_to_do_meanwhile_runs_in_a_worker_beside_it(
     probe = _MeanwhileExporter()
     _export_in_workers(make_course(), tmp_path, [probe])
     [(item, pid, start, end)] = probe.beside
-    here, began, ended = probe.meanwhile
+    here, began, ended, was_busy = probe.meanwhile
     assert item == 0 and pid != os.getpid() and here == os.getpid()
     assert start < ended and began < end  # side by side
+    assert was_busy and end <= ended < end + 5  # `busy` said so until the job was done
     assert probe.alone[0][1] == os.getpid()  # one job with nothing beside it: here
     # in a build without workers, what is to be done meanwhile is done once the jobs are
-    after: list[float] = []
+    after: list[tuple[float, bool]] = []
     [(_, pid, _, end)] = InProcess().map(
-        _timed, [2], meanwhile=lambda: after.append(time.monotonic())
+        _timed, [2], meanwhile=lambda busy: after.append((time.monotonic(), busy()))
     )
-    assert pid == os.getpid() and after[0] >= end
+    assert pid == os.getpid() and after[0][0] >= end and not after[0][1]
     _WARMED.clear()
 
 

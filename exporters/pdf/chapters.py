@@ -28,8 +28,10 @@ workers started afresh (`_SIDE_BY_SIDE`, `Jobs.map`'s shares).
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
 made ready to join (`prepare`), with what the join reads of its fonts (`fonts.read_ahead`); the
-join (`join`) runs at every build. A document laid out whole (a module's own PDF) has what its
-margin boxes draw made an artifact, as a chapter has (`prepare.margins_as_artifacts`).
+join (`join`) runs at every build. While workers lay out what changed, the build process opens
+and reads the chapters the store held, the join's first steps (`objects.OpenedAhead`). A
+document laid out whole (a module's own PDF) has what its margin boxes draw made an artifact, as
+a chapter has (`prepare.margins_as_artifacts`).
 """
 
 from __future__ import annotations
@@ -156,9 +158,8 @@ class Layouts:
                 todo[key] = (html, self.files.files, how, key)
         jobs = list(todo.values())
         shares = [len(html) / _SIDE_BY_SIDE for html, *_ in jobs]
-        # what the store held, to join, is opened while the rest is laid out (an opened chapter
-        # holds 8 times its size: 270 MB at 800 modules), unless the layouts are too long to
-        # run side by side: then memory goes to them
+        # what the store held, to join, is opened while the rest is laid out, unless the
+        # layouts are too long to run side by side: then memory goes to them
         joined = [
             laid.pdf
             for (_, how), key in zip(asked, keys, strict=True)
@@ -172,7 +173,7 @@ class Layouts:
                 _lay_out,
                 jobs,
                 shares,
-                meanwhile=(lambda: self.opened.open(joined)) if joined else None,
+                meanwhile=(lambda busy: self.opened.open(joined, busy)) if joined else None,
             )
             if jobs
             else []

@@ -22,6 +22,7 @@ side that sends them), so that what crosses between processes is defined in one 
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -314,7 +315,7 @@ class _PoolJobs:
         items: Sequence[T],
         /,
         shares: Sequence[float] = (),
-        meanwhile: Callable[[], object] | None = None,
+        meanwhile: Callable[[Callable[[], bool]], object] | None = None,
     ) -> list[R]:
         """`Jobs.map`: the items are sent to the workers in order while the shares of those in
         flight sum to at most 1. An item that takes more than half is sent once none is in
@@ -340,7 +341,7 @@ class _PoolJobs:
                 taken += parts[following]
                 following += 1
             if meanwhile is not None:
-                meanwhile()
+                meanwhile(functools.partial(_running, list(sent)))
                 meanwhile = None
             finished, _ = wait(sent, timeout=TICK_SECONDS, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -354,6 +355,10 @@ class _PoolJobs:
         self.released = True
         if self.last:
             self.pool.executor.shutdown(wait=False)  # the exporters sent away still finish
+
+
+def _running(futures: Sequence[Future[Any]]) -> bool:
+    return not all(future.done() for future in futures)
 
 
 _LARGE = 0.5  # a job's share (`Jobs.map`) above which it starts alone, in fresh workers

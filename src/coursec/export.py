@@ -74,7 +74,8 @@ class Jobs(Protocol):
     for each item what part of the memory the workers may take side by side its job will take
     (the exporter's estimate): jobs whose shares sum to more than 1 do not run side by side.
     `meanwhile`, when given, is called once in this process while the jobs run in workers (then
-    even a single job goes to one), or after them when they run here.
+    even a single job goes to one), or after them when they run here. It is given `busy`, which
+    says whether jobs still run (here: never), so that it can stop once they are done.
     """
 
     def map(
@@ -83,7 +84,7 @@ class Jobs(Protocol):
         items: Sequence[T],
         /,
         shares: Sequence[float] = (),
-        meanwhile: Callable[[], object] | None = None,
+        meanwhile: Callable[[Callable[[], bool]], object] | None = None,
     ) -> list[R]: ...
 
     def release(self) -> None:
@@ -100,11 +101,11 @@ class InProcess:
         items: Sequence[T],
         /,
         shares: Sequence[float] = (),  # noqa: ARG002 - one job at a time: nothing side by side
-        meanwhile: Callable[[], object] | None = None,
+        meanwhile: Callable[[Callable[[], bool]], object] | None = None,
     ) -> list[R]:
         results = [job(item) for item in items]
         if meanwhile is not None:
-            meanwhile()
+            meanwhile(lambda: False)
         return results
 
     def release(self) -> None:

@@ -59,14 +59,14 @@ def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         job: Callable[[Any], bytes],
         items: Sequence[Any],
         shares: Sequence[float] = (),
-        meanwhile: Callable[[], object] | None = None,
+        meanwhile: Callable[[Callable[[], bool]], object] | None = None,
     ) -> list[bytes]:
         calls.append(
             [("draft:" if item[2] == "draft" else "") + name_of(item[0]) for item in items]
         )
         made = [job(item) for item in items]
         if meanwhile is not None:
-            meanwhile()
+            meanwhile(lambda: False)
         return made
 
     monkeypatch.setattr(_chapters, "_lay_out", lay_out)

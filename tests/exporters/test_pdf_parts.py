@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -245,6 +246,13 @@ def test_with_workers_an_edit_joins_the_chapters_opened_while_the_module_is_laid
     assert taken and not any(taken)  # nothing was in the store
     taken.clear()
     edit(course / "modules" / "m3.md", lambda t: t.replace("Paragraph 2 of", "Paragraph II of"))
+    real = _pdf_layout.lay_out
+
+    def slow(*args: Any) -> Any:  # in the worker: time enough to open them, however busy
+        time.sleep(1)
+        return real(*args)
+
+    monkeypatch.setattr(_pdf_layout, "lay_out", slow)
     warm = handout(out, jobs=2)
     # the cover, modules 1, 2 and 4 and the answer key; not module 3, nor the chapters that
     # print page numbers and the stamp (the store held them, but nothing was laid out beside)
