@@ -36,6 +36,7 @@ a chapter has (`prepare.margins_as_artifacts`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -145,7 +146,8 @@ class Layouts:
         asked = [(html, _DRAFT) for html in drafted]
         asked += [(html, margins.value) for html, margins in wanted]
         keys = [self._key(how, html) for html, how in asked]
-        found: dict[str, tuple[bytes, layout.Laid | None]] = {}
+        found: dict[str, tuple[bytes, layout.Laid]] = {}
+        joinable: list[bytes] = []  # what the store held of chapters and stamps, to join
         todo: dict[str, _Job] = {}
         for (html, how), key in zip(asked, keys, strict=True):
             if key in self._seen or key in found or key in todo:
@@ -154,38 +156,29 @@ class Layouts:
             laid = layout.Laid.from_bytes(stored) if stored is not None else None
             if stored is not None and laid is not None:
                 found[key] = (stored, laid)
+                if how != _DRAFT:
+                    joinable.append(laid.pdf)
             else:
                 todo[key] = (html, self.files.files, how, key)
         jobs = list(todo.values())
         shares = [len(html) / _SIDE_BY_SIDE for html, *_ in jobs]
         # what the store held, to join, is opened while the rest is laid out, unless the
         # layouts are too long to run side by side: then memory goes to them
-        joined = [
-            laid.pdf
-            for (_, how), key in zip(asked, keys, strict=True)
-            if how != _DRAFT and key in found and (laid := found[key][1]) is not None
-        ]
+        meanwhile = None
         if sum(shares) > 1:
             self.opened.clear()
-            joined = []
-        made = (
-            self.jobs.map(
-                _lay_out,
-                jobs,
-                shares,
-                meanwhile=(lambda busy: self.opened.open(joined, busy)) if joined else None,
-            )
-            if jobs
-            else []
-        )
+        elif joinable:
+            meanwhile = functools.partial(self.opened.open, joinable)
+        made = self.jobs.map(_lay_out, jobs, shares, meanwhile=meanwhile) if jobs else []
         for key, data in zip(todo, made, strict=True):
-            found[key] = (data, layout.Laid.from_bytes(data))
+            laid = layout.Laid.from_bytes(data)
+            if laid is None:
+                raise ValueError(f"PDF layout {key} is unreadable")  # made just now: a bug
+            found[key] = (data, laid)
         got: list[_Got] = []
         for (html, _how), key in zip(asked, keys, strict=True):
             if key not in self._seen:
                 data, laid = found[key]
-                if laid is None:
-                    raise ValueError(f"PDF layout {key} is unreadable")  # made just now: a bug
                 self.store.put(key, data)
                 self._seen[key] = _Got(html, laid)
             got.append(self._seen[key])
