@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -705,25 +705,37 @@ class _ParallelExporter:
         return []
 
 
-def _export_in_workers(root: Path, out: Path, exporters: list[Any]) -> tuple[int, list[Any]]:
-    """Run `exporters` on the course at `root` as a build with two workers does: (the workers
-    started, the outcomes)."""
-    loaded = coursec.loading.load_course(root)
-    assert loaded.course is not None
-    plan = coursec.render.render(loaded.course)
-    with coursec.executor.Executor(2, lambda: None) as executor:
-        executor.start(loaded.course, plan.source_date, 0, exporters)
-        outcomes = executor.export(plan, exporters, out, {}, lambda _n: None, lambda *_: None)
-    return executor.workers, outcomes
+ExportInWorkers = Callable[[list[Any]], tuple[int, list[Any]]]
+
+
+@pytest.fixture
+def in_workers(
+    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ExportInWorkers]:
+    """Runs exporters on one course as a build with two forked workers does: (the workers
+    started, the outcomes). Where the probes warmed up (`_WARMED`) starts and ends empty."""
+    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
+    root = make_course()
+
+    def export(exporters: list[Any]) -> tuple[int, list[Any]]:
+        loaded = coursec.loading.load_course(root)
+        assert loaded.course is not None
+        plan = coursec.render.render(loaded.course)
+        with coursec.executor.Executor(2, lambda: None) as executor:
+            executor.start(loaded.course, plan.source_date, 0, exporters)
+            done = executor.export(plan, exporters, tmp_path, {}, lambda _n: None, lambda *_: None)
+        return executor.workers, done
+
+    _WARMED.clear()
+    yield export
+    _WARMED.clear()
 
 
 def test_parallel_exporter_runs_here_and_its_jobs_in_the_workers(
-    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    in_workers: ExportInWorkers,
 ) -> None:
-    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
-    _WARMED.clear()
     probe = _ParallelExporter()
-    workers, outcomes = _export_in_workers(make_course(), tmp_path, [probe])
+    workers, outcomes = in_workers([probe])
     assert workers == 2  # alone, it still wants them
     assert len(outcomes) == 1 and outcomes[0].diagnostics == []
     assert probe.exported_in == os.getpid()
@@ -731,7 +743,6 @@ def test_parallel_exporter_runs_here_and_its_jobs_in_the_workers(
     assert {pid for _, pid, _ in probe.ran} - {os.getpid()}  # ... made by worker processes
     assert [os.getpid()] == _WARMED  # warmed up here, once, before the workers were forked
     assert all(warm for _, _, warm in probe.ran)
-    _WARMED.clear()
 
 
 class _ReleasingExporter(_ParallelExporter):
@@ -774,25 +785,18 @@ def _all_ended(pids: set[int], wait: float) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes in /proc")
 def test_released_workers_end_unless_a_later_exporter_needs_them(
-    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    in_workers: ExportInWorkers,
 ) -> None:
-    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
-    root = make_course()
-
-    def export(exporters: list[Any]) -> None:
-        _export_in_workers(root, tmp_path, exporters)
-
     last = _ReleasingExporter(wait=30)
-    export([last])
+    in_workers([last])
     assert {pid for _, pid, _ in last.ran} - {os.getpid()}  # the jobs ran in workers
     assert last.workers_ended  # which ended once released, before the exporter ended
     assert {pid for _, pid, _ in last.after} == {os.getpid()}  # later jobs: in this process
 
     first, then = _ReleasingExporter(wait=0.5), _ParallelExporter()
-    export([first, then])
+    in_workers([first, then])
     assert not first.workers_ended  # the next exporter still needs them
     assert {pid for _, pid, _ in then.ran} - {os.getpid()}
-    _WARMED.clear()
 
 
 def _timed(item: int) -> tuple[int, int, float, float]:
@@ -814,11 +818,10 @@ class _SharingExporter(_ParallelExporter):
 
 
 def test_jobs_whose_shares_do_not_fit_together_run_one_after_the_other_in_fresh_workers(
-    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    in_workers: ExportInWorkers,
 ) -> None:
-    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
     probe = _SharingExporter()
-    _export_in_workers(make_course(), tmp_path, [probe])
+    in_workers([probe])
 
     def overlap(a: tuple[int, int, float, float], b: tuple[int, int, float, float]) -> bool:
         return a[2] < b[3] and b[2] < a[3]
@@ -832,7 +835,6 @@ def test_jobs_whose_shares_do_not_fit_together_run_one_after_the_other_in_fresh_
     assert os.getpid() not in small_workers
     # each large job in workers started afresh for it
     assert len({two[1], three[1]} - small_workers) == 2 and four[1] not in small_workers | {two[1]}
-    _WARMED.clear()
 
 
 class _MeanwhileExporter(_ParallelExporter):
@@ -853,11 +855,10 @@ class _MeanwhileExporter(_ParallelExporter):
 
 
 def test_a_job_with_something_to_do_meanwhile_runs_in_a_worker_beside_it(
-    make_course: MakeCourse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    in_workers: ExportInWorkers,
 ) -> None:
-    monkeypatch.setattr(coursec.executor, "START_METHOD", "fork")
     probe = _MeanwhileExporter()
-    _export_in_workers(make_course(), tmp_path, [probe])
+    in_workers([probe])
     [(item, pid, start, end)] = probe.beside
     here, began, ended, was_busy = probe.meanwhile
     assert item == 0 and pid != os.getpid() and here == os.getpid()
@@ -870,7 +871,6 @@ def test_a_job_with_something_to_do_meanwhile_runs_in_a_worker_beside_it(
         _timed, [2], meanwhile=lambda busy: after.append((time.monotonic(), busy()))
     )
     assert pid == os.getpid() and after[0][0] >= end and not after[0][1]
-    _WARMED.clear()
 
 
 def test_failing_exporter_in_a_worker_keeps_previous_output(
