@@ -96,6 +96,7 @@
     errors: [],
     queue: Promise.resolve(),
     closing: null,
+    exiting: false, // Exit was pressed: the page waits for the last statements
   };
 
   /* ------------------------------------------------------------------ helpers */
@@ -478,14 +479,20 @@
     return saveDocument();
   }
 
+  /**
+   * The last statements.  Leaving the page, they go at once (a request queued behind another
+   * would never start); with Exit the page waits for them, so they go after the rest and
+   * terminated is the last statement the LRS stores.
+   */
   function terminate() {
     if (S.session.terminated) return S.closing;
     const list = pendingStatements();
     list.push(cmi5Statement("terminated", { duration: duration(sessionMs()) }, false));
     S.session.terminated = true;
     saveSession();
-    postStatements(list, true);
-    S.closing = saveDocument(true);
+    const now = !S.exiting;
+    postStatements(list, now);
+    S.closing = saveDocument(now);
     return S.closing;
   }
 
@@ -555,6 +562,7 @@
     button.textContent = TEXT.cmi5Exit || "";
     button.addEventListener("click", () => {
       button.disabled = true;
+      S.exiting = true;
       window.coursecScorm.finish(); // Terminate: the last statements
       const done = S.closing || S.queue;
       done.then(() => window.location.assign(target));

@@ -346,6 +346,30 @@ def test_the_lms_mastery_score_decides_and_failed_never_follows_passed(
         assert lms.refused == []
 
 
+def test_exit_waits_for_a_slow_lrs_so_terminated_is_the_last_statement_stored(
+    page: Page, built: Builds
+) -> None:
+    """cmi5: terminated is the last statement of a session. When the learner presses Exit
+    while the answers of an attempt are still being stored, the AU sends terminated after
+    them, not beside them, and leaves the page once both are stored."""
+    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
+    course = load_course(course_dir).course
+    assert course is not None
+    [quiz] = quiz_views(course)
+    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+        [au] = lms.units()
+        launch = lms.launch(au, str(uuid.uuid4()), return_url=f"{lms.base_url}{RETURN}")
+        open_au(page, launch)
+        wait_for_quiz(page)
+        lms.store.slow = {"answered": 1.0}
+        take_attempt(page, quiz)
+        exit_au(page, lms)
+        statements = session_of(lms.statements, launch)
+        check_statements(statements, launch, au)
+        assert "answered" in [verb(s) for s in statements]
+        assert lms.refused == []
+
+
 def test_a_first_launch_logs_no_error_in_the_console(page: Page, built: Builds) -> None:
     """On a first launch the AU's own State document and the learner preferences do not
     exist yet, and an LRS answers a GET of a missing document with 404, which Chromium logs

@@ -9,6 +9,9 @@ Usage (Playwright sync API)::
         ...
         lms.statements                             # what the AU sent, in the order stored
 
+``lms.store.slow = {"answered": 0.5}`` makes the LRS take half a second to store a batch
+holding an answered statement, as a busy one may.
+
 ``Cmi5Lms`` serves, on one origin (stdlib ``http.server``, one thread per request):
 
 * ``/au/<path>`` -- the package's files;
@@ -30,6 +33,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
@@ -79,6 +83,7 @@ class _Store:
     tokens: set[str] = field(default_factory=set)  # tokens handed out
     refused: list[str] = field(default_factory=list)
     fetch_answers: list[tuple[str, int]] = field(default_factory=list)
+    slow: dict[str, float] = field(default_factory=dict)  # verb -> seconds before storing
 
 
 def _agent_key(agent: str | dict[str, Any]) -> str:
@@ -340,6 +345,8 @@ def _handler(root: Path, store: _Store) -> type[http.server.BaseHTTPRequestHandl
                 return
             value = json.loads(body)
             batch = value if isinstance(value, list) else [value]
+            verbs = {s["verb"]["id"].rsplit("/", 1)[-1] for s in batch}
+            time.sleep(max((store.slow.get(v, 0.0) for v in verbs), default=0.0))
             with store.lock:
                 for statement in batch:
                     statement.setdefault("id", str(uuid.uuid4()))
