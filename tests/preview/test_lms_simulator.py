@@ -3,7 +3,6 @@ calls; and what it flags that real LMSs reject."""
 
 from __future__ import annotations
 
-import functools
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -13,10 +12,9 @@ import pytest
 from playwright.sync_api import Frame, Page, expect
 
 from conftest import REFERENCE_COURSE
-from coursec.loading import load_course
 from coursec.quiz import QuizView
 from support.lms import LmsServer, LmsSession
-from support.quiz import answer, quiz_views, shown, wait_for_quiz
+from support.quiz import answer, reference_quiz, shown, wait_for_quiz
 
 MODULE = "instrumental-convergence"
 EDITIONS = {"1.2": "scorm12", "2004": "scorm2004"}
@@ -60,14 +58,6 @@ def recorded(calls: list[dict[str, Any]]) -> dict[str, Any]:
             flow.append((call["method"], args, str(call["result"]), call["error"]))
     errors = sorted({str(c["error"]) for c in calls})
     return {"calls": flow, "last values": last, "errors": errors}
-
-
-@functools.cache
-def reference_quiz() -> QuizView:
-    course = load_course(REFERENCE_COURSE).course
-    assert course is not None
-    [quiz] = quiz_views(course)
-    return quiz
 
 
 def simulator_run(page: Page, url: str, edition: str) -> list[dict[str, Any]]:

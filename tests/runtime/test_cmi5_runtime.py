@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import Page
 from ralph.models.xapi.base.statements import BaseXapiStatement
 
+from conftest import REFERENCE_COURSE
 from coursec.build import build
 from coursec.i18n import Interface
 from coursec.loading import load_course
@@ -38,7 +39,14 @@ from support.browser import (
 from support.builds import Builds
 from support.cmi5_lms import ACTOR, AssignableUnit, Cmi5Lms, Launch
 from support.languages import course_in
-from support.quiz import answer, quiz_state, quiz_views, shown, wait_for_quiz
+from support.quiz import (
+    answer,
+    quiz_state,
+    quiz_views,
+    reference_quiz,
+    shown,
+    wait_for_quiz,
+)
 
 ADL = "http://adlnet.gov/expapi/verbs/"
 CMI5 = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
@@ -268,8 +276,7 @@ def wait_for_terminated(lms: Cmi5Lms, launch: Launch, tries: int = 100) -> list[
 def test_token_is_fetched_once_per_session(page: Page, built: Builds) -> None:
     """The fetch URL answers once; a reload of the page does not ask again (the token is in
     sessionStorage), and a second POST, the AU's or anyone's, is refused."""
-    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
-    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+    with Cmi5Lms(built.cmi5(REFERENCE_COURSE)) as lms:
         [au] = lms.units()
         launch = lms.launch(au, str(uuid.uuid4()))
         open_au(page, launch)
@@ -292,11 +299,8 @@ def test_token_is_fetched_once_per_session(page: Page, built: Builds) -> None:
 
 
 def test_browse_mode_sends_no_verdict_and_keeps_no_state(page: Page, built: Builds) -> None:
-    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
-    course = load_course(course_dir).course
-    assert course is not None
-    [quiz] = quiz_views(course)
-    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+    quiz = reference_quiz()
+    with Cmi5Lms(built.cmi5(REFERENCE_COURSE)) as lms:
         [au] = lms.units()
         registration = str(uuid.uuid4())
         launch = lms.launch(au, registration, mode="Browse", return_url=f"{lms.base_url}{RETURN}")
@@ -320,11 +324,8 @@ def test_the_lms_mastery_score_decides_and_failed_never_follows_passed(
 ) -> None:
     """An LMS may set its own masteryScore (here 0.1, below the page's pass mark): the AU judges
     by it, so one right answer of eight passes; a later attempt below it sends no failed."""
-    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
-    course = load_course(course_dir).course
-    assert course is not None
-    [quiz] = quiz_views(course)
-    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+    quiz = reference_quiz()
+    with Cmi5Lms(built.cmi5(REFERENCE_COURSE)) as lms:
         [au] = lms.units()
         assert au.mastery_score is not None and au.mastery_score > 0.125
         au = replace(au, mastery_score=0.1)
@@ -352,11 +353,8 @@ def test_exit_waits_for_a_slow_lrs_so_terminated_is_the_last_statement_stored(
     """cmi5: terminated is the last statement of a session. When the learner presses Exit
     while the answers of an attempt are still being stored, the AU sends terminated after
     them, not beside them, and leaves the page once both are stored."""
-    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
-    course = load_course(course_dir).course
-    assert course is not None
-    [quiz] = quiz_views(course)
-    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+    quiz = reference_quiz()
+    with Cmi5Lms(built.cmi5(REFERENCE_COURSE)) as lms:
         [au] = lms.units()
         launch = lms.launch(au, str(uuid.uuid4()), return_url=f"{lms.base_url}{RETURN}")
         open_au(page, launch)
@@ -377,8 +375,7 @@ def test_a_first_launch_logs_no_error_in_the_console(page: Page, built: Builds) 
     stateId or profileId) and fetches only those that are there."""
     from support.browser import page_errors
 
-    course_dir = Path(__file__).parents[2] / "courses" / "agai-302"
-    with Cmi5Lms(built.cmi5(course_dir)) as lms:
+    with Cmi5Lms(built.cmi5(REFERENCE_COURSE)) as lms:
         [au] = lms.units()
         launch = lms.launch(au, str(uuid.uuid4()), return_url=f"{lms.base_url}{RETURN}")
         open_au(page, launch)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from playwright.sync_api import Frame, Page
 
+from conftest import REFERENCE_COURSE
+from coursec.loading import load_course
 from coursec.model import Course
 from coursec.questions.choices import ChoiceQuestion, ChoiceView
 from coursec.quiz import QuestionView, QuizView, quiz_view
@@ -133,3 +136,12 @@ def guess_and_check(target: Target) -> None:
     }"""
     )
     target.click("text=Check answers")
+
+
+@functools.cache
+def reference_quiz() -> QuizView:
+    """The reference course's one knowledge check."""
+    course = load_course(REFERENCE_COURSE).course
+    assert course is not None
+    [quiz] = quiz_views(course)
+    return quiz
