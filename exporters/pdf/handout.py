@@ -1,6 +1,10 @@
 """The handout as data and HTML: the course put in print order (`print_course`), rendered
 through the theme's print template (`render_handout`), cut into the chapters that are laid out
-separately (`handout_chapters`)."""
+separately (`handout_chapters`).
+
+Long because the chapters `handout_chapters` names are the ones `render_handout` renders, and
+both read the print data prepared here: kept together, the cut and the render cannot disagree.
+"""
 
 from __future__ import annotations
 
@@ -168,6 +172,13 @@ def _addressed_by(objective: Objective, pm: PrintModule) -> tuple[Heading, ...]:
     return tuple(h for h in pm.headings if h.id in wanted)
 
 
+# The modules whose answers one part of the answer key holds: each part starts a page, and is
+# a chapter of the handout. Whole, the key of a 200-module course with eight questions a module
+# was 354 pages, laid out alone at the end of a build (30 s, the other worker idle), and again
+# whenever a question changed; at 800 modules it would take 2 GiB to lay out.
+ANSWERS_PER_PART = 10
+
+
 @dataclass(frozen=True, slots=True)
 class Show:
     """The sections of the course handout a document holds: all of them, or one chapter's."""
@@ -304,8 +315,8 @@ def render_handout(
     pages: Mapping[str, str] | None = None,
 ) -> str:
     """The handout's HTML: the whole document (`chapter` None) or one chapter of the course handout
-    ("cover", "contents", "module:<id>", "glossary", "objectives", "answers"), with `pages` the
-    page number of each anchor that lives in another chapter."""
+    ("cover", "contents", "module:<id>", "glossary", "objectives", "answers" or "answers:<n>"),
+    with `pages` the page number of each anchor that lives in another chapter."""
     course = plan.course
     print_modules = printed.modules
     date = plan.source_date
@@ -320,11 +331,20 @@ def render_handout(
         title = f"{course.spec.code} · {module_title}"
     articles = printed.articles
     show = Show()
+    quizzes = printed.quizzes
+    answer_parts = [
+        quizzes[i : i + ANSWERS_PER_PART] for i in range(0, len(quizzes), ANSWERS_PER_PART)
+    ]
+    answer_key_head = True
     if chapter is not None:
         article = printed.by_chapter.get(chapter)
         articles = (article,) if article is not None else ()
+        kind, _, number = chapter.partition(":")
         names = ("cover", "contents", "glossary", "objectives", "answers")
-        show = Show(*(chapter == name for name in names))
+        show = Show(*(kind == name for name in names))
+        if kind == "answers" and number:
+            answer_parts = answer_parts[int(number) - 1 : int(number)]
+            answer_key_head = number == "1"
     return plan.theme.render(
         TEMPLATE,
         course=course,
@@ -338,6 +358,8 @@ def render_handout(
         pages=pages if pages is not None else {},
         listed=printed.listed,
         quizzes=printed.quizzes,
+        answer_parts=answer_parts,
+        answer_key_head=answer_key_head,
         terms=printed.terms,
         objective_index=printed.objective_index,
         whole_course=printed.whole,
@@ -390,11 +412,16 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
     env = plan.theme.env
     source, filename, _ = env.loader.get_source(env, TEMPLATE) if env.loader else ("", "", None)
     own = Path(filename or "") == default_theme_dir() / TEMPLATE
-    if not own and "articles" not in jinja2_meta.find_undeclared_variables(env.parse(source)):
+    uses = set() if own else jinja2_meta.find_undeclared_variables(env.parse(source))
+    if not own and "articles" not in uses:
         return None
     chapters = [Chapter("cover", numbered=False), Chapter("contents", numbered=True)]
     chapters += [Chapter(f"module:{a.module.id}", numbered=False) for a in printed.articles]
     chapters += [Chapter("glossary", numbered=True), Chapter("objectives", numbered=True)]
-    if printed.answers and any(pm.quiz for pm in printed.modules):
-        chapters.append(Chapter("answers", numbered=False))
+    if printed.answers and printed.quizzes:
+        if own or "answer_parts" in uses:
+            count = -(-len(printed.quizzes) // ANSWERS_PER_PART)
+            chapters += [Chapter(f"answers:{n}", numbered=False) for n in range(1, count + 1)]
+        else:  # a template written before the answer key came in parts prints it whole
+            chapters.append(Chapter("answers", numbered=False))
     return chapters

@@ -28,6 +28,7 @@ from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters.pdf import PdfExporter, PdfOptions
 from coursec.exporters.pdf import body as _pdf_body
+from coursec.exporters.pdf import handout as _pdf_handout
 from coursec.exporters.pdf import layout as _pdf_layout
 from coursec.exporters.pdf.fetch import BuildFetcher, build_files
 from coursec.exporters.pdf.handout import handout_html
@@ -183,6 +184,41 @@ def test_editing_one_module_lays_out_only_that_module(
     assert "Paragraph II of module 3" in " ".join(
         p.extract_text() for p in PdfReader(tmp_path / "c" / "demo.pdf").pages
     )
+
+
+def test_the_answer_key_comes_in_parts_each_laid_out_apart(
+    make_course: MakeCourse, tmp_path: Path, layouts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each part of the answer key is a chapter of its own: the parts are laid out side by side
+    with the rest, and an edited question lays out its module and its part of the key again,
+    not the whole key. Each part starts a page, under the key's running header."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setattr(_pdf_handout, "ANSWERS_PER_PART", 2)
+    listed = "".join(f"  - modules/m{n}.md\n" for n in range(1, 6))
+    course = make_course(
+        COURSE_YML.replace("  - modules/one.md\n", listed),
+        {f"modules/m{n}.md": module(n, paragraphs=2, quiz=True) for n in range(1, 6)},
+    )
+    store = DictStore()
+    export(course, tmp_path / "a", store)
+    assert [made for made in layouts if made.startswith("answer")] == [
+        *["answer-key", "answers-m3", "answers-m5"],
+    ]
+    layouts.clear()
+    edit(
+        course / "modules" / "m4.md", lambda t: t.replace("module 4 are small", "module 4 are tiny")
+    )
+    warm, _ = export(course, tmp_path / "b", store)
+    assert layouts == ["m4", "answers-m3"]
+    assert warm == export(course, tmp_path / "c")[0]  # the same bytes as from an empty store
+    joined, single = joined_and_single_pdfs(course, tmp_path / "d")
+    reader = PdfReader(joined)
+    assert_like_one_document(reader, PdfReader(single))
+    texts = [page.extract_text() for page in reader.pages]
+    # each part starts a page, and each page of the key has its running header
+    starts = [i for i, text in enumerate(texts) if re.match(r"Answer key\n|Module [35]: ", text)]
+    assert len(starts) == 3 and starts == sorted(set(starts)) and starts[-1] == len(texts) - 1
+    assert all("DEMO 101 Answer key" in text for text in texts[starts[0] :])
 
 
 def dates(pdf: bytes) -> list[str]:
