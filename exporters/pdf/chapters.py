@@ -68,7 +68,7 @@ _HREF = re.compile(r'href="#([^"]*)"')
 
 @dataclass(frozen=True, slots=True)
 class Chapter:
-    name: str  # "cover", "contents", "module:<id>", "glossary", "objectives", "answers:<n>"
+    name: str  # "cover", "contents", "module:<id>", "glossary", "objectives:<n>", "answers:<n>"
     numbered: bool  # prints page numbers of anchors in other chapters
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from jinja2 import meta as jinja2_meta
 from markupsafe import Markup
@@ -33,6 +33,7 @@ from .body import Heading, prepared_bodies, relative_source
 from .chapters import Chapter
 from .dates import handout_dates
 
+T = TypeVar("T")
 TEMPLATE = "print/handout.html.j2"
 STYLESHEET = "print/handout.css"
 
@@ -172,11 +173,14 @@ def _addressed_by(objective: Objective, pm: PrintModule) -> tuple[Heading, ...]:
     return tuple(h for h in pm.headings if h.id in wanted)
 
 
-# The modules whose answers one part of the answer key holds: each part starts a page, and is
-# a chapter of the handout. Whole, the key of a 200-module course with eight questions a module
-# was 354 pages, laid out alone at the end of a build (30 s, the other worker idle), and again
-# whenever a question changed; at 800 modules it would take 2 GiB to lay out.
+# The modules whose answers one part of the answer key holds, and whose entries one part of the
+# objectives index: each part starts a page and is a chapter of the handout, laid out beside
+# the others. Whole, the key of a 200-module course with eight questions a module was 354
+# pages, laid out alone at the end of a build (30 s, the other worker idle), and again whenever
+# a question changed; with a knowledge check in each of 800 modules, laying the index out whole
+# took the build to a peak of 1.5 GiB.
 ANSWERS_PER_PART = 10
+OBJECTIVES_PER_PART = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +319,7 @@ def render_handout(
     pages: Mapping[str, str] | None = None,
 ) -> str:
     """The handout's HTML: the whole document (`chapter` None) or one chapter of the course handout
-    ("cover", "contents", "module:<id>", "glossary", "objectives", "answers" or "answers:<n>"),
+    ("cover", "contents", "module:<id>", "glossary", "objectives:<n>", "answers:<n>"),
     with `pages` the page number of each anchor that lives in another chapter."""
     course = plan.course
     print_modules = printed.modules
@@ -331,20 +335,20 @@ def render_handout(
         title = f"{course.spec.code} · {module_title}"
     articles = printed.articles
     show = Show()
-    quizzes = printed.quizzes
-    answer_parts = [
-        quizzes[i : i + ANSWERS_PER_PART] for i in range(0, len(quizzes), ANSWERS_PER_PART)
-    ]
-    answer_key_head = True
+    parts: dict[str, Sequence[Sequence[object]]] = {
+        "objectives": _parts(printed.objective_index, OBJECTIVES_PER_PART),
+        "answers": _parts(printed.quizzes, ANSWERS_PER_PART),
+    }
+    heads = {"objectives": True, "answers": True}
     if chapter is not None:
         article = printed.by_chapter.get(chapter)
         articles = (article,) if article is not None else ()
         kind, _, number = chapter.partition(":")
         names = ("cover", "contents", "glossary", "objectives", "answers")
         show = Show(*(kind == name for name in names))
-        if kind == "answers" and number:
-            answer_parts = answer_parts[int(number) - 1 : int(number)]
-            answer_key_head = number == "1"
+        if kind in parts and number:  # one part of the objectives index or the answer key
+            parts[kind] = parts[kind][int(number) - 1 : int(number)]
+            heads[kind] = number == "1"
     return plan.theme.render(
         TEMPLATE,
         course=course,
@@ -358,8 +362,10 @@ def render_handout(
         pages=pages if pages is not None else {},
         listed=printed.listed,
         quizzes=printed.quizzes,
-        answer_parts=answer_parts,
-        answer_key_head=answer_key_head,
+        objective_parts=parts["objectives"],
+        objectives_head=heads["objectives"],
+        answer_parts=parts["answers"],
+        answer_key_head=heads["answers"],
         terms=printed.terms,
         objective_index=printed.objective_index,
         whole_course=printed.whole,
@@ -417,11 +423,23 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
         return None
     chapters = [Chapter("cover", numbered=False), Chapter("contents", numbered=True)]
     chapters += [Chapter(f"module:{a.module.id}", numbered=False) for a in printed.articles]
-    chapters += [Chapter("glossary", numbered=True), Chapter("objectives", numbered=True)]
+    chapters.append(Chapter("glossary", numbered=True))
+    # a template written before the index and the key came in parts prints each whole
+    if own or "objective_parts" in uses:
+        count = len(_parts(printed.objective_index, OBJECTIVES_PER_PART))
+        chapters += [Chapter(f"objectives:{n}", numbered=True) for n in range(1, count + 1)]
+    else:
+        chapters.append(Chapter("objectives", numbered=True))
     if printed.answers and printed.quizzes:
         if own or "answer_parts" in uses:
-            count = -(-len(printed.quizzes) // ANSWERS_PER_PART)
+            count = len(_parts(printed.quizzes, ANSWERS_PER_PART))
             chapters += [Chapter(f"answers:{n}", numbered=False) for n in range(1, count + 1)]
-        else:  # a template written before the answer key came in parts prints it whole
+        else:
             chapters.append(Chapter("answers", numbered=False))
     return chapters
+
+
+def _parts(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """`items` in parts of `size`; at least one, empty when they are (a course of coming-soon
+    modules still has an objectives index, with its heading)."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [items[:0]]

@@ -186,13 +186,15 @@ def test_editing_one_module_lays_out_only_that_module(
     )
 
 
-def test_the_answer_key_comes_in_parts_each_laid_out_apart(
+def test_the_objectives_index_and_answer_key_come_in_parts_each_laid_out_apart(
     make_course: MakeCourse, tmp_path: Path, layouts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each part of the answer key is a chapter of its own: the parts are laid out side by side
-    with the rest, and an edited question lays out its module and its part of the key again,
-    not the whole key. Each part starts a page, under the key's running header."""
+    """Each part of the objectives index and of the answer key is a chapter of its own: the
+    parts are laid out side by side with the rest, and an edited question lays out its module
+    and its part of the key again, not the whole key. Each part starts a page, under the
+    running header of its index or key."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setattr(_pdf_handout, "OBJECTIVES_PER_PART", 2)
     monkeypatch.setattr(_pdf_handout, "ANSWERS_PER_PART", 2)
     listed = "".join(f"  - modules/m{n}.md\n" for n in range(1, 6))
     course = make_course(
@@ -201,7 +203,12 @@ def test_the_answer_key_comes_in_parts_each_laid_out_apart(
     )
     store = DictStore()
     export(course, tmp_path / "a", store)
-    assert [made for made in layouts if made.startswith("answer")] == [
+    assert [m for m in layouts if m.startswith("obj")] == [
+        "objectives",
+        "objindex-m3",
+        "objindex-m5",
+    ]
+    assert [m for m in layouts if m.startswith("answer")] == [
         *["answer-key", "answers-m3", "answers-m5"],
     ]
     layouts.clear()
@@ -215,10 +222,11 @@ def test_the_answer_key_comes_in_parts_each_laid_out_apart(
     reader = PdfReader(joined)
     assert_like_one_document(reader, PdfReader(single))
     texts = [page.extract_text() for page in reader.pages]
-    # each part starts a page, and each page of the key has its running header
-    starts = [i for i, text in enumerate(texts) if re.match(r"Answer key\n|Module [35]: ", text)]
-    assert len(starts) == 3 and starts == sorted(set(starts)) and starts[-1] == len(texts) - 1
-    assert all("DEMO 101 Answer key" in text for text in texts[starts[0] :])
+    for title in ("Objectives index", "Answer key"):
+        pages = [i for i, text in enumerate(texts) if f"DEMO 101 {title}" in text]  # its header
+        assert pages == list(range(pages[0], pages[-1] + 1))
+        starts = [i for i in pages if re.match(rf"{title}\n|Module [35]: ", texts[i])]
+        assert len(starts) == 3 and starts[0] == pages[0]  # each part starts a page
 
 
 def dates(pdf: bytes) -> list[str]:
