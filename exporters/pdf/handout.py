@@ -211,6 +211,9 @@ class PrintCourse:
     by_id: Mapping[str, PrintModule] = field(hash=False)  # the modules printed in full
     by_chapter: Mapping[str, PrintModule | PrintTeaser] = field(hash=False)  # "module:<id>"
     quizzes: tuple[PrintModule, ...]  # the modules printed in full that have a quiz
+    # the objectives index and the answer key in parts, each a chapter (`OBJECTIVES_PER_PART`)
+    objective_parts: Sequence[Sequence[tuple[PrintModule, tuple[ObjectiveEntry, ...]]]]
+    answer_parts: Sequence[Sequence[PrintModule]]
 
 
 def _glossary(modules: Sequence[PrintModule]) -> tuple[tuple[PrintModule, KeyTerm], ...]:
@@ -296,6 +299,8 @@ def print_course(
     articles: dict[str, PrintModule | PrintTeaser] = {pm.module.id: pm for pm in print_modules}
     articles.update(teasers)
     order = [m.id for m in course.listed_modules if m.id in articles]
+    objective_index = _objective_index(print_modules)
+    quizzes = tuple(pm for pm in print_modules if pm.quiz)
     return PrintCourse(
         tuple(print_modules),
         tuple(articles[i] for i in order),
@@ -303,11 +308,13 @@ def print_course(
         review,
         answers,
         _glossary(print_modules),
-        _objective_index(print_modules),
+        objective_index,
         tuple((i + 1, m, m.id in articles) for i, m in enumerate(course.listed_modules)),
         {pm.module.id: pm for pm in print_modules},
         {f"module:{i}": articles[i] for i in order},
-        tuple(pm for pm in print_modules if pm.quiz),
+        quizzes,
+        _parts(objective_index, OBJECTIVES_PER_PART),
+        _parts(quizzes, ANSWERS_PER_PART),
     )
 
 
@@ -336,8 +343,8 @@ def render_handout(
     articles = printed.articles
     show = Show()
     parts: dict[str, Sequence[Sequence[object]]] = {
-        "objectives": _parts(printed.objective_index, OBJECTIVES_PER_PART),
-        "answers": _parts(printed.quizzes, ANSWERS_PER_PART),
+        "objectives": printed.objective_parts,
+        "answers": printed.answer_parts,
     }
     heads = {"objectives": True, "answers": True}
     if chapter is not None:
@@ -426,13 +433,13 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
     chapters.append(Chapter("glossary", numbered=True))
     # a template written before the index and the key came in parts prints each whole
     if own or "objective_parts" in uses:
-        count = len(_parts(printed.objective_index, OBJECTIVES_PER_PART))
+        count = len(printed.objective_parts)
         chapters += [Chapter(f"objectives:{n}", numbered=True) for n in range(1, count + 1)]
     else:
         chapters.append(Chapter("objectives", numbered=True))
     if printed.answers and printed.quizzes:
         if own or "answer_parts" in uses:
-            count = len(_parts(printed.quizzes, ANSWERS_PER_PART))
+            count = len(printed.answer_parts)
             chapters += [Chapter(f"answers:{n}", numbered=False) for n in range(1, count + 1)]
         else:
             chapters.append(Chapter("answers", numbered=False))
