@@ -203,7 +203,7 @@ def quiz(
             {
                 "id": f"{mid}-q{j + 1}-true",
                 "type": "true-false",
-                "prompt": f"{objective['text']} is one of this module's objectives.",
+                "prompt": f"One of this module's objectives: {objective['text']}",
                 "objectives": [objective["id"]],
                 "answer": True,
                 "feedback": {"correct": "Right.", "incorrect": "See the module's objectives."},
