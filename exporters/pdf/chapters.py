@@ -211,6 +211,7 @@ class Handout:
             [laid.fonts for laid in self.chapters],
             self.opened,
             dated,
+            sum(len(laid.page_names) for laid in self.chapters),
         )
 
 

@@ -22,8 +22,10 @@ from pypdf.generic import IndirectObject
 
 from coursec import collector
 from coursec.exporters.pdf import fonts
+from coursec.exporters.pdf import join as join_module
 from coursec.exporters.pdf.join import PdfJoinError, Stamp, join
 from coursec.exporters.pdf.prepare import LINK_ORIGIN, prepare
+from coursec.exporters.pdf.writer import references
 from support.pdf import outline
 
 XMP = (
@@ -138,13 +140,18 @@ def stamp(pages: int, first: int = 0) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(scope="module")
-def joined_data() -> bytes:
+@pytest.fixture(scope="module", params=["whole", "streamed"])
+def joined_data(request: pytest.FixtureRequest) -> bytes:
+    """The chapters joined as a small handout is (qpdf writes the whole), and as a large one is
+    (written as it is joined)."""
     chapters = [
         prepare(chapter("a", 2), "a" * 64),
         prepare(chapter("b", 1, link_to="a-1", lang="de"), "b" * 64),
     ]
-    return join(chapters, [Stamp(stamp(3), [False, True, True])], IDENTIFIER)
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "streamed":
+            patch.setattr(join_module, "_STREAMED_FROM", 0)
+        return join(chapters, [Stamp(stamp(3), [False, True, True])], IDENTIFIER)
 
 
 @pytest.fixture(scope="module")
@@ -293,6 +300,78 @@ def test_in_a_process_that_defers_frees_the_whole_is_kept_and_the_file_the_same(
     assert len(whole.pages) == 3  # what the file was written from
     collector.free_deferred()
     assert collector._deferred == []
+
+
+def test_a_large_whole_lets_go_of_what_it_wrote_and_writes_the_same_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past `_STREAMED_FROM` objects, the whole is written as it is joined and what it wrote let
+    go: an 800-module handout with knowledge checks held 1 GiB in its join. The pages, their
+    contents and resources wait for the stamp and the shared fonts."""
+    chapters = [prepare(chapter(name, 2), name * 64) for name in "abc"]
+    stamps = [Stamp(stamp(6), [True] * 6)]
+    kept = join(chapters, stamps, IDENTIFIER)
+    monkeypatch.setattr(join_module, "_STREAMED_FROM", 0)
+    monkeypatch.setattr(collector, "_deferred", None)
+    collector.defer_frees()
+    let_go = join(chapters, stamps, IDENTIFIER)
+    readers = [PdfReader(io.BytesIO(data)) for data in (kept, let_go)]
+    texts = [[page.extract_text() for page in reader.pages] for reader in readers]
+    assert texts[0] == texts[1] and outline(readers[0]) == outline(readers[1])
+    [whole] = collector._deferred or []
+    types = [value.get(Name.Type) for value in whole.out.objects if isinstance(value, Dictionary)]
+    assert types.count(Name.StructElem) == 1  # let go, but for the whole's `Document`
+    assert whole.document is not None and Name.Document == whole.document.S
+    pages = {page.objgen[0] for page in whole.pages}
+    assert pages <= whole.held and all(Name.MediaBox in page for page in whole.pages)
+    back = pikepdf.Pdf.open(io.BytesIO(let_go))
+    assert back.check_pdf_syntax() == []
+    assert [p.MediaBox[2] for p in back.pages] == [100, 101] * 3
+    collector.free_deferred()
+
+
+def test_the_file_holds_each_object_the_whole_refers_to_once_and_nothing_else(
+    joined_data: bytes,
+) -> None:
+    """What the join copies only to read (a chapter's parent tree, its destinations' holders)
+    and the fonts the shared ones replace are not written."""
+    pdf = pikepdf.Pdf.open(io.BytesIO(joined_data))
+    listed = {
+        value.objgen
+        for value in pdf.objects
+        if value.get(Name.Type) not in (Name.ObjStm, Name.XRef)
+    }
+    reached: set[tuple[int, int]] = set()
+    todo: list[Any] = [pdf.trailer]
+    while todo:
+        value = todo.pop()
+        kids = value.stream_dict.values() if isinstance(value, pikepdf.Stream) else None
+        if kids is None:
+            kids = value.values() if isinstance(value, Dictionary) else value
+        for kid in kids:
+            if not isinstance(kid, (Dictionary, Array, pikepdf.Stream)):
+                continue
+            if kid.is_indirect:
+                if kid.objgen in reached:
+                    continue
+                reached.add(kid.objgen)
+            todo.append(kid)
+    assert listed == reached
+    assert len({font.BaseFont for font in pdf.pages[0].Resources.Font.values()}) == 1
+
+
+def test_references_are_read_past_the_strings_that_look_like_them() -> None:
+    written = Dictionary(
+        A=Array([5, 0, Name.R]),
+        T=String("see (12 0 R) or \\) 13 0 R"),
+        U=String(b"\x00 14 0 R"),
+        N=Name("/X#20 15 0 R"),
+    ).unparse()
+    pdf = pikepdf.new()
+    target = pdf.make_indirect(Dictionary())
+    holder = Dictionary(D=target, T=String("16 0 R"))
+    assert list(references(written)) == []
+    assert list(references(holder.unparse())) == [target.objgen[0]]
 
 
 def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
