@@ -302,8 +302,9 @@ def test_in_a_process_that_defers_frees_the_whole_is_kept_and_the_file_the_same(
     assert collector._deferred == []
 
 
+@pytest.mark.parametrize("streamed_from", [0, 30])  # from the first chapter; from the second
 def test_a_large_whole_lets_go_of_what_it_wrote_and_writes_the_same_file(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, streamed_from: int
 ) -> None:
     """Past `_STREAMED_FROM` objects, the whole is written as it is joined and what it wrote let
     go: an 800-module handout with knowledge checks held 1 GiB in its join. The pages, their
@@ -311,14 +312,18 @@ def test_a_large_whole_lets_go_of_what_it_wrote_and_writes_the_same_file(
     chapters = [prepare(chapter(name, 2), name * 64) for name in "abc"]
     stamps = [Stamp(stamp(6), [True] * 6)]
     kept = join(chapters, stamps, IDENTIFIER)
-    monkeypatch.setattr(join_module, "_STREAMED_FROM", 0)
+    monkeypatch.setattr(join_module, "_STREAMED_FROM", streamed_from)
     monkeypatch.setattr(collector, "_deferred", None)
     collector.defer_frees()
     let_go = join(chapters, stamps, IDENTIFIER)
     readers = [PdfReader(io.BytesIO(data)) for data in (kept, let_go)]
     texts = [[page.extract_text() for page in reader.pages] for reader in readers]
     assert texts[0] == texts[1] and outline(readers[0]) == outline(readers[1])
+    assert [[e["/S"] for e in elements(r)] for r in readers] == [
+        ["/P", "/P", "/Link", "/Table"] * 3
+    ] * 2
     [whole] = collector._deferred or []
+    assert whole.writer is not None
     types = [value.get(Name.Type) for value in whole.out.objects if isinstance(value, Dictionary)]
     assert types.count(Name.StructElem) == 1  # let go, but for the whole's `Document`
     assert whole.document is not None and Name.Document == whole.document.S
