@@ -87,13 +87,14 @@ class ObjectWriter:
     def _stream(self, number: int, stream: pikepdf.Stream) -> bytes:
         data = stream.read_raw_bytes()
         entries = stream.stream_dict
+        changed: dict[str, object] = {}
         if Name.Filter not in entries and entries.get(Name.Type) != Name.Metadata:
             data = zlib.compress(data)
-            entries = Dictionary(dict(entries.items()))  # a copy: pikepdf keeps /Length
-            entries.Filter = Name.FlateDecode
+            changed["/Filter"] = Name.FlateDecode
         if entries.get(Name.Length) != len(data):
-            entries = Dictionary(dict(entries.items()))
-            entries.Length = len(data)
+            changed["/Length"] = len(data)
+        if changed:  # written from a copy: pikepdf keeps a stream's /Length its own
+            entries = Dictionary({**dict(entries.items()), **changed})
         head = entries.unparse(resolved=True)
         self._chunk_of[number] = len(self._chunks)
         self._chunks.append(_indirect(number, head, data))
