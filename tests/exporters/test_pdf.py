@@ -26,7 +26,7 @@ from lxml import html as lxml_html
 from PIL import Image
 from pypdf import PdfReader
 
-from conftest import COURSE_YML, COURSES, MakeCourse, write_course
+from conftest import COURSE_YML, COURSES, REFERENCE_COURSE, MakeCourse, write_course
 from coursec.build import BuildResult, build
 from coursec.diagnostics import Diagnostic
 from coursec.exporters.pdf.body import prepare_body
@@ -374,6 +374,28 @@ def test_only_a_courses_own_print_template_is_read_for_its_chapters(
     own = make_course(files={"templates/print/handout.html.j2": whole})
     plan = render(load_course(own).course)  # type: ignore[arg-type]
     assert handout_chapters(plan, print_course(plan, plan.modules, whole=True)) is None
+
+
+def test_a_print_template_of_a_courses_own_from_before_the_parts_prints_index_and_key_whole(
+    tmp_path: Path,
+) -> None:
+    """coursec's own print template has the objectives index and the answer key in parts, each
+    a chapter; a course's own template that renders chapters but not the parts
+    (`objective_parts`, `answer_parts`) has each laid out as one chapter, as it was written."""
+    course = shutil.copytree(REFERENCE_COURSE, tmp_path / "course")
+    plan = render(load_course(course).course)  # type: ignore[arg-type]
+    chapters = handout_chapters(plan, print_course(plan, plan.modules, whole=True)) or []
+    assert [c.name for c in chapters][-3:] == ["glossary", "objectives:1", "answers:1"]
+    template = course / "templates" / "print" / "handout.html.j2"
+    template.parent.mkdir(parents=True)
+    template.write_text(
+        "<html><body>{% for a in articles %}{{ a.module.title }}{% endfor %}"
+        "{{ objective_index | length }} {{ quizzes | length }}</body></html>"
+    )
+    plan = render(load_course(course).course)  # type: ignore[arg-type]
+    chapters = handout_chapters(plan, print_course(plan, plan.modules, whole=True)) or []
+    assert [c.name for c in chapters][-3:] == ["glossary", "objectives", "answers"]
+    assert [c.numbered for c in chapters][-3:] == [True, True, False]
 
 
 def test_theme_files_that_link_outside_are_not_served(
