@@ -431,18 +431,19 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
     chapters = [Chapter("cover", numbered=False), Chapter("contents", numbered=True)]
     chapters += [Chapter(f"module:{a.module.id}", numbered=False) for a in printed.articles]
     chapters.append(Chapter("glossary", numbered=True))
-    # a template written before the index and the key came in parts prints each whole
-    if own or "objective_parts" in uses:
-        count = len(printed.objective_parts)
-        chapters += [Chapter(f"objectives:{n}", numbered=True) for n in range(1, count + 1)]
-    else:
-        chapters.append(Chapter("objectives", numbered=True))
+
+    def in_parts(
+        name: str, variable: str, parts: Sequence[object], numbered: bool
+    ) -> list[Chapter]:
+        """A chapter for each of `parts`; one whole for a template written before the parts
+        (it does not use `variable`, the template's list of them)."""
+        if not own and variable not in uses:
+            return [Chapter(name, numbered)]
+        return [Chapter(f"{name}:{n}", numbered) for n in range(1, len(parts) + 1)]
+
+    chapters += in_parts("objectives", "objective_parts", printed.objective_parts, numbered=True)
     if printed.answers and printed.quizzes:
-        if own or "answer_parts" in uses:
-            count = len(printed.answer_parts)
-            chapters += [Chapter(f"answers:{n}", numbered=False) for n in range(1, count + 1)]
-        else:
-            chapters.append(Chapter("answers", numbered=False))
+        chapters += in_parts("answers", "answer_parts", printed.answer_parts, numbered=False)
     return chapters
 
 
