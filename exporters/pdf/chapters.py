@@ -26,7 +26,9 @@ side (a long course's glossary and objectives index) are laid out one after the 
 workers started afresh (`_SIDE_BY_SIDE`, `Jobs.map`'s shares).
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
-renderer and of pikepdf: the output is the same whatever came from the store. A chapter is kept as
+renderer and of pikepdf: the output is the same whatever came from the store. A chapter whose
+HTML is known by a digest of all it shows (`Chapter.key`: a module's, in coursec's own template)
+has its HTML kept too, so that an edit renders only the chapters it changed. A chapter is kept as
 made ready to join (`prepare`), with what the join reads of its fonts (`fonts.read_ahead`); the
 join (`join`) runs at every build. While workers lay out what changed, the build process opens
 and reads the chapters the store held, the join's first steps (`objects.OpenedAhead`). A
@@ -70,6 +72,9 @@ _HREF = re.compile(r'href="#([^"]*)"')
 class Chapter:
     name: str  # "cover", "contents", "module:<id>", "glossary", "objectives:<n>", "answers:<n>"
     numbered: bool  # prints page numbers of anchors in other chapters
+    # a digest of all the chapter's HTML shows (before any page number), when that is known
+    # without rendering it: its HTML is then kept in the store, and rendered only when new
+    key: str | None = None
 
 
 # Renders a chapter's HTML, given the page number (or a placeholder) of every anchor elsewhere.
@@ -125,6 +130,15 @@ class Layouts:
         versions = [version(name) for name in ("weasyprint", "pydyf", "pikepdf")]
         salt = json.dumps([FORMAT, *versions, digest.hexdigest()])
         return cls(files, store, salt, jobs or InProcess())
+
+    def html(self, key: str | None, render: Callable[[], str]) -> str:
+        """`render()`, or the HTML it gave in an earlier build, when `key` is a digest of all
+        that HTML shows."""
+        stored = self.store.get(key) if key is not None else None
+        html = stored.decode() if stored is not None else render()  # checked by its digest
+        if key is not None:
+            self.store.put(key, html.encode())
+        return html
 
     def _key(self, how: str, html: str) -> str:
         return hashlib.sha256(json.dumps([self.salt, how, html]).encode()).hexdigest()
@@ -274,7 +288,7 @@ def _attribute(match: re.Match[str]) -> bool:
 
 def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layouts) -> Handout:
     """Lay out (or reuse) every chapter, number them and stamp the page numbers."""
-    drafts = {p.name: render(p.name, {}) for p in chapters}
+    drafts = {p.name: layouts.html(p.key, functools.partial(render, p.name, {})) for p in chapters}
     where: dict[str, str] = {}
     for p in chapters:
         for anchor in (m[1] for m in _ID.finditer(drafts[p.name]) if _attribute(m)):

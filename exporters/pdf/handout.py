@@ -8,8 +8,9 @@ both read the print data prepared here: kept together, the cut and the render ca
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
@@ -21,6 +22,7 @@ from coursec.anchors import page_anchors
 from coursec.coverage import addressing_sections
 from coursec.export import NoParts, PartStore
 from coursec.i18n import Interface, course_interfaces, module_interface
+from coursec.incremental.fingerprint import text_sha256
 from coursec.inline import InlineMarkdown
 from coursec.model import Module
 from coursec.plan import BuildPlan, RenderedModule
@@ -35,6 +37,7 @@ from .dates import handout_dates
 
 T = TypeVar("T")
 TEMPLATE = "print/handout.html.j2"
+_MODULE_KEY = "coursec-print-module/1"  # what a module chapter's HTML is kept by (`_module_key`)
 STYLESHEET = "print/handout.css"
 
 
@@ -429,7 +432,11 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
     if not own and "articles" not in uses:
         return None
     chapters = [Chapter("cover", numbered=False), Chapter("contents", numbered=True)]
-    chapters += [Chapter(f"module:{a.module.id}", numbered=False) for a in printed.articles]
+    keyed = plan.theme.default_only
+    chapters += [
+        Chapter(f"module:{a.module.id}", False, _module_key(plan, printed, a) if keyed else None)
+        for a in printed.articles
+    ]
     chapters.append(Chapter("glossary", numbered=True))
 
     def in_parts(
@@ -445,6 +452,32 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
     if printed.answers and printed.quizzes:
         chapters += in_parts("answers", "answer_parts", printed.answer_parts, numbered=False)
     return chapters
+
+
+def _module_key(plan: BuildPlan, printed: PrintCourse, article: PrintModule | PrintTeaser) -> str:
+    """A digest of all a module's chapter shows in coursec's own print template: the front
+    matter and place of every module (`plan.outline`: the next module's title and summary are
+    printed), the course (the part store keys on course.yml), and what this module prints of
+    its own beyond its front matter. A course's own templates may print anything: its chapters
+    get no key."""
+    material: list[object] = [
+        _MODULE_KEY,
+        plan.outline,
+        article.module.id,
+        article.number,
+        article.source,
+        article.source_line if printed.review else None,  # printed in a reviewer's copy
+        article.lang,
+        [printed.whole, printed.review, printed.answers],
+    ]
+    if isinstance(article, PrintModule):
+        following = article.next_module
+        material += [
+            text_sha256(article.body),
+            following and [following.id, plan.course.number(following), article.next_in_pdf],
+            asdict(article.quiz) if article.quiz else None,  # its questions' lines too
+        ]
+    return text_sha256(json.dumps(material, ensure_ascii=False, default=str))
 
 
 def _parts(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -129,6 +129,11 @@ class Theme:
         sandboxed = len(self.dirs) > 1 or default_theme_dir() not in self.dirs
         self.env = _environment(tuple(str(d) for d in self.dirs), contents, sandboxed)
 
+    @property
+    def default_only(self) -> bool:
+        """Whether every template is coursec's own: the course has no `templates/` folder."""
+        return self.dirs == [default_theme_dir()]
+
     def render(self, name: str, lang: str | None = None, **context: Any) -> str:
         """Render a template; it sees the page's `lang` and `dir`, and `_()` speaks `lang`."""
         page = self.interfaces.get(lang)

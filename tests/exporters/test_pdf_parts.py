@@ -38,6 +38,7 @@ from coursec.exporters.pdf.prepare import prepare
 from coursec.loading import load_course
 from coursec.options import BuildOptions
 from coursec.render import render
+from coursec.theme import default_theme_dir
 from support.builds import Builds
 from support.pdf import PAGINATION_ARTIFACT, outline
 
@@ -178,8 +179,9 @@ def test_editing_one_module_lays_out_only_that_module(
     assert layouts == ["m3"]
     assert warm == export(course, tmp_path / "d")[0]  # the same bytes as from an empty store
     # every piece the handout is made of is put again (9 chapters, the draft, the stamp, the
-    # module bodies as printed); only the old layout of module 3 is left for the store to drop
-    assert len(store.put_keys) == 12 and len(set(store.kept) - store.put_keys) == 1
+    # module bodies as printed, the HTML of the 4 modules' chapters); only the old layout and
+    # HTML of module 3 are left for the store to drop
+    assert len(store.put_keys) == 16 and len(set(store.kept) - store.put_keys) == 2
     assert b"Paragraph II of" not in warm  # text is in compressed content streams
     assert "Paragraph II of module 3" in " ".join(
         p.extract_text() for p in PdfReader(tmp_path / "c" / "demo.pdf").pages
@@ -367,6 +369,72 @@ def test_an_edit_prepares_only_the_bodies_it_changed(
             store.kept[key] = b'{"[\\"m1\\"]": 3}'
     assert export(course, tmp_path / "d", store, review=review)[0] == warm
     assert sorted(prepared) == ["m1", "m2", "m3", "m4"]
+
+
+@pytest.fixture
+def module_chapters(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The module chapters whose HTML the print template renders."""
+    made: list[str] = []
+    real = _pdf_handout.render_handout
+
+    def counting(plan: Any, printed: Any, **kwargs: Any) -> str:
+        chapter = kwargs.get("chapter") or ""
+        if chapter.startswith("module:"):
+            made.append(chapter.removeprefix("module:"))
+        return real(plan, printed, **kwargs)
+
+    monkeypatch.setattr(_pdf_handout, "render_handout", counting)
+    return made
+
+
+@pytest.mark.parametrize("review", [False, True])
+def test_a_module_chapter_is_rendered_again_only_when_what_it_shows_changed(
+    course: Path, tmp_path: Path, module_chapters: list[str], review: bool
+) -> None:
+    store = DictStore()
+    export(course, tmp_path / "cold", store, review=review)
+    assert module_chapters == ["m1", "m2", "m3", "m4"]
+    modules = course / "modules"
+    steps: list[tuple[str, Callable[[], None], list[str]]] = [
+        ("nothing", lambda: None, []),
+        (
+            "a body",
+            lambda: edit(modules / "m3.md", lambda t: t.replace("Paragraph 2 of", "Para 2 of")),
+            ["m3"],
+        ),
+        (  # the same values a line further down: a reviewer's copy prints the lines
+            "lines",
+            lambda: edit(modules / "m4.md", lambda t: t.replace("---\n", "---\n# note\n", 1)),
+            ["m4"] if review else [],
+        ),
+        (  # module 2's chapter shows module 3's title and summary under "Up next"
+            "a summary",
+            lambda: edit(modules / "m3.md", lambda t: t.replace("All about", "Much about")),
+            ["m1", "m2", "m3", "m4"],
+        ),
+    ]
+    for n, (what, change, rendered) in enumerate(steps):
+        change()
+        module_chapters.clear()
+        warm, _ = export(course, tmp_path / f"warm{n}", store, review=review)
+        assert module_chapters == rendered, what
+        assert warm == export(course, tmp_path / f"cold{n}", review=review)[0], what
+
+
+def test_a_course_with_templates_of_its_own_renders_every_module_chapter(
+    course: Path, tmp_path: Path, module_chapters: list[str]
+) -> None:
+    (course / "templates").mkdir()
+    (course / "templates" / "_macros.html.j2").write_text(
+        (default_theme_dir() / "_macros.html.j2").read_text().replace("cs-terms", "my-terms")
+    )
+    store = DictStore()
+    export(course, tmp_path / "a", store)
+    module_chapters.clear()
+    again, _ = export(course, tmp_path / "b", store)
+    assert module_chapters == ["m1", "m2", "m3", "m4"]  # nothing says what they print
+    assert b"my-terms" not in again  # (compressed) but the layout shows the course's macro
+    assert "widget 3" in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(again)).pages)
 
 
 def test_reused_parts_report_the_same_diagnostics(
