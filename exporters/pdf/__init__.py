@@ -29,6 +29,7 @@ from coursec.export import Artifact, ExportContext
 if TYPE_CHECKING:
     from coursec.plan import BuildPlan
 
+    from .chapters import Handout
     from .layout import Laid
 
 
@@ -60,16 +61,41 @@ class PdfExporter:
         pdf_options("")  # imports weasyprint
 
     def export(self, plan: BuildPlan, ctx: ExportContext) -> list[Artifact]:
-        from .chapters import Handout, Layouts, lay_out_handout
         from .dates import handout_dates
-        from .fetch import BuildFetcher, build_files
-        from .handout import handout_chapters, print_course, render_handout
-        from .layout import Margins
+        from .fetch import build_files
 
         options = ctx.options if isinstance(ctx.options, PdfOptions) else PdfOptions()
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         files = build_files(plan)
+        handout, laid, alone = self._lay_out(plan, ctx, options, files)
+        ctx.jobs.release()  # the join needs no worker: their memory goes before it is made
+        data = handout.join(handout_dates(plan.source_date)) if handout is not None else laid[0].pdf
+        laid += alone
+        (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
+        artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
+        singles = plan.modules if options.per_module else ()
+        for rendered, one in zip(singles, alone, strict=True):
+            filename = f"{course_id}-{rendered.module.id}.pdf"
+            (ctx.out_dir / filename).write_bytes(one.pdf)
+            artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
+        glyphs = _glyphs(plan)
+        self._report(plan, ctx, laid, files, tofu_reported=bool(glyphs))
+        ctx.report.extend(glyphs)
+        return artifacts
+
+    @staticmethod
+    def _lay_out(
+        plan: BuildPlan, ctx: ExportContext, options: PdfOptions, files: Mapping[str, Path | bytes]
+    ) -> tuple[Handout | None, list[Laid], list[Laid]]:
+        """The course handout laid out (in chapters to join, or whole: its layouts) and each
+        module's own PDF when asked for. What laying out held (every chapter's HTML, the print
+        data) is let go on return, before the join makes the whole."""
+        from .chapters import Layouts, lay_out_handout
+        from .fetch import BuildFetcher
+        from .handout import handout_chapters, print_course, render_handout
+        from .layout import Margins
+
         layouts = Layouts.for_build(BuildFetcher(files), ctx.parts, ctx.jobs)
         review, answers = options.review, not options.learner
         printed = print_course(
@@ -94,20 +120,7 @@ class PdfExporter:
             for rendered in singles
         ]
         wanted = [(render_handout(plan, one), Margins.ALL) for one in documents]
-        alone = [got.laid for got in layouts.get_many(wanted)]
-        ctx.jobs.release()  # the join needs no worker: their memory goes before it is made
-        data = handout.join(handout_dates(plan.source_date)) if handout is not None else laid[0].pdf
-        laid += alone
-        (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
-        artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
-        for rendered, one in zip(singles, alone, strict=True):
-            filename = f"{course_id}-{rendered.module.id}.pdf"
-            (ctx.out_dir / filename).write_bytes(one.pdf)
-            artifacts.append(Artifact(Path(filename), f"PDF of module {rendered.module.id}"))
-        glyphs = _glyphs(plan)
-        self._report(plan, ctx, laid, files, tofu_reported=bool(glyphs))
-        ctx.report.extend(glyphs)
-        return artifacts
+        return handout, laid, [got.laid for got in layouts.get_many(wanted)]
 
     @staticmethod
     def _report(
