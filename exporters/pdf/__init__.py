@@ -70,9 +70,12 @@ class PdfExporter:
         files = build_files(plan)
         handout, laid, alone = self._lay_out(plan, ctx, options, files)
         ctx.jobs.release()  # the join needs no worker: their memory goes before it is made
-        data = handout.join(handout_dates(plan.source_date)) if handout is not None else laid[0].pdf
+        with (ctx.out_dir / f"{course_id}.pdf").open("wb") as into:
+            if handout is None:
+                into.write(laid[0].pdf)
+            else:  # written as it is joined: the file is never held whole in memory
+                handout.join(into, handout_dates(plan.source_date))
         laid += alone
-        (ctx.out_dir / f"{course_id}.pdf").write_bytes(data)
         artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
         singles = plan.modules if options.per_module else ()
         for rendered, one in zip(singles, alone, strict=True):

@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from pathlib import Path
+from typing import BinaryIO
 
 from coursec.export import InProcess, Jobs, PartStore
 
@@ -216,9 +217,10 @@ class Handout:
         """The layouts the handout is made of, in page order."""
         return (*self.chapters, *(laid for _, laid in self.stamp))
 
-    def join(self, dated: tuple[str, str] | None = None) -> bytes:
-        """The handout; `dated`: the date the cover was laid out with, and the handout's."""
-        return join(
+    def join(self, into: BinaryIO, dated: tuple[str, str] | None = None) -> None:
+        """Write the handout `into` a file; `dated`: the date the cover was laid out with, and
+        the handout's."""
+        join(
             [laid.pdf for laid in self.chapters],
             [Stamp(laid.pdf, laid.numbered, first) for first, laid in self.stamp],
             self.identifier,
@@ -226,6 +228,7 @@ class Handout:
             self.opened,
             dated,
             sum(len(laid.page_names) for laid in self.chapters),
+            into=into,
         )
 
 

@@ -34,6 +34,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
@@ -49,8 +50,8 @@ from .objects import (
     name_tree,
     number_tree,
     open_pdf,
-    save_pdf,
     structure,
+    write_pdf,
 )
 from .prepare import PREPARED
 from .writer import ObjectWriter, references
@@ -80,17 +81,20 @@ def join(
     opened: OpenedAhead | None = None,
     dated: tuple[str, str] | None = None,
     pages: int | None = None,
-) -> bytes:
-    """One PDF of all pages of `chapters` in order, with the page numbers of `stamps` (none, or
-    one page for each page of the whole, in order) drawn over them; the first half of its `/ID`
-    is `identifier`, the second a digest of its bytes. `ahead[i]`, when given, is what
-    `fonts.read_ahead` made of chapter `i`; `opened` may hold the chapters and stamps opened.
+    *,
+    into: BinaryIO,
+) -> None:
+    """Write `into` one PDF of all pages of `chapters` in order, with the page numbers of
+    `stamps` (none, or one page for each page of the whole, in order) drawn over them; the first
+    half of its `/ID` is `identifier`, the second a digest of its bytes. `ahead[i]`, when given,
+    is what `fonts.read_ahead` made of chapter `i`; `opened` may hold the chapters and stamps
+    opened.
     `dated`: the date (W3C) the first chapter was laid out with, and the whole's (`dates`).
     `pages`: how many the chapters have, when known (else they are opened once to count them)."""
     take = opened.take if opened is not None else open_pdf
     if pages is None:
         pages = sum(len(open_pdf(data).pages) for data in chapters)
-    whole = _Whole(pages)
+    whole = _Whole(pages, into)
     for i, data in enumerate(chapters):
         whole.add(take(data), ahead[i] if i < len(ahead) else b"")
     covered = 0
@@ -103,9 +107,8 @@ def join(
         raise PdfJoinError("the stamp does not have one page per page of the handout")
     if len(whole.pages) != pages:
         raise PdfJoinError(f"the chapters have {len(whole.pages)} pages, not {pages}")
-    data = whole.write(identifier, dated)
+    whole.write(identifier, dated)
     free_later(whole)  # the objects not let go as written, freed one by one
-    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,7 @@ class _Whole:
     end, and for the copies made only to read (`held`)."""
 
     total: int  # the pages of the whole: its annotations' parent tree keys follow theirs
+    into: BinaryIO  # the file
     out: Pdf = field(default_factory=pikepdf.new)
     # its pages, in order: put in its page tree by `write` (pikepdf's page list copies qpdf's
     # list of all pages for each `len`, index or append, which is quadratic over a handout)
@@ -246,7 +250,7 @@ class _Whole:
         if writer is None:
             if self.first is None or self.number() <= _STREAMED_FROM:
                 return
-            writer = self.writer = ObjectWriter(self.first.pdf_version, self.number)
+            writer = self.writer = ObjectWriter(self.first.pdf_version, self.number, self.into)
             first_page = 0  # all that was copied is written now
         for page in self.pages[first_page:]:
             self.held.add(page.objgen[0])
@@ -355,8 +359,8 @@ class _Whole:
             target.contents_add(end)
             target.contents_add(draw)
 
-    def write(self, identifier: bytes, dated: tuple[str, str] | None = None) -> bytes:
-        """The whole as a file."""
+    def write(self, identifier: bytes, dated: tuple[str, str] | None = None) -> None:
+        """Write the whole into its file."""
         out, first = self.out, self.first
         if first is None:
             raise PdfJoinError("no chapter to join")
@@ -405,11 +409,12 @@ class _Whole:
             redate(out, *dated)
         if self.writer is None:  # never large: qpdf writes it whole
             out.trailer.ID = Array([String(identifier), String(identifier)])
-            return save_pdf(out, first.pdf_version)
-        return self.write_rest(self.writer, identifier)
+            write_pdf(out, first.pdf_version, self.into)
+        else:
+            self.write_rest(self.writer, identifier)
 
-    def write_rest(self, writer: ObjectWriter, identifier: bytes) -> bytes:
-        """The file, once what the end made or changed, and all it refers to, is written."""
+    def write_rest(self, writer: ObjectWriter, identifier: bytes) -> None:
+        """End the file, once what the end made or changed, and all it refers to, is written."""
         out = self.out
         catalog = out.Root
         tree = catalog.get(Name.StructTreeRoot)
@@ -428,7 +433,7 @@ class _Whole:
                     self.mark(number)
                     todo.append(out.get_object(number, 0))
         numbers = catalog.objgen[0], None if info is None else info.objgen[0]
-        return writer.finish(self.number(), *numbers, identifier)
+        writer.finish(self.number(), *numbers, identifier)
 
     def write_outline(
         self, entries: Sequence[_OutlineItem], parent: Dictionary

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf
@@ -67,12 +67,18 @@ class OpenedAhead:
 
 
 def save_pdf(pdf: Pdf, version: str) -> bytes:
-    """The file, compressed as WeasyPrint compresses: streams as they are, the other objects in
-    object streams. Nothing depends on the clock: the second half of the `/ID` is a digest of
-    the content (the first is the one the file had, or the digest too)."""
+    """The file `write_pdf` writes."""
     buffer = io.BytesIO()
+    write_pdf(pdf, version, buffer)
+    return buffer.getvalue()
+
+
+def write_pdf(pdf: Pdf, version: str, into: BinaryIO) -> None:
+    """Write the file `into`, compressed as WeasyPrint compresses: streams as they are, the
+    other objects in object streams. Nothing depends on the clock: the second half of the `/ID`
+    is a digest of the content (the first is the one the file had, or the digest too)."""
     pdf.save(
-        buffer,
+        into,
         force_version=version,
         fix_metadata_version=False,  # the XMP stays as WeasyPrint wrote it
         compress_streams=True,
@@ -80,7 +86,6 @@ def save_pdf(pdf: Pdf, version: str) -> bytes:
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
         deterministic_id=True,
     )
-    return buffer.getvalue()
 
 
 def items(value: object) -> list[pikepdf.Object]:

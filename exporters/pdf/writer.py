@@ -2,11 +2,12 @@
 soon as they are copied into the whole, and let them go: qpdf writes a file only from a document
 it holds whole (an 800-module handout with knowledge checks: 435,000 objects, 1 GiB).
 
-The file is laid out as qpdf writes it with object streams: the objects that are not streams go
-into compressed object streams of up to 100, the streams are written as they are (compressed
-when they have no filter, but for the XMP metadata, which stays readable), and a compressed
-cross-reference stream (PNG "Up" predictor) ends the file. Nothing depends on the clock: the
-second half of the `/ID` is a digest of the bytes before it.
+Each object goes to the file as it is written: the file is never held in memory (47 MiB for that
+handout). The file is laid out as qpdf writes it with object streams: the objects that are not
+streams go into compressed object streams of up to 100, the streams are written as they are
+(compressed when they have no filter, but for the XMP metadata, which stays readable), and a
+compressed cross-reference stream (PNG "Up" predictor) ends the file. Nothing depends on the
+clock: the second half of the `/ID` is a digest of the bytes before it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from itertools import accumulate
+from typing import BinaryIO
 
 import pikepdf
 from pikepdf import Dictionary, Name, String
@@ -27,17 +29,27 @@ _REFERENCE = re.compile(rb"\((?:[^\\)]|\\.)*\)|(\d+) \d+ R", re.DOTALL)
 
 
 class ObjectWriter:
-    """A PDF file written object by object; `number()` gives a new object number, for the
-    object streams and the cross-reference stream."""
+    """A PDF file written object by object `into` a file; `number()` gives a new object number,
+    for the object streams and the cross-reference stream."""
 
-    def __init__(self, version: str, number: Callable[[], int]) -> None:
+    def __init__(self, version: str, number: Callable[[], int], into: BinaryIO) -> None:
         self._number = number
-        self._chunks: list[bytes] = []  # the file, in order
-        self._chunk_of: dict[int, int] = {}  # an object written as a chunk -> its index
+        self._into = into
+        self._written = 0  # the bytes written so far
+        self._digest = hashlib.md5(usedforsecurity=False)  # of them, for the `/ID`
+        self._offset_of: dict[int, int] = {}  # an object written on its own -> where it starts
         self._packed: list[tuple[int, list[int]]] = []  # each object stream, the objects in it
         self._numbers: list[int] = []  # the objects for the next object stream
         self._bodies: list[bytes] = []  # and each as written
-        self._chunks.append(b"%PDF-" + version.encode() + b"\n" + _BINARY)
+        self._append(b"%PDF-" + version.encode() + b"\n" + _BINARY)
+
+    def _append(self, data: bytes, number: int | None = None) -> None:
+        """`data` onto the file; the object `number` starts it."""
+        if number is not None:
+            self._offset_of[number] = self._written
+        self._into.write(data)
+        self._digest.update(data)
+        self._written += len(data)
 
     def write(self, number: int, value: pikepdf.Object) -> bytes:
         """Write the indirect object `number`, `value`; returns it as written (a stream's
@@ -51,38 +63,33 @@ class ObjectWriter:
             self._object_stream()
         return body
 
-    def finish(self, size: int, root: int, info: int | None, identifier: bytes) -> bytes:
-        """The file, its cross-reference stream covering the numbers below `size`."""
+    def finish(self, size: int, root: int, info: int | None, identifier: bytes) -> None:
+        """End the file with its cross-reference stream, covering the numbers below `size`."""
         if self._numbers:
             self._object_stream()
-        chunks = self._chunks
-        starts = [0, *accumulate(map(len, chunks))]
+        start = self._written
         own = self._number()
-        self._chunk_of[own] = len(chunks)
+        self._offset_of[own] = start
         size = max(size, own + 1)
-        widths = [1, _width(max(starts[-1], own)), 2]  # the third holds 65535
+        widths = [1, _width(max(start, own)), 2]  # the third holds 65535
         row, shift = sum(widths), 8 * widths[1] + 16
         entries = [0xFFFF] + [0] * (size - 1)  # each as a row; object 0 heads the free list
-        for number, index in self._chunk_of.items():
-            entries[number] = 1 << shift | starts[index] << 16
+        for number, offset in self._offset_of.items():
+            entries[number] = 1 << shift | offset << 16
         for stream, numbers in self._packed:
             kind = 2 << shift | stream << 16
             for index, number in enumerate(numbers):
                 entries[number] = kind | index
         rows = b"".join(entry.to_bytes(row + 1, "big") for entry in entries)
         data = zlib.compress(_up(rows, row + 1))
-        digest = hashlib.md5(usedforsecurity=False)
-        for chunk in chunks:
-            digest.update(chunk)
-        ids = b" ".join(String(x).unparse() for x in (identifier, digest.digest()))
+        ids = b" ".join(String(x).unparse() for x in (identifier, self._digest.digest()))
         head = b"<< /Type /XRef /Size %d /W [ %d %d %d ] /Root %d 0 R" % (size, *widths, root)
         if info is not None:
             head += b" /Info %d 0 R" % info
         head += b" /ID [ %s ] /Filter /FlateDecode" % ids
         head += b" /DecodeParms << /Columns %d /Predictor 12 >> /Length %d >>" % (row, len(data))
-        chunks.append(_indirect(own, head, data))
-        chunks.append(b"startxref\n%d\n%%%%EOF\n" % starts[-1])
-        return b"".join(chunks)
+        self._append(_indirect(own, head, data))
+        self._append(b"startxref\n%d\n%%%%EOF\n" % start)
 
     def _stream(self, number: int, stream: pikepdf.Stream) -> bytes:
         data = stream.read_raw_bytes()
@@ -96,8 +103,7 @@ class ObjectWriter:
         if changed:  # written from a copy: pikepdf keeps a stream's /Length its own
             entries = Dictionary({**dict(entries.items()), **changed})
         head = entries.unparse(resolved=True)
-        self._chunk_of[number] = len(self._chunks)
-        self._chunks.append(_indirect(number, head, data))
+        self._append(_indirect(number, head, data), number)
         return head
 
     def _object_stream(self) -> None:
@@ -106,8 +112,7 @@ class ObjectWriter:
         numbers, bodies = self._numbers, self._bodies
         self._numbers, self._bodies = [], []
         self._packed.append((own, numbers))
-        self._chunk_of[own] = len(self._chunks)
-        self._chunks.append(_object_stream(own, numbers, bodies))
+        self._append(_object_stream(own, numbers, bodies), own)
 
 
 def _object_stream(own: int, numbers: list[int], bodies: list[bytes]) -> bytes:

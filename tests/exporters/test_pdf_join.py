@@ -34,6 +34,15 @@ XMP = (
     b'rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>'
     b'</rdf:RDF></x:xmpmeta><?xpacket end="r"?>'
 )
+
+
+def join_bytes(*args: Any, **kwargs: Any) -> bytes:
+    """The file `join` writes."""
+    into = io.BytesIO()
+    join(*args, into=into, **kwargs)
+    return into.getvalue()
+
+
 IDENTIFIER = b"0123456789abcdef0123456789abcdef"
 
 
@@ -151,7 +160,7 @@ def joined_data(request: pytest.FixtureRequest) -> bytes:
     with pytest.MonkeyPatch.context() as patch:
         if request.param == "streamed":
             patch.setattr(join_module, "_STREAMED_FROM", 0)
-        return join(chapters, [Stamp(stamp(3), [False, True, True])], IDENTIFIER)
+        return join_bytes(chapters, [Stamp(stamp(3), [False, True, True])], IDENTIFIER)
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +273,7 @@ def test_page_numbers_are_drawn_over_the_pages_as_artifacts(joined: PdfReader) -
 def test_a_stamp_in_chunks_draws_each_chunk_over_its_own_pages() -> None:
     chapters = [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)]
     chunks = [Stamp(stamp(2), [False, True]), Stamp(stamp(1, first=2), [True], first=2)]
-    reader = PdfReader(io.BytesIO(join(chapters, chunks, IDENTIFIER)))
+    reader = PdfReader(io.BytesIO(join_bytes(chapters, chunks, IDENTIFIER)))
     drawn = [re.findall(rb"/CsStamp\d+", p.get_contents().get_data()) for p in reader.pages]
     assert drawn == [[], [b"/CsStamp1"], [b"/CsStamp2"]]
     forms = [page["/Resources"]["/XObject"] for page in reader.pages[1:]]
@@ -273,14 +282,14 @@ def test_a_stamp_in_chunks_draws_each_chunk_over_its_own_pages() -> None:
     # a page left out, stamped twice, or past the end
     for wrong in ([chunks[1]], [chunks[0]], [chunks[0], chunks[0]], [*chunks, chunks[1]]):
         with pytest.raises(PdfJoinError, match="one page per page"):
-            join(chapters, wrong, IDENTIFIER)
+            join_bytes(chapters, wrong, IDENTIFIER)
 
 
 def test_the_same_parts_give_the_same_bytes() -> None:
     chapters = [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)]
     assert prepare(chapter("a", 2), "a" * 64) == chapters[0]
-    one = join(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
-    assert one == join(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
+    one = join_bytes(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
+    assert one == join_bytes(chapters, [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
     assert PdfReader(io.BytesIO(one)).trailer["/ID"][0] == IDENTIFIER.decode()
 
 
@@ -291,10 +300,10 @@ def test_in_a_process_that_defers_frees_the_whole_is_kept_and_the_file_the_same(
     handed to the collector instead of freed, with no effect on the file."""
     chapters = [prepare(chapter("a", 2), "a" * 64), prepare(chapter("b", 1), "b" * 64)]
     stamps = [Stamp(stamp(3), [True] * 3)]
-    freed_at_once = join(chapters, stamps, IDENTIFIER)
+    freed_at_once = join_bytes(chapters, stamps, IDENTIFIER)
     monkeypatch.setattr(collector, "_deferred", None)
     collector.defer_frees()
-    kept = join(chapters, stamps, IDENTIFIER)
+    kept = join_bytes(chapters, stamps, IDENTIFIER)
     assert kept == freed_at_once
     [whole] = collector._deferred or []
     assert len(whole.pages) == 3  # what the file was written from
@@ -311,11 +320,11 @@ def test_a_large_whole_lets_go_of_what_it_wrote_and_writes_the_same_file(
     contents and resources wait for the stamp and the shared fonts."""
     chapters = [prepare(chapter(name, 2), name * 64) for name in "abc"]
     stamps = [Stamp(stamp(6), [True] * 6)]
-    kept = join(chapters, stamps, IDENTIFIER)
+    kept = join_bytes(chapters, stamps, IDENTIFIER)
     monkeypatch.setattr(join_module, "_STREAMED_FROM", streamed_from)
     monkeypatch.setattr(collector, "_deferred", None)
     collector.defer_frees()
-    let_go = join(chapters, stamps, IDENTIFIER)
+    let_go = join_bytes(chapters, stamps, IDENTIFIER)
     readers = [PdfReader(io.BytesIO(data)) for data in (kept, let_go)]
     texts = [[page.extract_text() for page in reader.pages] for reader in readers]
     assert texts[0] == texts[1] and outline(readers[0]) == outline(readers[1])
@@ -392,7 +401,7 @@ def test_a_joined_pdf_may_hold_more_objects_than_two_bytes_can_number() -> None:
     buffer = io.BytesIO()
     pdf.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     data = prepare(buffer.getvalue(), "c" * 64)
-    back = pikepdf.Pdf.open(io.BytesIO(join([data, data], [], IDENTIFIER)))
+    back = pikepdf.Pdf.open(io.BytesIO(join_bytes([data, data], [], IDENTIFIER)))
     assert len(back.objects) > 68_000
     whole = back.Root.StructTreeRoot.K[0]
     sections = [kid for kid in whole.K if Name.Sect == kid.S]
@@ -521,11 +530,13 @@ def test_a_margin_box_holding_a_link_stays_content_listed_in_the_document() -> N
 
 def test_what_cannot_be_joined_is_refused() -> None:
     with pytest.raises(PdfJoinError, match="not a readable PDF"):
-        join([b"%PDF-1.7 but nothing else"], [], IDENTIFIER)
+        join_bytes([b"%PDF-1.7 but nothing else"], [], IDENTIFIER)
     with pytest.raises(PdfJoinError, match="not made ready"):
-        join([chapter("a", 1)], [], IDENTIFIER)  # its margin boxes would be copied with its tree
+        join_bytes(
+            [chapter("a", 1)], [], IDENTIFIER
+        )  # its margin boxes would be copied with its tree
     with pytest.raises(PdfJoinError, match="one page per page"):
-        join([prepare(chapter("a", 2), "a" * 64)], [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
+        join_bytes([prepare(chapter("a", 2), "a" * 64)], [Stamp(stamp(3), [True] * 3)], IDENTIFIER)
 
 
 def test_a_part_that_is_not_tagged_is_joined_as_it_is() -> None:
@@ -533,7 +544,7 @@ def test_a_part_that_is_not_tagged_is_joined_as_it_is() -> None:
     pdf = pikepdf.new()
     pdf.add_blank_page(page_size=(200, 100))
     pdf.save(plain)
-    data = join([plain.getvalue(), prepare(chapter("a", 1), "a" * 64)], [], IDENTIFIER)
+    data = join_bytes([plain.getvalue(), prepare(chapter("a", 1), "a" * 64)], [], IDENTIFIER)
     reader = PdfReader(io.BytesIO(data))
     assert [float(p.mediabox.width) for p in reader.pages] == [200, 100]
     assert isinstance(reader.trailer["/Root"].raw_get("/StructTreeRoot"), IndirectObject)
@@ -676,7 +687,7 @@ def test_subsets_of_one_font_are_merged_into_one_program() -> None:
     from fontTools.ttLib import TTFont
 
     chapters = [font_chapter("A B"), font_chapter("B D")]
-    data = join(chapters, [], IDENTIFIER)
+    data = join_bytes(chapters, [], IDENTIFIER)
     reader = PdfReader(io.BytesIO(data))
     assert [p.extract_text() for p in reader.pages] == ["A B", "B D"]
     assert [p.extract_text() for c in chapters for p in PdfReader(io.BytesIO(c)).pages] == [
@@ -714,7 +725,7 @@ def test_subsets_of_one_font_are_merged_into_one_program() -> None:
 )
 def test_subsets_that_disagree_on_a_glyph_keep_their_own_program(other: Any) -> None:
     chapters = [font_chapter("A B"), other(), font_chapter("B D")]
-    data = join(chapters, [], IDENTIFIER)
+    data = join_bytes(chapters, [], IDENTIFIER)
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
     assert texts == [p.extract_text() for c in chapters for p in PdfReader(io.BytesIO(c)).pages]
     assert len(programs(data)) == 2  # the first and last chapters' merged, the other apart
@@ -731,7 +742,7 @@ def test_glyphs_after_the_last_one_drawn_are_not_taken_from_a_subset() -> None:
 
     other = make_font({**GLYPHS, "D": (800, 250)})
     chapters = [font_chapter("A B", other, keep=(5,)), font_chapter("B D")]
-    data = join(chapters, [], IDENTIFIER)
+    data = join_bytes(chapters, [], IDENTIFIER)
     assert [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages] == ["A B", "B D"]
     [program] = programs(data)
     merged, full = TTFont(io.BytesIO(program)), TTFont(io.BytesIO(make_font()))
@@ -762,13 +773,13 @@ def test_fonts_read_where_chapters_are_laid_out_join_as_if_read_in_the_join(
 ) -> None:
     made = chapters()
     ahead = [fonts.read_ahead(pikepdf.Pdf.open(io.BytesIO(c))) for c in made]
-    read_in_the_join = join(made, [], IDENTIFIER)
+    read_in_the_join = join_bytes(made, [], IDENTIFIER)
     real, calls = fonts._read, []
     monkeypatch.setattr(fonts, "_read", lambda font: calls.append(font) or real(font))
-    assert join(made, [], IDENTIFIER, ahead) == read_in_the_join
+    assert join_bytes(made, [], IDENTIFIER, ahead) == read_in_the_join
     assert calls == []  # no font is read again
     # what is not a read ahead (damaged, or from another version) leaves its fonts to the join
-    assert join(made, [], IDENTIFIER, [b"not one", *ahead[1:]]) == read_in_the_join
+    assert join_bytes(made, [], IDENTIFIER, [b"not one", *ahead[1:]]) == read_in_the_join
     first = pikepdf.Pdf.open(io.BytesIO(made[0]))
     assert len(calls) == len(list(fonts._used_fonts(first))) > 0
 
@@ -780,7 +791,7 @@ def test_the_join_decodes_each_chapters_font_reads_once_as_it_meets_them(
     that chapter's fonts, not all of them as the chapters are added and held to the end."""
     made = [font_chapter("A B"), font_chapter("B D"), font_chapter("D A")]
     ahead = [fonts.read_ahead(pikepdf.Pdf.open(io.BytesIO(c))) for c in made]
-    read_at_once = join(made, [], IDENTIFIER)
+    read_at_once = join_bytes(made, [], IDENTIFIER)
     events: list[str] = []
     reads_of, subset = fonts.reads_of, fonts._subset
 
@@ -794,5 +805,5 @@ def test_the_join_decodes_each_chapters_font_reads_once_as_it_meets_them(
 
     monkeypatch.setattr(fonts, "reads_of", decoding)
     monkeypatch.setattr(fonts, "_subset", using)
-    assert join(made, [], IDENTIFIER, ahead) == read_at_once
+    assert join_bytes(made, [], IDENTIFIER, ahead) == read_at_once
     assert events == ["decode 0", "use", "decode 1", "use", "decode 2", "use"]

@@ -8,6 +8,7 @@ its anchor landed.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -70,7 +71,11 @@ def laid_out(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         return made
 
     monkeypatch.setattr(_chapters, "_lay_out", lay_out)
-    monkeypatch.setattr(_chapters, "join", lambda pdfs, *_args: b"\n".join(pdfs))
+
+    def join(pdfs: Sequence[bytes], *_args: Any, into: io.BytesIO) -> None:
+        into.write(b"\n".join(pdfs))
+
+    monkeypatch.setattr(_chapters, "join", join)
     monkeypatch.setattr(_chapters.InProcess, "map", staticmethod(jobs_map))
     return calls
 
@@ -100,7 +105,9 @@ def handout(render: Callable[[str, Mapping[str, str]], str], numbered: set[str])
     names = ["cover", "contents", "m1", "m2", "glossary", "objectives"]
     chapters = [Chapter(name, numbered=name in numbered) for name in names]
     layouts = Layouts(BuildFetcher({}), Store(), "salt")
-    return lay_out_handout(chapters, render, layouts).join()
+    into = io.BytesIO()
+    lay_out_handout(chapters, render, layouts).join(into)
+    return into.getvalue()
 
 
 def test_the_contents_is_drafted_then_each_chapter_laid_out_once_its_numbers_are_known(
