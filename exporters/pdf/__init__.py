@@ -27,7 +27,7 @@ from coursec.diagnostics import Diagnostic, Span
 from coursec.export import Artifact, ExportContext
 
 if TYPE_CHECKING:
-    from coursec.plan import BuildPlan
+    from coursec.plan import BuildPlan, RenderedModule
 
     from .chapters import Handout
     from .layout import Laid
@@ -68,7 +68,8 @@ class PdfExporter:
         course_id = plan.course.id
         ctx.out_dir.mkdir(parents=True, exist_ok=True)
         files = build_files(plan)
-        handout, laid, alone = self._lay_out(plan, ctx, options, files)
+        singles = plan.modules if options.per_module else ()
+        handout, laid, alone = self._lay_out(plan, ctx, options, files, singles)
         ctx.jobs.release()  # the join needs no worker: their memory goes before it is made
         with (ctx.out_dir / f"{course_id}.pdf").open("wb") as into:
             if handout is None:
@@ -77,7 +78,6 @@ class PdfExporter:
                 handout.join(into, handout_dates(plan.source_date))
         laid += alone
         artifacts = [Artifact(Path(f"{course_id}.pdf"), "PDF handout")]
-        singles = plan.modules if options.per_module else ()
         for rendered, one in zip(singles, alone, strict=True):
             filename = f"{course_id}-{rendered.module.id}.pdf"
             (ctx.out_dir / filename).write_bytes(one.pdf)
@@ -89,10 +89,14 @@ class PdfExporter:
 
     @staticmethod
     def _lay_out(
-        plan: BuildPlan, ctx: ExportContext, options: PdfOptions, files: Mapping[str, Path | bytes]
+        plan: BuildPlan,
+        ctx: ExportContext,
+        options: PdfOptions,
+        files: Mapping[str, Path | bytes],
+        singles: Sequence[RenderedModule],
     ) -> tuple[Handout | None, list[Laid], list[Laid]]:
-        """The course handout laid out (in chapters to join, or whole: its layouts) and each
-        module's own PDF when asked for. What laying out held (every chapter's HTML, the print
+        """The course handout laid out (in chapters to join, or whole: its layouts) and the own
+        PDF of each of `singles`. What laying out held (every chapter's HTML, the print
         data) is let go on return, before the join makes the whole."""
         from .chapters import Layouts, lay_out_handout
         from .fetch import BuildFetcher
@@ -115,7 +119,6 @@ class PdfExporter:
 
             handout = lay_out_handout(chapters, render, layouts)
             laid = list(handout.laid)
-        singles = plan.modules if options.per_module else ()
         documents = [
             print_course(
                 plan, (rendered,), whole=False, review=review, answers=answers, store=ctx.parts

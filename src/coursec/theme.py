@@ -126,8 +126,7 @@ class Theme:
         self.interfaces = interfaces or Interfaces("en")
         self.dirs = [d for d in (override_dir, default_theme_dir()) if d is not None and d.is_dir()]
         contents = tuple(tree_digest(d) for d in self.dirs)
-        sandboxed = len(self.dirs) > 1 or default_theme_dir() not in self.dirs
-        self.env = _environment(tuple(str(d) for d in self.dirs), contents, sandboxed)
+        self.env = _environment(tuple(str(d) for d in self.dirs), contents, not self.default_only)
 
     @property
     def default_only(self) -> bool:

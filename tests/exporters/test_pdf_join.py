@@ -23,10 +23,10 @@ from pypdf.generic import IndirectObject
 from coursec import collector
 from coursec.exporters.pdf import fonts
 from coursec.exporters.pdf import join as join_module
-from coursec.exporters.pdf.join import PdfJoinError, Stamp, join
+from coursec.exporters.pdf.join import PdfJoinError, Stamp
 from coursec.exporters.pdf.prepare import LINK_ORIGIN, prepare
 from coursec.exporters.pdf.writer import references
-from support.pdf import outline
+from support.pdf import join_bytes, outline
 
 XMP = (
     b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
@@ -34,13 +34,6 @@ XMP = (
     b'rdf:about="" xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1"/>'
     b'</rdf:RDF></x:xmpmeta><?xpacket end="r"?>'
 )
-
-
-def join_bytes(*args: Any, **kwargs: Any) -> bytes:
-    """The file `join` writes."""
-    into = io.BytesIO()
-    join(*args, into=into, **kwargs)
-    return into.getvalue()
 
 
 IDENTIFIER = b"0123456789abcdef0123456789abcdef"

@@ -32,7 +32,6 @@ from coursec.exporters.pdf import handout as _pdf_handout
 from coursec.exporters.pdf import layout as _pdf_layout
 from coursec.exporters.pdf.fetch import BuildFetcher, build_files
 from coursec.exporters.pdf.handout import handout_html
-from coursec.exporters.pdf.join import join
 from coursec.exporters.pdf.objects import OpenedAhead
 from coursec.exporters.pdf.prepare import prepare
 from coursec.loading import load_course
@@ -40,19 +39,12 @@ from coursec.options import BuildOptions
 from coursec.render import render
 from coursec.theme import default_theme_dir
 from support.builds import Builds
-from support.pdf import PAGINATION_ARTIFACT, outline
+from support.pdf import PAGINATION_ARTIFACT, join_bytes, outline
 
 pytestmark = pytest.mark.pdf  # every test here lays a PDF out with WeasyPrint
 
 EPOCH = "1700000000"
 WORDS = "Widgets are small gadgets that people keep in drawers and forget about. "
-
-
-def join_bytes(*args: Any, **kwargs: Any) -> bytes:
-    """The file `join` writes."""
-    into = io.BytesIO()
-    join(*args, into=into, **kwargs)
-    return into.getvalue()
 
 
 class DictStore:

@@ -1,15 +1,25 @@
-"""Reading PDFs back in tests."""
+"""Joining PDFs into memory, and reading PDFs back, in tests."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, Destination, DictionaryObject, IndirectObject
 
+from coursec.exporters.pdf.join import join
+
 # what the margin boxes draw (running headers, page numbers), in a page's content
 PAGINATION_ARTIFACT = re.compile(rb"/Artifact\s*<</Type /Pagination>>\s*BDC")
+
+
+def join_bytes(*args: Any, **kwargs: Any) -> bytes:
+    """The file `join` writes, in memory."""
+    into = io.BytesIO()
+    join(*args, into=into, **kwargs)
+    return into.getvalue()
 
 
 def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
