@@ -57,7 +57,7 @@ from .join import Stamp, join
 from .objects import OpenedAhead, open_pdf
 from .prepare import LINK_ORIGIN, margins_as_artifacts, prepare
 
-FORMAT = "coursec-pdf-part/10"
+FORMAT = "coursec-pdf-part/11"
 _ROUNDS = 3  # numbered layouts agree after a round or two; more would mean they never do
 # WeasyPrint holds 300-450 MiB per million characters of HTML while it lays a long chapter out
 # (an 800-module course's glossary: 1.1 million, 475 MiB; its objectives index: 1.5 million):
@@ -104,7 +104,8 @@ def _lay_out(job: _Job) -> bytes:
     laid = layout.lay_out(html, fetcher, margins)
     if margins is layout.Margins.TEXT:
         pdf = prepare(laid.pdf, key)
-        laid = replace(laid, pdf=pdf, fonts=read_ahead(open_pdf(pdf)))
+        opened = open_pdf(pdf)
+        laid = replace(laid, pdf=pdf, fonts=read_ahead(opened), objects=len(opened.objects))
     elif margins is layout.Margins.ALL:
         laid = replace(laid, pdf=margins_as_artifacts(laid.pdf))
     return laid.to_bytes()
@@ -228,6 +229,7 @@ class Handout:
             self.opened,
             dated,
             sum(len(laid.page_names) for laid in self.chapters),
+            sum(laid.objects for laid in self.chapters),
             into=into,
         )
 

@@ -57,10 +57,13 @@ from .prepare import PREPARED
 from .writer import ObjectWriter, references
 
 _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+")
-# The objects a whole holds (qpdf: about 2.7 KiB each) before it is written as it is joined, and
-# what it wrote let go. Below, qpdf writes it whole at the end, sooner: streamed, a one-module edit
-# of an 800-module handout (237,000 objects) took 1.6 s more, one of 200 (59,000) 0.25 s more.
-# With a knowledge check in each of 800 modules a handout holds 460,000.
+# The objects of the chapters (qpdf: about 2.7 KiB each, once copied) past which the whole is
+# written as it is joined, from its first chapter on, and what it wrote let go. Below, qpdf writes
+# it whole at the end, sooner: the join of an 800-module handout (245,000 objects in its chapters)
+# took 4.1 s and held 790 MiB; written as it went, 5.0 s and 560 MiB (200 modules, 61,000:
+# 1.07 s, 1.25 s). Past it, writing from the first chapter is leaner and faster than from the
+# middle: with a knowledge check in each of 800 modules (447,000), 7.9 s and 814 MiB, against
+# 8.5 s and 929 MiB once 256,000 objects were copied.
 _STREAMED_FROM = 256_000
 
 
@@ -81,6 +84,7 @@ def join(
     opened: OpenedAhead | None = None,
     dated: tuple[str, str] | None = None,
     pages: int | None = None,
+    objects: int | None = None,
     *,
     into: BinaryIO,
 ) -> None:
@@ -90,11 +94,14 @@ def join(
     is what `fonts.read_ahead` made of chapter `i`; `opened` may hold the chapters and stamps
     opened.
     `dated`: the date (W3C) the first chapter was laid out with, and the whole's (`dates`).
-    `pages`: how many the chapters have, when known (else they are opened once to count them)."""
+    `pages`, `objects`: how many the chapters have, when known (else they are opened once to
+    count them)."""
     take = opened.take if opened is not None else open_pdf
     if pages is None:
         pages = sum(len(open_pdf(data).pages) for data in chapters)
-    whole = _Whole(pages, into)
+    if objects is None:
+        objects = sum(len(open_pdf(data).objects) for data in chapters)
+    whole = _Whole(pages, into, objects > _STREAMED_FROM)
     for i, data in enumerate(chapters):
         whole.add(take(data), ahead[i] if i < len(ahead) else b"")
     covered = 0
@@ -123,13 +130,14 @@ class _OutlineItem:
 class _Whole:
     """The PDF being joined: chapters are added in page order, then `write` gives the file.
 
-    Once it is large (`_STREAMED_FROM`), each chapter's objects are written to the file
-    (`writer`) as soon as they are copied, and let go (`flush`): but for its pages, their
+    When it is `streamed` (large: `_STREAMED_FROM`), each chapter's objects are written to the
+    file (`writer`) as soon as they are copied, and let go (`flush`): but for its pages, their
     contents and what their resources hold, which the stamp and the shared fonts change at the
     end, and for the copies made only to read (`held`)."""
 
     total: int  # the pages of the whole: its annotations' parent tree keys follow theirs
     into: BinaryIO  # the file
+    streamed: bool  # written as it is joined, else by qpdf at the end
     out: Pdf = field(default_factory=pikepdf.new)
     # its pages, in order: put in its page tree by `write` (pikepdf's page list copies qpdf's
     # list of all pages for each `len`, index or append, which is quadratic over a handout)
@@ -243,15 +251,14 @@ class _Whole:
         self.done[number] = 1
 
     def flush(self, first_page: int) -> None:
-        """Once the whole is large, write the objects copied since the last flush and let them
-        go, but for the pages from `first_page` on, their contents and what their resources
+        """When the whole is streamed, write the objects copied since the last flush and let
+        them go, but for the pages from `first_page` on, their contents and what their resources
         hold, and what is `held`."""
+        if not self.streamed or self.first is None:
+            return
         writer = self.writer
         if writer is None:
-            if self.first is None or self.number() <= _STREAMED_FROM:
-                return
             writer = self.writer = ObjectWriter(self.first.pdf_version, self.number, self.into)
-            first_page = 0  # all that was copied is written now
         for page in self.pages[first_page:]:
             self.held.add(page.objgen[0])
             for key in (Name.Resources, Name.Contents):  # the stamp adds to both

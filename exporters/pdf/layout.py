@@ -59,6 +59,7 @@ class Laid:
     messages: tuple[str, ...]  # the renderer's warnings, one line each
     unprintable: tuple[tuple[str, str], ...]  # (file, what of it the PDF cannot draw), in order
     fonts: bytes = b""  # a chapter's fonts as the join reads them (`fonts.read_ahead`)
+    objects: int = 0  # how many objects a chapter made ready to join holds (the join's size)
 
     def to_bytes(self) -> bytes:
         header = {
@@ -69,6 +70,7 @@ class Laid:
             "messages": self.messages,
             "unprintable": self.unprintable,
             "fonts": len(self.fonts),
+            "objects": self.objects,
         }
         head = json.dumps(header, separators=(",", ":")).encode()
         return head + b"\n" + self.pdf + self.fonts
@@ -91,6 +93,7 @@ class Laid:
                 tuple(str(m) for m in header["messages"]),
                 tuple((str(f), str(w)) for f, w in header["unprintable"]),
                 rest[len(rest) - fonts :],
+                int(header["objects"]),
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return None

@@ -304,17 +304,33 @@ def test_in_a_process_that_defers_frees_the_whole_is_kept_and_the_file_the_same(
     assert collector._deferred == []
 
 
-@pytest.mark.parametrize("streamed_from", [0, 30])  # from the first chapter; from the second
-def test_a_large_whole_lets_go_of_what_it_wrote_and_writes_the_same_file(
-    monkeypatch: pytest.MonkeyPatch, streamed_from: int
+@pytest.mark.parametrize("objects", [100, 101])
+def test_the_whole_is_written_as_it_is_joined_only_when_its_chapters_hold_many_objects(
+    monkeypatch: pytest.MonkeyPatch, objects: int
 ) -> None:
-    """Past `_STREAMED_FROM` objects, the whole is written as it is joined and what it wrote let
-    go: an 800-module handout with knowledge checks held 1 GiB in its join. The pages, their
-    contents and resources wait for the stamp and the shared fonts."""
+    """Decided before the first chapter, from how many objects the chapters hold (as their
+    layouts say): past `_STREAMED_FROM`, from the first chapter on; else qpdf at the end."""
+    chapters = [prepare(chapter(name, 2), name * 64) for name in "ab"]
+    monkeypatch.setattr(join_module, "_STREAMED_FROM", 100)
+    monkeypatch.setattr(collector, "_deferred", None)
+    collector.defer_frees()
+    join_bytes(chapters, [], IDENTIFIER, objects=objects)
+    [whole] = collector._deferred or []
+    assert (whole.writer is not None) is (objects > 100)
+    collector.free_deferred()
+
+
+def test_a_large_whole_lets_go_of_what_it_wrote_and_writes_the_same_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A whole written as it is joined lets go of what it wrote: an 800-module handout with
+    knowledge checks held 1 GiB in its join. The pages, their contents and resources wait for
+    the stamp and the shared fonts. The chapters' objects, when not given, are counted."""
     chapters = [prepare(chapter(name, 2), name * 64) for name in "abc"]
     stamps = [Stamp(stamp(6), [True] * 6)]
     kept = join_bytes(chapters, stamps, IDENTIFIER)
-    monkeypatch.setattr(join_module, "_STREAMED_FROM", streamed_from)
+    objects = sum(len(pikepdf.Pdf.open(io.BytesIO(data)).objects) for data in chapters)
+    monkeypatch.setattr(join_module, "_STREAMED_FROM", objects - 1)
     monkeypatch.setattr(collector, "_deferred", None)
     collector.defer_frees()
     let_go = join_bytes(chapters, stamps, IDENTIFIER)

@@ -28,6 +28,7 @@ from coursec.diagnostics import Diagnostic, DiagnosticSink
 from coursec.export import ExportContext
 from coursec.exporters.pdf import PdfExporter, PdfOptions
 from coursec.exporters.pdf import body as _pdf_body
+from coursec.exporters.pdf import chapters as _pdf_chapters
 from coursec.exporters.pdf import handout as _pdf_handout
 from coursec.exporters.pdf import layout as _pdf_layout
 from coursec.exporters.pdf.fetch import BuildFetcher, build_files
@@ -303,6 +304,28 @@ def test_with_workers_an_edit_joins_the_chapters_opened_while_the_module_is_laid
     # print page numbers and the stamp (the store held them, but nothing was laid out beside)
     assert sum(taken) == 5 and len(taken) == 10
     assert warm == handout(tmp_path / "clean", jobs=1)
+
+
+def test_the_join_is_told_how_many_objects_the_chapters_hold(
+    course: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chapter's layout counts the objects of the chapter made ready to join, and the part
+    store keeps the count with it: the join is given their sum, laid out or reused, and decides
+    from it whether to write the handout as it is joined."""
+    given: list[tuple[int, int]] = []
+    real = _pdf_chapters.join
+
+    def join(chapters: list[bytes], *args: Any, **kwargs: Any) -> None:
+        counted = sum(len(pikepdf.Pdf.open(io.BytesIO(data)).objects) for data in chapters)
+        given.append((args[6], counted))
+        real(chapters, *args, **kwargs)
+
+    monkeypatch.setattr(_pdf_chapters, "join", join)
+    store = DictStore()
+    first, _ = export(course, tmp_path / "a", store)
+    again, _ = export(course, tmp_path / "b", store)
+    assert first == again
+    assert len(given) == 2 and given[0] == given[1] and given[0][0] == given[0][1] > 0
 
 
 def test_a_longer_module_renumbers_what_follows(
