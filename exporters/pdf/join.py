@@ -431,14 +431,26 @@ class _Whole:
                 self.mark(value.objgen[0])
         info = out.trailer.get(Name.Info)
         info = info if isinstance(info, Dictionary) and info.is_indirect else None
-        todo = [catalog] if info is None else [catalog, info]
-        for value in todo:
-            self.mark(value.objgen[0])
-        for value in todo:
-            for number in references(writer.write(value.objgen[0], value)):
-                if number >= len(self.done) or not self.done[number]:
-                    self.mark(number)
-                    todo.append(out.get_object(number, 0))
+        # Depth first, as qpdf orders what it packs into object streams, so that what a page
+        # needs lies in few object streams (and long objects in their own: `writer._ALONE`).
+        # poppler read 100 pages of an 800-module handout with knowledge checks written breadth
+        # first, long objects packed, in 11.3-11.6 s (pdftotext); now 0.3 s at its start, 1.8 s
+        # in its middle and 3.5 s at its end. From qpdf, holding it whole, 0.3-0.4 s: the pages'
+        # link annotations, written with their chapter, are what still costs (a copy without
+        # them reads as fast).
+        todo = [catalog] if info is None else [info, catalog]
+        while todo:
+            value = todo.pop()
+            number = value.objgen[0]
+            if number < len(self.done) and self.done[number]:
+                continue
+            self.mark(number)
+            found = list(references(writer.write(number, value)))
+            todo += (
+                out.get_object(n, 0)
+                for n in reversed(found)
+                if n >= len(self.done) or not self.done[n]
+            )
         numbers = catalog.objgen[0], None if info is None else info.objgen[0]
         writer.finish(self.number(), *numbers, identifier)
 

@@ -4,7 +4,8 @@ it holds whole (an 800-module handout with knowledge checks: 435,000 objects, 1 
 
 Each object goes to the file as it is written: the file is never held in memory (47 MiB for that
 handout). The file is laid out as qpdf writes it with object streams: the objects that are not
-streams go into compressed object streams of up to 100, the streams are written as they are
+streams go into compressed object streams of up to 100 (a long one in one of its own), the
+streams are written as they are
 (compressed when they have no filter, but for the XMP metadata, which stays readable), and a
 compressed cross-reference stream (PNG "Up" predictor) ends the file. Nothing depends on the
 clock: the second half of the `/ID` is a digest of the bytes before it.
@@ -23,6 +24,11 @@ import pikepdf
 from pikepdf import Dictionary, Name, String
 
 _PER_STREAM = 100  # objects in an object stream, as qpdf makes them
+# An object longer than this as written (the structure's parent tree, the `Document` element's
+# kids, the page tree) gets an object stream of its own: a reader parses a whole object stream to
+# take one object from it, and poppler keeps only five parsed, so such an object packed with
+# others was parsed again and again (see `join._Whole.write_rest` for what it cost).
+_ALONE = 4096
 _BINARY = b"%\xbf\xf7\xa2\xfe\n"  # the comment that marks the file as binary, as qpdf writes it
 # a reference, or a literal string, which may hold what reads as one (qpdf escapes its parentheses)
 _REFERENCE = re.compile(rb"\((?:[^\\)]|\\.)*\)|(\d+) \d+ R", re.DOTALL)
@@ -57,6 +63,9 @@ class ObjectWriter:
         if isinstance(value, pikepdf.Stream):
             return self._stream(number, value)
         body = value.unparse(resolved=True)
+        if len(body) > _ALONE:
+            self._pack([number], [body])
+            return body
         self._numbers.append(number)
         self._bodies.append(body)
         if len(self._numbers) == _PER_STREAM:
@@ -108,9 +117,12 @@ class ObjectWriter:
 
     def _object_stream(self) -> None:
         """Write the pending objects as one object stream."""
-        own = self._number()
         numbers, bodies = self._numbers, self._bodies
         self._numbers, self._bodies = [], []
+        self._pack(numbers, bodies)
+
+    def _pack(self, numbers: list[int], bodies: list[bytes]) -> None:
+        own = self._number()
         self._packed.append((own, numbers))
         self._append(_object_stream(own, numbers, bodies), own)
 

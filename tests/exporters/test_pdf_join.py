@@ -25,7 +25,7 @@ from coursec.exporters.pdf import fonts
 from coursec.exporters.pdf import join as join_module
 from coursec.exporters.pdf.join import PdfJoinError, Stamp
 from coursec.exporters.pdf.prepare import LINK_ORIGIN, prepare
-from coursec.exporters.pdf.writer import references
+from coursec.exporters.pdf.writer import ObjectWriter, references
 from support.pdf import join_bytes, outline
 
 XMP = (
@@ -317,6 +317,60 @@ def test_the_whole_is_written_as_it_is_joined_only_when_its_chapters_hold_many_o
     join_bytes(chapters, [], IDENTIFIER, objects=objects)
     [whole] = collector._deferred or []
     assert (whole.writer is not None) is (objects > 100)
+    collector.free_deferred()
+
+
+def test_a_long_object_is_packed_in_an_object_stream_of_its_own() -> None:
+    """A reader parses a whole object stream to take one object from it: a long object (a
+    parent tree, a page tree) is not packed with the many short ones a page needs."""
+    source = pikepdf.new()
+    long = Array(list(range(2000)))
+    values = [Dictionary(N=n) for n in range(3)] + [long]
+    into = io.BytesIO()
+    writer = ObjectWriter("1.7", itertools.count(1).__next__, into)
+    for number, value in enumerate(values, start=10):
+        writer.write(number, source.make_indirect(value))
+    pages = Dictionary(Type=Name.Pages, Kids=Array(), Count=0)
+    root = source.make_indirect(Dictionary(Type=Name.Catalog, Pages=pages))
+    writer.write(14, root)
+    writer.finish(15, 14, None, IDENTIFIER)
+    reader = PdfReader(io.BytesIO(into.getvalue()))
+    packed = reader.xref_objStm
+    assert packed[10][0] == packed[11][0] == packed[12][0] == packed[14][0] != packed[13][0]
+    assert [n for n, (stream, _) in packed.items() if stream == packed[13][0]] == [13]
+    back = pikepdf.Pdf.open(io.BytesIO(into.getvalue()))
+    assert list(back.get_object(13, 0)) == list(range(2000))
+    assert back.get_object(11, 0).N == 1
+
+
+def test_what_a_whole_written_as_it_is_joined_holds_to_the_end_is_written_page_by_page(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Depth first, as qpdf orders it: each page, then what it needs (its contents), then the
+    next page; not every page, then every page's contents."""
+    written: list[int] = []
+    real = ObjectWriter.write
+
+    def write(self: ObjectWriter, number: int, value: pikepdf.Object) -> bytes:
+        written.append(number)
+        return real(self, number, value)
+
+    monkeypatch.setattr(ObjectWriter, "write", write)
+    monkeypatch.setattr(join_module, "_STREAMED_FROM", 0)
+    monkeypatch.setattr(collector, "_deferred", None)
+    collector.defer_frees()
+    chapters = [prepare(chapter(name, 2), name * 64) for name in "ab"]
+    join_bytes(chapters, [Stamp(stamp(4), [True] * 4)], IDENTIFIER)
+    [whole] = collector._deferred or []
+    order = {number: i for i, number in enumerate(written)}
+    pages = [order[page.objgen[0]] for page in whole.pages]
+    parts = [[part.objgen[0] for part in page.Contents] for page in whole.pages]
+    shared = {n for a, b in itertools.combinations(parts, 2) for n in set(a) & set(b)}
+    contents = [[order[n] for n in own if n not in shared] for own in parts]  # its own
+    assert pages == sorted(pages)
+    for i, parts in enumerate(contents):
+        following = pages[i + 1] if i + 1 < len(pages) else len(written)
+        assert parts and all(pages[i] < at < following for at in parts), (pages, contents)
     collector.free_deferred()
 
 
