@@ -62,8 +62,8 @@ _SUBSET_TAG = re.compile(r"/([A-Z]{6})\+")
 # it whole at the end, sooner: the join of an 800-module handout (245,000 objects in its chapters)
 # took 4.1 s and held 790 MiB; written as it went, 5.0 s and 560 MiB (200 modules, 61,000:
 # 1.07 s, 1.25 s). Past it, writing from the first chapter is leaner and faster than from the
-# middle: with a knowledge check in each of 800 modules (447,000), 7.9 s and 814 MiB, against
-# 8.5 s and 929 MiB once 256,000 objects were copied.
+# middle: with a knowledge check in each of 800 modules (447,000), 7.9-8.2 s and 814 MiB, against
+# 8.5-8.7 s and 929 MiB once 256,000 objects were copied.
 _STREAMED_FROM = 256_000
 
 

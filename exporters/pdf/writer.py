@@ -5,10 +5,10 @@ it holds whole (an 800-module handout with knowledge checks: 435,000 objects, 1 
 Each object goes to the file as it is written: the file is never held in memory (47 MiB for that
 handout). The file is laid out as qpdf writes it with object streams: the objects that are not
 streams go into compressed object streams of up to 100 (a long one in one of its own), the
-streams are written as they are
-(compressed when they have no filter, but for the XMP metadata, which stays readable), and a
-compressed cross-reference stream (PNG "Up" predictor) ends the file. Nothing depends on the
-clock: the second half of the `/ID` is a digest of the bytes before it.
+streams are written as they are (compressed when they have no filter, but for the XMP metadata,
+which stays readable), and a compressed cross-reference stream (PNG "Up" predictor) ends the
+file. Nothing depends on the clock: the second half of the `/ID` is a digest of the bytes before
+it.
 """
 
 from __future__ import annotations
