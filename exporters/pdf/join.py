@@ -383,10 +383,15 @@ class _Whole:
             outlines.Count, outlines.First, outlines.Last = visible, refs[0], refs[-1]
             catalog.Outlines = outlines
         if self.names:
+            # each tree an object of its own: inside the catalog, which readers fetch again and
+            # again (poppler: 13 times for 10 pages), the destinations of an 800-module handout
+            # made it 2.5 MB long, parsed each time
             catalog.Names = Dictionary(
                 {
-                    tree: Dictionary(
-                        Names=Array([x for k in sorted(known) for x in (String(k), known[k])])
+                    tree: out.make_indirect(
+                        Dictionary(
+                            Names=Array([x for k in sorted(known) for x in (String(k), known[k])])
+                        )
                     )
                     for tree, known in self.names.items()
                 }
@@ -434,10 +439,9 @@ class _Whole:
         # Depth first, as qpdf orders what it packs into object streams, so that what a page
         # needs lies in few object streams (and long objects in their own: `writer._ALONE`).
         # poppler read 100 pages of an 800-module handout with knowledge checks written breadth
-        # first, long objects packed, in 11.3-11.6 s (pdftotext); now 0.3 s at its start, 1.8 s
-        # in its middle and 3.5 s at its end. From qpdf, holding it whole, 0.3-0.4 s: the pages'
-        # link annotations, written with their chapter, are what still costs (a copy without
-        # them reads as fast).
+        # first, long objects packed, in 11.3-11.6 s (pdftotext); depth first with long objects
+        # apart, 0.3 s at its start and 3.5 s at its end; with the destinations out of the
+        # catalog too (`write`), 0.3-0.5 s throughout, as from qpdf holding it whole.
         todo = [catalog] if info is None else [info, catalog]
         while todo:
             value = todo.pop()
