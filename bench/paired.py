@@ -264,8 +264,8 @@ def edit_figures(course: Path, work: Path, args: argparse.Namespace) -> list[dic
 
 
 def table(figures: Sequence[dict[str, Any]]) -> str:
-    def x(s: dict[str, float]) -> str:
-        if s["max"] < 0.5:  # a rebuild against a cold build: the targets are percentages
+    def x(s: dict[str, float], percent: bool) -> str:
+        if percent:  # a rebuild against a cold build: the targets are percentages
             return f"{100 * s['median']:.1f} % ({100 * s['min']:.1f}-{100 * s['max']:.1f})"
         return f"{s['median']:.2f}x ({s['min']:.2f}-{s['max']:.2f})"
 
@@ -283,9 +283,11 @@ def table(figures: Sequence[dict[str, Any]]) -> str:
         if f["ours_tree_mib"]:
             mem = f"{f['ours_tree_mib']:.0f} / {f['peer_tree_mib'] or 0:.0f} MiB"
         load = f"{f['load']['min']:.1f}-{f['load']['max']:.1f}"
+        rebuild = f["what"] == "edits"
         lines.append(
             f"| {f['what']} | {f['modules']} | {f['peer']} ({f['ours']}) | {f['runs']} "
-            f"| {x(f['wall'])} | {x(f['cpu'])} | {t(f['ours_wall_s'])} / {t(f['ours_cpu_s'])} "
+            f"| {x(f['wall'], rebuild)} | {x(f['cpu'], rebuild)} "
+            f"| {t(f['ours_wall_s'])} / {t(f['ours_cpu_s'])} "
             f"| {t(f['peer_wall_s'])} / {t(f['peer_cpu_s'])} | {mem} | {load} |"
         )
     return "\n".join(lines)
