@@ -250,6 +250,10 @@ class _Whole:
             self.done.extend(bytes(number + 1 - len(self.done)))
         self.done[number] = 1
 
+    def written(self, number: int) -> bool:
+        """Whether the object `number` is written (or never is)."""
+        return number < len(self.done) and self.done[number] == 1
+
     def flush(self, first_page: int) -> None:
         """When the whole is streamed, write the objects copied since the last flush and let
         them go, but for the pages from `first_page` on, their contents and what their resources
@@ -446,15 +450,11 @@ class _Whole:
         while todo:
             value = todo.pop()
             number = value.objgen[0]
-            if number < len(self.done) and self.done[number]:
+            if self.written(number):
                 continue
             self.mark(number)
             found = list(references(writer.write(number, value)))
-            todo += (
-                out.get_object(n, 0)
-                for n in reversed(found)
-                if n >= len(self.done) or not self.done[n]
-            )
+            todo += (out.get_object(n, 0) for n in reversed(found) if not self.written(n))
         numbers = catalog.objgen[0], None if info is None else info.objgen[0]
         writer.finish(self.number(), *numbers, identifier)
 
