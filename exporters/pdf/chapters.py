@@ -34,6 +34,9 @@ join (`join`) runs at every build. While workers lay out what changed, the build
 and reads the chapters the store held, the join's first steps (`objects.OpenedAhead`). A
 document laid out whole (a module's own PDF) has what its margin boxes draw made an artifact, as
 a chapter has (`prepare.margins_as_artifacts`).
+
+Long because the numbering rounds and the store and workers they lay out through are one
+algorithm, read in one place.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import BinaryIO
 
+from coursec.collector import give_back
 from coursec.export import InProcess, Jobs, PartStore
 
 from . import layout, stamp
@@ -84,8 +88,12 @@ Render = Callable[[str, Mapping[str, str]], str]
 
 @dataclass(frozen=True, slots=True)
 class _Got:
-    html: str
+    digest: bytes  # of the HTML laid out (`_digest`): the HTML itself is not held
     laid: layout.Laid
+
+
+def _digest(html: str) -> bytes:
+    return hashlib.sha256(html.encode()).digest()
 
 
 # A layout to make: (HTML, the files it may load, `Margins` value or "draft", its key).
@@ -196,12 +204,12 @@ class Layouts:
             if key not in self._seen:
                 data, laid = found[key]
                 self.store.put(key, data)
-                self._seen[key] = _Got(html, laid)
+                self._seen[key] = _Got(_digest(html), laid)
             got.append(self._seen[key])
         return got[len(drafted) :], [g.laid for g in got[: len(drafted)]]
 
 
-_NONE = _Got("", layout.Laid(b"", (), (), {}, (), (), ()))  # no layout yet
+_NONE = _Got(b"", layout.Laid(b"", (), (), {}, (), (), ()))  # no layout yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,12 +343,6 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
         made[p.name] = [*made[p.name][-1:], (looked, text)]
         return looked, text
 
-    def html(p: Chapter, numbers: dict[str, str]) -> str:
-        """The chapter's HTML with `numbers`."""
-        if not p.numbered:
-            return _linked(drafts[p.name], p.name, where)
-        return rendered(p, numbers)[1]
-
     head = drafts[chapters[-1].name].split("<body", 1)[0]  # not the cover's: it has the date
 
     def stamps() -> list[tuple[int, str]]:
@@ -352,8 +354,13 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
     # the chapters that print no page number, so that those after it can be numbered
     lead = numbered[:1] if numbered and numbered[0] is not chapters[-1] else []
     numbers = pages()
-    texts = [(html(p, numbers), layout.Margins.TEXT) for p in plain]
-    laid, sketched = layouts.get_and_draft(texts, [html(p, numbers) for p in lead])
+    texts = [(_linked(drafts[p.name], p.name, where), layout.Margins.TEXT) for p in plain]
+    # the chapters that print no page number are known by their layouts from here on: their
+    # HTML (120 MiB at 800 modules) goes before workers are forked for the long layouts left
+    drafts.clear()
+    laid, sketched = layouts.get_and_draft(texts, [rendered(p, numbers)[1] for p in lead])
+    del texts
+    give_back()
     got.update(zip((p.name for p in plain), laid, strict=True))
     known.update((p.name, g.laid) for p, g in zip(plain, laid, strict=True))
     known.update(zip((p.name for p in lead), sketched, strict=True))
@@ -371,9 +378,9 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
             ready = [
                 p
                 for p in numbered
-                if drawn[p.name][0].agrees(unsure) or now[p.name] == html(p, unsure)
+                if drawn[p.name][0].agrees(unsure) or now[p.name] == rendered(p, unsure)[1]
             ]
-        fresh = [p for p in ready if got.get(p.name, _NONE).html != now[p.name]]
+        fresh = [p for p in ready if got.get(p.name, _NONE).digest != _digest(now[p.name])]
         if not fresh:
             fresh = [p for p in numbered if p.name not in got]
             if not fresh:
@@ -389,7 +396,7 @@ def lay_out_handout(chapters: Sequence[Chapter], render: Render, layouts: Layout
     stamped = layouts.get_many([(html, layout.Margins.NUMBERS) for _, html in chunks])
     identifier = hashlib.sha256(layouts.salt.encode())
     for g in (*ordered, *stamped):
-        identifier.update(hashlib.sha256(g.html.encode()).digest())
+        identifier.update(g.digest)
     return Handout(
         tuple(g.laid for g in ordered),
         tuple((first, g.laid) for (first, _), g in zip(chunks, stamped, strict=True)),

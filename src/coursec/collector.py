@@ -91,10 +91,17 @@ def after_task() -> None:
     if _worker_size is None or size is None or size - _worker_size <= _SLACK:
         return
     gc.collect()
+    give_back()
+    _worker_size = max(_worker_size, resident_size() or 0)  # what stays is needed: re-arm above
+
+
+def give_back() -> None:
+    """Hand the heap this process has freed back to the system, where the C library can (see
+    `_malloc_trim`): freed memory otherwise stays with the process, and with the workers
+    forked from it later."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
-    _worker_size = max(_worker_size, resident_size() or 0)  # what stays is needed: re-arm above
 
 
 def defer_frees() -> None:

@@ -8,6 +8,7 @@ its anchor landed.
 
 from __future__ import annotations
 
+import gc
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -237,3 +238,48 @@ def test_only_attributes_named_id_are_anchors(laid_out: list[list[str]]) -> None
     check_numbers(joined)
     assert b'<b data-href="#goal">' in joined  # a link to another chapter would point away
     assert re.search(rb'href="https://coursec.invalid/part-link#goal" data-page="\d+"', joined)
+
+
+def holds_text(marker: str) -> bool:
+    """Whether any object the collector tracks refers to a text containing `marker` (but for
+    `marker` itself)."""
+    return any(
+        isinstance(ref, str) and marker in ref and ref != marker
+        for held in gc.get_objects()
+        for ref in gc.get_referents(held)
+    )
+
+
+def test_the_numbered_chapters_are_laid_out_once_the_others_html_is_let_go(
+    laid_out: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long course's glossary and objectives index are laid out in workers forked afresh from
+    the build process: by then it holds the layouts of the other chapters, not their HTML
+    (120 MiB at 800 modules, shared with those workers)."""
+    marker = "A module's own words"
+    spy = _chapters.InProcess.map  # the fixture's
+    held: dict[str, bool] = {}
+
+    def jobs_map(
+        job: Callable[[Any], bytes], items: Sequence[Any], *args: Any, **kwargs: Any
+    ) -> list[bytes]:
+        for item in items:
+            held.setdefault(name_of(item[0]), holds_text(marker))
+        return spy(job, items, *args, **kwargs)
+
+    monkeypatch.setattr(_chapters.InProcess, "map", staticmethod(jobs_map))
+
+    def render(name: str, numbers: Mapping[str, str]) -> str:
+        bodies = {
+            "cover": '<p id="cover">',
+            "contents": '<p id="contents"><p>' + refs(numbers, "m1", "m2"),
+            "m1": f'<p id="m1">{marker}<p id="term">',
+            "m2": '<p id="m2">',
+            "glossary": '<p id="glossary"><p>' + refs(numbers, "term"),
+            "objectives": '<p id="objectives">',
+        }
+        return chapter_html(bodies[name])
+
+    check_numbers(handout(render, {"contents", "glossary"}))
+    assert held["m1"]  # what is looked for is found while it is laid out
+    assert held["glossary"] is False
