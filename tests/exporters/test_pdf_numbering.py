@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import io
 import re
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -256,7 +257,7 @@ def test_the_numbered_chapters_are_laid_out_once_the_others_html_is_let_go(
     """A long course's glossary and objectives index are laid out in workers forked afresh from
     the build process: by then it holds the layouts of the other chapters, not their HTML
     (120 MiB at 800 modules, shared with those workers)."""
-    marker = "A module's own words"
+    marker = f"A module's own words, {uuid.uuid4()}"  # in no source line (linecache holds some)
     spy = _chapters.InProcess.map  # the fixture's
     held: dict[str, bool] = {}
 
