@@ -97,10 +97,10 @@ def join(
     `pages`, `objects`: how many the chapters have, when known (else they are opened once to
     count them)."""
     take = opened.take if opened is not None else open_pdf
-    if pages is None:
-        pages = sum(len(open_pdf(data).pages) for data in chapters)
-    if objects is None:
-        objects = sum(len(open_pdf(data).objects) for data in chapters)
+    if pages is None or objects is None:
+        counts = [(len(pdf.pages), len(pdf.objects)) for pdf in map(open_pdf, chapters)]
+        pages = sum(n for n, _ in counts) if pages is None else pages
+        objects = sum(n for _, n in counts) if objects is None else objects
     whole = _Whole(pages, into, objects > _STREAMED_FROM)
     for i, data in enumerate(chapters):
         whole.add(take(data), ahead[i] if i < len(ahead) else b"")
