@@ -27,8 +27,9 @@ workers started afresh (`_SIDE_BY_SIDE`, `Jobs.map`'s shares).
 
 Every layout is keyed by the digest of its HTML, the files it may load and the versions of the
 renderer and of pikepdf: the output is the same whatever came from the store. A chapter whose
-HTML is known by a digest of all it shows (`Chapter.key`: a module's, in coursec's own template)
-has its HTML kept too, so that an edit renders only the chapters it changed. A chapter is kept as
+HTML is known by a digest of all it shows (`Chapter.key`: in coursec's own template, every
+chapter but the cover, which prints the date) has its HTML kept too, so that an edit renders
+only the chapters it changed (the numbered ones again with their numbers). A chapter is kept as
 made ready to join (`prepare`), with what the join reads of its fonts (`fonts.read_ahead`); the
 join (`join`) runs at every build. While workers lay out what changed, the build process opens
 and reads the chapters the store held, the join's first steps (`objects.OpenedAhead`). A

@@ -9,7 +9,7 @@ both read the print data prepared here: kept together, the cut and the render ca
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -38,6 +38,7 @@ from .dates import handout_dates
 T = TypeVar("T")
 TEMPLATE = "print/handout.html.j2"
 _MODULE_KEY = "coursec-print-module/1"  # what a module chapter's HTML is kept by (`_module_key`)
+_INDEX_KEY = "coursec-print-index/1"  # and the contents' and back matter's (`_index_keys`)
 STYLESHEET = "print/handout.css"
 
 
@@ -431,13 +432,19 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
     uses = set() if own else jinja2_meta.find_undeclared_variables(env.parse(source))
     if not own and "articles" not in uses:
         return None
-    chapters = [Chapter("cover", numbered=False), Chapter("contents", numbered=True)]
     keyed = plan.theme.default_only
+    index_key = _index_keys(plan, printed) if keyed else None
+
+    def chapter(name: str, numbered: bool) -> Chapter:
+        """The contents or a back-matter chapter, keyed in coursec's own template."""
+        return Chapter(name, numbered, index_key(name) if index_key else None)
+
+    chapters = [Chapter("cover", numbered=False), chapter("contents", numbered=True)]
     chapters += [
         Chapter(f"module:{a.module.id}", False, _module_key(plan, printed, a) if keyed else None)
         for a in printed.articles
     ]
-    chapters.append(Chapter("glossary", numbered=True))
+    chapters.append(chapter("glossary", numbered=True))
 
     def in_parts(
         name: str, variable: str, parts: Sequence[object], numbered: bool
@@ -446,7 +453,7 @@ def handout_chapters(plan: BuildPlan, printed: PrintCourse) -> list[Chapter] | N
         (it does not use `variable`, the template's list of them)."""
         if not own and variable not in uses:
             return [Chapter(name, numbered)]
-        return [Chapter(f"{name}:{n}", numbered) for n in range(1, len(parts) + 1)]
+        return [chapter(f"{name}:{n}", numbered) for n in range(1, len(parts) + 1)]
 
     chapters += in_parts("objectives", "objective_parts", printed.objective_parts, numbered=True)
     if printed.answers and printed.quizzes:
@@ -478,6 +485,28 @@ def _module_key(plan: BuildPlan, printed: PrintCourse, article: PrintModule | Pr
             asdict(article.quiz) if article.quiz else None,  # its questions' lines too
         ]
     return text_sha256(json.dumps(material, ensure_ascii=False, default=str))
+
+
+def _index_keys(plan: BuildPlan, printed: PrintCourse) -> Callable[[str], str]:
+    """The key of the contents and of each back-matter chapter (glossary, objectives index,
+    answer key) by name: a digest of all they show in coursec's own print template but the page
+    numbers, which their numbered renders look up anew: the course and the front matter and
+    place of every module (`plan.outline`), and what each printed module shows of its own beyond
+    its front matter, its headings as printed and its knowledge check (its questions' lines
+    too). The cover prints the build's date: it gets no key."""
+    articles = [
+        [a.module.id, a.number, a.lang, a.teaser]
+        + (
+            [[[h.id, h.text] for h in a.headings], asdict(a.quiz) if a.quiz else None]
+            if isinstance(a, PrintModule)
+            else []
+        )
+        for a in printed.articles
+    ]
+    flags = [printed.whole, printed.review, printed.answers]
+    material = [_INDEX_KEY, plan.outline, flags, articles]
+    shown = text_sha256(json.dumps(material, ensure_ascii=False, default=str))
+    return lambda name: text_sha256(f"{shown}\0{name}")
 
 
 def _parts(items: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -179,9 +179,10 @@ def test_editing_one_module_lays_out_only_that_module(
     assert layouts == ["m3"]
     assert warm == export(course, tmp_path / "d")[0]  # the same bytes as from an empty store
     # every piece the handout is made of is put again (9 chapters, the draft, the stamp, the
-    # module bodies as printed, the HTML of the 4 modules' chapters); only the old layout and
-    # HTML of module 3 are left for the store to drop
-    assert len(store.put_keys) == 16 and len(set(store.kept) - store.put_keys) == 2
+    # module bodies as printed, the HTML of the 4 modules' chapters, of the contents and of the
+    # 3 back-matter chapters); only the old layout and HTML of module 3 are left for the store
+    # to drop
+    assert len(store.put_keys) == 20 and len(set(store.kept) - store.put_keys) == 2
     assert b"Paragraph II of" not in warm  # text is in compressed content streams
     assert "Paragraph II of module 3" in " ".join(
         p.extract_text() for p in PdfReader(tmp_path / "c" / "demo.pdf").pages
@@ -441,6 +442,62 @@ def test_a_module_chapter_is_rendered_again_only_when_what_it_shows_changed(
         warm, _ = export(course, tmp_path / f"warm{n}", store, review=review)
         assert module_chapters == rendered, what
         assert warm == export(course, tmp_path / f"cold{n}", review=review)[0], what
+
+
+@pytest.fixture
+def index_drafts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The contents and back-matter chapters whose HTML the print template renders before any
+    page number is known (their numbered renders come after, in every build)."""
+    made: list[str] = []
+    real = _pdf_handout.render_handout
+
+    def counting(plan: Any, printed: Any, **kwargs: Any) -> str:
+        chapter, pages = kwargs.get("chapter") or "", kwargs.get("pages")
+        if chapter not in ("", "cover") and not chapter.startswith("module:") and pages == {}:
+            made.append(chapter)
+        return real(plan, printed, **kwargs)
+
+    monkeypatch.setattr(_pdf_handout, "render_handout", counting)
+    return made
+
+
+def test_the_contents_and_back_matter_are_rendered_again_only_when_what_they_show_changed(
+    course: Path, tmp_path: Path, index_drafts: list[str]
+) -> None:
+    store = DictStore()
+    export(course, tmp_path / "cold", store)
+    every = ["contents", "glossary", "objectives:1", "answers:1"]
+    assert index_drafts == every
+    modules = course / "modules"
+    steps: list[tuple[str, Callable[[], None], list[str]]] = [
+        ("nothing", lambda: None, []),
+        (
+            "a body",
+            lambda: edit(modules / "m3.md", lambda t: t.replace("Paragraph 2 of", "Para 2 of")),
+            [],
+        ),
+        (  # the contents and the objectives index print the headings
+            "a heading",
+            lambda: edit(modules / "m3.md", lambda t: t.replace("## Second", "## Later")),
+            every,
+        ),
+        (
+            "a key term",
+            lambda: edit(modules / "m4.md", lambda t: t.replace("gadget number", "gizmo no.")),
+            every,
+        ),
+        (  # the answer key prints the questions
+            "a question",
+            lambda: edit(modules / "m2.md", lambda t: t.replace("are small?", "are tiny?")),
+            every,
+        ),
+    ]
+    for n, (what, change, rendered) in enumerate(steps):
+        change()
+        index_drafts.clear()
+        warm, _ = export(course, tmp_path / f"warm{n}", store)
+        assert index_drafts == rendered, what
+        assert warm == export(course, tmp_path / f"cold{n}")[0], what
 
 
 def test_a_course_with_templates_of_its_own_renders_every_module_chapter(
