@@ -1,6 +1,6 @@
 """Generate a synthetic course for benchmarks: a coursec course and the same Markdown as MkDocs.
 
-    python bench/make_course.py OUT [--modules 200] [--seed 1] [--quizzes]
+    python bench/make_course.py OUT [--modules 200] [--seed 1] [--quizzes] [--long]
 
 writes
 
@@ -212,9 +212,29 @@ def quiz(
     return {"title": "Check your understanding", "passing_score": 75, "questions": questions}
 
 
-def module_text(number: int, seed: int, quizzes: bool = False) -> tuple[str, str, str, str]:
+def lengthened(body: str, number: int) -> str:
+    """`body` twice over (the copy's headings marked "continued"), with five footnoted claims
+    and a table nine columns wide: a module of another shape and about twice the text."""
+    copy = re.sub(r"^## (.+)$", r"## \1, continued", body, flags=re.M)
+    claims = "".join(f"A claim that needs a source.[^n{k}]\n\n" for k in range(1, 6))
+    header = "| " + " | ".join(f"Criterion {c}" for c in range(9)) + " |\n" + "|---" * 9 + "|\n"
+    rows = "".join(
+        "| " + " | ".join(f"value {r}.{c} with some words" for c in range(9)) + " |\n"
+        for r in range(6)
+    )
+    notes = "".join(
+        f"\n[^n{k}]: Source {k} for module {number}: a report, a paper, page {k * 7}.\n"
+        for k in range(1, 6)
+    )
+    return f"{body}\n{claims}{copy}\n## Comparison matrix\n\n{header}{rows}{notes}"
+
+
+def module_text(
+    number: int, seed: int, quizzes: bool = False, long: bool = False
+) -> tuple[str, str, str, str]:
     """(file name, id, title, full text) of module `number` (1-based), with a knowledge check
-    when `quizzes` (the rest of the module is the same either way)."""
+    when `quizzes` (the rest of the module is the same either way); `long`: `lengthened`, and
+    every fifth module in French."""
     rng = random.Random(f"{seed}:{number}")
     w = Writer(rng)
     concept = CONCEPTS[(number - 1) % len(CONCEPTS)]
@@ -292,6 +312,10 @@ def module_text(number: int, seed: int, quizzes: bool = False) -> tuple[str, str
         if rng.random() < 0.5:
             blocks.append(w.paragraph(concept))
     body = "\n\n".join(blocks) + "\n"
+    if long:
+        body = lengthened(body, number)
+        if number % 5 == 0:
+            front["language"] = "fr"
     if quizzes:
         front["quiz"] = quiz(mid, title, objectives, random.Random(f"{seed}:{number}:quiz"))
     matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=100)
@@ -377,7 +401,9 @@ LEAN_THEME = """<!doctype html>
 """
 
 
-def mkdocs_yml(entries: list[tuple[str, str]], modules: int, lean: bool = False) -> str:
+def mkdocs_yml(
+    entries: list[tuple[str, str]], modules: int, lean: bool = False, long: bool = False
+) -> str:
     theme: dict[str, Any] = {"name": "mkdocs"}
     if lean:
         theme = {"name": None, "custom_dir": "lean_theme"}
@@ -387,7 +413,8 @@ def mkdocs_yml(entries: list[tuple[str, str]], modules: int, lean: bool = False)
         "theme": theme,
         **({"plugins": []} if lean else {}),
         # Pygments highlighting at build time, as coursec does (mkdocs' default is client-side).
-        "markdown_extensions": ["tables", "fenced_code", "codehilite"],
+        # (and footnotes, which coursec renders, where the modules have them)
+        "markdown_extensions": ["tables", "fenced_code", "codehilite", *(["footnotes"] * long)],
         "nav": [{"Home": "index.md"}, *({title: f"modules/{name}"} for name, title in entries)],
     }
     return yaml.safe_dump(config, sort_keys=False, allow_unicode=True, width=100)
@@ -403,7 +430,12 @@ def _prepare(out: Path) -> None:
 
 
 def generate(
-    out: Path, modules: int = 200, seed: int = 1, mkdocs: bool = True, quizzes: bool = False
+    out: Path,
+    modules: int = 200,
+    seed: int = 1,
+    mkdocs: bool = True,
+    quizzes: bool = False,
+    long: bool = False,
 ) -> Path:
     """Write the course (and the MkDocs twin) into `out`; returns `out`."""
     _prepare(out)
@@ -420,7 +452,7 @@ def generate(
         (out / "mkdocs" / "docs" / "modules").mkdir()
     entries: list[tuple[str, str]] = []
     for number in range(1, modules + 1):
-        name, _mid, title, text = module_text(number, seed, quizzes)
+        name, _mid, title, text = module_text(number, seed, quizzes, long)
         (out / "modules" / name).write_text(text, encoding="utf-8")
         entries.append((name, title))
         if mkdocs:
@@ -430,8 +462,9 @@ def generate(
         course_yml([name for name, _ in entries], modules, seed), encoding="utf-8"
     )
     if mkdocs:
-        (out / "mkdocs" / "mkdocs.yml").write_text(mkdocs_yml(entries, modules), encoding="utf-8")
-        lean = mkdocs_yml(entries, modules, lean=True)
+        full = mkdocs_yml(entries, modules, long=long)
+        (out / "mkdocs" / "mkdocs.yml").write_text(full, encoding="utf-8")
+        lean = mkdocs_yml(entries, modules, lean=True, long=long)
         (out / "mkdocs" / "mkdocs-lean.yml").write_text(lean, encoding="utf-8")
         (out / "mkdocs" / "lean_theme").mkdir()
         (out / "mkdocs" / "lean_theme" / "main.html").write_text(LEAN_THEME, encoding="utf-8")
@@ -451,10 +484,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--quizzes", action="store_true", help="a knowledge check in every module (none)"
     )
+    parser.add_argument(
+        "--long",
+        action="store_true",
+        help="modules of twice the text, with footnotes and a wide table; a fifth in French",
+    )
     args = parser.parse_args(argv)
     if args.modules < 1:
         parser.error("--modules must be at least 1")
-    generate(args.out, args.modules, args.seed, mkdocs=not args.no_mkdocs, quizzes=args.quizzes)
+    generate(
+        args.out,
+        args.modules,
+        args.seed,
+        mkdocs=not args.no_mkdocs,
+        quizzes=args.quizzes,
+        long=args.long,
+    )
     print(f"wrote {args.modules} modules to {args.out}")
 
 

@@ -2,7 +2,7 @@
 
     python bench/paired.py [--sizes 50,200] [--runs 5] [--pdf-sizes 20] [--out bench/out/paired]
                            [--what html,pdf,zip,full,edits] [--edit-sizes 200]
-                           [--base-pythonpath DIR] [--pythonpath DIR]
+                           [--long] [--base-pythonpath DIR] [--pythonpath DIR]
 
 On a shared machine the load changes from one second to the next; a ratio of two runs made one
 right after the other is steadier than either time alone. Each round runs every tool of a
@@ -22,6 +22,9 @@ Comparisons (the same content for every tool; see bench/README.md):
   module edited (a sentence added to the middle module), for every format and for HTML only;
 - zip: the SCORM 2004 package of a cold `coursec build --format scorm2004` unzipped, then zipped
   again by coursec's writer (`coursec.output`) and by `zip -X -r`, each in a process of its own.
+
+`--long` measures on courses of another shape (`make_course.py --long`: modules of twice the
+text, with footnotes and a wide table, a fifth of them in French), kept apart from the others.
 
 `--base-pythonpath DIR` adds "coursec (base)": the same commands with PYTHONPATH=DIR, a copy of
 another version's `coursec` package (with `exporters/` and `templates/` inside it), to compare
@@ -303,6 +306,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=5, help="rounds per comparison (5)")
     parser.add_argument("--what", default="html,pdf,zip", help="of html,pdf,zip,full,edits")
     parser.add_argument("--out", type=Path, default=BENCH / "out" / "paired")
+    parser.add_argument(
+        "--long", action="store_true", help="courses of longer modules (make_course.py --long)"
+    )
     parser.add_argument("--base-pythonpath", help="another coursec to compare, by PYTHONPATH")
     parser.add_argument("--pythonpath", help="run coursec itself from a copy, by PYTHONPATH")
     args = parser.parse_args(argv)
@@ -329,9 +335,9 @@ def main(argv: list[str] | None = None) -> None:
         plan += [("edits", int(n), edit_figures) for n in args.edit_sizes.split(",")]
     figures: list[dict[str, Any]] = []
     for kind, size, measure in plan:
-        course = args.out / "courses" / f"n{size}"
+        course = args.out / "courses" / f"n{size}{'-long' if args.long else ''}"
         if not (course / "mkdocs" / "mkdocs-lean.yml").exists():
-            make_course.generate(course, size)
+            make_course.generate(course, size, long=args.long)
         print(f"{kind}, {size} modules", flush=True)
         work = args.out / "work" / f"{kind}-n{size}"
         work.mkdir(parents=True, exist_ok=True)
